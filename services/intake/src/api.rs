@@ -1,0 +1,577 @@
+//! gRPC handlers: authenticate, decode, call the use case, encode. No rules live here.
+
+use crate::commands::{Idempotency, Intake};
+use crate::convert::{
+    category_from_pb, channel_from_pb, complexity_from_pb, inquiry_to_pb, optional_reply,
+    satisfaction_from_pb, status_from_pb,
+};
+use crate::domain::inquiry::{Answer, Audit, Feedback};
+use crate::domain::new_inquiry::{MAX_KEY_CHARS, MAX_TEXT_CHARS, NewInquiry, RawNewInquiry};
+use crate::error::Error;
+use crate::store::ListFilter;
+use crate::watch;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use frontdesk_platform::auth::{Caller, Role};
+use frontdesk_platform::error::Violations;
+use frontdesk_platform::shutdown::Shutdown;
+use frontdesk_platform::time::{from_timestamp, now_micros};
+use frontdesk_proto::intake::v1 as pb;
+use pb::ChangeType;
+use pb::intake_service_server::IntakeService;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use tonic::{Request, Response, Status};
+
+const DEFAULT_PAGE: i64 = 50;
+const MAX_PAGE: i64 = 500;
+const MAX_NOTE_CHARS: usize = 2_000;
+
+pub struct IntakeApi {
+    intake: Intake,
+    shutdown: Shutdown,
+}
+
+impl IntakeApi {
+    pub fn new(intake: Intake, shutdown: Shutdown) -> Self {
+        IntakeApi { intake, shutdown }
+    }
+}
+
+type Res<T> = Result<Response<T>, Status>;
+
+/// Fingerprint of a request without its idempotency key: same key + same hash is a retry.
+fn request_hash<M: Message + Clone>(msg: &M, clear_key: impl FnOnce(&mut M)) -> String {
+    let mut m = msg.clone();
+    clear_key(&mut m);
+    let digest = Sha256::digest(m.encode_to_vec());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn required_id(field: &str, value: &str, v: &mut Violations) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        v.add(field, "required");
+    } else if value.chars().count() > 64 {
+        v.add(field, "at most 64 characters");
+    }
+    value.to_string()
+}
+
+fn bounded_text(
+    field: &str,
+    value: &str,
+    max: usize,
+    required: bool,
+    v: &mut Violations,
+) -> String {
+    let value = value.trim();
+    if required && value.is_empty() {
+        v.add(field, "required");
+    } else if value.chars().count() > max {
+        v.add(field, format!("at most {max} characters"));
+    }
+    value.to_string()
+}
+
+fn idempotency(scope: String, key: &str, hash: String, v: &mut Violations) -> Idempotency {
+    let key = bounded_text("idempotency_key", key, MAX_KEY_CHARS, true, v);
+    Idempotency {
+        scope,
+        key,
+        request_hash: hash,
+    }
+}
+
+fn check(v: Violations) -> Result<(), Status> {
+    if v.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(v).into())
+    }
+}
+
+const STAFF: &[Role] = &[
+    Role::Agent,
+    Role::Supervisor,
+    Role::Manager,
+    Role::Integration,
+    Role::Service,
+];
+const AUDITORS: &[Role] = &[Role::Supervisor, Role::Manager];
+
+#[tonic::async_trait]
+impl IntakeService for IntakeApi {
+    async fn create_inquiry(
+        &self,
+        req: Request<pb::CreateInquiryRequest>,
+    ) -> Res<pb::CreateInquiryResponse> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let hash = request_hash(&r, |m| m.idempotency_key.clear());
+        let customer = r.customer.clone();
+        let preferred = optional_reply(customer.as_ref().map(|c| c.preferred_reply).unwrap_or(0));
+        let raw = RawNewInquiry {
+            property_id: r.property_id,
+            channel: channel_from_pb(r.channel),
+            customer_present: customer.is_some(),
+            name: customer
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            phone: customer
+                .as_ref()
+                .map(|c| c.phone.clone())
+                .unwrap_or_default(),
+            email: customer
+                .as_ref()
+                .map(|c| c.email.clone())
+                .unwrap_or_default(),
+            social_handle: customer
+                .as_ref()
+                .map(|c| c.social_handle.clone())
+                .unwrap_or_default(),
+            preferred_reply: preferred.ok().flatten(),
+            preferred_reply_unknown: preferred.is_err(),
+            text: r.text,
+            reservation_ref: r.reservation_ref,
+            idempotency_key: r.idempotency_key,
+        };
+        let new = NewInquiry::parse(raw).map_err(Error::from)?;
+        let (inquiry, created) = self.intake.create(&caller, new, hash).await?;
+        Ok(Response::new(pb::CreateInquiryResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+            created,
+        }))
+    }
+
+    async fn get_inquiry(
+        &self,
+        req: Request<pb::GetInquiryRequest>,
+    ) -> Res<pb::GetInquiryResponse> {
+        let caller = Caller::from_request(&req)?;
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &req.get_ref().inquiry_id, &mut v);
+        check(v)?;
+        let (inquiry, timeline) = self.intake.get(&caller, &id).await?;
+        Ok(Response::new(pb::GetInquiryResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+            timeline,
+        }))
+    }
+
+    async fn list_inquiries(
+        &self,
+        req: Request<pb::ListInquiriesRequest>,
+    ) -> Res<pb::ListInquiriesResponse> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let properties = scope_properties(&caller, &r.property_ids)?;
+        let mut filter = ListFilter {
+            properties,
+            ..Default::default()
+        };
+        for s in &r.statuses {
+            match status_from_pb(*s) {
+                Some(s) => filter.statuses.push(s),
+                None => v.add("statuses", format!("unknown status {s}")),
+            }
+        }
+        for c in &r.channels {
+            match channel_from_pb(*c) {
+                Some(c) => filter.channels.push(c),
+                None => v.add("channels", format!("unknown channel {c}")),
+            }
+        }
+        for c in &r.categories {
+            match category_from_pb(*c) {
+                Some(c) => filter.categories.push(c),
+                None => v.add("categories", format!("unknown category {c}")),
+            }
+        }
+        filter.assignee = Some(r.assignee.trim().to_string()).filter(|a| !a.is_empty());
+        filter.created_after = time_filter("created_after", r.created_after.as_ref(), &mut v);
+        filter.created_before = time_filter("created_before", r.created_before.as_ref(), &mut v);
+        filter.text =
+            Some(bounded_text("text", &r.text, 200, false, &mut v)).filter(|t| !t.is_empty());
+        let page_size = match r.page_size {
+            0 => DEFAULT_PAGE,
+            n if n < 0 => {
+                v.add("page_size", "must not be negative");
+                DEFAULT_PAGE
+            }
+            n => i64::from(n).min(MAX_PAGE),
+        };
+        if !r.page_token.is_empty() {
+            match decode_token(&r.page_token) {
+                Some(pos) => filter.after = Some(pos),
+                None => v.add("page_token", "not a token returned by ListInquiries"),
+            }
+        }
+        check(v)?;
+        filter.limit = page_size + 1;
+        let mut rows = self.intake.list(&filter).await?;
+        let next_page_token = if rows.len() as i64 > page_size {
+            rows.truncate(page_size as usize);
+            rows.last()
+                .map(|i| encode_token(i.created_at, &i.inquiry_id))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::ListInquiriesResponse {
+            inquiries: rows.iter().map(inquiry_to_pb).collect(),
+            next_page_token,
+        }))
+    }
+
+    type WatchInquiriesStream = watch::WatchStream;
+
+    async fn watch_inquiries(
+        &self,
+        req: Request<pb::WatchInquiriesRequest>,
+    ) -> Res<Self::WatchInquiriesStream> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let properties = scope_properties(&caller, &r.property_ids)?;
+        let after = if !r.cursor.is_empty() {
+            watch::parse_cursor(&r.cursor).ok_or_else(|| {
+                Status::from(Error::invalid(
+                    "cursor",
+                    "not a cursor returned by WatchInquiries",
+                ))
+            })?
+        } else if r.from_beginning {
+            0
+        } else {
+            frontdesk_platform::outbox::head(self.intake.db())
+                .await
+                .map_err(Error::from)?
+        };
+        Ok(Response::new(watch::stream(
+            self.intake.clone(),
+            properties,
+            after,
+            self.shutdown.clone(),
+        )))
+    }
+
+    async fn acknowledge(
+        &self,
+        req: Request<pb::AcknowledgeRequest>,
+    ) -> Res<pb::AcknowledgeResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(STAFF)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let message = bounded_text("message", &r.message, MAX_NOTE_CHARS, false, &mut v);
+        let method = optional_reply(r.method).unwrap_or_else(|()| {
+            v.add("method", "unknown reply method");
+            None
+        });
+        check(v)?;
+        let actor = caller.subject.clone();
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, None, ChangeType::Acknowledged, |i| {
+                let via = method.unwrap_or_else(|| i.default_reply_method());
+                i.acknowledge(&actor, now_micros())?;
+                Ok((format!("acknowledged via {via}: {message}"), String::new()))
+            })
+            .await?;
+        Ok(Response::new(pb::AcknowledgeResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+        }))
+    }
+
+    async fn respond(&self, req: Request<pb::RespondRequest>) -> Res<pb::RespondResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(STAFF)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let text = bounded_text("text", &r.text, MAX_TEXT_CHARS, true, &mut v);
+        let method = optional_reply(r.method).unwrap_or_else(|()| {
+            v.add("method", "unknown reply method");
+            None
+        });
+        let hash = request_hash(&r, |m| m.idempotency_key.clear());
+        let idem = idempotency(format!("respond:{id}"), &r.idempotency_key, hash, &mut v);
+        check(v)?;
+        let actor = caller.subject.clone();
+        let (inquiry, response_id) = self
+            .intake
+            .mutate(&caller, &id, Some(idem), ChangeType::Responded, |i| {
+                let method = method.unwrap_or_else(|| i.default_reply_method());
+                let response_id = uuid::Uuid::now_v7().to_string();
+                i.respond(Answer {
+                    response_id: response_id.clone(),
+                    text: text.clone(),
+                    method,
+                    on_the_spot: r.on_the_spot,
+                    responded_by: actor.clone(),
+                    responded_at: now_micros(),
+                    audit: None,
+                })?;
+                let spot = if r.on_the_spot { " on the spot" } else { "" };
+                Ok((format!("answered{spot} via {method}"), response_id))
+            })
+            .await?;
+        Ok(Response::new(pb::RespondResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+            response_id,
+        }))
+    }
+
+    async fn notify_delay(
+        &self,
+        req: Request<pb::NotifyDelayRequest>,
+    ) -> Res<pb::NotifyDelayResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(STAFF)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let reason = bounded_text("reason", &r.reason, MAX_NOTE_CHARS, true, &mut v);
+        let new_expected_at = match r.new_expected_at.as_ref() {
+            None => {
+                v.add(
+                    "new_expected_at",
+                    "required: the new time told to the customer",
+                );
+                0
+            }
+            Some(ts) => from_timestamp(ts).unwrap_or_else(|| {
+                v.add("new_expected_at", "not a valid timestamp");
+                0
+            }),
+        };
+        let hash = request_hash(&r, |m| m.idempotency_key.clear());
+        let idem = idempotency(format!("delay:{id}"), &r.idempotency_key, hash, &mut v);
+        check(v)?;
+        let actor = caller.subject.clone();
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, Some(idem), ChangeType::DelayNotified, |i| {
+                i.notify_delay(reason.clone(), new_expected_at, &actor, now_micros())?;
+                Ok((format!("delay: {reason}"), String::new()))
+            })
+            .await?;
+        Ok(Response::new(pb::NotifyDelayResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+        }))
+    }
+
+    async fn resolve(&self, req: Request<pb::ResolveRequest>) -> Res<pb::ResolveResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(STAFF)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let note = bounded_text("note", &r.note, MAX_NOTE_CHARS, false, &mut v);
+        check(v)?;
+        let actor = caller.subject.clone();
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, None, ChangeType::Resolved, |i| {
+                i.resolve(&actor, now_micros())?;
+                Ok((format!("resolved: {note}"), String::new()))
+            })
+            .await?;
+        Ok(Response::new(pb::ResolveResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+        }))
+    }
+
+    async fn reopen(&self, req: Request<pb::ReopenRequest>) -> Res<pb::ReopenResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(STAFF)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let reason = bounded_text("reason", &r.reason, MAX_NOTE_CHARS, true, &mut v);
+        check(v)?;
+        let actor = caller.subject.clone();
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, None, ChangeType::Reopened, |i| {
+                i.reopen(&actor, now_micros())?;
+                Ok((format!("reopened: {reason}"), String::new()))
+            })
+            .await?;
+        Ok(Response::new(pb::ReopenResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+        }))
+    }
+
+    async fn record_feedback(
+        &self,
+        req: Request<pb::RecordFeedbackRequest>,
+    ) -> Res<pb::RecordFeedbackResponse> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let comment = bounded_text("comment", &r.comment, MAX_NOTE_CHARS, false, &mut v);
+        let satisfaction = satisfaction_from_pb(r.satisfaction);
+        if satisfaction.is_none() {
+            v.add(
+                "satisfaction",
+                "required: one of the five SATISFACTION_* levels",
+            );
+        }
+        check(v)?;
+        let Some(satisfaction) = satisfaction else {
+            return Err(Status::internal("unreachable: satisfaction validated"));
+        };
+        let recorded_by = if r.on_behalf_of_customer {
+            caller.subject.clone()
+        } else {
+            String::new()
+        };
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, None, ChangeType::FeedbackRecorded, |i| {
+                i.record_feedback(Feedback {
+                    satisfaction,
+                    comment: comment.clone(),
+                    recorded_by: recorded_by.clone(),
+                    recorded_at: now_micros(),
+                })?;
+                Ok((format!("feedback: {satisfaction}"), String::new()))
+            })
+            .await?;
+        Ok(Response::new(pb::RecordFeedbackResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+        }))
+    }
+
+    async fn audit_answer(
+        &self,
+        req: Request<pb::AuditAnswerRequest>,
+    ) -> Res<pb::AuditAnswerResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(AUDITORS)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let response_id = required_id("response_id", &r.response_id, &mut v);
+        let note = bounded_text("note", &r.note, MAX_NOTE_CHARS, false, &mut v);
+        check(v)?;
+        let actor = caller.subject.clone();
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, None, ChangeType::AnswerAudited, |i| {
+                i.audit_answer(
+                    &response_id,
+                    Audit {
+                        accurate: r.accurate,
+                        note: note.clone(),
+                        audited_by: actor.clone(),
+                        audited_at: now_micros(),
+                    },
+                )?;
+                let verdict = if r.accurate { "accurate" } else { "inaccurate" };
+                Ok((
+                    format!("answer {response_id} audited {verdict}"),
+                    String::new(),
+                ))
+            })
+            .await?;
+        Ok(Response::new(pb::AuditAnswerResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+        }))
+    }
+
+    async fn reclassify(&self, req: Request<pb::ReclassifyRequest>) -> Res<pb::ReclassifyResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(STAFF)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let reason = bounded_text("reason", &r.reason, MAX_NOTE_CHARS, false, &mut v);
+        let category = category_from_pb(r.category);
+        if category.is_none() {
+            v.add("category", "required: one of the CATEGORY_* values");
+        }
+        let complexity = match r.complexity {
+            0 => None,
+            c => complexity_from_pb(c).or_else(|| {
+                v.add("complexity", "unknown complexity");
+                None
+            }),
+        };
+        check(v)?;
+        let Some(category) = category else {
+            return Err(Status::internal("unreachable: category validated"));
+        };
+        let actor = caller.subject.clone();
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, None, ChangeType::Reclassified, |i| {
+                let from = i.classification.category;
+                i.reclassify(category, complexity, &actor, now_micros())?;
+                Ok((
+                    format!("reclassified {from} → {category}: {reason}"),
+                    String::new(),
+                ))
+            })
+            .await?;
+        Ok(Response::new(pb::ReclassifyResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+        }))
+    }
+}
+
+/// The properties a list or watch covers: those asked for (each must be the caller's), or
+/// all the caller's when none are named. `None` means every property.
+fn scope_properties(caller: &Caller, asked: &[String]) -> Result<Option<Vec<String>>, Status> {
+    if asked.is_empty() {
+        return Ok(caller.property_scope().map(<[String]>::to_vec));
+    }
+    for p in asked {
+        caller.require_access(p)?;
+    }
+    Ok(Some(asked.to_vec()))
+}
+
+fn time_filter(
+    field: &str,
+    ts: Option<&prost_types::Timestamp>,
+    v: &mut Violations,
+) -> Option<i64> {
+    let ts = ts?;
+    let t = from_timestamp(ts);
+    if t.is_none() {
+        v.add(field, "not a valid timestamp");
+    }
+    t
+}
+
+fn encode_token(created_at: i64, inquiry_id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{created_at}/{inquiry_id}"))
+}
+
+fn decode_token(token: &str) -> Option<(i64, String)> {
+    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(token).ok()?).ok()?;
+    let (t, id) = raw.split_once('/')?;
+    Some((t.parse().ok()?, id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_tokens_round_trip_and_garbage_is_rejected() {
+        let t = encode_token(1_700_000_000_000_000, "0190-abc");
+        assert_eq!(
+            decode_token(&t),
+            Some((1_700_000_000_000_000, "0190-abc".into()))
+        );
+        assert_eq!(decode_token("%%%"), None);
+        assert_eq!(decode_token(&URL_SAFE_NO_PAD.encode("no-slash")), None);
+    }
+}

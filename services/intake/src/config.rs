@@ -1,0 +1,48 @@
+//! Intake's settings (flags and env; defaults suit `frontdesk dev`).
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct IntakeArgs {
+    /// Intake's database: postgres://… in production, sqlite://… embedded. `frontdesk dev`
+    /// defaults it to <data-dir>/intake.db.
+    #[arg(
+        long = "intake-database-url",
+        env = "FRONTDESK_INTAKE_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// Maximum Postgres connections of intake's pool.
+    #[arg(
+        long = "intake-db-max-connections",
+        env = "FRONTDESK_INTAKE_DB_MAX_CONNECTIONS",
+        default_value_t = 16
+    )]
+    pub db_max_connections: u32,
+
+    /// Properties (hotels) this deployment serves, comma-separated ids; registered at start.
+    #[arg(
+        long,
+        env = "FRONTDESK_PROPERTIES",
+        value_delimiter = ',',
+        default_value = "demo-hotel"
+    )]
+    pub properties: Vec<String>,
+
+    /// The chain's classification rules (TOML). Default: the built-in rules.
+    #[arg(long, env = "FRONTDESK_CLASSIFIER_RULES")]
+    pub classifier_rules: Option<PathBuf>,
+
+    /// Directory of per-property rule overrides, one `<property_id>.toml` each.
+    #[arg(long, env = "FRONTDESK_CLASSIFIER_PROPERTY_RULES")]
+    pub classifier_property_rules: Option<PathBuf>,
+
+    /// Services that receive intake's events: name=http://host:port, comma-separated.
+    #[arg(
+        long = "intake-subscribers",
+        env = "FRONTDESK_INTAKE_SUBSCRIBERS",
+        value_delimiter = ','
+    )]
+    pub subscribers: Vec<frontdesk_platform::relay::Subscriber>,
+}

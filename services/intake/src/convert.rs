@@ -1,0 +1,216 @@
+//! Protobuf ↔ domain. Prost types stay at the edge: nothing past the handlers sees them.
+
+use crate::domain::inquiry::{Answer, DelayNotice, Inquiry};
+use crate::domain::model::{
+    Category, Channel, Complexity, Language, ReplyMethod, Satisfaction, Status,
+};
+use frontdesk_platform::time::{opt_timestamp, to_timestamp};
+use frontdesk_proto::intake::v1 as pb;
+
+/// Domain and protobuf enums share variant names; this writes both directions.
+macro_rules! enum_map {
+    ($to_pb:ident, $from_pb:ident, $dom:ident, $pb:ident, [$($v:ident),+ $(,)?]) => {
+        pub fn $to_pb(v: $dom) -> i32 {
+            match v { $($dom::$v => pb::$pb::$v as i32),+ }
+        }
+        /// `None` for unspecified or unknown values.
+        pub fn $from_pb(v: i32) -> Option<$dom> {
+            match pb::$pb::try_from(v).ok()? {
+                $(pb::$pb::$v => Some($dom::$v),)+
+                _ => None,
+            }
+        }
+    };
+}
+
+enum_map!(
+    channel_to_pb,
+    channel_from_pb,
+    Channel,
+    Channel,
+    [
+        FrontDesk,
+        Restaurant,
+        Facility,
+        Website,
+        Ota,
+        SocialWechat,
+        SocialWeibo,
+        SocialDouyin,
+        Email,
+        Hotline,
+    ]
+);
+enum_map!(
+    reply_to_pb,
+    reply_from_pb,
+    ReplyMethod,
+    ReplyMethod,
+    [
+        InPerson,
+        Phone,
+        Sms,
+        Email,
+        WebsiteMessage,
+        OtaMessage,
+        Wechat,
+        Weibo,
+        Douyin,
+    ]
+);
+enum_map!(
+    category_to_pb,
+    category_from_pb,
+    Category,
+    Category,
+    [
+        RoomRates,
+        Reservation,
+        CheckInOut,
+        Dining,
+        Facilities,
+        Events,
+        LocalInfo,
+        GuestLookup,
+        MessagesMail,
+        Complaint,
+        Suggestion,
+        HotelServices,
+        Other,
+    ]
+);
+enum_map!(
+    language_to_pb,
+    language_from_pb,
+    Language,
+    Language,
+    [Zh, En]
+);
+enum_map!(
+    complexity_to_pb,
+    complexity_from_pb,
+    Complexity,
+    Complexity,
+    [Simple, Complex]
+);
+enum_map!(
+    status_to_pb,
+    status_from_pb,
+    Status,
+    InquiryStatus,
+    [New, Acknowledged, Answered, Resolved, Reopened]
+);
+enum_map!(
+    satisfaction_to_pb,
+    satisfaction_from_pb,
+    Satisfaction,
+    Satisfaction,
+    [
+        VerySatisfied,
+        Satisfied,
+        Neutral,
+        Dissatisfied,
+        VeryDissatisfied,
+    ]
+);
+
+/// Unspecified → `Ok(None)`; a value outside the enum → `Err(())`.
+pub fn optional_reply(v: i32) -> Result<Option<ReplyMethod>, ()> {
+    if v == 0 {
+        return Ok(None);
+    }
+    reply_from_pb(v).map(Some).ok_or(())
+}
+
+pub fn inquiry_to_pb(i: &Inquiry) -> pb::Inquiry {
+    let c = &i.classification;
+    pb::Inquiry {
+        inquiry_id: i.inquiry_id.clone(),
+        property_id: i.property_id.clone(),
+        channel: channel_to_pb(i.channel),
+        customer: Some(pb::Customer {
+            name: i.customer.name.clone(),
+            phone: i.customer.phone.clone(),
+            email: i.customer.email.clone(),
+            social_handle: i.customer.social_handle.clone(),
+            preferred_reply: i.customer.preferred_reply.map(reply_to_pb).unwrap_or(0),
+        }),
+        text: i.text.clone(),
+        reservation_ref: i.reservation_ref.clone(),
+        status: status_to_pb(i.status),
+        classification: Some(pb::Classification {
+            category: category_to_pb(c.category),
+            language: language_to_pb(c.language),
+            complexity: complexity_to_pb(c.complexity),
+            confidence: c.confidence,
+            matched_terms: c.matched_terms.clone(),
+            complaint_process: c.complaint_process,
+            reclassified: c.reclassified,
+        }),
+        assignee: i.assignee.clone(),
+        created_by: i.created_by.clone(),
+        created_at: Some(to_timestamp(i.created_at)),
+        acknowledged_at: opt_timestamp(i.acknowledged_at),
+        first_response_at: opt_timestamp(i.first_response_at),
+        resolved_at: opt_timestamp(i.resolved_at),
+        expected_at: opt_timestamp(i.expected_at),
+        responses: i.responses.iter().map(answer_to_pb).collect(),
+        delays: i.delays.iter().map(delay_to_pb).collect(),
+        feedback: i.feedback.as_ref().map(|f| pb::Feedback {
+            satisfaction: satisfaction_to_pb(f.satisfaction),
+            comment: f.comment.clone(),
+            recorded_by: f.recorded_by.clone(),
+            recorded_at: Some(to_timestamp(f.recorded_at)),
+        }),
+        version: i.version,
+        updated_at: Some(to_timestamp(i.updated_at)),
+    }
+}
+
+fn answer_to_pb(r: &Answer) -> pb::Response {
+    pb::Response {
+        response_id: r.response_id.clone(),
+        text: r.text.clone(),
+        method: reply_to_pb(r.method),
+        on_the_spot: r.on_the_spot,
+        responded_by: r.responded_by.clone(),
+        responded_at: Some(to_timestamp(r.responded_at)),
+        audit: r.audit.as_ref().map(|a| pb::Audit {
+            accurate: a.accurate,
+            note: a.note.clone(),
+            audited_by: a.audited_by.clone(),
+            audited_at: Some(to_timestamp(a.audited_at)),
+        }),
+    }
+}
+
+fn delay_to_pb(d: &DelayNotice) -> pb::DelayNotice {
+    pb::DelayNotice {
+        reason: d.reason.clone(),
+        new_expected_at: Some(to_timestamp(d.new_expected_at)),
+        previous_expected_at: opt_timestamp(d.previous_expected_at),
+        notified_by: d.notified_by.clone(),
+        notified_at: Some(to_timestamp(d.notified_at)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_domain_enum_survives_the_wire() {
+        for c in Channel::ALL {
+            assert_eq!(channel_from_pb(channel_to_pb(*c)), Some(*c));
+        }
+        for c in Category::ALL {
+            assert_eq!(category_from_pb(category_to_pb(*c)), Some(*c));
+        }
+        for s in Status::ALL {
+            assert_eq!(status_from_pb(status_to_pb(*s)), Some(*s));
+        }
+        assert_eq!(channel_from_pb(0), None);
+        assert_eq!(channel_from_pb(999), None);
+        assert_eq!(optional_reply(999), Err(()));
+    }
+}

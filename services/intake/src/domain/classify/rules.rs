@@ -1,0 +1,568 @@
+//! The rules file format and its validated, compiled form.
+//!
+//! Chain rules and property overrides share one shape; the chain file is simply applied on
+//! top of an empty rule set, and an override on top of a copy of the chain's rules.
+
+use serde::Deserialize;
+
+use super::error::RulesError;
+use super::matcher::Term;
+use super::text::Normalized;
+use crate::domain::model::{Category, Channel};
+
+/// Weights outside this range are almost certainly typos (300 for 3.00) and would swamp
+/// every other rule.
+const MAX_ABS_WEIGHT: f32 = 10.0;
+
+// ---------------------------------------------------------------------------------------
+// File shape (what operators write)
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    version: Option<String>,
+    scoring: Option<ScoringSpec>,
+    complexity: Option<ComplexitySpec>,
+    #[serde(default)]
+    category: Vec<CategorySpec>,
+    #[serde(default)]
+    channel: Vec<ChannelSpec>,
+}
+
+/// `[[channel]] code = "restaurant" boost = { dining = 0.5 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelSpec {
+    code: String,
+    #[serde(default)]
+    boost: std::collections::BTreeMap<String, f32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoringSpec {
+    min_score: Option<f32>,
+    intent_threshold: Option<f32>,
+    strong_score: Option<f32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComplexitySpec {
+    long_zh_chars: Option<usize>,
+    long_en_words: Option<usize>,
+    max_questions: Option<usize>,
+    strong_categories: Option<usize>,
+    list_items: Option<usize>,
+    #[serde(default)]
+    zh: Vec<TermSpec>,
+    #[serde(default)]
+    en: Vec<TermSpec>,
+    #[serde(default)]
+    headcount: Vec<HeadcountSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeadcountSpec {
+    /// Word right after the number: "30 people", "25桌".
+    unit: Option<String>,
+    /// Words right before the number: "group of 30".
+    before: Option<String>,
+    min: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategorySpec {
+    code: String,
+    intent: Option<bool>,
+    threshold: Option<f32>,
+    #[serde(default)]
+    zh: Vec<TermSpec>,
+    #[serde(default)]
+    en: Vec<TermSpec>,
+}
+
+/// `"早餐"` takes the length-based default weight; `{ term = "投诉", weight = 3 }` is explicit.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TermSpec {
+    Plain(String),
+    Weighted { term: String, weight: f32 },
+}
+
+impl TermSpec {
+    fn parts(&self) -> (&str, Option<f32>) {
+        match self {
+            TermSpec::Plain(t) => (t, None),
+            TermSpec::Weighted { term, weight } => (term, Some(*weight)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Compiled form (what the classifier uses)
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Scoring {
+    /// Below this the best category is not trusted and the inquiry is `other`.
+    pub min_score: f32,
+    /// Default score at which an intent category (complaint, suggestion) beats any topic.
+    pub intent_threshold: f32,
+    /// A category at or above this counts as "matched strongly" for complexity.
+    pub strong_score: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Headcount {
+    unit: Option<String>,
+    before: Option<String>,
+    min: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ComplexityRules {
+    pub long_zh_chars: usize,
+    pub long_en_words: usize,
+    /// More `?` than this means several questions at once.
+    pub max_questions: usize,
+    /// This many topic categories matched strongly means a multi-part inquiry.
+    pub strong_categories: usize,
+    /// This many enumerated items ("1) ... 2) ...") means a multi-part inquiry.
+    pub list_items: usize,
+    pub terms: Vec<Term>,
+    headcounts: Vec<Headcount>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CategoryRules {
+    pub category: Category,
+    pub intent: bool,
+    threshold: Option<f32>,
+    pub terms: Vec<Term>,
+}
+
+impl CategoryRules {
+    pub(crate) fn intent_threshold(&self, scoring: &Scoring) -> f32 {
+        self.threshold.unwrap_or(scoring.intent_threshold)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RuleSet {
+    pub version: String,
+    pub scoring: Scoring,
+    pub complexity: ComplexityRules,
+    /// One entry per `Category::ALL`, in that order.
+    pub categories: Vec<CategoryRules>,
+    /// Added to a category that already matched when the inquiry came in on that channel.
+    pub channel_boosts: Vec<(Channel, Category, f32)>,
+}
+
+impl RuleSet {
+    /// No terms at all: everything is `other`. Also the base the chain file is applied to.
+    pub(crate) fn empty() -> Self {
+        RuleSet {
+            version: String::new(),
+            scoring: Scoring {
+                min_score: 0.5,
+                intent_threshold: 2.0,
+                strong_score: 3.0,
+            },
+            complexity: ComplexityRules {
+                long_zh_chars: 200,
+                long_en_words: 60,
+                max_questions: 2,
+                strong_categories: 2,
+                list_items: 2,
+                terms: Vec::new(),
+                headcounts: Vec::new(),
+            },
+            categories: Category::ALL
+                .iter()
+                .map(|&category| CategoryRules {
+                    category,
+                    intent: false,
+                    threshold: None,
+                    terms: Vec::new(),
+                })
+                .collect(),
+            channel_boosts: Vec::new(),
+        }
+    }
+
+    /// Parse and apply a chain rules file.
+    pub(crate) fn from_chain_toml(src: &str) -> Result<Self, RulesError> {
+        let label = "chain rules";
+        let file = parse(label, src)?;
+        if file.version.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            return Err(RulesError::MissingVersion { file: label.into() });
+        }
+        let mut rules = RuleSet::empty();
+        rules.apply(label, file)?;
+        Ok(rules)
+    }
+
+    /// A copy of these rules with a property override file applied.
+    pub(crate) fn with_override(&self, property_id: &str, src: &str) -> Result<Self, RulesError> {
+        let label = format!("property override `{property_id}`");
+        let file = parse(&label, src)?;
+        let mut rules = self.clone();
+        rules.apply(&label, file)?;
+        Ok(rules)
+    }
+
+    /// Merge a parsed file in: terms are added or re-weighted, weight 0 removes a term.
+    fn apply(&mut self, label: &str, file: RulesFile) -> Result<(), RulesError> {
+        if let Some(v) = file.version {
+            self.version = if self.version.is_empty() {
+                v
+            } else {
+                format!("{}+{v}", self.version)
+            };
+        }
+        if let Some(s) = file.scoring {
+            apply_scoring(&mut self.scoring, s, label)?;
+        }
+        if let Some(c) = file.complexity {
+            apply_complexity(&mut self.complexity, c, label)?;
+        }
+        let mut seen: Vec<Category> = Vec::new();
+        for spec in file.category {
+            let Some(category) = Category::from_code(spec.code.trim()) else {
+                return Err(unknown_category(label, spec.code));
+            };
+            if seen.contains(&category) {
+                return Err(RulesError::DuplicateCategory {
+                    file: label.into(),
+                    category: category.code().into(),
+                });
+            }
+            seen.push(category);
+            let Some(rules) = self.categories.iter_mut().find(|r| r.category == category) else {
+                continue; // unreachable: `empty()` holds every category
+            };
+            if let Some(intent) = spec.intent {
+                rules.intent = intent;
+            }
+            if let Some(t) = spec.threshold {
+                check_setting(label, &format!("{}.threshold", category.code()), t)?;
+                rules.threshold = Some(t);
+            }
+            for term in spec.zh.iter().chain(&spec.en) {
+                upsert(&mut rules.terms, term, label, category.code())?;
+            }
+        }
+        for spec in file.channel {
+            let Some(channel) = Channel::from_code(spec.code.trim()) else {
+                return Err(RulesError::UnknownChannel {
+                    file: label.into(),
+                    code: spec.code,
+                    known: Channel::ALL
+                        .iter()
+                        .map(|c| c.code())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            };
+            for (code, boost) in spec.boost {
+                let Some(category) = Category::from_code(code.trim()) else {
+                    return Err(unknown_category(label, code));
+                };
+                if !boost.is_finite() || boost.abs() > MAX_ABS_WEIGHT {
+                    return Err(RulesError::InvalidWeight {
+                        file: label.into(),
+                        category: category.code().into(),
+                        term: format!("channel {} boost", channel.code()),
+                        weight: boost,
+                    });
+                }
+                self.channel_boosts
+                    .retain(|(ch, cat, _)| (*ch, *cat) != (channel, category));
+                if boost != 0.0 {
+                    self.channel_boosts.push((channel, category, boost));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unknown_category(label: &str, code: String) -> RulesError {
+    RulesError::UnknownCategory {
+        file: label.into(),
+        code,
+        known: Category::ALL
+            .iter()
+            .map(|c| c.code())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn parse(label: &str, src: &str) -> Result<RulesFile, RulesError> {
+    toml::from_str(src).map_err(|e| RulesError::Parse {
+        file: label.into(),
+        message: e.to_string().trim().to_string(),
+    })
+}
+
+fn check_setting(label: &str, name: &str, value: f32) -> Result<(), RulesError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(RulesError::InvalidSetting {
+            file: label.into(),
+            setting: name.into(),
+            value: value.to_string(),
+            reason: "must be a finite number >= 0",
+        })
+    }
+}
+
+fn apply_scoring(into: &mut Scoring, s: ScoringSpec, label: &str) -> Result<(), RulesError> {
+    for (name, value, slot) in [
+        ("scoring.min_score", s.min_score, &mut into.min_score),
+        (
+            "scoring.intent_threshold",
+            s.intent_threshold,
+            &mut into.intent_threshold,
+        ),
+        (
+            "scoring.strong_score",
+            s.strong_score,
+            &mut into.strong_score,
+        ),
+    ] {
+        if let Some(v) = value {
+            check_setting(label, name, v)?;
+            *slot = v;
+        }
+    }
+    Ok(())
+}
+
+fn apply_complexity(
+    into: &mut ComplexityRules,
+    c: ComplexitySpec,
+    label: &str,
+) -> Result<(), RulesError> {
+    for (value, slot) in [
+        (c.long_zh_chars, &mut into.long_zh_chars),
+        (c.long_en_words, &mut into.long_en_words),
+        (c.max_questions, &mut into.max_questions),
+        (c.strong_categories, &mut into.strong_categories),
+        (c.list_items, &mut into.list_items),
+    ] {
+        if let Some(v) = value {
+            *slot = v;
+        }
+    }
+    for term in c.zh.iter().chain(&c.en) {
+        upsert(&mut into.terms, term, label, "complexity")?;
+    }
+    for h in c.headcount {
+        let unit = h
+            .unit
+            .map(|u| super::text::normalize(&u))
+            .filter(|u| !u.is_empty());
+        let before = h
+            .before
+            .map(|b| super::text::normalize(&b))
+            .filter(|b| !b.is_empty());
+        if unit.is_none() && before.is_none() {
+            return Err(RulesError::InvalidSetting {
+                file: label.into(),
+                setting: "complexity.headcount".into(),
+                value: format!("min = {}", h.min),
+                reason: "needs a `unit` or a `before`",
+            });
+        }
+        let h = Headcount {
+            unit,
+            before,
+            min: h.min,
+        };
+        into.headcounts
+            .retain(|old| old.unit != h.unit || old.before != h.before);
+        into.headcounts.push(h);
+    }
+    Ok(())
+}
+
+/// Add a term, replace its weight, or (weight 0) remove it.
+fn upsert(
+    terms: &mut Vec<Term>,
+    spec: &TermSpec,
+    label: &str,
+    category: &str,
+) -> Result<(), RulesError> {
+    let (raw, weight) = spec.parts();
+    if let Some(w) = weight
+        && (!w.is_finite() || w.abs() > MAX_ABS_WEIGHT)
+    {
+        return Err(RulesError::InvalidWeight {
+            file: label.into(),
+            category: category.into(),
+            term: raw.into(),
+            weight: w,
+        });
+    }
+    let Some(term) = Term::compile(raw, weight) else {
+        return Err(RulesError::EmptyTerm {
+            file: label.into(),
+            category: category.into(),
+            term: raw.into(),
+        });
+    };
+    terms.retain(|t| t.key != term.key);
+    if term.weight != 0.0 {
+        terms.push(term);
+    }
+    Ok(())
+}
+
+impl ComplexityRules {
+    /// Whether a party size meets a headcount rule ("30人", "group of 25"), if any.
+    pub(crate) fn headcount_hit(&self, text: &Normalized) -> bool {
+        let t = text.text.as_str();
+        let bytes = t.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let starts_number =
+                bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+            if !starts_number {
+                i += 1;
+                continue;
+            }
+            let mut end = i;
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
+                end += 1;
+            }
+            // Digits are ASCII, so both cuts are on char boundaries. Long digit runs are
+            // phone or order numbers, not party sizes.
+            let n: Option<u32> = if end - i <= 6 {
+                t[i..end].parse().ok()
+            } else {
+                None
+            };
+            if let Some(n) = n {
+                let before = t[..i].trim_end();
+                let after = t[end..].trim_start();
+                if self
+                    .headcounts
+                    .iter()
+                    .any(|h| n >= h.min && h.fits(before, after))
+                {
+                    return true;
+                }
+            }
+            i = end;
+        }
+        false
+    }
+}
+
+impl Headcount {
+    fn fits(&self, before: &str, after: &str) -> bool {
+        let unit_ok = self.unit.as_deref().is_none_or(|u| {
+            after.strip_prefix(u).is_some_and(|rest| {
+                // "30 peoples" fine, "20 guestsxyz" not: a Latin unit must end at a word edge.
+                !u.is_ascii() || !rest.starts_with(|c: char| c.is_ascii_alphabetic())
+            })
+        });
+        let before_ok = self.before.as_deref().is_none_or(|b| before.ends_with(b));
+        unit_ok && before_ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weight_zero_removes_and_overrides_replace() {
+        let base = RuleSet::from_chain_toml(
+            r#"version = "t1"
+            [[category]]
+            code = "dining"
+            zh = ["早餐"]
+            en = ["breakfast", { term = "menu", weight = 2 }]"#,
+        );
+        let Ok(base) = base else {
+            panic!("base rules: {base:?}")
+        };
+        let dining = |r: &RuleSet| {
+            r.categories
+                .iter()
+                .find(|c| c.category == Category::Dining)
+                .map(|c| {
+                    c.terms
+                        .iter()
+                        .map(|t| (t.key.clone(), t.weight))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(dining(&base).len(), 3);
+        let over = base.with_override(
+            "p1",
+            r#"[[category]]
+            code = "dining"
+            en = [{ term = "breakfast", weight = 0 }, { term = "menu", weight = 4 }]"#,
+        );
+        let Ok(over) = over else {
+            panic!("override: {over:?}")
+        };
+        assert_eq!(
+            dining(&over),
+            vec![("早餐".to_string(), 1.0), ("menu".to_string(), 4.0)]
+        );
+        assert_eq!(dining(&base).len(), 3, "the chain rules are untouched");
+    }
+
+    #[test]
+    fn validation_names_what_is_wrong() {
+        let e = RuleSet::from_chain_toml("version = \"x\"\n[[category]]\ncode = \"spa\"\n");
+        assert!(matches!(&e, Err(RulesError::UnknownCategory { code, .. }) if code == "spa"));
+        let e = RuleSet::from_chain_toml("[[category]]\ncode = \"dining\"\n");
+        assert!(matches!(e, Err(RulesError::MissingVersion { .. })));
+        let e = RuleSet::from_chain_toml(
+            "version = \"x\"\n[[category]]\ncode = \"dining\"\nen = [{ term = \"x\", weight = 99 }]\n",
+        );
+        assert!(matches!(&e, Err(RulesError::InvalidWeight { term, .. }) if term == "x"));
+        let e = RuleSet::from_chain_toml(
+            "version = \"x\"\n[[category]]\ncode = \"dining\"\nen = [\"   \"]\n",
+        );
+        assert!(matches!(e, Err(RulesError::EmptyTerm { .. })));
+        let e = RuleSet::from_chain_toml("version = [");
+        assert!(matches!(e, Err(RulesError::Parse { .. })));
+    }
+
+    #[test]
+    fn headcounts() {
+        let r = RuleSet::from_chain_toml(
+            r#"version = "t"
+            [complexity]
+            headcount = [{ unit = "人", min = 20 }, { unit = "people", min = 20 },
+                         { before = "group of", min = 10 }]"#,
+        );
+        let Ok(r) = r else { panic!("{r:?}") };
+        let hit = |s: &str| r.complexity.headcount_hit(&Normalized::new(s));
+        assert!(hit("我们一行30人"));
+        assert!(hit("for 45 people"));
+        assert!(hit("a group of 12 friends"));
+        assert!(!hit("2人"));
+        assert!(
+            !hit("订单号13800138000人"),
+            "long digit runs are ids, not party sizes"
+        );
+        assert!(
+            !hit("room t30 people"),
+            "a number glued to letters is a code"
+        );
+    }
+}

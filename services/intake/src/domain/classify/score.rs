@@ -1,0 +1,208 @@
+//! Scoring an inquiry against a rule set and turning the scores into a [`Classification`].
+
+use super::Classification;
+use super::rules::{CategoryRules, RuleSet};
+use super::text::Normalized;
+use crate::domain::model::{Category, Channel, Complexity, Language};
+
+/// Confidence when nothing matched at all: it is `other` only by default.
+const NO_MATCH_CONFIDENCE: f32 = 0.1;
+/// Confidence when something matched but too weakly to trust.
+const WEAK_MATCH_CONFIDENCE: f32 = 0.15;
+
+#[derive(Debug)]
+struct CategoryScore<'r> {
+    rules: &'r CategoryRules,
+    score: f32,
+    /// (term as written, weight), positive weights only.
+    matched: Vec<(&'r str, f32)>,
+}
+
+pub(crate) fn classify(rules: &RuleSet, channel: Channel, raw: &str) -> Classification {
+    let text = Normalized::new(raw);
+    let language = if text.is_chinese() {
+        Language::Zh
+    } else {
+        Language::En
+    };
+    let mut scores: Vec<CategoryScore<'_>> = rules
+        .categories
+        .iter()
+        .map(|c| score_category(c, &text))
+        .collect();
+    // The channel is a prior, not evidence: at the restaurant desk an ambiguous question
+    // that matched dining at all is probably about dining. Never creates a match.
+    for (ch, cat, boost) in &rules.channel_boosts {
+        if *ch == channel {
+            for s in scores
+                .iter_mut()
+                .filter(|s| s.rules.category == *cat && s.score > 0.0)
+            {
+                s.score = (s.score + boost).max(0.0);
+            }
+        }
+    }
+
+    let (category, confidence, matched_terms) = match pick_winner(rules, &scores) {
+        Some(i) => {
+            let winner = &scores[i];
+            let mut matched = winner.matched.clone();
+            // Stable sort keeps rule-file order among equal weights.
+            matched.sort_by(|a, b| b.1.total_cmp(&a.1));
+            (
+                winner.rules.category,
+                confidence(&scores, i),
+                matched.into_iter().map(|(t, _)| t.to_string()).collect(),
+            )
+        }
+        None => {
+            let any = scores.iter().any(|s| !s.matched.is_empty());
+            let c = if any {
+                WEAK_MATCH_CONFIDENCE
+            } else {
+                NO_MATCH_CONFIDENCE
+            };
+            (Category::Other, c, Vec::new())
+        }
+    };
+
+    let complexity = if is_complex(rules, &text, &scores, category) {
+        Complexity::Complex
+    } else {
+        Complexity::Simple
+    };
+    Classification {
+        category,
+        language,
+        complexity,
+        confidence,
+        matched_terms,
+        // CI-2.5: social-media complaints go to the complaint process; other channels'
+        // complaints are handled as ordinary (complex) inquiries.
+        complaint_process: category == Category::Complaint && channel.is_social(),
+    }
+}
+
+fn score_category<'r>(rules: &'r CategoryRules, text: &Normalized) -> CategoryScore<'r> {
+    let mut score = 0.0_f32;
+    let mut matched = Vec::new();
+    for term in &rules.terms {
+        if term.matches(text) {
+            score += term.weight;
+            if term.weight > 0.0 {
+                matched.push((term.text.as_str(), term.weight));
+            }
+        }
+    }
+    // Negative terms ("no complaints") damp a category; they never make it negative.
+    CategoryScore {
+        rules,
+        score: score.max(0.0),
+        matched,
+    }
+}
+
+/// Intent beats topic: a complaint about the restaurant is a complaint, so an intent
+/// category whose score reaches its threshold wins even if a topic scores higher. Otherwise
+/// the highest score wins; on a tie a topic beats an intent below its threshold (a plain
+/// question that happens to say "refund" is not a complaint), then the category with the
+/// strongest single term, then taxonomy order.
+fn pick_winner(rules: &RuleSet, scores: &[CategoryScore<'_>]) -> Option<usize> {
+    let intent = scores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.rules.intent && s.score >= s.rules.intent_threshold(&rules.scoring))
+        .filter(|(_, s)| s.score > 0.0)
+        .max_by(|(ia, a), (ib, b)| a.score.total_cmp(&b.score).then(ib.cmp(ia)));
+    if let Some((i, _)) = intent {
+        return Some(i);
+    }
+    // Below its threshold an intent needs at least half of it: one weak cue ("随便",
+    // "waiting") is not a complaint.
+    let eligible = |s: &CategoryScore<'_>| {
+        !s.rules.intent || s.score >= s.rules.intent_threshold(&rules.scoring) / 2.0
+    };
+    let (i, best) = scores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| eligible(s))
+        .max_by(|(ia, a), (ib, b)| {
+            a.score
+                .total_cmp(&b.score)
+                .then(b.rules.intent.cmp(&a.rules.intent))
+                // A single specific term beats a pile of generic ones ("带猫" vs
+                // "额外费用" + "费用").
+                .then(a.strongest().total_cmp(&b.strongest()))
+                .then(ib.cmp(ia))
+        })?;
+    (best.score > 0.0 && best.score >= rules.scoring.min_score).then_some(i)
+}
+
+impl CategoryScore<'_> {
+    fn strongest(&self) -> f32 {
+        self.matched.iter().map(|(_, w)| *w).fold(0.0, f32::max)
+    }
+}
+
+/// From the winner's margin over the runner-up and its absolute strength: one weak term
+/// with a close second is a guess; several strong terms and no rival is near-certain.
+fn confidence(scores: &[CategoryScore<'_>], winner: usize) -> f32 {
+    let best = scores[winner].score;
+    let second = scores
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != winner)
+        .map(|(_, s)| s.score)
+        .fold(0.0_f32, f32::max);
+    if best <= 0.0 {
+        return NO_MATCH_CONFIDENCE;
+    }
+    let margin = ((best - second) / best).clamp(0.0, 1.0);
+    let strength = best / (best + 2.0);
+    (0.1 + 0.45 * margin + 0.45 * strength).clamp(0.0, 1.0)
+}
+
+/// CI-3.2: complex inquiries are verified before answering.
+fn is_complex(
+    rules: &RuleSet,
+    text: &Normalized,
+    scores: &[CategoryScore<'_>],
+    category: Category,
+) -> bool {
+    let c = &rules.complexity;
+    let long = if text.is_chinese() {
+        text.chars > c.long_zh_chars
+    } else {
+        text.words > c.long_en_words
+    };
+    let strong_topics = scores
+        .iter()
+        .filter(|s| !s.rules.intent && s.rules.category != Category::Other)
+        .filter(|s| s.score >= rules.scoring.strong_score)
+        .count();
+    // Complaints always need a human to look into them.
+    category == Category::Complaint
+        || long
+        || text.question_marks > c.max_questions
+        || (c.strong_categories > 0 && strong_topics >= c.strong_categories)
+        || (c.list_items > 0 && list_items(&text.text) >= c.list_items)
+        || c.terms.iter().any(|t| t.weight > 0.0 && t.matches(text))
+        || c.headcount_hit(text)
+}
+
+/// Enumerated items such as "1) ... 2) ..." or "1、... 2、...": several asks in one message.
+fn list_items(text: &str) -> usize {
+    let chars: Vec<char> = text.chars().collect();
+    let mut count = 0;
+    for (i, w) in chars.windows(2).enumerate() {
+        let starts = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
+        if starts && w[0].is_ascii_digit() && matches!(w[1], ')' | '、') {
+            count += 1;
+        }
+    }
+    count
+        + text
+            .chars()
+            .filter(|c| ('\u{2460}'..='\u{2473}').contains(c))
+            .count()
+}

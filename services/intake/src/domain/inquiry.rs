@@ -1,0 +1,456 @@
+//! The inquiry aggregate and its lifecycle. Every transition checks its precondition and
+//! says what to tell the caller when it does not hold (FAILED_PRECONDITION).
+//!
+//! ```text
+//! NEW ──acknowledge──▶ ACKNOWLEDGED ──respond──▶ ANSWERED ──resolve──▶ RESOLVED
+//!  └──────────────respond (on the spot)────────────▲                      │
+//!                                   REOPENED ◀──────────reopen───────────┘
+//! ```
+
+use super::model::{Category, Channel, Complexity, Language, ReplyMethod, Satisfaction, Status};
+use frontdesk_platform::error::Violations;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customer {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub social_handle: String,
+    /// `None`: reply through the channel the inquiry came from (CI-3.7).
+    pub preferred_reply: Option<ReplyMethod>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassificationState {
+    pub category: Category,
+    pub language: Language,
+    pub complexity: Complexity,
+    pub confidence: f32,
+    pub matched_terms: Vec<String>,
+    pub complaint_process: bool,
+    pub reclassified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audit {
+    pub accurate: bool,
+    pub note: String,
+    pub audited_by: String,
+    pub audited_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub response_id: String,
+    pub text: String,
+    pub method: ReplyMethod,
+    pub on_the_spot: bool,
+    pub responded_by: String,
+    pub responded_at: i64,
+    pub audit: Option<Audit>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelayNotice {
+    pub reason: String,
+    pub new_expected_at: i64,
+    pub previous_expected_at: Option<i64>,
+    pub notified_by: String,
+    pub notified_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feedback {
+    pub satisfaction: Satisfaction,
+    pub comment: String,
+    /// Staff member who recorded it for the customer; empty when the customer did.
+    pub recorded_by: String,
+    pub recorded_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inquiry {
+    pub inquiry_id: String,
+    pub property_id: String,
+    pub channel: Channel,
+    pub customer: Customer,
+    pub text: String,
+    pub reservation_ref: String,
+    pub status: Status,
+    pub classification: ClassificationState,
+    pub assignee: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub expected_at: Option<i64>,
+    pub responses: Vec<Answer>,
+    pub delays: Vec<DelayNotice>,
+    pub feedback: Option<Feedback>,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{0}")]
+    Precondition(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    Invalid(Violations),
+}
+
+type Outcome = Result<(), Refusal>;
+
+fn precondition(msg: impl Into<String>) -> Outcome {
+    Err(Refusal::Precondition(msg.into()))
+}
+
+impl Inquiry {
+    /// The reply method when the caller names none: the customer's preference, else the
+    /// inquiry's own channel (CI-3.7).
+    pub fn default_reply_method(&self) -> ReplyMethod {
+        self.customer
+            .preferred_reply
+            .unwrap_or_else(|| self.channel.default_reply_method())
+    }
+
+    fn touch(&mut self, actor: &str, now: i64) {
+        self.version += 1;
+        self.updated_at = now;
+        // CI-3.5: one named person is responsible; the first to act takes it until routing
+        // assigns someone else.
+        if self.assignee.is_empty() {
+            self.assignee = actor.to_string();
+        }
+    }
+
+    /// First response to the customer: received, being handled (CI-2.6).
+    pub fn acknowledge(&mut self, actor: &str, now: i64) -> Outcome {
+        if self.status != Status::New {
+            return precondition(format!(
+                "inquiry is {}; only a new inquiry can be acknowledged",
+                self.status
+            ));
+        }
+        self.status = Status::Acknowledged;
+        self.acknowledged_at = Some(now);
+        self.first_response_at.get_or_insert(now);
+        self.touch(actor, now);
+        Ok(())
+    }
+
+    pub fn respond(&mut self, answer: Answer) -> Outcome {
+        if self.status == Status::Resolved {
+            return precondition("inquiry is resolved; reopen it before answering again");
+        }
+        if answer.on_the_spot && !self.responses.is_empty() {
+            return precondition("only the first answer can be given on the spot");
+        }
+        let (actor, now) = (answer.responded_by.clone(), answer.responded_at);
+        self.first_response_at.get_or_insert(now);
+        self.status = Status::Answered;
+        self.responses.push(answer);
+        self.touch(&actor, now);
+        Ok(())
+    }
+
+    /// CI-3.6: the customer was told why and the new expected time. The first promise stays
+    /// on record in the first notice.
+    pub fn notify_delay(
+        &mut self,
+        reason: String,
+        new_expected_at: i64,
+        actor: &str,
+        now: i64,
+    ) -> Outcome {
+        if self.status == Status::Resolved {
+            return precondition("inquiry is resolved; there is nothing left to delay");
+        }
+        if new_expected_at <= now {
+            return Err(Refusal::Invalid(Violations::single(
+                "new_expected_at",
+                "must be in the future",
+            )));
+        }
+        self.delays.push(DelayNotice {
+            reason,
+            new_expected_at,
+            previous_expected_at: self.expected_at,
+            notified_by: actor.to_string(),
+            notified_at: now,
+        });
+        self.expected_at = Some(new_expected_at);
+        self.touch(actor, now);
+        Ok(())
+    }
+
+    pub fn resolve(&mut self, actor: &str, now: i64) -> Outcome {
+        match self.status {
+            Status::Answered => {}
+            Status::Resolved => return precondition("inquiry is already resolved"),
+            other => {
+                return precondition(format!(
+                    "inquiry is {other}; answer the customer before resolving it"
+                ));
+            }
+        }
+        self.status = Status::Resolved;
+        self.resolved_at = Some(now);
+        self.touch(actor, now);
+        Ok(())
+    }
+
+    pub fn reopen(&mut self, actor: &str, now: i64) -> Outcome {
+        if self.status != Status::Resolved {
+            return precondition(format!(
+                "inquiry is {}; only a resolved inquiry can be reopened",
+                self.status
+            ));
+        }
+        self.status = Status::Reopened;
+        self.resolved_at = None;
+        self.touch(actor, now);
+        Ok(())
+    }
+
+    /// CI-5.4: once per inquiry, after it was answered.
+    pub fn record_feedback(&mut self, feedback: Feedback) -> Outcome {
+        let now = feedback.recorded_at;
+        if self.feedback.is_some() {
+            return Err(Refusal::AlreadyExists(
+                "feedback was already recorded for this inquiry".into(),
+            ));
+        }
+        if self.responses.is_empty() {
+            return precondition("inquiry has no answer yet; feedback rates an answer");
+        }
+        self.feedback = Some(feedback);
+        self.version += 1;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// CI-5.4 accuracy audit of one answer, once.
+    pub fn audit_answer(&mut self, response_id: &str, audit: Audit) -> Outcome {
+        let now = audit.audited_at;
+        let Some(answer) = self
+            .responses
+            .iter_mut()
+            .find(|r| r.response_id == response_id)
+        else {
+            return Err(Refusal::NotFound(format!(
+                "response {response_id} not found on this inquiry"
+            )));
+        };
+        if answer.audit.is_some() {
+            return Err(Refusal::AlreadyExists(format!(
+                "response {response_id} was already audited"
+            )));
+        }
+        answer.audit = Some(audit);
+        self.version += 1;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    pub fn reclassify(
+        &mut self,
+        category: Category,
+        complexity: Option<Complexity>,
+        actor: &str,
+        now: i64,
+    ) -> Outcome {
+        let c = &mut self.classification;
+        if c.category == category && complexity.is_none_or(|x| x == c.complexity) {
+            return precondition(format!("inquiry is already classified as {category}"));
+        }
+        c.category = category;
+        if let Some(x) = complexity {
+            c.complexity = x;
+        }
+        c.reclassified = true;
+        c.confidence = 1.0;
+        // CI-2.5 follows the corrected category.
+        c.complaint_process = category == Category::Complaint && self.channel.is_social();
+        self.touch(actor, now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inquiry() -> Inquiry {
+        Inquiry {
+            inquiry_id: "i1".into(),
+            property_id: "p".into(),
+            channel: Channel::SocialWechat,
+            customer: Customer {
+                name: "李雷".into(),
+                phone: "13800138000".into(),
+                email: String::new(),
+                social_handle: String::new(),
+                preferred_reply: None,
+            },
+            text: "早餐几点开始？".into(),
+            reservation_ref: String::new(),
+            status: Status::New,
+            classification: ClassificationState {
+                category: Category::Dining,
+                language: Language::Zh,
+                complexity: Complexity::Simple,
+                confidence: 0.9,
+                matched_terms: vec!["早餐".into()],
+                complaint_process: false,
+                reclassified: false,
+            },
+            assignee: String::new(),
+            created_by: "agent".into(),
+            created_at: 0,
+            acknowledged_at: None,
+            first_response_at: None,
+            resolved_at: None,
+            expected_at: None,
+            responses: vec![],
+            delays: vec![],
+            feedback: None,
+            version: 1,
+            updated_at: 0,
+        }
+    }
+
+    fn answer(id: &str, at: i64, on_the_spot: bool) -> Answer {
+        Answer {
+            response_id: id.into(),
+            text: "七点".into(),
+            method: ReplyMethod::Wechat,
+            on_the_spot,
+            responded_by: "amy".into(),
+            responded_at: at,
+            audit: None,
+        }
+    }
+
+    #[test]
+    fn resolve_without_answer_is_rejected() {
+        let mut i = inquiry();
+        assert!(matches!(i.resolve("amy", 5), Err(Refusal::Precondition(_))));
+        i.acknowledge("amy", 5).expect("ack");
+        assert!(matches!(i.resolve("amy", 6), Err(Refusal::Precondition(_))));
+        assert_eq!(i.status, Status::Acknowledged);
+    }
+
+    #[test]
+    fn first_response_is_the_earlier_of_acknowledge_and_answer() {
+        let mut i = inquiry();
+        i.acknowledge("amy", 10).expect("ack");
+        i.respond(answer("r1", 20, false)).expect("respond");
+        assert_eq!(i.first_response_at, Some(10));
+        assert_eq!(i.assignee, "amy");
+        assert_eq!(i.version, 3);
+    }
+
+    #[test]
+    fn acknowledging_twice_is_a_failed_precondition() {
+        let mut i = inquiry();
+        i.acknowledge("amy", 1).expect("ack");
+        assert!(matches!(
+            i.acknowledge("amy", 2),
+            Err(Refusal::Precondition(_))
+        ));
+    }
+
+    #[test]
+    fn full_lifecycle_with_reopen_needs_a_new_answer() {
+        let mut i = inquiry();
+        i.respond(answer("r1", 1, true)).expect("on the spot");
+        i.resolve("amy", 2).expect("resolve");
+        assert!(matches!(
+            i.respond(answer("r2", 3, false)),
+            Err(Refusal::Precondition(_))
+        ));
+        i.reopen("sup", 3).expect("reopen");
+        assert_eq!(i.resolved_at, None);
+        assert!(matches!(i.resolve("amy", 4), Err(Refusal::Precondition(_))));
+        i.respond(answer("r2", 5, false)).expect("respond");
+        i.resolve("amy", 6).expect("resolve again");
+        assert_eq!(i.status, Status::Resolved);
+    }
+
+    #[test]
+    fn delay_keeps_the_previous_promise() {
+        let mut i = inquiry();
+        i.notify_delay("waiting for banquet manager".into(), 100, "amy", 10)
+            .expect("first");
+        i.notify_delay("manager still out".into(), 200, "amy", 20)
+            .expect("second");
+        assert_eq!(i.expected_at, Some(200));
+        assert_eq!(i.delays[1].previous_expected_at, Some(100));
+        assert!(matches!(
+            i.notify_delay("x".into(), 5, "amy", 30),
+            Err(Refusal::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn feedback_once_and_only_after_an_answer() {
+        let mut i = inquiry();
+        let fb = Feedback {
+            satisfaction: Satisfaction::Satisfied,
+            comment: String::new(),
+            recorded_by: String::new(),
+            recorded_at: 1,
+        };
+        assert!(matches!(
+            i.record_feedback(fb.clone()),
+            Err(Refusal::Precondition(_))
+        ));
+        i.respond(answer("r1", 1, false)).expect("respond");
+        i.record_feedback(fb.clone()).expect("feedback");
+        assert!(matches!(
+            i.record_feedback(fb),
+            Err(Refusal::AlreadyExists(_))
+        ));
+    }
+
+    #[test]
+    fn audits_name_an_existing_answer_once() {
+        let mut i = inquiry();
+        i.respond(answer("r1", 1, false)).expect("respond");
+        let a = Audit {
+            accurate: true,
+            note: String::new(),
+            audited_by: "sup".into(),
+            audited_at: 2,
+        };
+        assert!(matches!(
+            i.audit_answer("nope", a.clone()),
+            Err(Refusal::NotFound(_))
+        ));
+        i.audit_answer("r1", a.clone()).expect("audit");
+        assert!(matches!(
+            i.audit_answer("r1", a),
+            Err(Refusal::AlreadyExists(_))
+        ));
+    }
+
+    #[test]
+    fn reclassifying_a_social_inquiry_as_complaint_starts_the_complaint_process() {
+        let mut i = inquiry();
+        i.reclassify(Category::Complaint, None, "sup", 1)
+            .expect("reclassify");
+        assert!(i.classification.complaint_process);
+        assert!(i.classification.reclassified);
+        assert!(matches!(
+            i.reclassify(Category::Complaint, None, "sup", 2),
+            Err(Refusal::Precondition(_))
+        ));
+    }
+}

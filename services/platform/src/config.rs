@@ -1,0 +1,91 @@
+//! Settings every service binary shares. Each is a flag and an environment variable; the
+//! defaults suit `frontdesk dev`.
+
+use crate::telemetry::LogFormat;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// Log format: json (one object per line) or pretty.
+    #[arg(long, env = "FRONTDESK_LOG_FORMAT", value_enum, default_value = "json")]
+    pub log_format: LogFormat,
+
+    /// Log filter, RUST_LOG syntax.
+    #[arg(long, env = "FRONTDESK_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Admin HTTP address serving Prometheus /metrics; empty disables it.
+    #[arg(long, env = "FRONTDESK_METRICS_ADDR", default_value = "127.0.0.1:9464")]
+    pub metrics_addr: String,
+
+    /// HS256 secret that signs and verifies bearer tokens. `frontdesk dev` generates one in
+    /// its data directory when unset. Never printed.
+    #[arg(long, env = "FRONTDESK_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Accept calls without a token (every caller is a chain-wide manager). Local use only.
+    #[arg(long, env = "FRONTDESK_INSECURE", default_value_t = false)]
+    pub insecure: bool,
+
+    /// Seconds to drain in-flight calls and streams on SIGTERM before exiting.
+    #[arg(long, env = "FRONTDESK_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+
+    /// Tokio worker threads; 0 = from the container's CPU quota (cgroup), else the host's CPUs.
+    #[arg(long, env = "FRONTDESK_WORKER_THREADS", default_value_t = 0)]
+    pub worker_threads: usize,
+}
+
+impl CommonArgs {
+    pub fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        if self.metrics_addr.trim().is_empty() {
+            return Ok(None);
+        }
+        let addr = self
+            .metrics_addr
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--metrics-addr {:?}: {e}", self.metrics_addr))?;
+        Ok(Some(addr))
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// Worker threads from the cgroup v2 CPU quota when there is one: Tokio would otherwise
+/// size its pool from the host's CPUs, not the pod's limit.
+pub fn worker_threads(configured: usize) -> usize {
+    if configured > 0 {
+        return configured;
+    }
+    let host = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let quota = std::fs::read_to_string("/sys/fs/cgroup/cpu.max")
+        .ok()
+        .and_then(|s| parse_cpu_max(&s));
+    quota.map(|q| q.min(host)).unwrap_or(host).max(1)
+}
+
+fn parse_cpu_max(s: &str) -> Option<usize> {
+    let mut parts = s.split_whitespace();
+    let quota: f64 = parts.next()?.parse().ok()?; // "max" fails to parse: no quota
+    let period: f64 = parts.next()?.parse().ok()?;
+    if period <= 0.0 {
+        return None;
+    }
+    Some((quota / period).ceil() as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cpu_max;
+
+    #[test]
+    fn cgroup_quota_rounds_up_and_max_means_unlimited() {
+        assert_eq!(parse_cpu_max("150000 100000\n"), Some(2));
+        assert_eq!(parse_cpu_max("max 100000\n"), None);
+    }
+}

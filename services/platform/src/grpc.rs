@@ -1,0 +1,173 @@
+//! gRPC plumbing shared by every service: one tower layer for traces (W3C context in and
+//! out of metadata) and metrics (requests by method and code, latency), plus health and
+//! reflection.
+
+use futures::future::BoxFuture;
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use std::collections::HashMap;
+use std::task::{Context, Poll};
+use std::time::Instant;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+struct HeaderExtractor<'a>(&'a http::HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
+}
+
+struct MetadataInjector<'a>(&'a mut tonic::metadata::MetadataMap);
+
+impl Injector for MetadataInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(k), Ok(v)) = (
+            tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
+            tonic::metadata::MetadataValue::try_from(value.as_str()),
+        ) {
+            self.0.insert(k, v);
+        }
+    }
+}
+
+/// Adds the current span's W3C trace context to an outgoing call.
+pub fn inject_trace_context(metadata: &mut tonic::metadata::MetadataMap) {
+    let cx = tracing::Span::current().context();
+    TraceContextPropagator::new().inject_context(&cx, &mut MetadataInjector(metadata));
+}
+
+/// The current span's `traceparent`, stored with outbox events so consumers join the trace.
+pub fn current_traceparent() -> String {
+    let cx = tracing::Span::current().context();
+    let mut map: HashMap<String, String> = HashMap::new();
+    TraceContextPropagator::new().inject_context(&cx, &mut map);
+    map.remove("traceparent").unwrap_or_default()
+}
+
+/// Tower layer put in front of every gRPC server.
+#[derive(Clone, Copy, Default)]
+pub struct GrpcLayer;
+
+impl<S> tower::Layer<S> for GrpcLayer {
+    type Service = GrpcMiddleware<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        GrpcMiddleware { inner }
+    }
+}
+
+#[derive(Clone)]
+pub struct GrpcMiddleware<S> {
+    inner: S,
+}
+
+impl<S, B, RB> tower::Service<http::Request<B>> for GrpcMiddleware<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<RB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<S::Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let (service, method) = split_path(req.uri().path());
+        let parent = TraceContextPropagator::new().extract(&HeaderExtractor(req.headers()));
+        let span = tracing::info_span!(
+            "grpc.server",
+            otel.name = %format!("{service}/{method}"),
+            otel.kind = "server",
+            rpc.system = "grpc",
+            rpc.service = %service,
+            rpc.method = %method,
+            rpc.grpc.status_code = tracing::field::Empty,
+        );
+        let _ = span.set_parent(parent);
+        // The clone that was polled ready is the one that must be called.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let start = Instant::now();
+        Box::pin(
+            async move {
+                let res = inner.call(req).await;
+                // Errors from handlers come back as trailers-only responses: the code is in
+                // the headers. No header means the call succeeded (or streams on).
+                let code = match &res {
+                    Ok(r) => r
+                        .headers()
+                        .get("grpc-status")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|s| s.parse::<i32>().ok())
+                        .unwrap_or(0),
+                    Err(_) => 2,
+                };
+                tracing::Span::current().record("rpc.grpc.status_code", code);
+                // Unknown paths would otherwise let callers mint label values.
+                let method = if code == 12 { "unknown".to_string() } else { method };
+                let code_name = format!("{:?}", tonic::Code::from_i32(code));
+                metrics::counter!(crate::metrics::GRPC_REQUESTS, "service" => service.clone(), "method" => method.clone(), "code" => code_name)
+                    .increment(1);
+                metrics::histogram!(crate::metrics::GRPC_DURATION, "service" => service, "method" => method)
+                    .record(start.elapsed().as_secs_f64());
+                res
+            }
+            .instrument(span),
+        )
+    }
+}
+
+/// "/frontdesk.intake.v1.IntakeService/CreateInquiry" → ("frontdesk.intake.v1.IntakeService", "CreateInquiry")
+fn split_path(path: &str) -> (String, String) {
+    let trimmed = path.trim_start_matches('/');
+    match trimmed.split_once('/') {
+        Some((s, m)) => (s.to_string(), m.to_string()),
+        None => ("unknown".to_string(), "unknown".to_string()),
+    }
+}
+
+/// Reflection (v1 and v1alpha: grpcurl and many clients still speak only v1alpha) over every
+/// frontdesk proto and the health service.
+pub fn reflection() -> anyhow::Result<(
+    tonic_reflection::server::v1::ServerReflectionServer<
+        impl tonic_reflection::server::v1::ServerReflection,
+    >,
+    tonic_reflection::server::v1alpha::ServerReflectionServer<
+        impl tonic_reflection::server::v1alpha::ServerReflection,
+    >,
+)> {
+    let v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(frontdesk_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(frontdesk_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    Ok((v1, v1alpha))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_into_service_and_method() {
+        assert_eq!(
+            split_path("/frontdesk.intake.v1.IntakeService/CreateInquiry"),
+            (
+                "frontdesk.intake.v1.IntakeService".into(),
+                "CreateInquiry".into()
+            )
+        );
+        assert_eq!(split_path("/"), ("unknown".into(), "unknown".into()));
+    }
+}

@@ -1,0 +1,16 @@
+//! What every frontdesk service stands on. Each module is one concern; services pick what
+//! they need and keep their own domain, storage and API.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod fanout;
+pub mod grpc;
+pub mod inbox;
+pub mod metrics;
+pub mod outbox;
+pub mod relay;
+pub mod shutdown;
+pub mod telemetry;
+pub mod time;

@@ -1,0 +1,48 @@
+//! Prometheus metrics on the admin port. Names carry the `frontdesk_` prefix and base units;
+//! labels never carry ids.
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+use std::net::SocketAddr;
+
+pub const GRPC_REQUESTS: &str = "frontdesk_grpc_requests_total";
+pub const GRPC_DURATION: &str = "frontdesk_grpc_request_duration_seconds";
+pub const OUTBOX_PENDING: &str = "frontdesk_outbox_pending";
+pub const EVENTS_DELIVERED: &str = "frontdesk_outbox_events_delivered_total";
+pub const INQUIRIES_CREATED: &str = "frontdesk_inquiries_created_total";
+
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// Serves `/metrics` on `addr`. Only one recorder can exist per process; a second install
+/// (tests running several servers) is reported and ignored.
+pub fn install(addr: SocketAddr) -> anyhow::Result<()> {
+    PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)?
+        .install()
+        .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
+    describe();
+    Ok(())
+}
+
+fn describe() {
+    metrics::describe_counter!(
+        GRPC_REQUESTS,
+        "gRPC requests by service, method and status code"
+    );
+    metrics::describe_histogram!(
+        GRPC_DURATION,
+        metrics::Unit::Seconds,
+        "gRPC request latency until response headers"
+    );
+    metrics::describe_gauge!(
+        OUTBOX_PENDING,
+        "Outbox events not yet delivered to a subscriber"
+    );
+    metrics::describe_counter!(EVENTS_DELIVERED, "Outbox events delivered to subscribers");
+    metrics::describe_counter!(
+        INQUIRIES_CREATED,
+        "Inquiries recorded, by channel and category"
+    );
+}

@@ -1,0 +1,147 @@
+//! The transactional outbox: a service writes its state change and the event describing it
+//! in one transaction ([`append`]), so an event exists exactly when its change does. The
+//! outbox doubles as the service's ordered event log, read by the relay, by watch streams
+//! and by timelines.
+
+use crate::db::Db;
+use frontdesk_proto::events::v1::Event;
+use sqlx::{Any, AnyConnection, Row};
+
+/// An event about to be written with its state change.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub event_type: String,
+    pub property_id: String,
+    pub aggregate_id: String,
+    pub actor: String,
+    pub payload: Vec<u8>,
+}
+
+/// An event as stored, with its place in the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub sequence: i64,
+    pub event_id: String,
+    pub event_type: String,
+    pub property_id: String,
+    pub aggregate_id: String,
+    pub actor: String,
+    pub occurred_at: i64,
+    pub payload: Vec<u8>,
+    pub traceparent: String,
+}
+
+impl StoredEvent {
+    pub fn into_proto(self, source: &str) -> Event {
+        Event {
+            event_id: self.event_id,
+            sequence: self.sequence,
+            source: source.to_string(),
+            r#type: self.event_type,
+            property_id: self.property_id,
+            aggregate_id: self.aggregate_id,
+            actor: self.actor,
+            occurred_at: Some(crate::time::to_timestamp(self.occurred_at)),
+            payload: self.payload,
+            traceparent: self.traceparent,
+        }
+    }
+}
+
+/// Writes `event` inside the caller's transaction. The sequence comes from a counter row
+/// updated in the same transaction: its row lock orders concurrent writers, so sequence
+/// order equals commit order and readers never see a later event before an earlier one.
+pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> Result<StoredEvent, sqlx::Error> {
+    let sequence: i64 = sqlx::query_scalar(
+        "UPDATE outbox_counter SET value = value + 1 WHERE name = 'outbox' RETURNING value",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let stored = StoredEvent {
+        sequence,
+        event_id: uuid::Uuid::now_v7().to_string(),
+        event_type: event.event_type,
+        property_id: event.property_id,
+        aggregate_id: event.aggregate_id,
+        actor: event.actor,
+        occurred_at: crate::time::now_micros(),
+        payload: event.payload,
+        traceparent: crate::grpc::current_traceparent(),
+    };
+    sqlx::query(
+        "INSERT INTO outbox (sequence, event_id, event_type, property_id, aggregate_id, actor, \
+         occurred_at, payload, traceparent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(stored.sequence)
+    .bind(&stored.event_id)
+    .bind(&stored.event_type)
+    .bind(&stored.property_id)
+    .bind(&stored.aggregate_id)
+    .bind(&stored.actor)
+    .bind(stored.occurred_at)
+    .bind(&stored.payload)
+    .bind(&stored.traceparent)
+    .execute(&mut *conn)
+    .await?;
+    Ok(stored)
+}
+
+const COLUMNS: &str = "sequence, event_id, event_type, property_id, aggregate_id, actor, \
+                       occurred_at, payload, traceparent";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredEvent, sqlx::Error> {
+    Ok(StoredEvent {
+        sequence: row.try_get("sequence")?,
+        event_id: row.try_get("event_id")?,
+        event_type: row.try_get("event_type")?,
+        property_id: row.try_get("property_id")?,
+        aggregate_id: row.try_get("aggregate_id")?,
+        actor: row.try_get("actor")?,
+        occurred_at: row.try_get("occurred_at")?,
+        payload: row.try_get("payload")?,
+        traceparent: row.try_get("traceparent")?,
+    })
+}
+
+/// Events after `after` in stream order, at most `limit`, optionally only those of the given
+/// properties (`None`: all properties).
+pub async fn read_after(
+    db: &Db,
+    after: i64,
+    limit: i64,
+    properties: Option<&[String]>,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let mut sql = format!("SELECT {COLUMNS} FROM outbox WHERE sequence > $1");
+    if let Some(props) = properties {
+        if props.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..props.len()).map(|i| format!("${}", i + 3)).collect();
+        sql.push_str(&format!(" AND property_id IN ({})", marks.join(", ")));
+    }
+    sql.push_str(" ORDER BY sequence LIMIT $2");
+    let mut q = sqlx::query::<Any>(&sql).bind(after).bind(limit);
+    for p in properties.unwrap_or_default() {
+        q = q.bind(p.as_str());
+    }
+    q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
+}
+
+/// Every event of one record, oldest first: the record's timeline.
+pub async fn read_aggregate(db: &Db, aggregate_id: &str) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE aggregate_id = $1 ORDER BY sequence");
+    sqlx::query::<Any>(&sql)
+        .bind(aggregate_id)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// The newest sequence written so far (0 for an empty log).
+pub async fn head(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT value FROM outbox_counter WHERE name = 'outbox'")
+        .fetch_one(db.pool())
+        .await
+}
