@@ -1,1 +1,257 @@
+//! Test harness: real servers on port 0, a fresh Postgres database (and Redis key prefix)
+//! or a fresh SQLite directory per test, typed gRPC clients with real tokens.
 
+use frontdesk::app::{AppConfig, Application, RedisConfig};
+use frontdesk_intake::config::IntakeArgs;
+use frontdesk_platform::auth::{Authenticator, Role};
+use frontdesk_proto::intake::v1 as pb;
+use pb::intake_service_client::IntakeServiceClient;
+use sqlx::Connection;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+pub use frontdesk_proto::intake::v1 as intake_pb;
+
+pub const SECRET: &[u8] = b"test-secret";
+pub const PROPERTY_A: &str = "sh-bund";
+pub const PROPERTY_B: &str = "bj-wfj";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn postgres_base() -> String {
+    std::env::var("FRONTDESK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn redis_url() -> String {
+    std::env::var("FRONTDESK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Storage shared by the replicas of one test.
+pub struct Env {
+    pub backend: Backend,
+    pub database_url: String,
+    pub redis: Option<RedisConfig>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Env {
+    pub async fn new(backend: Backend) -> Env {
+        frontdesk_platform::telemetry::init_for_tests();
+        sqlx::any::install_default_drivers();
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let database_url = format!("sqlite://{}/intake.db", dir.path().display());
+                Env {
+                    backend,
+                    database_url,
+                    redis: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let name = format!("fdtest_{}", uuid::Uuid::new_v4().simple());
+                let mut admin =
+                    sqlx::AnyConnection::connect(&format!("{}/postgres", postgres_base()))
+                        .await
+                        .expect("cannot reach Postgres for tests (FRONTDESK_TEST_POSTGRES)");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create test database");
+                let _ = admin.close().await;
+                Env {
+                    backend,
+                    database_url: format!("{}/{name}", postgres_base()),
+                    redis: Some(RedisConfig {
+                        url: redis_url(),
+                        prefix: format!("fdtest:{name}:"),
+                    }),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    pub fn config(&self) -> AppConfig {
+        AppConfig {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            intake_database_url: self.database_url.clone(),
+            intake: IntakeArgs {
+                database_url: None,
+                db_max_connections: 8,
+                properties: vec![PROPERTY_A.into(), PROPERTY_B.into()],
+                classifier_rules: None,
+                classifier_property_rules: None,
+                subscribers: Vec::new(),
+            },
+            redis: self.redis.clone(),
+            auth: Authenticator::new(SECRET),
+            shutdown_grace: Duration::from_secs(5),
+            relay_lease: Duration::from_secs(2),
+        }
+    }
+
+    /// Starts a replica on this environment's storage.
+    pub async fn spawn(&self) -> TestApp {
+        self.spawn_with(self.config()).await
+    }
+
+    pub async fn spawn_with(&self, cfg: AppConfig) -> TestApp {
+        let app = Application::build(cfg).await.expect("application builds");
+        let port = app.port();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let handle = tokio::spawn(app.run_until(async move {
+            let _ = stop_rx.await;
+        }));
+        TestApp {
+            port,
+            stop: Some(stop_tx),
+            handle: Some(handle),
+        }
+    }
+}
+
+pub struct TestApp {
+    pub port: u16,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Adds `authorization: Bearer …` to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<AsciiMetadataValue>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+pub type Client = IntakeServiceClient<InterceptedService<Channel, Bearer>>;
+
+pub fn token(subject: &str, role: Role, properties: &[&str]) -> String {
+    let props: Vec<String> = properties.iter().map(|p| p.to_string()).collect();
+    Authenticator::new(SECRET)
+        .issue(subject, role, &props, Duration::from_secs(3600))
+        .expect("token")
+}
+
+impl TestApp {
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub async fn channel(&self) -> Channel {
+        tonic::transport::Endpoint::from_shared(self.endpoint())
+            .expect("endpoint")
+            .connect()
+            .await
+            .expect("connect to test server")
+    }
+
+    pub async fn client_with_token(&self, token: Option<String>) -> Client {
+        let value =
+            token.map(|t| MetadataValue::try_from(format!("Bearer {t}")).expect("ascii token"));
+        IntakeServiceClient::with_interceptor(self.channel().await, Bearer(value))
+    }
+
+    /// An agent of property A.
+    pub async fn agent(&self) -> Client {
+        self.client_as("amy", Role::Agent, &[PROPERTY_A]).await
+    }
+
+    pub async fn client_as(&self, subject: &str, role: Role, properties: &[&str]) -> Client {
+        self.client_with_token(Some(token(subject, role, properties)))
+            .await
+    }
+
+    /// Graceful stop (as on SIGTERM); waits for the drain.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("app task").expect("app stops cleanly");
+        }
+    }
+
+    /// Abrupt stop, as if the process were killed: nothing drains.
+    pub fn kill(mut self) {
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+    }
+}
+
+/// A valid CreateInquiry for property A with a fresh idempotency key.
+pub fn new_inquiry(text: &str) -> pb::CreateInquiryRequest {
+    pb::CreateInquiryRequest {
+        property_id: PROPERTY_A.into(),
+        channel: pb::Channel::Hotline as i32,
+        customer: Some(pb::Customer {
+            name: "王芳".into(),
+            phone: "+86 138 0013 8000".into(),
+            email: String::new(),
+            social_handle: String::new(),
+            preferred_reply: 0,
+        }),
+        text: text.into(),
+        reservation_ref: String::new(),
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+pub async fn create(client: &mut Client, text: &str) -> pb::Inquiry {
+    client
+        .create_inquiry(new_inquiry(text))
+        .await
+        .expect("create inquiry")
+        .into_inner()
+        .inquiry
+        .expect("inquiry in response")
+}
+
+/// Runs each listed `async fn name(backend: Backend)` once on SQLite and once on Postgres +
+/// Redis: the same behaviour suite on both backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}

@@ -39,13 +39,25 @@ pub struct AppConfig {
     pub relay_lease: Duration,
 }
 
+/// Background tasks that die with the application, also when it is dropped mid-flight (a
+/// killed replica must not leave its relay running).
+struct Tasks(Vec<JoinHandle<()>>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
 type ServeFuture = Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>>;
 
 pub struct Application {
     port: u16,
     serve: ServeFuture,
     trigger: ShutdownTrigger,
-    relays: Vec<JoinHandle<()>>,
+    relays: Tasks,
     intake: Intake,
     grace: Duration,
     health: tonic_health::server::HealthReporter,
@@ -62,7 +74,7 @@ impl Application {
             .await
             .context("starting intake")?;
 
-        let mut relays = Vec::new();
+        let mut relays = Tasks(Vec::new());
         if !cfg.intake.subscribers.is_empty() {
             let token = cfg.auth.issue(
                 "intake",
@@ -73,7 +85,7 @@ impl Application {
             for sub in &cfg.intake.subscribers {
                 let mut rc = RelayConfig::new("intake", sub.clone(), token.clone());
                 rc.lease = cfg.relay_lease;
-                relays.push(tokio::spawn(relay::run(
+                relays.0.push(tokio::spawn(relay::run(
                     intake.db().clone(),
                     rc,
                     fanout.subscribe(),
@@ -139,7 +151,7 @@ impl Application {
         let Application {
             serve,
             trigger,
-            relays,
+            mut relays,
             intake,
             grace,
             health,
@@ -161,7 +173,7 @@ impl Application {
                 "drain timed out; closing remaining calls"
             ),
         }
-        for r in relays {
+        for r in std::mem::take(&mut relays.0) {
             let _ = tokio::time::timeout(grace, r).await;
         }
         intake.db().close().await;

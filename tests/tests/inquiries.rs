@@ -1,0 +1,604 @@
+//! CreateInquiry … AuditAnswer through a real gRPC client, on SQLite and Postgres + Redis.
+
+use frontdesk_platform::auth::Role;
+use frontdesk_platform::error::violated_fields;
+use frontdesk_tests::intake_pb as pb;
+use frontdesk_tests::{
+    Backend, Env, PROPERTY_A, PROPERTY_B, create, new_inquiry, on_both_backends,
+};
+use tonic::Code;
+
+async fn created_inquiry_is_classified_and_has_a_timeline(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let mut req = new_inquiry("你们的餐厅服务员态度太差了，我要投诉！");
+    req.channel = pb::Channel::SocialWechat as i32;
+    let res = c.create_inquiry(req).await.expect("create").into_inner();
+    assert!(res.created);
+    let i = res.inquiry.expect("inquiry");
+    let cls = i.classification.clone().expect("classification");
+    assert_eq!(
+        cls.category,
+        pb::Category::Complaint as i32,
+        "intent beats topic"
+    );
+    assert_eq!(cls.language, pb::Language::Zh as i32);
+    assert!(
+        cls.complaint_process,
+        "social-media complaint goes to the complaint process (CI-2.5)"
+    );
+    assert!(!cls.matched_terms.is_empty());
+    assert_eq!(i.status, pb::InquiryStatus::New as i32);
+    assert_eq!(i.created_by, "amy");
+
+    let got = c
+        .get_inquiry(pb::GetInquiryRequest {
+            inquiry_id: i.inquiry_id.clone(),
+        })
+        .await
+        .expect("get")
+        .into_inner();
+    assert_eq!(
+        got.inquiry.expect("inquiry").text,
+        "你们的餐厅服务员态度太差了，我要投诉！"
+    );
+    assert_eq!(got.timeline.len(), 1);
+    assert_eq!(got.timeline[0].change, pb::ChangeType::Created as i32);
+    assert_eq!(got.timeline[0].actor, "amy");
+}
+
+async fn validation_errors_name_every_bad_field(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+
+    let mut req = new_inquiry("   ");
+    req.customer = Some(pb::Customer {
+        name: "Li".into(),
+        email: "li-at-example".into(),
+        ..Default::default()
+    });
+    req.channel = 0;
+    let err = c.create_inquiry(req).await.expect_err("invalid");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(
+        violated_fields(&err),
+        vec!["channel", "customer.email", "text"]
+    );
+
+    let mut req = new_inquiry("hello");
+    req.customer.as_mut().expect("customer").phone.clear();
+    let err = c.create_inquiry(req).await.expect_err("no contact");
+    assert_eq!(violated_fields(&err), vec!["customer"]);
+
+    let err = c
+        .create_inquiry(new_inquiry(&"房".repeat(8_001)))
+        .await
+        .expect_err("oversize");
+    assert_eq!(violated_fields(&err), vec!["text"]);
+
+    let mut manager = app.client_as("boss", Role::Manager, &["*"]).await;
+    let mut req = new_inquiry("hello");
+    req.property_id = "no-such-hotel".into();
+    let err = manager
+        .create_inquiry(req)
+        .await
+        .expect_err("unknown property");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&err), vec!["property_id"]);
+
+    let mut req = new_inquiry("hello");
+    req.idempotency_key.clear();
+    let err = c.create_inquiry(req).await.expect_err("no key");
+    assert_eq!(violated_fields(&err), vec!["idempotency_key"]);
+
+    // Nothing half-written: only valid calls leave inquiries behind.
+    let list = manager
+        .list_inquiries(pb::ListInquiriesRequest::default())
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(list.inquiries.is_empty());
+}
+
+async fn retry_with_the_same_key_returns_the_same_inquiry(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let req = new_inquiry("What time is check-out?");
+    let first = c
+        .create_inquiry(req.clone())
+        .await
+        .expect("first")
+        .into_inner();
+    let again = c
+        .create_inquiry(req.clone())
+        .await
+        .expect("retry")
+        .into_inner();
+    assert!(first.created);
+    assert!(!again.created);
+    assert_eq!(
+        first.inquiry.expect("i").inquiry_id,
+        again.inquiry.expect("i").inquiry_id
+    );
+
+    let mut different = req.clone();
+    different.text = "What time is breakfast?".into();
+    let err = c
+        .create_inquiry(different)
+        .await
+        .expect_err("conflicting retry");
+    assert_eq!(err.code(), Code::AlreadyExists);
+    assert!(err.message().contains("idempotency_key"));
+
+    let list = c
+        .list_inquiries(pb::ListInquiriesRequest::default())
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(list.inquiries.len(), 1);
+}
+
+async fn full_lifecycle_is_recorded_in_the_timeline(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let i = create(
+        &mut c,
+        "Can I book a meeting room for 40 people next Friday?",
+    )
+    .await;
+    let id = i.inquiry_id.clone();
+
+    let ack = c
+        .acknowledge(pb::AcknowledgeRequest {
+            inquiry_id: id.clone(),
+            message: "received".into(),
+            method: 0,
+        })
+        .await
+        .expect("ack")
+        .into_inner()
+        .inquiry
+        .expect("i");
+    assert_eq!(ack.status, pb::InquiryStatus::Acknowledged as i32);
+    assert!(ack.first_response_at.is_some());
+    assert_eq!(ack.assignee, "amy");
+
+    let later = prost_types::Timestamp {
+        seconds: 4_102_444_800,
+        nanos: 0,
+    }; // 2100-01-01
+    let delayed = c
+        .notify_delay(pb::NotifyDelayRequest {
+            inquiry_id: id.clone(),
+            reason: "waiting for the banquet manager".into(),
+            new_expected_at: Some(later),
+            idempotency_key: "d1".into(),
+        })
+        .await
+        .expect("delay")
+        .into_inner()
+        .inquiry
+        .expect("i");
+    assert_eq!(delayed.expected_at, Some(later));
+    assert_eq!(delayed.delays.len(), 1);
+
+    let respond = pb::RespondRequest {
+        inquiry_id: id.clone(),
+        text: "Room B is free, 2,000 CNY for the day".into(),
+        method: 0,
+        on_the_spot: false,
+        idempotency_key: "r1".into(),
+    };
+    let r1 = c
+        .respond(respond.clone())
+        .await
+        .expect("respond")
+        .into_inner();
+    let r2 = c
+        .respond(respond)
+        .await
+        .expect("retried respond")
+        .into_inner();
+    assert_eq!(
+        r1.response_id, r2.response_id,
+        "a retried answer is not added twice"
+    );
+    let answered = r2.inquiry.expect("i");
+    assert_eq!(answered.responses.len(), 1);
+    assert_eq!(
+        answered.responses[0].method,
+        pb::ReplyMethod::Phone as i32,
+        "hotline answers by phone (CI-3.7)"
+    );
+
+    let resolved = c
+        .resolve(pb::ResolveRequest {
+            inquiry_id: id.clone(),
+            note: "booked".into(),
+        })
+        .await
+        .expect("resolve")
+        .into_inner()
+        .inquiry
+        .expect("i");
+    assert_eq!(resolved.status, pb::InquiryStatus::Resolved as i32);
+
+    let fb = c
+        .record_feedback(pb::RecordFeedbackRequest {
+            inquiry_id: id.clone(),
+            satisfaction: pb::Satisfaction::VerySatisfied as i32,
+            comment: "快".into(),
+            on_behalf_of_customer: true,
+        })
+        .await
+        .expect("feedback")
+        .into_inner()
+        .inquiry
+        .expect("i");
+    assert_eq!(fb.feedback.expect("feedback").recorded_by, "amy");
+
+    let mut sup = app.client_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    let audited = sup
+        .audit_answer(pb::AuditAnswerRequest {
+            inquiry_id: id.clone(),
+            response_id: r1.response_id.clone(),
+            accurate: true,
+            note: "price correct".into(),
+        })
+        .await
+        .expect("audit")
+        .into_inner()
+        .inquiry
+        .expect("i");
+    assert_eq!(
+        audited.responses[0]
+            .audit
+            .as_ref()
+            .expect("audit")
+            .audited_by,
+        "sue"
+    );
+
+    let reopened = sup
+        .reopen(pb::ReopenRequest {
+            inquiry_id: id.clone(),
+            reason: "customer called back".into(),
+        })
+        .await
+        .expect("reopen")
+        .into_inner()
+        .inquiry
+        .expect("i");
+    assert_eq!(reopened.status, pb::InquiryStatus::Reopened as i32);
+    assert_eq!(reopened.resolved_at, None);
+
+    let reclassified = sup
+        .reclassify(pb::ReclassifyRequest {
+            inquiry_id: id.clone(),
+            category: pb::Category::Reservation as i32,
+            complexity: pb::Complexity::Complex as i32,
+            reason: "it is a booking request".into(),
+        })
+        .await
+        .expect("reclassify")
+        .into_inner()
+        .inquiry
+        .expect("i");
+    let cls = reclassified.classification.expect("classification");
+    assert!(cls.reclassified);
+    assert_eq!(cls.category, pb::Category::Reservation as i32);
+
+    let got = c
+        .get_inquiry(pb::GetInquiryRequest { inquiry_id: id })
+        .await
+        .expect("get")
+        .into_inner();
+    let changes: Vec<i32> = got.timeline.iter().map(|t| t.change).collect();
+    use pb::ChangeType::*;
+    assert_eq!(
+        changes,
+        vec![
+            Created as i32,
+            Acknowledged as i32,
+            DelayNotified as i32,
+            Responded as i32,
+            Resolved as i32,
+            FeedbackRecorded as i32,
+            AnswerAudited as i32,
+            Reopened as i32,
+            Reclassified as i32
+        ]
+    );
+    let actors: Vec<&str> = got.timeline.iter().map(|t| t.actor.as_str()).collect();
+    assert_eq!(actors[6..], ["sue", "sue", "sue"]);
+}
+
+async fn illegal_transitions_are_failed_preconditions(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let id = create(&mut c, "Is there parking at the hotel?")
+        .await
+        .inquiry_id;
+
+    let err = c
+        .resolve(pb::ResolveRequest {
+            inquiry_id: id.clone(),
+            note: String::new(),
+        })
+        .await
+        .expect_err("resolve new");
+    assert_eq!(err.code(), Code::FailedPrecondition);
+
+    let err = c
+        .record_feedback(pb::RecordFeedbackRequest {
+            inquiry_id: id.clone(),
+            satisfaction: pb::Satisfaction::Satisfied as i32,
+            ..Default::default()
+        })
+        .await
+        .expect_err("feedback before answer");
+    assert_eq!(err.code(), Code::FailedPrecondition);
+
+    c.acknowledge(pb::AcknowledgeRequest {
+        inquiry_id: id.clone(),
+        ..Default::default()
+    })
+    .await
+    .expect("ack");
+    let err = c
+        .acknowledge(pb::AcknowledgeRequest {
+            inquiry_id: id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("ack twice");
+    assert_eq!(err.code(), Code::FailedPrecondition);
+
+    let r = c
+        .respond(pb::RespondRequest {
+            inquiry_id: id.clone(),
+            text: "Yes, B2".into(),
+            idempotency_key: "k".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("respond")
+        .into_inner();
+    let feedback = pb::RecordFeedbackRequest {
+        inquiry_id: id.clone(),
+        satisfaction: pb::Satisfaction::Neutral as i32,
+        ..Default::default()
+    };
+    c.record_feedback(feedback.clone()).await.expect("feedback");
+    let err = c
+        .record_feedback(feedback)
+        .await
+        .expect_err("feedback twice");
+    assert_eq!(err.code(), Code::AlreadyExists);
+
+    let err = c
+        .audit_answer(pb::AuditAnswerRequest {
+            inquiry_id: id.clone(),
+            response_id: r.response_id,
+            accurate: true,
+            note: String::new(),
+        })
+        .await
+        .expect_err("agents do not audit");
+    assert_eq!(err.code(), Code::PermissionDenied);
+
+    let err = c
+        .get_inquiry(pb::GetInquiryRequest {
+            inquiry_id: "nope".into(),
+        })
+        .await
+        .expect_err("missing");
+    assert_eq!(err.code(), Code::NotFound);
+
+    let after = c
+        .get_inquiry(pb::GetInquiryRequest { inquiry_id: id })
+        .await
+        .expect("get")
+        .into_inner();
+    assert_eq!(after.timeline.len(), 4, "refused calls leave no trace");
+}
+
+async fn callers_never_see_another_property(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut a = app.agent().await;
+    let mut b = app.client_as("bob", Role::Agent, &[PROPERTY_B]).await;
+    let in_a = create(&mut a, "Do you have a gym?").await;
+    let mut req = new_inquiry("健身房几点开？");
+    req.property_id = PROPERTY_B.into();
+    b.create_inquiry(req).await.expect("b creates in b");
+
+    let err = b
+        .get_inquiry(pb::GetInquiryRequest {
+            inquiry_id: in_a.inquiry_id.clone(),
+        })
+        .await
+        .expect_err("b reads a");
+    assert_eq!(err.code(), Code::NotFound, "existence is not disclosed");
+    let err = b
+        .respond(pb::RespondRequest {
+            inquiry_id: in_a.inquiry_id.clone(),
+            text: "x".into(),
+            idempotency_key: "k".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("b answers a");
+    assert_eq!(err.code(), Code::NotFound);
+
+    let listed = b
+        .list_inquiries(pb::ListInquiriesRequest::default())
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(listed.inquiries.len(), 1);
+    assert!(listed.inquiries.iter().all(|i| i.property_id == PROPERTY_B));
+    let err = b
+        .list_inquiries(pb::ListInquiriesRequest {
+            property_ids: vec![PROPERTY_A.into()],
+            ..Default::default()
+        })
+        .await
+        .expect_err("b lists a");
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = b
+        .create_inquiry(new_inquiry("x"))
+        .await
+        .expect_err("b creates in a");
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = b
+        .watch_inquiries(pb::WatchInquiriesRequest {
+            property_ids: vec![PROPERTY_A.into()],
+            ..Default::default()
+        })
+        .await
+        .expect_err("b watches a");
+    assert_eq!(err.code(), Code::PermissionDenied);
+}
+
+async fn calls_without_a_valid_token_are_unauthenticated(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut anon = app.client_with_token(None).await;
+    let err = anon
+        .list_inquiries(pb::ListInquiriesRequest::default())
+        .await
+        .expect_err("no token");
+    assert_eq!(err.code(), Code::Unauthenticated);
+    let forged = frontdesk_platform::auth::Authenticator::new(b"other-secret")
+        .issue(
+            "mallory",
+            Role::Manager,
+            &["*".into()],
+            std::time::Duration::from_secs(60),
+        )
+        .expect("token");
+    let mut bad = app.client_with_token(Some(forged)).await;
+    let err = bad
+        .list_inquiries(pb::ListInquiriesRequest::default())
+        .await
+        .expect_err("forged");
+    assert_eq!(err.code(), Code::Unauthenticated);
+}
+
+async fn lists_filter_and_page_without_gaps_or_repeats(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let texts = [
+        "请问双床房今晚多少钱？",
+        "What time does the pool open?",
+        "我想取消明天的预订",
+        "Is breakfast included in the room rate?",
+        "附近有地铁站吗？",
+        "Can you hold a parcel for my arrival?",
+        "房间WiFi密码是多少？",
+    ];
+    let mut ids = Vec::new();
+    for t in texts {
+        ids.push(create(&mut c, t).await.inquiry_id);
+    }
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = c
+            .list_inquiries(pb::ListInquiriesRequest {
+                page_size: 3,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("page")
+            .into_inner();
+        assert!(page.inquiries.len() <= 3);
+        seen.extend(page.inquiries.into_iter().map(|i| i.inquiry_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    ids.reverse();
+    assert_eq!(seen, ids, "newest first, every inquiry exactly once");
+
+    let found = c
+        .list_inquiries(pb::ListInquiriesRequest {
+            text: "地铁".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("zh search")
+        .into_inner();
+    assert_eq!(found.inquiries.len(), 1);
+    assert_eq!(found.inquiries[0].text, "附近有地铁站吗？");
+    let found = c
+        .list_inquiries(pb::ListInquiriesRequest {
+            text: "POOL".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("case-insensitive search")
+        .into_inner();
+    assert_eq!(found.inquiries.len(), 1);
+
+    c.acknowledge(pb::AcknowledgeRequest {
+        inquiry_id: ids[0].clone(),
+        ..Default::default()
+    })
+    .await
+    .expect("ack");
+    let acked = c
+        .list_inquiries(pb::ListInquiriesRequest {
+            statuses: vec![pb::InquiryStatus::Acknowledged as i32],
+            ..Default::default()
+        })
+        .await
+        .expect("by status")
+        .into_inner();
+    assert_eq!(
+        acked
+            .inquiries
+            .iter()
+            .map(|i| i.inquiry_id.clone())
+            .collect::<Vec<_>>(),
+        vec![ids[0].clone()]
+    );
+    let mine = c
+        .list_inquiries(pb::ListInquiriesRequest {
+            assignee: "amy".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("by assignee")
+        .into_inner();
+    assert_eq!(mine.inquiries.len(), 1);
+
+    let err = c
+        .list_inquiries(pb::ListInquiriesRequest {
+            page_token: "garbage!".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("bad token");
+    assert_eq!(violated_fields(&err), vec!["page_token"]);
+}
+
+on_both_backends!(
+    created_inquiry_is_classified_and_has_a_timeline,
+    validation_errors_name_every_bad_field,
+    retry_with_the_same_key_returns_the_same_inquiry,
+    full_lifecycle_is_recorded_in_the_timeline,
+    illegal_transitions_are_failed_preconditions,
+    callers_never_see_another_property,
+    calls_without_a_valid_token_are_unauthenticated,
+    lists_filter_and_page_without_gaps_or_repeats,
+);
