@@ -267,7 +267,7 @@ impl IntakeService for IntakeApi {
         let mut v = Violations::new();
         let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
         let message = bounded_text("message", &r.message, MAX_NOTE_CHARS, false, &mut v);
-        let method = optional_reply(r.method).unwrap_or_else(|()| {
+        let method = optional_reply(r.method).unwrap_or_else(|_| {
             v.add("method", "unknown reply method");
             None
         });
@@ -293,7 +293,7 @@ impl IntakeService for IntakeApi {
         let mut v = Violations::new();
         let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
         let text = bounded_text("text", &r.text, MAX_TEXT_CHARS, true, &mut v);
-        let method = optional_reply(r.method).unwrap_or_else(|()| {
+        let method = optional_reply(r.method).unwrap_or_else(|_| {
             v.add("method", "unknown reply method");
             None
         });

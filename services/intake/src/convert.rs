@@ -114,12 +114,16 @@ enum_map!(
     ]
 );
 
-/// Unspecified → `Ok(None)`; a value outside the enum → `Err(())`.
-pub fn optional_reply(v: i32) -> Result<Option<ReplyMethod>, ()> {
+/// A wire value outside the enum this server knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownValue(pub i32);
+
+/// Unspecified → `Ok(None)`; a value outside the enum → `Err`.
+pub fn optional_reply(v: i32) -> Result<Option<ReplyMethod>, UnknownValue> {
     if v == 0 {
         return Ok(None);
     }
-    reply_from_pb(v).map(Some).ok_or(())
+    reply_from_pb(v).map(Some).ok_or(UnknownValue(v))
 }
 
 pub fn inquiry_to_pb(i: &Inquiry) -> pb::Inquiry {
@@ -211,6 +215,6 @@ mod tests {
         }
         assert_eq!(channel_from_pb(0), None);
         assert_eq!(channel_from_pb(999), None);
-        assert_eq!(optional_reply(999), Err(()));
+        assert_eq!(optional_reply(999), Err(UnknownValue(999)));
     }
 }
