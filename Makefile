@@ -1,0 +1,27 @@
+# The two commands of the README: `make run` and `make test`.
+CARGO ?= cargo
+
+.PHONY: run test bench lint k8s eval
+
+## Every service in one process on SQLite (data in ./.frontdesk), gRPC on 127.0.0.1:50051.
+run:
+	$(CARGO) run --locked -p frontdesk --bin frontdesk -- dev --log-format pretty
+
+## Unit and behaviour tests: SQLite, and Postgres + Redis on localhost.
+test:
+	$(CARGO) nextest run --workspace --locked --no-fail-fast
+
+## Load generator vs pgbench on the same SQL (see BENCHMARKS.md).
+bench:
+	bash bench/run.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## Classifier accuracy per category on the labelled dev set.
+eval:
+	$(CARGO) run --locked -p frontdesk-intake --example classify_eval -- services/intake/tests/data/classification_dev.jsonl
+
+k8s:
+	@echo "k8s/ manifests arrive with the deployment issue; see k8s/README.md"
