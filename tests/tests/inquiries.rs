@@ -592,6 +592,58 @@ async fn lists_filter_and_page_without_gaps_or_repeats(backend: Backend) {
     assert_eq!(violated_fields(&err), vec!["page_token"]);
 }
 
+async fn staff_corrections_are_listed_for_improving_the_rules(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let i = create(&mut c, "我的包裹到了吗？").await;
+    let original = i.classification.clone().expect("classification").category;
+    let target = if original == pb::Category::MessagesMail as i32 {
+        pb::Category::Other
+    } else {
+        pb::Category::MessagesMail
+    };
+    c.reclassify(pb::ReclassifyRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        category: target as i32,
+        complexity: 0,
+        reason: "parcel question".into(),
+    })
+    .await
+    .expect("agent reclassifies");
+
+    let err = c
+        .list_reclassifications(pb::ListReclassificationsRequest::default())
+        .await
+        .expect_err("agents do not curate rules");
+    assert_eq!(err.code(), Code::PermissionDenied);
+
+    let mut sup = app.client_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    let list = sup
+        .list_reclassifications(pb::ListReclassificationsRequest::default())
+        .await
+        .expect("list corrections")
+        .into_inner();
+    assert_eq!(list.reclassifications.len(), 1);
+    let r = &list.reclassifications[0];
+    assert_eq!(r.text, "我的包裹到了吗？");
+    assert_eq!(r.from_category, original);
+    assert_eq!(r.to_category, target as i32);
+    assert_eq!(r.actor, "amy");
+    assert_eq!(r.channel, pb::Channel::Hotline as i32);
+
+    let mut other = app.client_as("bob", Role::Supervisor, &[PROPERTY_B]).await;
+    let none = other
+        .list_reclassifications(pb::ListReclassificationsRequest::default())
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(
+        none.reclassifications.is_empty(),
+        "corrections stay within their property"
+    );
+}
+
 on_both_backends!(
     created_inquiry_is_classified_and_has_a_timeline,
     validation_errors_name_every_bad_field,
@@ -601,4 +653,5 @@ on_both_backends!(
     callers_never_see_another_property,
     calls_without_a_valid_token_are_unauthenticated,
     lists_filter_and_page_without_gaps_or_repeats,
+    staff_corrections_are_listed_for_improving_the_rules,
 );

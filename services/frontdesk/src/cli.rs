@@ -110,6 +110,14 @@ pub enum InquiryCmd {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Staff corrections of the classifier as JSON lines (text, channel, category): labelled
+    /// examples to add to a property's rules or training data.
+    Corrections {
+        #[arg(long)]
+        property: Vec<String>,
+        #[arg(long, default_value_t = 100)]
+        page_size: i32,
+    },
     /// Record the customer's satisfaction: very_satisfied … very_dissatisfied.
     Feedback {
         id: String,
@@ -295,6 +303,40 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .map_err(status_error)?
                 .into_inner();
             out.inquiry(r.inquiry.as_ref(), &[]);
+        }
+        InquiryCmd::Corrections {
+            property,
+            page_size,
+        } => {
+            let mut page_token = String::new();
+            loop {
+                let r = client
+                    .list_reclassifications(pb::ListReclassificationsRequest {
+                        property_ids: property.clone(),
+                        page_size,
+                        page_token: page_token.clone(),
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                for c in &r.reclassifications {
+                    println!(
+                        "{}",
+                        json!({
+                            "text": c.text,
+                            "channel": code_of(convert::channel_from_pb(c.channel)),
+                            "category": code_of(convert::category_from_pb(c.to_category)),
+                            "was": code_of(convert::category_from_pb(c.from_category)),
+                            "property_id": c.property_id,
+                            "inquiry_id": c.inquiry_id,
+                        })
+                    );
+                }
+                if r.next_page_token.is_empty() {
+                    break;
+                }
+                page_token = r.next_page_token;
+            }
         }
         InquiryCmd::Feedback {
             id,

@@ -2,7 +2,7 @@
 
 use crate::commands::{Idempotency, Intake};
 use crate::convert::{
-    category_from_pb, channel_from_pb, complexity_from_pb, inquiry_to_pb, optional_reply,
+    self, category_from_pb, channel_from_pb, complexity_from_pb, inquiry_to_pb, optional_reply,
     satisfaction_from_pb, status_from_pb,
 };
 use crate::domain::inquiry::{Answer, Audit, Feedback};
@@ -195,14 +195,7 @@ impl IntakeService for IntakeApi {
         filter.created_before = time_filter("created_before", r.created_before.as_ref(), &mut v);
         filter.text =
             Some(bounded_text("text", &r.text, 200, false, &mut v)).filter(|t| !t.is_empty());
-        let page_size = match r.page_size {
-            0 => DEFAULT_PAGE,
-            n if n < 0 => {
-                v.add("page_size", "must not be negative");
-                DEFAULT_PAGE
-            }
-            n => i64::from(n).min(MAX_PAGE),
-        };
+        let page_size = page_size(r.page_size, &mut v);
         if !r.page_token.is_empty() {
             match decode_token(&r.page_token) {
                 Some(pos) => filter.after = Some(pos),
@@ -278,7 +271,10 @@ impl IntakeService for IntakeApi {
             .mutate(&caller, &id, None, ChangeType::Acknowledged, |i| {
                 let via = method.unwrap_or_else(|| i.default_reply_method());
                 i.acknowledge(&actor, now_micros())?;
-                Ok((format!("acknowledged via {via}: {message}"), String::new()))
+                Ok((
+                    with_note(format!("acknowledged via {via}"), &message),
+                    String::new(),
+                ))
             })
             .await?;
         Ok(Response::new(pb::AcknowledgeResponse {
@@ -377,7 +373,7 @@ impl IntakeService for IntakeApi {
             .intake
             .mutate(&caller, &id, None, ChangeType::Resolved, |i| {
                 i.resolve(&actor, now_micros())?;
-                Ok((format!("resolved: {note}"), String::new()))
+                Ok((with_note("resolved".into(), &note), String::new()))
             })
             .await?;
         Ok(Response::new(pb::ResolveResponse {
@@ -522,6 +518,79 @@ impl IntakeService for IntakeApi {
         Ok(Response::new(pb::ReclassifyResponse {
             inquiry: Some(inquiry_to_pb(&inquiry)),
         }))
+    }
+
+    async fn list_reclassifications(
+        &self,
+        req: Request<pb::ListReclassificationsRequest>,
+    ) -> Res<pb::ListReclassificationsResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(AUDITORS)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let properties = scope_properties(&caller, &r.property_ids)?;
+        let page_size = page_size(r.page_size, &mut v);
+        let after = match r.page_token.as_str() {
+            "" => None,
+            t => decode_token(t).or_else(|| {
+                v.add(
+                    "page_token",
+                    "not a token returned by ListReclassifications",
+                );
+                None
+            }),
+        };
+        check(v)?;
+        let mut rows = self
+            .intake
+            .list_corrections(properties.as_deref(), after, page_size + 1)
+            .await?;
+        let next_page_token = if rows.len() as i64 > page_size {
+            rows.truncate(page_size as usize);
+            rows.last()
+                .map(|c| encode_token(c.at, &c.inquiry_id))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let reclassifications = rows
+            .into_iter()
+            .map(|c| pb::Reclassification {
+                inquiry_id: c.inquiry_id,
+                property_id: c.property_id,
+                channel: convert::channel_to_pb(c.channel),
+                text: c.text,
+                from_category: convert::category_to_pb(c.from),
+                to_category: convert::category_to_pb(c.to),
+                reason: c.reason,
+                actor: c.actor,
+                at: Some(frontdesk_platform::time::to_timestamp(c.at)),
+            })
+            .collect();
+        Ok(Response::new(pb::ListReclassificationsResponse {
+            reclassifications,
+            next_page_token,
+        }))
+    }
+}
+
+fn page_size(requested: i32, v: &mut Violations) -> i64 {
+    match requested {
+        0 => DEFAULT_PAGE,
+        n if n < 0 => {
+            v.add("page_size", "must not be negative");
+            DEFAULT_PAGE
+        }
+        n => i64::from(n).min(MAX_PAGE),
+    }
+}
+
+/// Timeline detail: "resolved" or "resolved: booked for Friday".
+fn with_note(what: String, note: &str) -> String {
+    if note.is_empty() {
+        what
+    } else {
+        format!("{what}: {note}")
     }
 }
 

@@ -206,6 +206,15 @@ impl Intake {
         Ok(store::list(&self.db, filter).await?)
     }
 
+    pub async fn list_corrections(
+        &self,
+        properties: Option<&[String]>,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> Result<Vec<store::Correction>, Error> {
+        Ok(store::list_corrections(&self.db, properties, after, limit).await?)
+    }
+
     /// Applies `change` to one inquiry. `apply` returns the timeline detail and the id of what
     /// it created (a response id, or empty). Retries when another writer got there first.
     pub async fn mutate<F>(
