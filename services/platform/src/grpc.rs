@@ -158,6 +158,36 @@ pub fn reflection() -> anyhow::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[test]
+    fn incoming_trace_context_flows_into_spans_and_out_again() {
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        tracing::subscriber::with_default(subscriber, || {
+            let incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+            let mut headers = http::HeaderMap::new();
+            headers.insert("traceparent", http::HeaderValue::from_static(incoming));
+            let parent = TraceContextPropagator::new().extract(&HeaderExtractor(&headers));
+            let span = tracing::info_span!("grpc.server");
+            let _ = span.set_parent(parent);
+            let _guard = span.enter();
+            let out = current_traceparent();
+            assert!(
+                out.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+                "{out}"
+            );
+            assert!(!out.contains("00f067aa0ba902b7"), "a new child span id");
+            let mut md = tonic::metadata::MetadataMap::new();
+            inject_trace_context(&mut md);
+            assert_eq!(
+                md.get("traceparent").and_then(|v| v.to_str().ok()),
+                Some(out.as_str())
+            );
+        });
+    }
 
     #[test]
     fn paths_split_into_service_and_method() {

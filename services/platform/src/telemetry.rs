@@ -45,28 +45,26 @@ pub fn init(service: &str, format: LogFormat, filter: &str) -> anyhow::Result<Te
             .boxed(),
         LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
     };
-    let (otel, provider) = match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
-        Ok(endpoint) if !endpoint.is_empty() => {
-            let exporter = opentelemetry_otlp::SpanExporter::builder()
-                .with_tonic()
-                .build()
-                .map_err(|e| anyhow::anyhow!("cannot build OTLP exporter for {endpoint}: {e}"))?;
-            let provider = SdkTracerProvider::builder()
-                .with_batch_exporter(exporter)
-                .with_resource(
-                    Resource::builder()
-                        .with_service_name(service.to_string())
-                        .build(),
-                )
-                .build();
-            let tracer = provider.tracer("frontdesk");
-            (
-                Some(tracing_opentelemetry::layer().with_tracer(tracer)),
-                Some(provider),
-            )
-        }
-        _ => (None, None),
-    };
+    // A provider exists even without an exporter, so W3C trace context received on a call is
+    // carried through spans into outgoing calls and stored events (meshes and peers still
+    // join traces); spans are only exported when an OTLP endpoint is configured.
+    let mut builder = SdkTracerProvider::builder().with_resource(
+        Resource::builder()
+            .with_service_name(service.to_string())
+            .build(),
+    );
+    if let Ok(endpoint) = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        && !endpoint.is_empty()
+    {
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot build OTLP exporter for {endpoint}: {e}"))?;
+        builder = builder.with_batch_exporter(exporter);
+    }
+    let provider = builder.build();
+    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("frontdesk"));
+    let provider = Some(provider);
     tracing_subscriber::registry()
         .with(env)
         .with(fmt)
