@@ -8,6 +8,8 @@ pub struct IntakeArgs {
     /// defaults it to <data-dir>/intake.db.
     #[arg(
         long = "intake-database-url",
+        // `serve intake --database-url …` reads naturally when one service runs.
+        visible_alias = "database-url",
         env = "FRONTDESK_INTAKE_DATABASE_URL",
         hide_env_values = true
     )]

@@ -18,20 +18,20 @@ pub enum Backend {
 pub enum DbError {
     #[error("unsupported database URL {0}: use postgres://… or sqlite://…")]
     UnsupportedUrl(String),
-    #[error("cannot reach {backend:?} at {url}: {source}")]
+    #[error("cannot reach {backend:?} at {url}")]
     Connect {
         backend: Backend,
         url: String,
         #[source]
         source: sqlx::Error,
     },
-    #[error("cannot create data directory {path}: {source}")]
+    #[error("cannot create data directory {path}")]
     DataDir {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("migrating {url} failed: {source}")]
+    #[error("migrating {url} failed")]
     Migrate {
         url: String,
         #[source]
@@ -119,6 +119,17 @@ impl Db {
                 }
             }
         };
+        // One direct connection first: a pool only reports "timed out", which hides the
+        // reason an operator needs (refused, unknown database, authentication …).
+        use sqlx::Connection;
+        let probe = sqlx::AnyConnection::connect(&connect_url)
+            .await
+            .map_err(|source| DbError::Connect {
+                backend,
+                url: shown.clone(),
+                source,
+            })?;
+        let _ = probe.close().await;
         let pool = opts
             .connect(&connect_url)
             .await
