@@ -14,3 +14,4 @@ pub mod relay;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;
+pub mod timers;
