@@ -10,10 +10,9 @@ use crate::domain::new_inquiry::{MAX_KEY_CHARS, MAX_TEXT_CHARS, NewInquiry, RawN
 use crate::error::Error;
 use crate::store::ListFilter;
 use crate::watch;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frontdesk_platform::auth::{Caller, Role};
 use frontdesk_platform::error::Violations;
+use frontdesk_platform::paging::{self, page_size};
 use frontdesk_platform::shutdown::Shutdown;
 use frontdesk_platform::time::{from_timestamp, now_micros};
 use frontdesk_proto::intake::v1 as pb;
@@ -23,8 +22,6 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
-const DEFAULT_PAGE: i64 = 50;
-const MAX_PAGE: i64 = 500;
 const MAX_NOTE_CHARS: usize = 2_000;
 
 pub struct IntakeApi {
@@ -574,17 +571,6 @@ impl IntakeService for IntakeApi {
     }
 }
 
-fn page_size(requested: i32, v: &mut Violations) -> i64 {
-    match requested {
-        0 => DEFAULT_PAGE,
-        n if n < 0 => {
-            v.add("page_size", "must not be negative");
-            DEFAULT_PAGE
-        }
-        n => i64::from(n).min(MAX_PAGE),
-    }
-}
-
 /// Timeline detail: "resolved" or "resolved: booked for Friday".
 fn with_note(what: String, note: &str) -> String {
     if note.is_empty() {
@@ -619,12 +605,13 @@ fn time_filter(
     t
 }
 
-fn encode_token(created_at: i64, inquiry_id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{created_at}/{inquiry_id}"))
+/// Keyset position (time, id) of the last row of a page.
+fn encode_token(at: i64, id: &str) -> String {
+    paging::encode_token(&format!("{at}/{id}"))
 }
 
 fn decode_token(token: &str) -> Option<(i64, String)> {
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(token).ok()?).ok()?;
+    let raw = paging::decode_token(token)?;
     let (t, id) = raw.split_once('/')?;
     Some((t.parse().ok()?, id.to_string()))
 }
@@ -641,6 +628,6 @@ mod tests {
             Some((1_700_000_000_000_000, "0190-abc".into()))
         );
         assert_eq!(decode_token("%%%"), None);
-        assert_eq!(decode_token(&URL_SAFE_NO_PAD.encode("no-slash")), None);
+        assert_eq!(decode_token(&paging::encode_token("no-slash")), None);
     }
 }

@@ -10,6 +10,7 @@ pub mod grpc;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
+pub mod paging;
 pub mod relay;
 pub mod shutdown;
 pub mod telemetry;

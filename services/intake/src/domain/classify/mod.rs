@@ -1,28 +1,56 @@
-//! Rule-based inquiry classification: category, language and complexity of a guest inquiry
+//! Inquiry classification: category, language and complexity of a guest inquiry
 //! (CI-2 classification, CI-3.2 simple vs complex, CI-2.5 social complaints).
 //!
-//! The rules are data (`rules/default.toml`, plus optional per-property override files) so
-//! a hotel can add its own outlet names or local landmarks without a release. Matching is
-//! deliberately simple and dependency-free: Chinese terms by substring, English terms by
-//! whole word/phrase with light inflection tolerance, scores summed per category.
+//! Two layers. The rules are data (`rules/default.toml`, plus optional per-property override
+//! files) so a hotel can add its own outlet names or local landmarks without a release.
+//! Matching is deliberately simple and dependency-free: Chinese terms by substring, English
+//! terms by whole word/phrase with light inflection tolerance, scores summed per category.
+//! Behind them sits a naive Bayes model trained at start-up on labelled inquiries
+//! (`rules/training.jsonl`), which decides when the rules are weak, tied or silent: rules
+//! tuned on one set of inquiries miss many phrasings of the next.
 
+mod bayes;
 mod error;
 mod matcher;
 mod rules;
 mod score;
 mod text;
+mod training;
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use crate::domain::model::{Category, Channel, Complexity, Language};
+use bayes::NaiveBayes;
 pub use error::RulesError;
 use rules::RuleSet;
 
 /// The chain's default rules, compiled in so a classifier exists even with no config.
 const DEFAULT_RULES: &str = include_str!("../../../rules/default.toml");
+
+/// Labelled inquiries the back-off model learns from (same JSONL shape as the test sets).
+const TRAINING: &str = include_str!("../../../rules/training.jsonl");
+
+/// Trained once per process: every `default_rules()`/`from_toml()` shares it.
+fn default_model() -> Arc<NaiveBayes> {
+    static MODEL: OnceLock<Arc<NaiveBayes>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let examples = training::parse_jsonl(TRAINING);
+            // A malformed line is skipped, not fatal: a unit test keeps the file clean,
+            // and classification must work even if it were not.
+            Arc::new(NaiveBayes::train(
+                examples
+                    .iter()
+                    .flatten()
+                    .map(|l| (l.category, l.channel, l.text.as_str())),
+            ))
+        })
+        .clone()
+}
 
 /// Parsed chain rules plus per-property overrides.
 #[derive(Debug, Clone)]
@@ -31,6 +59,8 @@ pub struct Classifier {
     /// Each entry is the chain rules with that property's override(s) merged in, so
     /// classification never merges at request time.
     properties: HashMap<String, RuleSet>,
+    /// The statistical back-off; `None` classifies by the rules alone.
+    model: Option<Arc<NaiveBayes>>,
 }
 
 /// The outcome for one inquiry.
@@ -41,7 +71,8 @@ pub struct Classification {
     pub complexity: Complexity,
     /// 0.0..=1.0; low when nothing matched or two categories were close.
     pub confidence: f32,
-    /// The rule terms that decided it, best first.
+    /// The rule terms that decided it, best first. When the model decided, its strongest
+    /// features for the category instead, each prefixed `~` ("~早餐", "~wake up").
     pub matched_terms: Vec<String>,
     /// CI-2.5: a complaint that arrived over social media goes to the complaint process.
     pub complaint_process: bool,
@@ -56,14 +87,36 @@ impl Classifier {
         Self::from_toml(DEFAULT_RULES).unwrap_or_else(|_| Classifier {
             chain: RuleSet::empty(),
             properties: HashMap::new(),
+            model: Some(default_model()),
         })
     }
 
+    /// These chain rules plus the chain's embedded back-off model (the model does not depend
+    /// on the rules, so replacing the rules file does not silently lose it).
     pub fn from_toml(chain_rules: &str) -> Result<Self, RulesError> {
         Ok(Classifier {
             chain: RuleSet::from_chain_toml(chain_rules)?,
             properties: HashMap::new(),
+            model: Some(default_model()),
         })
+    }
+
+    /// The same rules with the back-off model retrained on `examples` (category, channel,
+    /// text) instead of the embedded set: for evaluation (k-fold) and experiments. An empty
+    /// example set means rules only.
+    pub fn with_model_trained_on<'a>(
+        mut self,
+        examples: impl IntoIterator<Item = (Category, Channel, &'a str)>,
+    ) -> Self {
+        let model = NaiveBayes::train(examples);
+        self.model = (!model.is_empty()).then(|| Arc::new(model));
+        self
+    }
+
+    /// Rules only, as before the model existed: for comparisons and rule debugging.
+    pub fn without_model(mut self) -> Self {
+        self.model = None;
+        self
     }
 
     /// Add or re-weight terms for one property (weight 0 removes a chain term there).
@@ -86,7 +139,12 @@ impl Classifier {
     }
 
     pub fn classify(&self, property_id: &str, channel: Channel, text: &str) -> Classification {
-        score::classify(self.rules_for(property_id), channel, text)
+        score::classify(
+            self.rules_for(property_id),
+            self.model.as_deref(),
+            channel,
+            text,
+        )
     }
 
     fn rules_for(&self, property_id: &str) -> &RuleSet {

@@ -1,9 +1,22 @@
 //! Scoring an inquiry against a rule set and turning the scores into a [`Classification`].
 
 use super::Classification;
+use super::bayes::{NaiveBayes, Prediction};
 use super::rules::{CategoryRules, RuleSet};
 use super::text::Normalized;
 use crate::domain::model::{Category, Channel, Complexity, Language};
+
+/// How much the model's (tempered) posterior counts against rule scores when the rules are
+/// not decisive: a posterior of 1.0 is worth this many rule-weight points (a 2-char term is
+/// 1.0). Chosen by 5-fold cross-validation with the temperature in `bayes.rs`.
+const MODEL_WEIGHT: f32 = 2.0;
+/// With no rule term matched at all, the model must be at least this sure (13 classes, so
+/// chance is ~0.08) to name a category; below it the inquiry stays `other` for a human.
+const MODEL_ALONE_MIN: f32 = 0.4;
+/// Rules at or above this score, with this margin over the runner-up, decide on their own.
+const RULES_SURE_MARGIN: f32 = 1.0;
+/// How many model features to list in `matched_terms` when the model decided.
+const MODEL_TERMS: usize = 3;
 
 /// Confidence when nothing matched at all: it is `other` only by default.
 const NO_MATCH_CONFIDENCE: f32 = 0.1;
@@ -18,7 +31,12 @@ struct CategoryScore<'r> {
     matched: Vec<(&'r str, f32)>,
 }
 
-pub(crate) fn classify(rules: &RuleSet, channel: Channel, raw: &str) -> Classification {
+pub(crate) fn classify(
+    rules: &RuleSet,
+    model: Option<&NaiveBayes>,
+    channel: Channel,
+    raw: &str,
+) -> Classification {
     let text = Normalized::new(raw);
     let language = if text.is_chinese() {
         Language::Zh
@@ -43,27 +61,14 @@ pub(crate) fn classify(rules: &RuleSet, channel: Channel, raw: &str) -> Classifi
         }
     }
 
-    let (category, confidence, matched_terms) = match pick_winner(rules, &scores) {
-        Some(i) => {
-            let winner = &scores[i];
-            let mut matched = winner.matched.clone();
-            // Stable sort keeps rule-file order among equal weights.
-            matched.sort_by(|a, b| b.1.total_cmp(&a.1));
-            (
-                winner.rules.category,
-                confidence(&scores, i),
-                matched.into_iter().map(|(t, _)| t.to_string()).collect(),
-            )
-        }
-        None => {
-            let any = scores.iter().any(|s| !s.matched.is_empty());
-            let c = if any {
-                WEAK_MATCH_CONFIDENCE
-            } else {
-                NO_MATCH_CONFIDENCE
-            };
-            (Category::Other, c, Vec::new())
-        }
+    let rule_pick = pick_winner(rules, &scores);
+    let prediction = model
+        .filter(|m| !m.is_empty())
+        .map(|m| m.predict(&text, channel))
+        .filter(|p| p.known_features > 0);
+    let (category, confidence, matched_terms) = match (model, prediction) {
+        (Some(model), Some(prediction)) => combine(rules, &scores, rule_pick, model, &prediction),
+        _ => rules_only(&scores, rule_pick),
     };
 
     let complexity = if is_complex(rules, &text, &scores, category) {
@@ -81,6 +86,108 @@ pub(crate) fn classify(rules: &RuleSet, channel: Channel, raw: &str) -> Classifi
         // complaints are handled as ordinary (complex) inquiries.
         complaint_process: category == Category::Complaint && channel.is_social(),
     }
+}
+
+/// The rules' own verdict, as before the model existed.
+fn rules_only(scores: &[CategoryScore<'_>], pick: Option<usize>) -> (Category, f32, Vec<String>) {
+    match pick {
+        Some(i) => (
+            scores[i].rules.category,
+            confidence(scores, i),
+            scores[i].terms(),
+        ),
+        None => {
+            let any = scores.iter().any(|s| !s.matched.is_empty());
+            let c = if any {
+                WEAK_MATCH_CONFIDENCE
+            } else {
+                NO_MATCH_CONFIDENCE
+            };
+            (Category::Other, c, Vec::new())
+        }
+    }
+}
+
+/// Rules first, model as back-off. An intent rule that reached its threshold keeps
+/// priority (intent beats topic, and the complaint process depends on it), as does a topic
+/// that scored strongly with a clear margin. Otherwise each category's rule score and its
+/// model posterior are added, so the model breaks ties, outvotes a single weak term, and
+/// names a category when no term matched at all.
+fn combine(
+    rules: &RuleSet,
+    scores: &[CategoryScore<'_>],
+    pick: Option<usize>,
+    model: &NaiveBayes,
+    prediction: &Prediction,
+) -> (Category, f32, Vec<String>) {
+    let (model_best, model_p) = prediction.best();
+    if let Some(i) = pick {
+        let s = &scores[i];
+        let intent_hit = s.rules.intent && s.score >= s.rules.intent_threshold(&rules.scoring);
+        let sure = s.score >= rules.scoring.strong_score
+            && s.score - runner_up(scores, i) >= RULES_SURE_MARGIN;
+        if intent_hit || sure {
+            let category = s.rules.category;
+            let conf = blend_confidence(confidence(scores, i), prediction, category, model_best);
+            return (category, conf, s.terms());
+        }
+    }
+    let any_rule = scores.iter().any(|s| s.score > 0.0);
+    if !any_rule {
+        if model_p >= MODEL_ALONE_MIN {
+            let conf = (model_p * 0.8).clamp(0.0, 1.0);
+            return (
+                model_best,
+                conf,
+                model.explain(prediction, model_best, MODEL_TERMS),
+            );
+        }
+        return (Category::Other, NO_MATCH_CONFIDENCE, Vec::new());
+    }
+    let combined =
+        |s: &CategoryScore<'_>| s.score + MODEL_WEIGHT * prediction.prob(s.rules.category);
+    let Some((i, best)) = scores
+        .iter()
+        .enumerate()
+        .max_by(|(ia, a), (ib, b)| combined(a).total_cmp(&combined(b)).then(ib.cmp(ia)))
+    else {
+        return rules_only(scores, pick);
+    };
+    let category = best.rules.category;
+    let rule_conf = if best.score > 0.0 {
+        confidence(scores, i)
+    } else {
+        NO_MATCH_CONFIDENCE
+    };
+    let conf = blend_confidence(rule_conf, prediction, category, model_best);
+    let terms = if best.matched.is_empty() {
+        model.explain(prediction, category, MODEL_TERMS)
+    } else {
+        best.terms()
+    };
+    (category, conf, terms)
+}
+
+/// Half rule confidence, half model posterior for the chosen category, plus a bonus when
+/// the model's own favourite agrees: two independent signals agreeing is worth more than
+/// either alone.
+fn blend_confidence(
+    rule_conf: f32,
+    prediction: &Prediction,
+    category: Category,
+    model_best: Category,
+) -> f32 {
+    let agree = if model_best == category { 0.1 } else { 0.0 };
+    (0.5 * rule_conf + 0.5 * prediction.prob(category) + agree).clamp(0.0, 0.99)
+}
+
+fn runner_up(scores: &[CategoryScore<'_>], winner: usize) -> f32 {
+    scores
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != winner)
+        .map(|(_, s)| s.score)
+        .fold(0.0_f32, f32::max)
 }
 
 fn score_category<'r>(rules: &'r CategoryRules, text: &Normalized) -> CategoryScore<'r> {
@@ -139,6 +246,13 @@ fn pick_winner(rules: &RuleSet, scores: &[CategoryScore<'_>]) -> Option<usize> {
 }
 
 impl CategoryScore<'_> {
+    /// Matched rule terms, heaviest first (stable: rule-file order among equal weights).
+    fn terms(&self) -> Vec<String> {
+        let mut matched = self.matched.clone();
+        matched.sort_by(|a, b| b.1.total_cmp(&a.1));
+        matched.into_iter().map(|(t, _)| t.to_string()).collect()
+    }
+
     fn strongest(&self) -> f32 {
         self.matched.iter().map(|(_, w)| *w).fold(0.0, f32::max)
     }
@@ -148,12 +262,7 @@ impl CategoryScore<'_> {
 /// with a close second is a guess; several strong terms and no rival is near-certain.
 fn confidence(scores: &[CategoryScore<'_>], winner: usize) -> f32 {
     let best = scores[winner].score;
-    let second = scores
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != winner)
-        .map(|(_, s)| s.score)
-        .fold(0.0_f32, f32::max);
+    let second = runner_up(scores, winner);
     if best <= 0.0 {
         return NO_MATCH_CONFIDENCE;
     }

@@ -1,6 +1,7 @@
 //! Behaviour of the classifier with the chain's default rules.
 
 use super::*;
+use training::Labelled;
 
 const P: &str = "hq-shanghai";
 
@@ -295,7 +296,9 @@ fn property_override_applies_only_to_that_property() {
         Category::Dining
     );
     assert_eq!(
-        c.classify("bj-east", Channel::Hotline, "云境今天营业吗")
+        c.clone()
+            .without_model()
+            .classify("bj-east", Channel::Hotline, "云境今天营业吗")
             .category,
         Category::Other
     );
@@ -306,14 +309,19 @@ fn property_override_can_remove_a_term() {
     let over = "[[category]]\ncode = \"hotel_services\"\nzh = [{ term = \"宠物\", weight = 0 }]\n";
     let c = Classifier::default_rules().with_property_override("p9", over);
     let Ok(c) = c else { panic!("{:?}", c.err()) };
+    // The rules alone no longer see the term there...
+    let rules = c.clone().without_model();
     assert_eq!(
-        c.classify("p9", Channel::Website, "宠物").category,
+        rules.classify("p9", Channel::Website, "宠物").category,
         Category::Other
     );
     assert_eq!(
-        c.classify("p1", Channel::Website, "宠物").category,
+        rules.classify("p1", Channel::Website, "宠物").category,
         Category::HotelServices
     );
+    // ...and with the model it is no longer a matched rule term (the model may still guess).
+    let got = c.classify("p9", Channel::Website, "宠物");
+    assert!(!got.matched_terms.iter().any(|t| t == "宠物"), "{got:?}");
 }
 
 #[test]
@@ -338,109 +346,20 @@ fn bad_override_names_the_bad_category() {
 }
 
 // ------------------------------------------------------------------------------------------
-// Dev-set accuracy. Parsed by hand: the lines are flat objects of string fields, and this
-// keeps the test free of a JSON dependency.
+// Labelled-set accuracy.
 // ------------------------------------------------------------------------------------------
 
 const DEV_SET: &str = include_str!("../../../tests/data/classification_dev.jsonl");
 
-struct Labelled {
-    text: String,
-    channel: Channel,
-    category: Category,
-    complexity: Complexity,
-}
-
-/// Parse `{"k": "v", ...}` with string values only (JSON escapes supported).
-fn parse_flat_object(line: &str) -> Option<Vec<(String, String)>> {
-    let mut chars = line.trim().chars().peekable();
-    let mut fields = Vec::new();
-    let skip_ws = |c: &mut std::iter::Peekable<std::str::Chars<'_>>| {
-        while c.peek().is_some_and(|c| c.is_whitespace()) {
-            c.next();
-        }
-    };
-    let string = |c: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Option<String> {
-        if c.next()? != '"' {
-            return None;
-        }
-        let mut s = String::new();
-        loop {
-            match c.next()? {
-                '"' => return Some(s),
-                '\\' => match c.next()? {
-                    'n' => s.push('\n'),
-                    't' => s.push('\t'),
-                    'r' => s.push('\r'),
-                    'u' => {
-                        let hex: String = (0..4).filter_map(|_| c.next()).collect();
-                        let mut code = u32::from_str_radix(&hex, 16).ok()?;
-                        if (0xD800..0xDC00).contains(&code) {
-                            // Surrogate pair: \uD83D\uDE00.
-                            let lo: String = (0..6).filter_map(|_| c.next()).collect();
-                            let lo = u32::from_str_radix(lo.get(2..)?, 16).ok()?;
-                            code = 0x10000 + ((code - 0xD800) << 10) + (lo - 0xDC00);
-                        }
-                        s.push(char::from_u32(code)?);
-                    }
-                    other => s.push(other),
-                },
-                ch => s.push(ch),
-            }
-        }
-    };
-    skip_ws(&mut chars);
-    if chars.next()? != '{' {
-        return None;
-    }
-    loop {
-        skip_ws(&mut chars);
-        let key = string(&mut chars)?;
-        skip_ws(&mut chars);
-        if chars.next()? != ':' {
-            return None;
-        }
-        skip_ws(&mut chars);
-        let value = string(&mut chars)?;
-        fields.push((key, value));
-        skip_ws(&mut chars);
-        match chars.next()? {
-            ',' => continue,
-            '}' => return Some(fields),
-            _ => return None,
-        }
-    }
+fn labelled(src: &str, name: &str) -> Vec<Labelled> {
+    training::parse_jsonl(src)
+        .into_iter()
+        .map(|l| l.unwrap_or_else(|line| panic!("{name} line {line}: bad or missing field")))
+        .collect()
 }
 
 fn dev_set() -> Vec<Labelled> {
-    DEV_SET
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-        .map(|(i, line)| {
-            let fields = parse_flat_object(line).unwrap_or_default();
-            let get = |k: &str| {
-                fields
-                    .iter()
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.as_str())
-                    .unwrap_or_default()
-            };
-            let (Some(channel), Some(category), Some(complexity)) = (
-                Channel::from_code(get("channel")),
-                Category::from_code(get("category")),
-                Complexity::from_code(get("complexity")),
-            ) else {
-                panic!("dev set line {}: bad or missing field: {line}", i + 1)
-            };
-            Labelled {
-                text: get("text").to_string(),
-                channel,
-                category,
-                complexity,
-            }
-        })
-        .collect()
+    labelled(DEV_SET, "dev set")
 }
 
 #[test]
@@ -456,25 +375,129 @@ fn dev_set_is_well_formed() {
 }
 
 #[test]
-fn dev_set_accuracy() {
-    let classifier = Classifier::default_rules();
-    let set = dev_set();
+fn training_file_is_well_formed() {
+    // Malformed lines would be skipped silently at start-up; catch them here instead.
+    let set = labelled(TRAINING, "rules/training.jsonl");
+    for c in Category::ALL {
+        assert!(set.iter().filter(|l| l.category == *c).count() >= 20, "{c}");
+    }
+}
+
+fn accuracy(classifier: &Classifier, set: &[Labelled]) -> (f64, f64) {
     let mut correct = 0;
     let mut complexity_ok = 0;
-    for l in &set {
+    for l in set {
         let got = classifier.classify(P, l.channel, &l.text);
-        if got.category == l.category {
-            correct += 1;
-        }
-        if got.complexity == l.complexity {
-            complexity_ok += 1;
-        }
+        correct += usize::from(got.category == l.category);
+        complexity_ok += usize::from(got.complexity == l.complexity);
     }
-    let accuracy = correct as f64 / set.len() as f64;
-    let cx_accuracy = complexity_ok as f64 / set.len() as f64;
-    assert!(accuracy >= 0.85, "category accuracy {accuracy:.3} < 0.85");
+    let n = set.len().max(1) as f64;
+    (correct as f64 / n, complexity_ok as f64 / n)
+}
+
+#[test]
+fn dev_set_accuracy() {
+    // The dev set is part of the model's training data and the rules were tuned on it, so
+    // these are regression floors, not estimates of accuracy on new inquiries (see the
+    // cross-validation test below for that).
+    let set = dev_set();
+    let (acc, cx) = accuracy(&Classifier::default_rules(), &set);
+    assert!(acc >= 0.97, "category accuracy {acc:.3} < 0.97");
+    assert!(cx >= 0.90, "complexity accuracy {cx:.3} < 0.90");
+    let (rules_acc, _) = accuracy(&Classifier::default_rules().without_model(), &set);
     assert!(
-        cx_accuracy >= 0.80,
-        "complexity accuracy {cx_accuracy:.3} < 0.80"
+        rules_acc >= 0.95,
+        "rules-only accuracy {rules_acc:.3} < 0.95"
     );
+}
+
+#[test]
+fn cross_validated_accuracy() {
+    // 5-fold over the whole training file: the model is scored only on inquiries it was
+    // not trained on. Measured at ~0.96 when written; the floor leaves room for noise.
+    let set = labelled(TRAINING, "rules/training.jsonl");
+    let k = 5;
+    let mut correct = 0;
+    for fold in 0..k {
+        let train = set
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % k != fold)
+            .map(|(_, l)| (l.category, l.channel, l.text.as_str()));
+        let c = Classifier::default_rules().with_model_trained_on(train);
+        correct += set
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % k == fold)
+            .filter(|(_, l)| c.classify(P, l.channel, &l.text).category == l.category)
+            .count();
+    }
+    let acc = correct as f64 / set.len() as f64;
+    assert!(acc >= 0.92, "5-fold accuracy {acc:.3} < 0.92");
+}
+
+#[test]
+fn model_backed_classifier_gets_unseen_plain_inquiries_right() {
+    // Written for this test, in no labelled file; phrased the way guests write, not the way
+    // the rules are. Several match no rule term at all.
+    let cases: &[(Category, &str)] = &[
+        (Category::RoomRates, "普通双人间一晚上收多少钱呀"),
+        (
+            Category::Reservation,
+            "Can I reserve a double room for the 3rd to the 5th of May?",
+        ),
+        (Category::CheckInOut, "明天中午十二点前要退房吗"),
+        (
+            Category::Dining,
+            "Do you have a vegetarian option on the dinner menu?",
+        ),
+        (Category::Facilities, "游泳池晚上开到几点"),
+        (
+            Category::Events,
+            "We'd like to hold our company's annual gala dinner at your hotel.",
+        ),
+        (Category::LocalInfo, "离酒店最近的地铁站走路要多久"),
+        (
+            Category::GuestLookup,
+            "Could you put me through to my colleague Mr. Fischer's room?",
+        ),
+        (Category::MessagesMail, "我有个快递寄到酒店，到了帮我收一下"),
+        (
+            Category::Complaint,
+            "房间又脏又吵，前台态度也很差，太失望了",
+        ),
+        (
+            Category::Suggestion,
+            "It would be nice if the gym opened earlier in the morning.",
+        ),
+        (
+            Category::HotelServices,
+            "Could housekeeping bring two more pillows to my room?",
+        ),
+        (Category::Other, "你好，我想应聘你们酒店的前台岗位"),
+    ];
+    let classifier = Classifier::default_rules();
+    for (want, text) in cases {
+        let got = classifier.classify(P, Channel::Website, text);
+        assert_eq!(got.category, *want, "{text} -> {got:?}");
+    }
+}
+
+#[test]
+fn model_decides_when_no_rule_matches() {
+    let classifier = Classifier::default_rules();
+    let text = "我们一家三口想周末过来玩两天，订一间带阳台的";
+    let rules = classifier
+        .clone()
+        .without_model()
+        .classify(P, Channel::Ota, text);
+    let both = classifier.classify(P, Channel::Ota, text);
+    assert_eq!(
+        both.category,
+        Category::Reservation,
+        "{both:?} (rules: {rules:?})"
+    );
+    assert!((0.0..=1.0).contains(&both.confidence));
+    // Rule terms when the rules decided; `~`-prefixed model features otherwise.
+    assert!(!both.matched_terms.is_empty());
 }

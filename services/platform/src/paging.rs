@@ -1,0 +1,63 @@
+//! List paging shared by every service: `page_size` with a default and a ceiling, and opaque
+//! keyset tokens (the last row's sort key), so pages stay stable while rows are added.
+
+use crate::error::Violations;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 500;
+
+/// 0 → the default; above the ceiling → the ceiling (AIP-158); negative → a violation.
+pub fn page_size(requested: i32, v: &mut Violations) -> i64 {
+    match requested {
+        0 => DEFAULT_PAGE,
+        n if n < 0 => {
+            v.add("page_size", "must not be negative");
+            DEFAULT_PAGE
+        }
+        n => i64::from(n).min(MAX_PAGE),
+    }
+}
+
+/// Encodes a sort key (e.g. "1700000000/0190-abc") as an opaque token.
+pub fn encode_token(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key)
+}
+
+/// The sort key inside a token; `None` (→ INVALID_ARGUMENT page_token) for anything else.
+pub fn decode_token(token: &str) -> Option<String> {
+    String::from_utf8(URL_SAFE_NO_PAD.decode(token).ok()?).ok()
+}
+
+/// Reads `page_token`, recording a violation when it is not one of ours.
+pub fn read_token(token: &str, v: &mut Violations) -> Option<String> {
+    if token.is_empty() {
+        return None;
+    }
+    let key = decode_token(token);
+    if key.is_none() {
+        v.add("page_token", "not a token returned by this list call");
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_sizes_are_clamped() {
+        assert_eq!(
+            decode_token(&encode_token("前厅/12")),
+            Some("前厅/12".into())
+        );
+        assert_eq!(decode_token("%%"), None);
+        let mut v = Violations::new();
+        assert_eq!(page_size(0, &mut v), DEFAULT_PAGE);
+        assert_eq!(page_size(10_000, &mut v), MAX_PAGE);
+        assert!(v.is_empty());
+        page_size(-1, &mut v);
+        assert_eq!(v.fields().collect::<Vec<_>>(), ["page_size"]);
+    }
+}
