@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
@@ -87,12 +88,18 @@ struct Args {
     max_secs: f64,
 }
 
-type Client = IntakeServiceClient<
-    InterceptedService<
-        Channel,
-        Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>,
-    >,
->;
+type Client = IntakeServiceClient<InterceptedService<Channel, Bearer>>;
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+struct Bearer(MetadataValue<Ascii>);
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        req.metadata_mut().insert("authorization", self.0.clone());
+        Ok(req)
+    }
+}
 
 /// Inquiry texts as guests write them: Chinese, English and mixed, short and long.
 const TEXTS: &[&str] = &[
@@ -218,7 +225,7 @@ fn create_request(shared: &Shared, i: u64) -> pb::CreateInquiryRequest {
     let channel = CHANNELS[(n / TEXTS.len() + n) % CHANNELS.len()];
     let name = NAMES[n % NAMES.len()];
     let phone = format!("+86 138 {:04} {:04}", (i / 10_000) % 10_000, i % 10_000);
-    let email = if channel == pb::Channel::Email || n % 3 == 0 {
+    let email = if channel == pb::Channel::Email || n.is_multiple_of(3) {
         format!("guest{i}@example.com")
     } else {
         String::new()
@@ -246,7 +253,7 @@ fn create_request(shared: &Shared, i: u64) -> pb::CreateInquiryRequest {
             preferred_reply: preferred_reply as i32,
         }),
         text: text.to_string(),
-        reservation_ref: if n % 4 == 0 {
+        reservation_ref: if n.is_multiple_of(4) {
             format!("HT{:08}", i)
         } else {
             String::new()
@@ -395,15 +402,8 @@ async fn connect(args: &Args) -> anyhow::Result<Vec<Client>> {
             .connect()
             .await
             .with_context(|| format!("cannot reach {}", args.server))?;
-        let bearer = bearer.clone();
-        let auth: Box<
-            dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send,
-        > = Box::new(move |mut req: tonic::Request<()>| {
-            req.metadata_mut().insert("authorization", bearer.clone());
-            Ok(req)
-        });
         clients.push(
-            IntakeServiceClient::with_interceptor(channel, auth)
+            IntakeServiceClient::with_interceptor(channel, Bearer(bearer.clone()))
                 .max_decoding_message_size(64 * 1024 * 1024),
         );
     }
