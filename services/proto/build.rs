@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "frontdesk/events/v1/events.proto",
         "frontdesk/intake/v1/intake.proto",
+        "frontdesk/routing/v1/routing.proto",
     ];
     for f in &files {
         println!("cargo:rerun-if-changed={}", root.join(f).display());

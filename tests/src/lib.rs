@@ -5,6 +5,7 @@ use frontdesk::app::{AppConfig, Application, RedisConfig};
 use frontdesk_intake::config::IntakeArgs;
 use frontdesk_platform::auth::{Authenticator, Role};
 use frontdesk_proto::intake::v1 as pb;
+use frontdesk_routing::config::RoutingArgs;
 use pb::intake_service_client::IntakeServiceClient;
 use sqlx::Connection;
 use std::time::Duration;
@@ -38,7 +39,10 @@ fn redis_url() -> String {
 /// Storage shared by the replicas of one test.
 pub struct Env {
     pub backend: Backend,
+    /// Intake's database.
     pub database_url: String,
+    /// Routing's database (each service owns its own).
+    pub routing_database_url: String,
     pub redis: Option<RedisConfig>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -50,10 +54,11 @@ impl Env {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let database_url = format!("sqlite://{}/intake.db", dir.path().display());
+                let url = |service: &str| format!("sqlite://{}/{service}.db", dir.path().display());
                 Env {
                     backend,
-                    database_url,
+                    database_url: url("intake"),
+                    routing_database_url: url("routing"),
                     redis: None,
                     _dir: Some(dir),
                 }
@@ -64,14 +69,17 @@ impl Env {
                     sqlx::AnyConnection::connect(&format!("{}/postgres", postgres_base()))
                         .await
                         .expect("cannot reach Postgres for tests (FRONTDESK_TEST_POSTGRES)");
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
-                    .await
-                    .expect("create test database");
+                for db in [name.clone(), format!("{name}_routing")] {
+                    sqlx::query(&format!("CREATE DATABASE {db}"))
+                        .execute(&mut admin)
+                        .await
+                        .expect("create test database");
+                }
                 let _ = admin.close().await;
                 Env {
                     backend,
                     database_url: format!("{}/{name}", postgres_base()),
+                    routing_database_url: format!("{}/{name}_routing", postgres_base()),
                     redis: Some(RedisConfig {
                         url: redis_url(),
                         prefix: format!("fdtest:{name}:"),
@@ -85,14 +93,19 @@ impl Env {
     pub fn config(&self) -> AppConfig {
         AppConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),
-            intake_database_url: self.database_url.clone(),
+            properties: vec![PROPERTY_A.into(), PROPERTY_B.into()],
+            intake_database_url: Some(self.database_url.clone()),
             intake: IntakeArgs {
                 database_url: None,
                 db_max_connections: 8,
-                properties: vec![PROPERTY_A.into(), PROPERTY_B.into()],
                 classifier_rules: None,
                 classifier_property_rules: None,
                 subscribers: Vec::new(),
+            },
+            routing_database_url: Some(self.routing_database_url.clone()),
+            routing: RoutingArgs {
+                database_url: None,
+                db_max_connections: 4,
             },
             redis: self.redis.clone(),
             auth: Authenticator::new(SECRET),
@@ -141,6 +154,9 @@ impl tonic::service::Interceptor for Bearer {
 }
 
 pub type Client = IntakeServiceClient<InterceptedService<Channel, Bearer>>;
+pub type RoutingClient = frontdesk_proto::routing::v1::routing_service_client::RoutingServiceClient<
+    InterceptedService<Channel, Bearer>,
+>;
 
 pub fn token(subject: &str, role: Role, properties: &[&str]) -> String {
     let props: Vec<String> = properties.iter().map(|p| p.to_string()).collect();
@@ -166,6 +182,20 @@ impl TestApp {
         let value =
             token.map(|t| MetadataValue::try_from(format!("Bearer {t}")).expect("ascii token"));
         IntakeServiceClient::with_interceptor(self.channel().await, Bearer(value))
+    }
+
+    pub async fn routing_as(
+        &self,
+        subject: &str,
+        role: Role,
+        properties: &[&str],
+    ) -> RoutingClient {
+        let value = MetadataValue::try_from(format!("Bearer {}", token(subject, role, properties)))
+            .expect("ascii token");
+        frontdesk_proto::routing::v1::routing_service_client::RoutingServiceClient::with_interceptor(
+            self.channel().await,
+            Bearer(Some(value)),
+        )
     }
 
     /// An agent of property A.

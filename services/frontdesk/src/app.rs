@@ -11,6 +11,9 @@ use frontdesk_platform::fanout::Fanout;
 use frontdesk_platform::grpc::{GrpcLayer, reflection};
 use frontdesk_platform::relay::{self, RelayConfig};
 use frontdesk_platform::shutdown::{self, Shutdown, ShutdownTrigger};
+use frontdesk_routing::RoutingServiceServer;
+use frontdesk_routing::api::RoutingApi;
+use frontdesk_routing::config::RoutingArgs;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -30,8 +33,14 @@ pub struct RedisConfig {
 pub struct AppConfig {
     /// Port 0 picks a free port (tests).
     pub listen: SocketAddr,
-    pub intake_database_url: String,
+    /// Properties (hotels) served; registered by each service at start.
+    pub properties: Vec<String>,
+    /// `None`: this process does not run intake.
+    pub intake_database_url: Option<String>,
     pub intake: IntakeArgs,
+    /// `None`: this process does not run routing.
+    pub routing_database_url: Option<String>,
+    pub routing: RoutingArgs,
     /// `None`: fan-out in process (one replica, `frontdesk dev`).
     pub redis: Option<RedisConfig>,
     pub auth: Authenticator,
@@ -58,7 +67,8 @@ pub struct Application {
     serve: ServeFuture,
     trigger: ShutdownTrigger,
     relays: Tasks,
-    intake: Intake,
+    intake: Option<Intake>,
+    routing: Option<frontdesk_platform::db::Db>,
     grace: Duration,
     health: tonic_health::server::HealthReporter,
 }
@@ -70,12 +80,31 @@ impl Application {
             Some(r) => Fanout::redis(&r.url, format!("{}intake:events", r.prefix)).await?,
             None => Fanout::in_process(),
         };
-        let intake = frontdesk_intake::open(&cfg.intake, &cfg.intake_database_url, fanout.clone())
-            .await
-            .context("starting intake")?;
+        let intake = match &cfg.intake_database_url {
+            Some(url) => Some(
+                frontdesk_intake::open(&cfg.intake, url, &cfg.properties, fanout.clone())
+                    .await
+                    .context("starting intake")?,
+            ),
+            None => None,
+        };
+        let routing = match &cfg.routing_database_url {
+            Some(url) => Some(
+                frontdesk_routing::open(url, cfg.routing.db_max_connections, &cfg.properties)
+                    .await
+                    .context("starting routing")?,
+            ),
+            None => None,
+        };
+        anyhow::ensure!(
+            intake.is_some() || routing.is_some(),
+            "no service configured to run"
+        );
 
         let mut relays = Tasks(Vec::new());
-        if !cfg.intake.subscribers.is_empty() {
+        if let Some(intake) = &intake
+            && !cfg.intake.subscribers.is_empty()
+        {
             let token = cfg.auth.issue(
                 "intake",
                 Role::Service,
@@ -95,13 +124,34 @@ impl Application {
         }
 
         let (health, health_service) = tonic_health::server::health_reporter();
-        health.set_serving::<IntakeServiceServer<IntakeApi>>().await;
         let (reflection_v1, reflection_v1alpha) = reflection()?;
-        let auth = cfg.auth.clone();
-        let intake_service = IntakeServiceServer::with_interceptor(
-            IntakeApi::new(intake.clone(), shutdown.clone()),
-            move |req| auth.authenticate(req),
-        );
+        let mut services = Vec::new();
+        let intake_service = match &intake {
+            Some(intake) => {
+                let auth = cfg.auth.clone();
+                health.set_serving::<IntakeServiceServer<IntakeApi>>().await;
+                services.push("intake");
+                Some(IntakeServiceServer::with_interceptor(
+                    IntakeApi::new(intake.clone(), shutdown.clone()),
+                    move |req| auth.authenticate(req),
+                ))
+            }
+            None => None,
+        };
+        let routing_service = match &routing {
+            Some(db) => {
+                let auth = cfg.auth.clone();
+                health
+                    .set_serving::<RoutingServiceServer<RoutingApi>>()
+                    .await;
+                services.push("routing");
+                Some(RoutingServiceServer::with_interceptor(
+                    RoutingApi::new(db.clone()),
+                    move |req| auth.authenticate(req),
+                ))
+            }
+            None => None,
+        };
 
         let listener = TcpListener::bind(cfg.listen)
             .await
@@ -113,17 +163,19 @@ impl Application {
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(intake_service)
+            .add_optional_service(intake_service)
+            .add_optional_service(routing_service)
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
                 stop.wait().await
             });
-        tracing::info!(port, services = "intake", "frontdesk listening");
+        tracing::info!(port, services = %services.join(","), "frontdesk listening");
         Ok(Application {
             port,
             serve: Box::pin(serve),
             trigger,
             relays,
             intake,
+            routing,
             grace: cfg.shutdown_grace,
             health,
         })
@@ -133,8 +185,8 @@ impl Application {
         self.port
     }
 
-    pub fn intake(&self) -> &Intake {
-        &self.intake
+    pub fn intake(&self) -> Option<&Intake> {
+        self.intake.as_ref()
     }
 
     /// A handle that stops this application (as SIGTERM would).
@@ -153,6 +205,7 @@ impl Application {
             trigger,
             mut relays,
             intake,
+            routing,
             grace,
             health,
             ..
@@ -176,7 +229,12 @@ impl Application {
         for r in std::mem::take(&mut relays.0) {
             let _ = tokio::time::timeout(grace, r).await;
         }
-        intake.db().close().await;
+        if let Some(intake) = intake {
+            intake.db().close().await;
+        }
+        if let Some(db) = routing {
+            db.close().await;
+        }
         tracing::info!("frontdesk stopped");
         Ok(())
     }

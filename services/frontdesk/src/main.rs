@@ -6,7 +6,8 @@ use frontdesk::app::{AppConfig, Application, RedisConfig};
 use frontdesk::{cli, dev};
 use frontdesk_intake::config::IntakeArgs;
 use frontdesk_platform::auth::{Authenticator, Role};
-use frontdesk_platform::config::CommonArgs;
+use frontdesk_platform::config::{CommonArgs, PropertyArgs};
+use frontdesk_routing::config::RoutingArgs;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,6 +45,7 @@ enum Cmd {
 #[derive(Clone, Copy, ValueEnum)]
 enum ServiceName {
     Intake,
+    Routing,
 }
 
 #[derive(clap::Args)]
@@ -57,7 +59,11 @@ struct DevArgs {
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
+    properties: PropertyArgs,
+    #[command(flatten)]
     intake: IntakeArgs,
+    #[command(flatten)]
+    routing: RoutingArgs,
 }
 
 #[derive(clap::Args)]
@@ -78,7 +84,11 @@ struct ServeArgs {
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
+    properties: PropertyArgs,
+    #[command(flatten)]
     intake: IntakeArgs,
+    #[command(flatten)]
+    routing: RoutingArgs,
 }
 
 #[derive(clap::Args)]
@@ -86,6 +96,8 @@ struct MigrateArgs {
     service: ServiceName,
     #[command(flatten)]
     intake: IntakeArgs,
+    #[command(flatten)]
+    routing: RoutingArgs,
 }
 
 #[derive(clap::Args)]
@@ -131,15 +143,25 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Dev(a) => run_dev(a).await,
         Cmd::Serve(a) => run_serve(a).await,
         Cmd::Migrate(a) => {
-            let ServiceName::Intake = a.service;
-            let url = a
-                .intake
-                .database_url
-                .clone()
-                .context("--intake-database-url (FRONTDESK_INTAKE_DATABASE_URL) is required")?;
+            let (name, url, migrations) = match a.service {
+                ServiceName::Intake => (
+                    "intake",
+                    a.intake.database_url.clone().context(
+                        "--intake-database-url (FRONTDESK_INTAKE_DATABASE_URL) is required",
+                    )?,
+                    frontdesk_intake::store::MIGRATIONS,
+                ),
+                ServiceName::Routing => (
+                    "routing",
+                    a.routing.database_url.clone().context(
+                        "--routing-database-url (FRONTDESK_ROUTING_DATABASE_URL) is required",
+                    )?,
+                    frontdesk_routing::store::MIGRATIONS,
+                ),
+            };
             let db = frontdesk_platform::db::Db::connect(&url, 2).await?;
-            db.migrate(frontdesk_intake::store::MIGRATIONS).await?;
-            println!("intake migrated: {}", db.display_url());
+            db.migrate(migrations).await?;
+            println!("{name} migrated: {}", db.display_url());
             Ok(())
         }
         Cmd::Token(a) => {
@@ -193,10 +215,18 @@ async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
         .database_url
         .clone()
         .unwrap_or_else(|| dev::sqlite_url(&a.data_dir, "intake"));
+    let routing_url = a
+        .routing
+        .database_url
+        .clone()
+        .unwrap_or_else(|| dev::sqlite_url(&a.data_dir, "routing"));
     let app = Application::build(AppConfig {
         listen: a.listen,
-        intake_database_url: intake_url,
+        properties: a.properties.ids(),
+        intake_database_url: Some(intake_url),
         intake: a.intake.clone(),
+        routing_database_url: Some(routing_url),
+        routing: a.routing.clone(),
         redis: None,
         auth: auth.clone(),
         shutdown_grace: a.common.shutdown_grace(),
@@ -226,7 +256,6 @@ async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
 }
 
 async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
-    let ServiceName::Intake = a.service;
     let guard = init(&a.common)?;
     let auth = if a.common.insecure {
         Authenticator::insecure()
@@ -238,15 +267,28 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
             .context("--jwt-secret (FRONTDESK_JWT_SECRET) is required, or --insecure")?;
         Authenticator::new(secret.as_bytes())
     };
-    let url = a
-        .intake
-        .database_url
-        .clone()
-        .context("--intake-database-url (FRONTDESK_INTAKE_DATABASE_URL) is required")?;
+    let (intake_url, routing_url) =
+        match a.service {
+            ServiceName::Intake => (
+                Some(a.intake.database_url.clone().context(
+                    "--intake-database-url (FRONTDESK_INTAKE_DATABASE_URL) is required",
+                )?),
+                None,
+            ),
+            ServiceName::Routing => (
+                None,
+                Some(a.routing.database_url.clone().context(
+                    "--routing-database-url (FRONTDESK_ROUTING_DATABASE_URL) is required",
+                )?),
+            ),
+        };
     let app = Application::build(AppConfig {
         listen: a.listen,
-        intake_database_url: url,
+        properties: a.properties.ids(),
+        intake_database_url: intake_url,
         intake: a.intake.clone(),
+        routing_database_url: routing_url,
+        routing: a.routing.clone(),
         redis: a.redis_url.map(|url| RedisConfig {
             url,
             prefix: a.redis_prefix.clone(),

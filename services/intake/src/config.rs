@@ -23,15 +23,6 @@ pub struct IntakeArgs {
     )]
     pub db_max_connections: u32,
 
-    /// Properties (hotels) this deployment serves, comma-separated ids; registered at start.
-    #[arg(
-        long,
-        env = "FRONTDESK_PROPERTIES",
-        value_delimiter = ',',
-        default_value = "demo-hotel"
-    )]
-    pub properties: Vec<String>,
-
     /// The chain's classification rules (TOML). Default: the built-in rules.
     #[arg(long, env = "FRONTDESK_CLASSIFIER_RULES")]
     pub classifier_rules: Option<PathBuf>,

@@ -53,21 +53,16 @@ pub fn load_classifier(cfg: &config::IntakeArgs) -> anyhow::Result<Classifier> {
     Ok(classifier)
 }
 
-/// Connects intake's database, applies migrations, registers the configured properties.
+/// Connects intake's database, applies migrations, registers the served properties.
 pub async fn open(
     cfg: &config::IntakeArgs,
     database_url: &str,
+    properties: &[String],
     fanout: Fanout,
 ) -> anyhow::Result<Intake> {
     let db = Db::connect(database_url, cfg.db_max_connections).await?;
     db.migrate(store::MIGRATIONS).await?;
-    let properties: Vec<String> = cfg
-        .properties
-        .iter()
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
-    store::seed_properties(&db, &properties).await?;
+    store::seed_properties(&db, properties).await?;
     let classifier = load_classifier(cfg)?;
     Ok(Intake::new(db, Arc::new(classifier), fanout))
 }

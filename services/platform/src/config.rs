@@ -37,6 +37,30 @@ pub struct CommonArgs {
     pub worker_threads: usize,
 }
 
+/// The properties (hotels) a deployment serves; each service registers them at start.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PropertyArgs {
+    /// Property ids, comma-separated.
+    #[arg(
+        long,
+        env = "FRONTDESK_PROPERTIES",
+        value_delimiter = ',',
+        default_value = "demo-hotel"
+    )]
+    pub properties: Vec<String>,
+}
+
+impl PropertyArgs {
+    /// Trimmed, without empty entries.
+    pub fn ids(&self) -> Vec<String> {
+        self.properties
+            .iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+}
+
 impl CommonArgs {
     pub fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
         if self.metrics_addr.trim().is_empty() {

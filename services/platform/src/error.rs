@@ -53,6 +53,60 @@ impl std::fmt::Display for Violations {
     }
 }
 
+/// A service call's failure, by what the caller can do about it; one mapping to
+/// `tonic::Status`. Services re-export it as their `Error` and add `From` impls for their own
+/// domain refusals.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("invalid request: {0}")]
+    InvalidArgument(Violations),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    FailedPrecondition(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// Lost an optimistic-concurrency race too often; safe to retry.
+    #[error("{0}")]
+    Aborted(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &str, description: impl Into<String>) -> Self {
+        ServiceError::InvalidArgument(Violations::single(field, description))
+    }
+}
+
+impl From<Violations> for ServiceError {
+    fn from(v: Violations) -> Self {
+        ServiceError::InvalidArgument(v)
+    }
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(e: sqlx::Error) -> Self {
+        ServiceError::Internal(e.into())
+    }
+}
+
+impl From<ServiceError> for Status {
+    fn from(e: ServiceError) -> Status {
+        match e {
+            ServiceError::InvalidArgument(v) => invalid_argument(&v),
+            ServiceError::NotFound(m) => Status::not_found(m),
+            ServiceError::FailedPrecondition(m) => Status::failed_precondition(m),
+            ServiceError::AlreadyExists(m) => Status::already_exists(m),
+            ServiceError::PermissionDenied(m) => Status::permission_denied(m),
+            ServiceError::Aborted(m) => Status::aborted(m),
+            ServiceError::Internal(e) => internal(&e),
+        }
+    }
+}
+
 /// INVALID_ARGUMENT whose message lists the fields and whose details hold a BadRequest.
 pub fn invalid_argument(v: &Violations) -> Status {
     let mut details = ErrorDetails::new();

@@ -12,6 +12,12 @@ pub mod intake {
     }
 }
 
+pub mod routing {
+    pub mod v1 {
+        tonic::include_proto!("frontdesk.routing.v1");
+    }
+}
+
 /// Encoded `FileDescriptorSet` of every frontdesk proto, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/frontdesk_descriptor.bin"));

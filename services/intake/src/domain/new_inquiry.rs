@@ -3,6 +3,7 @@
 
 use super::inquiry::Customer;
 use super::model::{Channel, ReplyMethod};
+use frontdesk_platform::contact::{valid_email, valid_phone};
 use frontdesk_platform::error::Violations;
 
 pub const MAX_TEXT_CHARS: usize = 8_000;
@@ -144,27 +145,6 @@ impl NewInquiry {
             idempotency_key,
         })
     }
-}
-
-fn valid_phone(p: &str) -> bool {
-    let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
-    let allowed = p.chars().enumerate().all(|(i, c)| {
-        c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')') || (c == '+' && i == 0)
-    });
-    allowed && (5..=20).contains(&digits)
-}
-
-fn valid_email(e: &str) -> bool {
-    let Some((local, domain)) = e.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && e.len() <= 254
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !e.chars().any(char::is_whitespace)
 }
 
 #[cfg(test)]

@@ -1,0 +1,137 @@
+//! Protobuf ↔ domain for the directory.
+
+use crate::domain::directory::{Department, Partner, PartnerKind, Staff, StaffRole};
+use frontdesk_platform::time::to_timestamp;
+use frontdesk_proto::routing::v1 as pb;
+
+pub fn role_from_pb(v: i32) -> Option<StaffRole> {
+    match pb::StaffRole::try_from(v).ok()? {
+        pb::StaffRole::Agent => Some(StaffRole::Agent),
+        pb::StaffRole::Supervisor => Some(StaffRole::Supervisor),
+        pb::StaffRole::Manager => Some(StaffRole::Manager),
+        pb::StaffRole::Unspecified => None,
+    }
+}
+
+fn role_to_pb(r: StaffRole) -> i32 {
+    match r {
+        StaffRole::Agent => pb::StaffRole::Agent as i32,
+        StaffRole::Supervisor => pb::StaffRole::Supervisor as i32,
+        StaffRole::Manager => pb::StaffRole::Manager as i32,
+    }
+}
+
+pub fn kind_from_pb(v: i32) -> Option<PartnerKind> {
+    match pb::PartnerKind::try_from(v).ok()? {
+        pb::PartnerKind::TravelAgency => Some(PartnerKind::TravelAgency),
+        pb::PartnerKind::Supplier => Some(PartnerKind::Supplier),
+        pb::PartnerKind::Transport => Some(PartnerKind::Transport),
+        pb::PartnerKind::Other => Some(PartnerKind::Other),
+        pb::PartnerKind::Unspecified => None,
+    }
+}
+
+fn kind_to_pb(k: PartnerKind) -> i32 {
+    match k {
+        PartnerKind::TravelAgency => pb::PartnerKind::TravelAgency as i32,
+        PartnerKind::Supplier => pb::PartnerKind::Supplier as i32,
+        PartnerKind::Transport => pb::PartnerKind::Transport as i32,
+        PartnerKind::Other => pb::PartnerKind::Other as i32,
+    }
+}
+
+/// Trims every text field, so "前厅部 " and "前厅部" are the same name.
+fn t(s: &str) -> String {
+    s.trim().to_string()
+}
+
+pub fn department_from_pb(d: &pb::Department, now: i64) -> Department {
+    Department {
+        property_id: t(&d.property_id),
+        code: t(&d.code),
+        name_zh: t(&d.name_zh),
+        name_en: t(&d.name_en),
+        head_staff_id: t(&d.head_staff_id),
+        duty_manager_staff_id: t(&d.duty_manager_staff_id),
+        email: t(&d.email),
+        phone: t(&d.phone),
+        updated_at: now,
+    }
+}
+
+pub fn department_to_pb(d: &Department) -> pb::Department {
+    pb::Department {
+        property_id: d.property_id.clone(),
+        code: d.code.clone(),
+        name_zh: d.name_zh.clone(),
+        name_en: d.name_en.clone(),
+        head_staff_id: d.head_staff_id.clone(),
+        duty_manager_staff_id: d.duty_manager_staff_id.clone(),
+        email: d.email.clone(),
+        phone: d.phone.clone(),
+        updated_at: Some(to_timestamp(d.updated_at)),
+    }
+}
+
+/// `None` role when unspecified; the caller reports it as a violation.
+pub fn staff_from_pb(s: &pb::Staff, now: i64) -> (Staff, bool) {
+    let role = role_from_pb(s.role);
+    let staff = Staff {
+        property_id: t(&s.property_id),
+        staff_id: t(&s.staff_id),
+        name: t(&s.name),
+        department_code: t(&s.department_code),
+        role: role.unwrap_or(StaffRole::Agent),
+        languages: s.languages.iter().map(|l| t(l).to_lowercase()).collect(),
+        skills: s.skills.iter().map(|x| t(x)).collect(),
+        capacity: i64::from(s.capacity),
+        on_duty: s.on_duty,
+        updated_at: now,
+    };
+    (staff, role.is_some())
+}
+
+pub fn staff_to_pb(s: &Staff) -> pb::Staff {
+    pb::Staff {
+        property_id: s.property_id.clone(),
+        staff_id: s.staff_id.clone(),
+        name: s.name.clone(),
+        department_code: s.department_code.clone(),
+        role: role_to_pb(s.role),
+        languages: s.languages.clone(),
+        skills: s.skills.clone(),
+        capacity: i32::try_from(s.capacity).unwrap_or(i32::MAX),
+        on_duty: s.on_duty,
+        updated_at: Some(to_timestamp(s.updated_at)),
+    }
+}
+
+pub fn partner_from_pb(p: &pb::Partner, now: i64) -> (Partner, bool) {
+    let kind = kind_from_pb(p.kind);
+    let partner = Partner {
+        property_id: t(&p.property_id),
+        partner_id: t(&p.partner_id),
+        kind: kind.unwrap_or(PartnerKind::Other),
+        name: t(&p.name),
+        contact_name: t(&p.contact_name),
+        phone: t(&p.phone),
+        email: t(&p.email),
+        handles: t(&p.handles),
+        updated_at: now,
+    };
+    (partner, kind.is_some())
+}
+
+pub fn partner_to_pb(p: &Partner) -> pb::Partner {
+    pb::Partner {
+        property_id: p.property_id.clone(),
+        partner_id: p.partner_id.clone(),
+        kind: kind_to_pb(p.kind),
+        name: p.name.clone(),
+        contact_name: p.contact_name.clone(),
+        phone: p.phone.clone(),
+        email: p.email.clone(),
+        handles: p.handles.clone(),
+        updated_at: Some(to_timestamp(p.updated_at)),
+    }
+}

@@ -1,0 +1,4 @@
+//! Routing's rules, free of I/O.
+
+pub mod defaults;
+pub mod directory;
