@@ -1,4 +1,5 @@
 //! Routing's rules, free of I/O.
 
+pub mod calendar;
 pub mod defaults;
 pub mod directory;
