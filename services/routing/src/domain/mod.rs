@@ -3,3 +3,4 @@
 pub mod calendar;
 pub mod defaults;
 pub mod directory;
+pub mod sla_policy;
