@@ -3,7 +3,7 @@
 
 use frontdesk_platform::auth::Authenticator;
 use frontdesk_platform::db::Db;
-use frontdesk_platform::inbox::{EventHandler, EventSinkService};
+use frontdesk_platform::inbox::{Consumer, EventHandler, EventSinkService};
 use frontdesk_platform::relay::Subscriber;
 use frontdesk_proto::events::v1::event_sink_server::{EventSink, EventSinkServer};
 use frontdesk_proto::events::v1::{DeliverRequest, DeliverResponse, Event};
@@ -33,7 +33,7 @@ impl EventHandler for Recorder {
 /// Applies every delivery, but never answers the first one: to the relay it is a call in
 /// flight when its replica dies.
 struct StallFirstAnswer {
-    inner: EventSinkService<Recorder>,
+    inner: EventSinkService,
     calls: Arc<AtomicUsize>,
     first_applied: Arc<Notify>,
 }
@@ -75,7 +75,10 @@ async fn relay_redelivers_after_a_kill_and_the_consumer_applies_once(backend: Ba
     let calls = Arc::new(AtomicUsize::new(0));
     let first_applied = Arc::new(Notify::new());
     let sink = StallFirstAnswer {
-        inner: EventSinkService::new(consumer_db.clone(), "test-consumer", Recorder),
+        inner: EventSinkService::new().consume(
+            "intake",
+            Consumer::new(consumer_db.clone(), "test-consumer", Recorder),
+        ),
         calls: calls.clone(),
         first_applied: first_applied.clone(),
     };

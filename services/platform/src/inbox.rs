@@ -1,12 +1,16 @@
-//! The consumer side of event delivery. [`EventSinkService`] implements the `EventSink` gRPC
-//! contract: each event is applied in its own transaction together with an inbox row keyed
-//! by its id, so a redelivered event (the relay is at-least-once) changes nothing.
+//! The consumer side of event delivery. Each consuming service registers a [`Consumer`] per
+//! source it subscribes to; [`EventSinkService`] implements the `EventSink` gRPC contract and
+//! hands each event to the consumer of its source. A consumer applies each event in its own
+//! transaction together with an inbox row keyed by the event id, so a redelivered event (the
+//! relay is at-least-once) changes nothing. One process running several services mounts one
+//! sink that serves them all.
 
 use crate::auth::{Caller, Role};
 use crate::db::Db;
 use frontdesk_proto::events::v1::event_sink_server::{EventSink, EventSinkServer};
 use frontdesk_proto::events::v1::{DeliverRequest, DeliverResponse, Event};
 use sqlx::{Any, Transaction};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
@@ -14,35 +18,44 @@ use tonic::{Request, Response, Status};
 #[tonic::async_trait]
 pub trait EventHandler: Send + Sync + 'static {
     async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()>;
+
+    /// Runs after the transaction committed (e.g. to wake a worker). Default: nothing.
+    fn applied(&self) {}
 }
 
-pub struct EventSinkService<H> {
+/// Applies events once, recording them in its database's inbox under `name`.
+pub struct Consumer<H> {
     db: Db,
-    consumer: String,
-    handler: Arc<H>,
+    name: String,
+    handler: H,
 }
 
-impl<H: EventHandler> EventSinkService<H> {
-    pub fn new(db: Db, consumer: impl Into<String>, handler: H) -> Self {
-        EventSinkService {
+impl<H: EventHandler> Consumer<H> {
+    pub fn new(db: Db, name: impl Into<String>, handler: H) -> Self {
+        Consumer {
             db,
-            consumer: consumer.into(),
-            handler: Arc::new(handler),
+            name: name.into(),
+            handler,
         }
     }
+}
 
-    pub fn into_server(self) -> EventSinkServer<Self> {
-        EventSinkServer::new(self)
-    }
+/// A consumer whatever its handler type, for the sink's table.
+#[tonic::async_trait]
+pub trait ApplyOnce: Send + Sync + 'static {
+    /// Applies the event unless this consumer already has. Returns whether it was new.
+    async fn apply_once(&self, event: &Event) -> anyhow::Result<bool>;
+}
 
-    /// Applies one event unless this consumer already has. Returns whether it was new.
-    pub async fn apply_once(&self, event: &Event) -> anyhow::Result<bool> {
+#[tonic::async_trait]
+impl<H: EventHandler> ApplyOnce for Consumer<H> {
+    async fn apply_once(&self, event: &Event) -> anyhow::Result<bool> {
         let mut tx = self.db.pool().begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO inbox (consumer, event_id, source, applied_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (consumer, event_id) DO NOTHING",
         )
-        .bind(&self.consumer)
+        .bind(&self.name)
         .bind(&event.event_id)
         .bind(&event.source)
         .bind(crate::time::now_micros())
@@ -54,12 +67,40 @@ impl<H: EventHandler> EventSinkService<H> {
         }
         self.handler.apply(&mut tx, event).await?;
         tx.commit().await?;
+        self.handler.applied();
         Ok(true)
     }
 }
 
+/// The `EventSink` of a process: events go to the consumer registered for their source.
+#[derive(Default, Clone)]
+pub struct EventSinkService {
+    consumers: HashMap<String, Arc<dyn ApplyOnce>>,
+}
+
+impl EventSinkService {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers the consumer of `source`'s events (e.g. routing consumes "intake").
+    pub fn consume(mut self, source: &str, consumer: impl ApplyOnce) -> Self {
+        self.consumers
+            .insert(source.to_string(), Arc::new(consumer));
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.consumers.is_empty()
+    }
+
+    pub fn into_server(self) -> EventSinkServer<Self> {
+        EventSinkServer::new(self)
+    }
+}
+
 #[tonic::async_trait]
-impl<H: EventHandler> EventSink for EventSinkService<H> {
+impl EventSink for EventSinkService {
     async fn deliver(
         &self,
         req: Request<DeliverRequest>,
@@ -70,7 +111,13 @@ impl<H: EventHandler> EventSink for EventSinkService<H> {
             if event.event_id.is_empty() {
                 return Err(Status::invalid_argument("events[].event_id is required"));
             }
-            match self.apply_once(event).await {
+            let Some(consumer) = self.consumers.get(&event.source) else {
+                return Err(Status::failed_precondition(format!(
+                    "this server consumes no events from {:?}",
+                    event.source
+                )));
+            };
+            match consumer.apply_once(event).await {
                 Ok(true) => applied += 1,
                 Ok(false) => {}
                 // Stop at the first failure: the relay redelivers from here, and what was

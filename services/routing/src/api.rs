@@ -2,11 +2,11 @@
 
 use crate::Error;
 use crate::convert::{
-    department_from_pb, department_to_pb, partner_from_pb, partner_to_pb, staff_from_pb,
-    staff_to_pb,
+    assignment_to_pb, department_from_pb, department_to_pb, partner_from_pb, partner_to_pb,
+    staff_from_pb, staff_to_pb,
 };
 use crate::domain::directory::{validate_department, validate_partner, validate_staff};
-use crate::store;
+use crate::{assignment_store, store};
 use frontdesk_platform::auth::{Caller, Role};
 use frontdesk_platform::db::Db;
 use frontdesk_platform::error::Violations;
@@ -280,6 +280,32 @@ impl RoutingService for RoutingApi {
         Ok(Response::new(pb::UpsertPartnerResponse {
             partner: Some(partner_to_pb(&p)),
             created,
+        }))
+    }
+
+    async fn get_assignment(
+        &self,
+        req: Request<pb::GetAssignmentRequest>,
+    ) -> Res<pb::GetAssignmentResponse> {
+        let caller = Caller::from_request(&req)?;
+        let id = req.get_ref().inquiry_id.trim().to_string();
+        if id.is_empty() {
+            return Err(Error::invalid("inquiry_id", "required").into());
+        }
+        let mut conn = self.db.pool().acquire().await.map_err(Error::from)?;
+        // Another property's inquiry is NOT_FOUND: its existence is not disclosed.
+        let routed = assignment_store::load(&mut conn, &id)
+            .await
+            .map_err(Error::from)?
+            .filter(|r| caller.can_access(&r.property_id))
+            .ok_or_else(|| {
+                Status::not_found(format!("no assignment for inquiry {id} (not routed yet?)"))
+            })?;
+        let fired = assignment_store::fired_kinds(&mut conn, &id)
+            .await
+            .map_err(Error::from)?;
+        Ok(Response::new(pb::GetAssignmentResponse {
+            assignment: Some(assignment_to_pb(&routed, fired)),
         }))
     }
 }

@@ -135,3 +135,31 @@ pub fn partner_to_pb(p: &Partner) -> pb::Partner {
         updated_at: Some(to_timestamp(p.updated_at)),
     }
 }
+
+pub fn assignment_to_pb(r: &crate::domain::routed::Routed, fired: Vec<String>) -> pb::Assignment {
+    use crate::domain::routed::RoutedState;
+    let state = match r.state {
+        RoutedState::Open => pb::AssignmentState::Open,
+        RoutedState::Responded => pb::AssignmentState::Responded,
+        RoutedState::Resolved => pb::AssignmentState::Resolved,
+    };
+    pb::Assignment {
+        inquiry_id: r.inquiry_id.clone(),
+        property_id: r.property_id.clone(),
+        lead_department: r.lead_department.clone(),
+        participants: r.participants.clone(),
+        assignee: r.assignee.clone(),
+        on_the_spot: r.on_the_spot,
+        state: state as i32,
+        rule_id: r.rule_id.clone(),
+        reason: r.reason.clone(),
+        first_response_due: Some(to_timestamp(r.first_response_due)),
+        resolution_due: Some(to_timestamp(r.resolution_due)),
+        original_resolution_due: Some(to_timestamp(r.original_resolution_due)),
+        first_response_at: r.first_response_at.map(to_timestamp),
+        resolved_at: r.resolved_at.map(to_timestamp),
+        fired,
+        version: r.version,
+        updated_at: Some(to_timestamp(r.updated_at)),
+    }
+}

@@ -3,6 +3,7 @@
 //! external partners — that assignment, transfers and referrals draw on.
 
 pub mod api;
+pub mod assignment_store;
 pub mod config;
 pub mod convert;
 pub mod domain;

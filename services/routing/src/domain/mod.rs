@@ -3,4 +3,5 @@
 pub mod calendar;
 pub mod defaults;
 pub mod directory;
+pub mod routed;
 pub mod sla_policy;

@@ -1,0 +1,312 @@
+//! Repository of assignments and deadlines (the SLA truth). Same SQL on both backends.
+
+use crate::domain::directory::Staff;
+use crate::domain::routed::{Routed, RoutedState};
+use crate::domain::sla_policy::DeadlineKind;
+use anyhow::anyhow;
+use frontdesk_platform::db::Db;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+const COLUMNS: &str = "inquiry_id, property_id, channel, category, complexity, language, lead_department, \
+    participants, assignee, on_the_spot, state, rule_id, reason, created_at, first_response_due, \
+    resolution_due, original_resolution_due, first_response_at, resolved_at, version, updated_at";
+
+pub async fn insert(conn: &mut AnyConnection, r: &Routed) -> anyhow::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+    ))
+    .bind(&r.inquiry_id)
+    .bind(&r.property_id)
+    .bind(&r.channel)
+    .bind(&r.category)
+    .bind(&r.complexity)
+    .bind(&r.language)
+    .bind(&r.lead_department)
+    .bind(r.participants.join(","))
+    .bind(&r.assignee)
+    .bind(i64::from(r.on_the_spot))
+    .bind(r.state.code())
+    .bind(&r.rule_id)
+    .bind(&r.reason)
+    .bind(r.created_at)
+    .bind(r.first_response_due)
+    .bind(r.resolution_due)
+    .bind(r.original_resolution_due)
+    .bind(r.first_response_at)
+    .bind(r.resolved_at)
+    .bind(r.version)
+    .bind(r.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves lifecycle changes; `false` if another writer changed the row since `loaded_version`.
+pub async fn update(
+    conn: &mut AnyConnection,
+    r: &Routed,
+    loaded_version: i64,
+) -> anyhow::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE assignments SET assignee = $1, state = $2, resolution_due = $3, first_response_at = $4, \
+         resolved_at = $5, version = $6, updated_at = $7 WHERE inquiry_id = $8 AND version = $9",
+    )
+    .bind(&r.assignee)
+    .bind(r.state.code())
+    .bind(r.resolution_due)
+    .bind(r.first_response_at)
+    .bind(r.resolved_at)
+    .bind(r.version)
+    .bind(r.updated_at)
+    .bind(&r.inquiry_id)
+    .bind(loaded_version)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<Option<Routed>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM assignments WHERE inquiry_id = $1"
+    ))
+    .bind(inquiry_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+fn from_row(r: &AnyRow) -> anyhow::Result<Routed> {
+    let state: String = r.try_get("state")?;
+    let participants: String = r.try_get("participants")?;
+    Ok(Routed {
+        inquiry_id: r.try_get("inquiry_id")?,
+        property_id: r.try_get("property_id")?,
+        channel: r.try_get("channel")?,
+        category: r.try_get("category")?,
+        complexity: r.try_get("complexity")?,
+        language: r.try_get("language")?,
+        lead_department: r.try_get("lead_department")?,
+        participants: participants
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect(),
+        assignee: r.try_get("assignee")?,
+        on_the_spot: r.try_get::<i64, _>("on_the_spot")? != 0,
+        state: RoutedState::from_code(&state)
+            .ok_or_else(|| anyhow!("unknown assignment state {state:?}"))?,
+        rule_id: r.try_get("rule_id")?,
+        reason: r.try_get("reason")?,
+        created_at: r.try_get("created_at")?,
+        first_response_due: r.try_get("first_response_due")?,
+        resolution_due: r.try_get("resolution_due")?,
+        original_resolution_due: r.try_get("original_resolution_due")?,
+        first_response_at: r.try_get("first_response_at")?,
+        resolved_at: r.try_get("resolved_at")?,
+        version: r.try_get("version")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// Open inquiries per handler in a property (least-load assignment).
+pub async fn open_loads(
+    conn: &mut AnyConnection,
+    property_id: &str,
+) -> anyhow::Result<HashMap<String, i64>> {
+    let rows = sqlx::query(
+        "SELECT assignee, COUNT(*) AS n FROM assignments WHERE property_id = $1 AND state <> 'resolved' \
+         AND assignee <> '' GROUP BY assignee",
+    )
+    .bind(property_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("assignee")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// Every staff member of a department (the caller filters by duty and capacity).
+pub async fn department_staff(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    department: &str,
+) -> anyhow::Result<Vec<Staff>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT staff_id FROM staff WHERE property_id = $1 AND department_code = $2 ORDER BY staff_id",
+    )
+    .bind(property_id)
+    .bind(department)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(s) = crate::store::get_staff(conn, property_id, &id).await? {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// Next round-robin position for a department's ties.
+pub async fn next_turn(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    department: &str,
+) -> anyhow::Result<u64> {
+    let pos: i64 = sqlx::query_scalar(
+        "INSERT INTO assignment_cursors (property_id, department_code, position) VALUES ($1, $2, 1) \
+         ON CONFLICT (property_id, department_code) DO UPDATE SET position = assignment_cursors.position + 1 \
+         RETURNING position",
+    )
+    .bind(property_id)
+    .bind(department)
+    .fetch_one(conn)
+    .await?;
+    Ok(u64::try_from(pos).unwrap_or(0))
+}
+
+pub fn timer_id(inquiry_id: &str, kind: DeadlineKind) -> String {
+    format!("{inquiry_id}/{}", kind.code())
+}
+
+/// Sets (or moves) deadlines to pending and unarmed, so the armer puts them in the wheel.
+pub async fn upsert_deadlines(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+    property_id: &str,
+    deadlines: &[(DeadlineKind, i64)],
+) -> anyhow::Result<()> {
+    for (kind, due) in deadlines {
+        sqlx::query(
+            "INSERT INTO deadlines (timer_id, inquiry_id, property_id, kind, due_at, state, armed) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 0) ON CONFLICT (timer_id) DO UPDATE SET due_at = $5, \
+             state = 'pending', armed = 0, fired_at = NULL, lateness = NULL",
+        )
+        .bind(timer_id(inquiry_id, *kind))
+        .bind(inquiry_id)
+        .bind(property_id)
+        .bind(kind.code())
+        .bind(*due)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Cancels the pending deadlines of an inquiry that `which` selects; returns their timer ids
+/// (to disarm).
+pub async fn cancel_deadlines(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+    which: impl Fn(DeadlineKind) -> bool,
+) -> anyhow::Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT timer_id, kind FROM deadlines WHERE inquiry_id = $1 AND state = 'pending'",
+    )
+    .bind(inquiry_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut cancelled = Vec::new();
+    for r in rows {
+        let kind: String = r.try_get("kind")?;
+        if DeadlineKind::from_code(&kind).is_some_and(&which) {
+            let id: String = r.try_get("timer_id")?;
+            sqlx::query("UPDATE deadlines SET state = 'cancelled' WHERE timer_id = $1")
+                .bind(&id)
+                .execute(&mut *conn)
+                .await?;
+            cancelled.push(id);
+        }
+    }
+    Ok(cancelled)
+}
+
+/// Pending deadlines not yet in the wheel, earliest first.
+pub async fn to_arm(db: &Db, limit: i64) -> anyhow::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT timer_id, due_at FROM deadlines WHERE armed = 0 AND state = 'pending' ORDER BY due_at LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("timer_id")?, r.try_get("due_at")?)))
+        .collect()
+}
+
+/// Marks deadlines armed, unless they moved meanwhile (then they stay for the next round).
+pub async fn mark_armed(db: &Db, armed: &[(String, i64)]) -> anyhow::Result<()> {
+    let mut tx = db.pool().begin().await?;
+    for (id, due) in armed {
+        sqlx::query("UPDATE deadlines SET armed = 1 WHERE timer_id = $1 AND due_at = $2 AND state = 'pending'")
+            .bind(id)
+            .bind(*due)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The wheel lost its timers: every pending deadline must be armed again.
+pub async fn unarm_all(db: &Db) -> anyhow::Result<u64> {
+    Ok(
+        sqlx::query("UPDATE deadlines SET armed = 0 WHERE state = 'pending' AND armed = 1")
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// A claimed timer fires: pending → fired, once. Returns (inquiry_id, kind, due_at) when this
+/// call fired it, `None` when it was already fired, cancelled or moved (firing is idempotent).
+pub async fn fire(
+    conn: &mut AnyConnection,
+    timer_id: &str,
+    claimed_due: i64,
+    now: i64,
+) -> anyhow::Result<Option<(String, DeadlineKind, i64)>> {
+    let n = sqlx::query(
+        "UPDATE deadlines SET state = 'fired', fired_at = $1, lateness = $2 \
+         WHERE timer_id = $3 AND state = 'pending' AND due_at = $4",
+    )
+    .bind(now)
+    .bind(now - claimed_due)
+    .bind(timer_id)
+    .bind(claimed_due)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT inquiry_id, kind, due_at FROM deadlines WHERE timer_id = $1")
+        .bind(timer_id)
+        .fetch_one(conn)
+        .await?;
+    let kind: String = row.try_get("kind")?;
+    let kind =
+        DeadlineKind::from_code(&kind).ok_or_else(|| anyhow!("unknown deadline kind {kind:?}"))?;
+    Ok(Some((
+        row.try_get("inquiry_id")?,
+        kind,
+        row.try_get("due_at")?,
+    )))
+}
+
+/// Kinds of an inquiry's deadlines that have fired, in due order.
+pub async fn fired_kinds(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+) -> anyhow::Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT kind FROM deadlines WHERE inquiry_id = $1 AND state = 'fired' ORDER BY due_at, kind",
+    )
+    .bind(inquiry_id)
+    .fetch_all(conn)
+    .await?)
+}
