@@ -104,13 +104,16 @@ impl Env {
             },
             routing_database_url: Some(self.routing_database_url.clone()),
             routing: RoutingArgs {
-                database_url: None,
                 db_max_connections: 4,
+                sla_tick_ms: 20,
+                ..RoutingArgs::default()
             },
             redis: self.redis.clone(),
             auth: Authenticator::new(SECRET),
             shutdown_grace: Duration::from_secs(5),
             relay_lease: Duration::from_secs(2),
+            self_subscribe: true,
+            clock: None,
         }
     }
 

@@ -1,24 +1,36 @@
 //! One gRPC server mounting the services this process runs, with health, reflection, auth,
-//! metrics and traces; graceful shutdown drains calls, ends watch streams and stops relays.
+//! metrics and traces; graceful shutdown drains calls, ends watch streams and stops relays
+//! and timers. Services talk through events even inside one process: intake's relay
+//! delivers to routing's consumer and back over gRPC, the same path as in a cluster.
 
 use anyhow::Context;
 use frontdesk_intake::IntakeServiceServer;
 use frontdesk_intake::api::IntakeApi;
 use frontdesk_intake::commands::Intake;
 use frontdesk_intake::config::IntakeArgs;
+use frontdesk_intake::routing_events::RoutingEvents;
 use frontdesk_platform::auth::{Authenticator, Role};
+use frontdesk_platform::db::Db;
 use frontdesk_platform::fanout::Fanout;
 use frontdesk_platform::grpc::{GrpcLayer, reflection};
-use frontdesk_platform::relay::{self, RelayConfig};
+use frontdesk_platform::inbox::{Consumer, EventSinkService};
+use frontdesk_platform::relay::{self, RelayConfig, Subscriber};
 use frontdesk_platform::shutdown::{self, Shutdown, ShutdownTrigger};
+use frontdesk_platform::timers::{Clock, TimerWheel};
+use frontdesk_proto::events::v1::event_sink_server::EventSinkServer;
 use frontdesk_routing::RoutingServiceServer;
 use frontdesk_routing::api::RoutingApi;
 use frontdesk_routing::config::RoutingArgs;
+use frontdesk_routing::engine::Routing;
+use frontdesk_routing::intake_events::IntakeEvents;
+use frontdesk_routing::sla_engine::SlaEngine;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 
@@ -41,15 +53,21 @@ pub struct AppConfig {
     /// `None`: this process does not run routing.
     pub routing_database_url: Option<String>,
     pub routing: RoutingArgs,
-    /// `None`: fan-out in process (one replica, `frontdesk dev`).
+    /// `None`: fan-out and timers in process (one replica, `frontdesk dev`).
     pub redis: Option<RedisConfig>,
     pub auth: Authenticator,
     pub shutdown_grace: Duration,
     pub relay_lease: Duration,
+    /// Intake and routing in this process deliver their events to each other through this
+    /// server's own EventSink (`frontdesk dev`).
+    pub self_subscribe: bool,
+    /// The SLA engine's clock; default: Redis TIME (cluster) or this host's clock.
+    pub clock: Option<Clock>,
 }
 
 /// Background tasks that die with the application, also when it is dropped mid-flight (a
 /// killed replica must not leave its relay running).
+#[derive(Default)]
 struct Tasks(Vec<JoinHandle<()>>);
 
 impl Drop for Tasks {
@@ -66,34 +84,57 @@ pub struct Application {
     port: u16,
     serve: ServeFuture,
     trigger: ShutdownTrigger,
-    relays: Tasks,
+    tasks: Tasks,
     intake: Option<Intake>,
-    routing: Option<frontdesk_platform::db::Db>,
+    routing: Option<Routing>,
     grace: Duration,
     health: tonic_health::server::HealthReporter,
+}
+
+struct RelaySetup<'a> {
+    source: &'static str,
+    db: &'a Db,
+    fanout: &'a Fanout,
+    subscribers: Vec<Subscriber>,
 }
 
 impl Application {
     pub async fn build(cfg: AppConfig) -> anyhow::Result<Application> {
         let (trigger, shutdown) = shutdown::channel();
-        let fanout = match &cfg.redis {
-            Some(r) => Fanout::redis(&r.url, format!("{}intake:events", r.prefix)).await?,
-            None => Fanout::in_process(),
+        let fanout = |name: &'static str| {
+            let redis = cfg.redis.clone();
+            async move {
+                match redis {
+                    Some(r) => Fanout::redis(&r.url, format!("{}{name}:events", r.prefix)).await,
+                    None => Ok(Fanout::in_process()),
+                }
+            }
         };
         let intake = match &cfg.intake_database_url {
             Some(url) => Some(
-                frontdesk_intake::open(&cfg.intake, url, &cfg.properties, fanout.clone())
+                frontdesk_intake::open(&cfg.intake, url, &cfg.properties, fanout("intake").await?)
                     .await
                     .context("starting intake")?,
             ),
             None => None,
         };
         let routing = match &cfg.routing_database_url {
-            Some(url) => Some(
-                frontdesk_routing::open(url, cfg.routing.db_max_connections, &cfg.properties)
-                    .await
-                    .context("starting routing")?,
-            ),
+            Some(url) => {
+                let db =
+                    frontdesk_routing::open(url, cfg.routing.db_max_connections, &cfg.properties)
+                        .await
+                        .context("starting routing")?;
+                let (rules, policies) =
+                    frontdesk_routing::engine::load_config(cfg.routing.config_dir.as_deref())
+                        .context("loading routing configuration")?;
+                Some(Routing {
+                    db,
+                    rules: Arc::new(rules),
+                    policies: Arc::new(policies),
+                    fanout: fanout("routing").await?,
+                    armer: Arc::new(Notify::new()),
+                })
+            }
             None => None,
         };
         anyhow::ensure!(
@@ -101,26 +142,89 @@ impl Application {
             "no service configured to run"
         );
 
-        let mut relays = Tasks(Vec::new());
-        if let Some(intake) = &intake
-            && !cfg.intake.subscribers.is_empty()
-        {
-            let token = cfg.auth.issue(
-                "intake",
-                Role::Service,
-                &["*".to_string()],
-                Duration::from_secs(365 * 24 * 3600),
-            )?;
-            for sub in &cfg.intake.subscribers {
-                let mut rc = RelayConfig::new("intake", sub.clone(), token.clone());
-                rc.lease = cfg.relay_lease;
-                relays.0.push(tokio::spawn(relay::run(
-                    intake.db().clone(),
-                    rc,
-                    fanout.subscribe(),
-                    shutdown.clone(),
-                )));
+        let listener = TcpListener::bind(cfg.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+        let port = listener.local_addr()?.port();
+        let own = Subscriber {
+            name: String::new(),
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+
+        let mut tasks = Tasks::default();
+        let mut sink = EventSinkService::new();
+        if let Some(intake) = &intake {
+            let mut subscribers = cfg.intake.subscribers.clone();
+            if cfg.self_subscribe && routing.is_some() {
+                subscribers.push(Subscriber {
+                    name: "routing".into(),
+                    ..own.clone()
+                });
             }
+            spawn_relays(
+                &mut tasks,
+                &cfg,
+                &shutdown,
+                RelaySetup {
+                    source: "intake",
+                    db: intake.db(),
+                    fanout: intake.fanout(),
+                    subscribers,
+                },
+            )?;
+            sink = sink.consume(
+                "routing",
+                Consumer::new(
+                    intake.db().clone(),
+                    "intake",
+                    RoutingEvents::new(intake.clone()),
+                ),
+            );
+        }
+        if let Some(routing) = &routing {
+            let mut subscribers = cfg.routing.subscribers.clone();
+            if cfg.self_subscribe && intake.is_some() {
+                subscribers.push(Subscriber {
+                    name: "intake".into(),
+                    ..own.clone()
+                });
+            }
+            spawn_relays(
+                &mut tasks,
+                &cfg,
+                &shutdown,
+                RelaySetup {
+                    source: "routing",
+                    db: &routing.db,
+                    fanout: &routing.fanout,
+                    subscribers,
+                },
+            )?;
+            sink = sink.consume(
+                "intake",
+                Consumer::new(
+                    routing.db.clone(),
+                    "routing",
+                    IntakeEvents::new(routing.clone()),
+                ),
+            );
+            let wheel = match &cfg.redis {
+                Some(r) => TimerWheel::redis(&r.url, &format!("{}routing:", r.prefix)).await?,
+                None => TimerWheel::in_process(),
+            };
+            let engine = SlaEngine {
+                routing: routing.clone(),
+                clock: cfg.clock.clone().unwrap_or_else(|| wheel.clock()),
+                wheel,
+                lease: Duration::from_secs(cfg.routing.timer_lease_secs.max(1)),
+                tick: Duration::from_millis(cfg.routing.sla_tick_ms.max(1)),
+            };
+            tasks
+                .0
+                .push(tokio::spawn(engine.clone().run_armer(shutdown.clone())));
+            tasks
+                .0
+                .push(tokio::spawn(engine.run_firer(shutdown.clone())));
         }
 
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -139,24 +243,24 @@ impl Application {
             None => None,
         };
         let routing_service = match &routing {
-            Some(db) => {
+            Some(r) => {
                 let auth = cfg.auth.clone();
                 health
                     .set_serving::<RoutingServiceServer<RoutingApi>>()
                     .await;
                 services.push("routing");
                 Some(RoutingServiceServer::with_interceptor(
-                    RoutingApi::new(db.clone()),
+                    RoutingApi::new(r.db.clone()),
                     move |req| auth.authenticate(req),
                 ))
             }
             None => None,
         };
+        let sink_service = (!sink.is_empty()).then(|| {
+            let auth = cfg.auth.clone();
+            EventSinkServer::with_interceptor(sink, move |req| auth.authenticate(req))
+        });
 
-        let listener = TcpListener::bind(cfg.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", cfg.listen))?;
-        let port = listener.local_addr()?.port();
         let mut stop = shutdown.clone();
         let serve = tonic::transport::Server::builder()
             .layer(GrpcLayer)
@@ -165,6 +269,7 @@ impl Application {
             .add_service(reflection_v1alpha)
             .add_optional_service(intake_service)
             .add_optional_service(routing_service)
+            .add_optional_service(sink_service)
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
                 stop.wait().await
             });
@@ -173,7 +278,7 @@ impl Application {
             port,
             serve: Box::pin(serve),
             trigger,
-            relays,
+            tasks,
             intake,
             routing,
             grace: cfg.shutdown_grace,
@@ -194,23 +299,18 @@ impl Application {
         self.trigger.subscribe()
     }
 
-    pub fn trigger(&self) -> &ShutdownTrigger {
-        &self.trigger
-    }
-
     /// Serves until `stop` resolves (e.g. an OS signal), then drains within the grace period.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let Application {
-            serve,
+            mut serve,
             trigger,
-            mut relays,
+            mut tasks,
             intake,
             routing,
             grace,
             health,
             ..
         } = self;
-        let mut serve = serve;
         tokio::select! {
             res = &mut serve => return res.context("gRPC server failed"),
             _ = stop => {}
@@ -219,6 +319,9 @@ impl Application {
         health
             .set_not_serving::<IntakeServiceServer<IntakeApi>>()
             .await;
+        health
+            .set_not_serving::<RoutingServiceServer<RoutingApi>>()
+            .await;
         match tokio::time::timeout(grace, &mut serve).await {
             Ok(res) => res.context("gRPC server failed while draining")?,
             Err(_) => tracing::warn!(
@@ -226,16 +329,44 @@ impl Application {
                 "drain timed out; closing remaining calls"
             ),
         }
-        for r in std::mem::take(&mut relays.0) {
-            let _ = tokio::time::timeout(grace, r).await;
+        for t in std::mem::take(&mut tasks.0) {
+            let _ = tokio::time::timeout(grace, t).await;
         }
         if let Some(intake) = intake {
             intake.db().close().await;
         }
-        if let Some(db) = routing {
-            db.close().await;
+        if let Some(r) = routing {
+            r.db.close().await;
         }
         tracing::info!("frontdesk stopped");
         Ok(())
     }
+}
+
+fn spawn_relays(
+    tasks: &mut Tasks,
+    cfg: &AppConfig,
+    shutdown: &Shutdown,
+    setup: RelaySetup<'_>,
+) -> anyhow::Result<()> {
+    if setup.subscribers.is_empty() {
+        return Ok(());
+    }
+    let token = cfg.auth.issue(
+        setup.source,
+        Role::Service,
+        &["*".to_string()],
+        Duration::from_secs(365 * 24 * 3600),
+    )?;
+    for sub in setup.subscribers {
+        let mut rc = RelayConfig::new(setup.source, sub, token.clone());
+        rc.lease = cfg.relay_lease;
+        tasks.0.push(tokio::spawn(relay::run(
+            setup.db.clone(),
+            rc,
+            setup.fanout.subscribe(),
+            shutdown.clone(),
+        )));
+    }
+    Ok(())
 }

@@ -231,6 +231,8 @@ async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
         auth: auth.clone(),
         shutdown_grace: a.common.shutdown_grace(),
         relay_lease: Duration::from_secs(15),
+        self_subscribe: true,
+        clock: None,
     })
     .await?;
     if a.common.insecure {
@@ -296,6 +298,8 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         auth,
         shutdown_grace: a.common.shutdown_grace(),
         relay_lease: Duration::from_secs(a.relay_lease_secs),
+        self_subscribe: false,
+        clock: None,
     })
     .await?;
     let res = app

@@ -116,6 +116,7 @@ impl Intake {
                 feedback: None,
                 version: 1,
                 updated_at: now,
+                routing: None,
             };
             match store::save_idempotent(
                 &mut tx,
@@ -137,7 +138,14 @@ impl Intake {
                 "recorded via {} as {} ({})",
                 inquiry.channel, c.category, c.complexity
             );
-            let seq = append_event(&mut tx, caller, &inquiry, ChangeType::Created, detail).await?;
+            let seq = append_event(
+                &mut tx,
+                &caller.subject,
+                &inquiry,
+                ChangeType::Created,
+                detail,
+            )
+            .await?;
             tx.commit().await?;
             self.fanout.publish(seq).await;
             metrics::counter!(frontdesk_platform::metrics::INQUIRIES_CREATED,
@@ -271,7 +279,7 @@ impl Intake {
                     Err(e) => return Err(e.into()),
                 }
             }
-            let seq = append_event(&mut tx, caller, &inquiry, change, detail).await?;
+            let seq = append_event(&mut tx, &caller.subject, &inquiry, change, detail).await?;
             tx.commit().await?;
             self.fanout.publish(seq).await;
             tracing::info!(inquiry_id = %inquiry.inquiry_id, property_id = %inquiry.property_id,
@@ -288,9 +296,9 @@ fn not_found(inquiry_id: &str) -> Error {
     Error::NotFound(format!("inquiry {inquiry_id} not found"))
 }
 
-async fn append_event(
+pub(crate) async fn append_event(
     tx: &mut store::Tx,
-    caller: &Caller,
+    actor: &str,
     inquiry: &Inquiry,
     change: ChangeType,
     detail: String,
@@ -307,7 +315,7 @@ async fn append_event(
             event_type: EVENT_TYPE.to_string(),
             property_id: inquiry.property_id.clone(),
             aggregate_id: inquiry.inquiry_id.clone(),
-            actor: caller.subject.clone(),
+            actor: actor.to_string(),
             payload,
         },
     )

@@ -168,6 +168,17 @@ pub fn inquiry_to_pb(i: &Inquiry) -> pb::Inquiry {
         }),
         version: i.version,
         updated_at: Some(to_timestamp(i.updated_at)),
+        routing: i.routing.as_ref().map(|r| pb::RoutingView {
+            lead_department: r.lead_department.clone(),
+            participants: r.participants.clone(),
+            assignee: r.assignee.clone(),
+            on_the_spot: r.on_the_spot,
+            first_response_due: Some(to_timestamp(r.first_response_due)),
+            resolution_due: Some(to_timestamp(r.resolution_due)),
+            original_resolution_due: Some(to_timestamp(r.original_resolution_due)),
+            fired: r.fired.clone(),
+            as_of: Some(to_timestamp(r.as_of)),
+        }),
     }
 }
 

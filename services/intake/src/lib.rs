@@ -10,6 +10,7 @@ pub mod config;
 pub mod convert;
 pub mod domain;
 pub mod error;
+pub mod routing_events;
 pub mod store;
 pub mod watch;
 

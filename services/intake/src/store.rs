@@ -2,7 +2,7 @@
 //! and SQLite (see `frontdesk_platform::db`).
 
 use crate::domain::inquiry::{
-    Answer, Audit, ClassificationState, Customer, DelayNotice, Feedback, Inquiry,
+    Answer, Audit, ClassificationState, Customer, DelayNotice, Feedback, Inquiry, RoutingView,
 };
 use crate::domain::model::{
     Category, Channel, Complexity, Language, ReplyMethod, Satisfaction, Status,
@@ -14,11 +14,18 @@ use sqlx::{Any, AnyConnection, Row};
 
 pub type Tx = sqlx::Transaction<'static, Any>;
 
-pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[(
-    1000,
-    "inquiries",
-    include_str!("../migrations/1000_inquiries.sql"),
-)];
+pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
+    (
+        1000,
+        "inquiries",
+        include_str!("../migrations/1000_inquiries.sql"),
+    ),
+    (
+        1001,
+        "routing views",
+        include_str!("../migrations/1001_routing_views.sql"),
+    ),
+];
 
 /// Filters of ListInquiries, already validated and scoped to what the caller may see.
 #[derive(Debug, Clone, Default)]
@@ -344,7 +351,78 @@ pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<
             notified_at: r.try_get("notified_at")?,
         });
     }
+    inquiry.routing = load_routing_view(conn, inquiry_id).await?;
     Ok(Some(inquiry))
+}
+
+async fn load_routing_view(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+) -> anyhow::Result<Option<RoutingView>> {
+    let row = sqlx::query(
+        "SELECT lead_department, participants, assignee, on_the_spot, first_response_due, resolution_due, \
+         original_resolution_due, fired, as_of FROM routing_views WHERE inquiry_id = $1",
+    )
+    .bind(inquiry_id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let list = |s: String| {
+        s.split(',')
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    Ok(Some(RoutingView {
+        lead_department: r.try_get("lead_department")?,
+        participants: list(r.try_get("participants")?),
+        assignee: r.try_get("assignee")?,
+        on_the_spot: r.try_get::<i64, _>("on_the_spot")? != 0,
+        first_response_due: r.try_get("first_response_due")?,
+        resolution_due: r.try_get("resolution_due")?,
+        original_resolution_due: r.try_get("original_resolution_due")?,
+        fired: list(r.try_get("fired")?),
+        as_of: r.try_get("as_of")?,
+    }))
+}
+
+/// Stores routing's view of an inquiry unless a newer one is already there. Returns whether
+/// it was applied.
+pub async fn save_routing_view(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+    v: &RoutingView,
+    source_sequence: i64,
+) -> anyhow::Result<bool> {
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT source_sequence FROM routing_views WHERE inquiry_id = $1")
+            .bind(inquiry_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if current.is_some_and(|c| c >= source_sequence) {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO routing_views (inquiry_id, lead_department, participants, assignee, on_the_spot, \
+         first_response_due, resolution_due, original_resolution_due, fired, as_of, source_sequence) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (inquiry_id) DO UPDATE SET \
+         lead_department = $2, participants = $3, assignee = $4, on_the_spot = $5, first_response_due = $6, \
+         resolution_due = $7, original_resolution_due = $8, fired = $9, as_of = $10, source_sequence = $11",
+    )
+    .bind(inquiry_id)
+    .bind(&v.lead_department)
+    .bind(v.participants.join(","))
+    .bind(&v.assignee)
+    .bind(i64::from(v.on_the_spot))
+    .bind(v.first_response_due)
+    .bind(v.resolution_due)
+    .bind(v.original_resolution_due)
+    .bind(v.fired.join(","))
+    .bind(v.as_of)
+    .bind(source_sequence)
+    .execute(conn)
+    .await?;
+    Ok(true)
 }
 
 fn code<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> anyhow::Result<T> {
@@ -407,6 +485,7 @@ fn from_row(r: &AnyRow) -> anyhow::Result<Inquiry> {
         feedback,
         version: r.try_get("version")?,
         updated_at: r.try_get("updated_at")?,
+        routing: None,
     })
 }
 

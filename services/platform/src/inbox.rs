@@ -20,7 +20,7 @@ pub trait EventHandler: Send + Sync + 'static {
     async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()>;
 
     /// Runs after the transaction committed (e.g. to wake a worker). Default: nothing.
-    fn applied(&self) {}
+    async fn applied(&self) {}
 }
 
 /// Applies events once, recording them in its database's inbox under `name`.
@@ -67,7 +67,7 @@ impl<H: EventHandler> ApplyOnce for Consumer<H> {
         }
         self.handler.apply(&mut tx, event).await?;
         tx.commit().await?;
-        self.handler.applied();
+        self.handler.applied().await;
         Ok(true)
     }
 }

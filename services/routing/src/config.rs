@@ -1,5 +1,7 @@
 //! Routing's settings (flags and env; defaults suit `frontdesk dev`).
 
+use std::path::PathBuf;
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct RoutingArgs {
     /// Routing's database: postgres://… in production, sqlite://… embedded. `frontdesk dev`
@@ -18,4 +20,46 @@ pub struct RoutingArgs {
         default_value_t = 8
     )]
     pub db_max_connections: u32,
+
+    /// Directory with per-property overrides: rules/<property>.toml and sla/<property>.toml.
+    #[arg(long = "routing-config-dir", env = "FRONTDESK_ROUTING_CONFIG_DIR")]
+    pub config_dir: Option<PathBuf>,
+
+    /// Services that receive routing's events: name=http://host:port, comma-separated.
+    /// `frontdesk dev` delivers to its own intake.
+    #[arg(
+        long = "routing-subscribers",
+        env = "FRONTDESK_ROUTING_SUBSCRIBERS",
+        value_delimiter = ','
+    )]
+    pub subscribers: Vec<frontdesk_platform::relay::Subscriber>,
+
+    /// Milliseconds between looks for due SLA timers (bounds how late a timer fires).
+    #[arg(
+        long = "sla-tick-ms",
+        env = "FRONTDESK_SLA_TICK_MS",
+        default_value_t = 50
+    )]
+    pub sla_tick_ms: u64,
+
+    /// Seconds a replica holds a claimed timer before another replica may fire it.
+    #[arg(
+        long = "sla-timer-lease-secs",
+        env = "FRONTDESK_SLA_TIMER_LEASE_SECS",
+        default_value_t = 30
+    )]
+    pub timer_lease_secs: u64,
+}
+
+impl Default for RoutingArgs {
+    fn default() -> Self {
+        RoutingArgs {
+            database_url: None,
+            db_max_connections: 8,
+            config_dir: None,
+            subscribers: Vec::new(),
+            sla_tick_ms: 50,
+            timer_lease_secs: 30,
+        }
+    }
 }

@@ -7,6 +7,10 @@ pub mod assignment_store;
 pub mod config;
 pub mod convert;
 pub mod domain;
+pub mod engine;
+pub mod events;
+pub mod intake_events;
+pub mod sla_engine;
 pub mod store;
 
 use frontdesk_platform::db::Db;

@@ -308,3 +308,25 @@ pub async fn list_partners(
     .await?;
     rows.iter().map(partner_from_row).collect()
 }
+
+/// (head, duty manager) staff ids of a department; empty strings when unset or unknown.
+pub async fn department_contacts(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    code: &str,
+) -> anyhow::Result<(String, String)> {
+    let row = sqlx::query(
+        "SELECT head_staff_id, duty_manager_staff_id FROM departments WHERE property_id = $1 AND code = $2",
+    )
+    .bind(property_id)
+    .bind(code)
+    .fetch_optional(conn)
+    .await?;
+    match row {
+        Some(r) => Ok((
+            r.try_get("head_staff_id")?,
+            r.try_get("duty_manager_staff_id")?,
+        )),
+        None => Ok((String::new(), String::new())),
+    }
+}

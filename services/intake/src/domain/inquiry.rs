@@ -68,6 +68,20 @@ pub struct Feedback {
     pub recorded_at: i64,
 }
 
+/// Intake's copy of routing's assignment; eventually consistent (`as_of`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoutingView {
+    pub lead_department: String,
+    pub participants: Vec<String>,
+    pub assignee: String,
+    pub on_the_spot: bool,
+    pub first_response_due: i64,
+    pub resolution_due: i64,
+    pub original_resolution_due: i64,
+    pub fired: Vec<String>,
+    pub as_of: i64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inquiry {
     pub inquiry_id: String,
@@ -90,6 +104,7 @@ pub struct Inquiry {
     pub feedback: Option<Feedback>,
     pub version: i64,
     pub updated_at: i64,
+    pub routing: Option<RoutingView>,
 }
 
 /// Why a transition was refused.
@@ -323,6 +338,7 @@ mod tests {
             feedback: None,
             version: 1,
             updated_at: 0,
+            routing: None,
         }
     }
 

@@ -1,7 +1,9 @@
 //! Routing's rules, free of I/O.
 
+pub mod assignment;
 pub mod calendar;
 pub mod defaults;
 pub mod directory;
 pub mod routed;
+pub mod routing_rules;
 pub mod sla_policy;

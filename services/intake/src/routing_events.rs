@@ -1,0 +1,93 @@
+//! Intake's consumer of routing's events: the projection of where an inquiry went, who
+//! handles it and its deadlines (DESIGN "Projections"). Eventually consistent — the view
+//! carries `as_of` — and applied once per event by the platform's inbox.
+
+use crate::commands::{Intake, append_event};
+use crate::domain::inquiry::RoutingView;
+use crate::store;
+use frontdesk_platform::inbox::EventHandler;
+use frontdesk_platform::time::{from_timestamp, now_micros};
+use frontdesk_proto::events::v1::Event;
+use frontdesk_proto::intake::v1::ChangeType;
+use frontdesk_proto::routing::v1 as routing_pb;
+use prost::Message;
+use sqlx::{Any, Transaction};
+
+pub const ROUTING_EVENT_TYPE: &str = "frontdesk.routing.v1.AssignmentChanged";
+
+pub struct RoutingEvents {
+    intake: Intake,
+}
+
+impl RoutingEvents {
+    pub fn new(intake: Intake) -> Self {
+        RoutingEvents { intake }
+    }
+}
+
+fn micros(ts: Option<&prost_types::Timestamp>) -> i64 {
+    ts.and_then(from_timestamp).unwrap_or_default()
+}
+
+#[tonic::async_trait]
+impl EventHandler for RoutingEvents {
+    async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
+        if event.r#type != ROUTING_EVENT_TYPE {
+            return Ok(());
+        }
+        let changed = routing_pb::AssignmentChanged::decode(event.payload.as_slice())?;
+        let Some(a) = changed.assignment else {
+            return Ok(());
+        };
+        let Some(mut inquiry) = store::load(tx, &a.inquiry_id).await? else {
+            tracing::warn!(inquiry_id = %a.inquiry_id, event_id = %event.event_id, "routing event for an unknown inquiry");
+            return Ok(());
+        };
+        let view = RoutingView {
+            lead_department: a.lead_department.clone(),
+            participants: a.participants.clone(),
+            assignee: a.assignee.clone(),
+            on_the_spot: a.on_the_spot,
+            first_response_due: micros(a.first_response_due.as_ref()),
+            resolution_due: micros(a.resolution_due.as_ref()),
+            original_resolution_due: micros(a.original_resolution_due.as_ref()),
+            fired: a.fired.clone(),
+            as_of: micros(event.occurred_at.as_ref()),
+        };
+        if !store::save_routing_view(tx, &a.inquiry_id, &view, event.sequence).await? {
+            return Ok(()); // a newer view is already there
+        }
+        let loaded = inquiry.version;
+        // CI-3.5: routing's named handler is the person responsible.
+        if !a.assignee.is_empty() {
+            inquiry.assignee = a.assignee.clone();
+        }
+        inquiry.routing = Some(view);
+        inquiry.version += 1;
+        inquiry.updated_at = now_micros();
+        if !store::update(tx, &inquiry, loaded).await? {
+            // A concurrent intake write: fail so the relay redelivers and we apply on top.
+            anyhow::bail!("inquiry {} changed concurrently; retry", inquiry.inquiry_id);
+        }
+        let sla = matches!(
+            routing_pb::AssignmentChange::try_from(changed.change),
+            Ok(routing_pb::AssignmentChange::SlaWarning
+                | routing_pb::AssignmentChange::SlaBreached
+                | routing_pb::AssignmentChange::Escalated)
+        );
+        let change = if sla {
+            ChangeType::SlaChanged
+        } else {
+            ChangeType::Routed
+        };
+        append_event(tx, "routing", &inquiry, change, changed.detail).await?;
+        Ok(())
+    }
+
+    async fn applied(&self) {
+        // Wake watchers: the projection change is an intake event too.
+        if let Ok(head) = frontdesk_platform::outbox::head(self.intake.db()).await {
+            self.intake.fanout().publish(head).await;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Routing's outgoing events (transactional outbox), consumed by intake's projection and,
+//! later, analytics.
+
+use crate::convert::assignment_to_pb;
+use crate::domain::routed::Routed;
+use crate::domain::sla_policy::DeadlineKind;
+use frontdesk_platform::outbox::{self, NewEvent};
+use frontdesk_platform::time::to_timestamp;
+use frontdesk_proto::routing::v1 as pb;
+use prost::Message;
+use sqlx::AnyConnection;
+
+pub const EVENT_TYPE: &str = "frontdesk.routing.v1.AssignmentChanged";
+pub const SOURCE: &str = "routing";
+
+/// What happened to a deadline, for SLA events.
+pub struct DeadlineFired {
+    pub kind: DeadlineKind,
+    pub due_at: i64,
+    pub notify_staff_id: String,
+}
+
+/// Appends an AssignmentChanged event in the caller's transaction; returns its sequence.
+pub async fn emit(
+    conn: &mut AnyConnection,
+    change: pb::AssignmentChange,
+    routed: &Routed,
+    fired: Vec<String>,
+    detail: String,
+    deadline: Option<DeadlineFired>,
+) -> anyhow::Result<i64> {
+    let (deadline_kind, due_at, notify_staff_id) = match deadline {
+        Some(d) => (
+            d.kind.code().to_string(),
+            Some(to_timestamp(d.due_at)),
+            d.notify_staff_id,
+        ),
+        None => (String::new(), None, String::new()),
+    };
+    let payload = pb::AssignmentChanged {
+        change: change as i32,
+        assignment: Some(assignment_to_pb(routed, fired)),
+        detail,
+        deadline_kind,
+        due_at,
+        notify_staff_id,
+    }
+    .encode_to_vec();
+    let stored = outbox::append(
+        conn,
+        NewEvent {
+            event_type: EVENT_TYPE.to_string(),
+            property_id: routed.property_id.clone(),
+            aggregate_id: routed.inquiry_id.clone(),
+            actor: SOURCE.to_string(),
+            payload,
+        },
+    )
+    .await?;
+    Ok(stored.sequence)
+}

@@ -1,0 +1,364 @@
+//! Routing's consumer of intake's events: a new inquiry is routed (lead department, named
+//! handler or queue) and given its deadlines; answers, resolution, reopening and delay
+//! notices meet, cancel or move them. Applied once per event by the platform's inbox.
+
+use crate::assignment_store as store;
+use crate::domain::assignment::{Candidate, Choice, choose};
+use crate::domain::calendar::{Channel as SlaChannel, Complexity as SlaComplexity};
+use crate::domain::routed::{Routed, RoutedState};
+use crate::domain::routing_rules::{Complexity, InquiryFacts};
+use crate::domain::sla_policy::{self, DeadlineKind};
+use crate::engine::Routing;
+use crate::events::{DeadlineFired, emit};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use frontdesk_platform::inbox::EventHandler;
+use frontdesk_platform::time::from_timestamp;
+use frontdesk_proto::events::v1::Event;
+use frontdesk_proto::intake::v1 as intake_pb;
+use frontdesk_proto::routing::v1::AssignmentChange;
+use prost::Message;
+use sqlx::{Any, AnyConnection, Transaction};
+
+pub const INTAKE_EVENT_TYPE: &str = "frontdesk.intake.v1.InquiryChanged";
+
+pub struct IntakeEvents {
+    routing: Routing,
+}
+
+impl IntakeEvents {
+    pub fn new(routing: Routing) -> Self {
+        IntakeEvents { routing }
+    }
+}
+
+/// "CHANNEL_SOCIAL_WECHAT" → "social_wechat": the codes rules and records use.
+fn code(name: &str, prefix: &str) -> String {
+    name.trim_start_matches(prefix).to_lowercase()
+}
+
+fn utc(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).unwrap_or_default()
+}
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn sla_channel(channel: &str) -> SlaChannel {
+    match channel {
+        "front_desk" => SlaChannel::FrontDesk,
+        "restaurant" => SlaChannel::Restaurant,
+        "facility" => SlaChannel::Facility,
+        "website" => SlaChannel::Website,
+        "ota" => SlaChannel::Ota,
+        "email" => SlaChannel::Email,
+        "hotline" => SlaChannel::Hotline,
+        _ => SlaChannel::Social,
+    }
+}
+
+#[tonic::async_trait]
+impl EventHandler for IntakeEvents {
+    async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
+        if event.r#type != INTAKE_EVENT_TYPE {
+            return Ok(());
+        }
+        let changed = intake_pb::InquiryChanged::decode(event.payload.as_slice())?;
+        let Some(inquiry) = changed.inquiry else {
+            return Ok(());
+        };
+        let at = event
+            .occurred_at
+            .as_ref()
+            .and_then(from_timestamp)
+            .unwrap_or_default();
+        use intake_pb::ChangeType as C;
+        match C::try_from(changed.change) {
+            Ok(C::Created) => self.route(tx, &inquiry).await,
+            Ok(C::Acknowledged | C::Responded) => {
+                self.first_response(tx, &inquiry.inquiry_id, at).await
+            }
+            Ok(C::Resolved) => self.resolved(tx, &inquiry.inquiry_id, at).await,
+            Ok(C::Reopened) => self.reopened(tx, &inquiry.inquiry_id, at).await,
+            Ok(C::DelayNotified) => {
+                let new_due = inquiry.expected_at.as_ref().and_then(from_timestamp);
+                match new_due {
+                    Some(due) => self.delayed(tx, &inquiry.inquiry_id, at, due).await,
+                    None => Ok(()),
+                }
+            }
+            // Routing's own projection echoes and changes routing does not act on.
+            _ => Ok(()),
+        }
+    }
+
+    async fn applied(&self) {
+        self.routing.armer.notify_one();
+        if let Ok(head) = frontdesk_platform::outbox::head(&self.routing.db).await {
+            self.routing.fanout.publish(head).await;
+        }
+    }
+}
+
+impl IntakeEvents {
+    async fn route(
+        &self,
+        tx: &mut AnyConnection,
+        inquiry: &intake_pb::Inquiry,
+    ) -> anyhow::Result<()> {
+        if store::load(tx, &inquiry.inquiry_id).await?.is_some() {
+            return Ok(()); // routed already (e.g. the same inquiry re-sent)
+        }
+        let channel = code(
+            intake_pb::Channel::try_from(inquiry.channel)
+                .unwrap_or_default()
+                .as_str_name(),
+            "CHANNEL_",
+        );
+        let cls = inquiry.classification.clone().unwrap_or_default();
+        let category = code(
+            intake_pb::Category::try_from(cls.category)
+                .unwrap_or_default()
+                .as_str_name(),
+            "CATEGORY_",
+        );
+        let language = code(
+            intake_pb::Language::try_from(cls.language)
+                .unwrap_or_default()
+                .as_str_name(),
+            "LANGUAGE_",
+        );
+        let complex = cls.complexity == intake_pb::Complexity::Complex as i32;
+        let facts = InquiryFacts {
+            property_id: inquiry.property_id.clone(),
+            channel: channel.clone(),
+            category: category.clone(),
+            complexity: if complex {
+                Complexity::Complex
+            } else {
+                Complexity::Simple
+            },
+            language: language.clone(),
+            text: inquiry.text.clone(),
+        };
+        let decision = self.routing.rules.get(&inquiry.property_id).route(&facts);
+        let dept = decision.lead_department.clone();
+
+        // CI-3.5: one named person in the lead department, or its queue.
+        let staff = store::department_staff(tx, &inquiry.property_id, &dept).await?;
+        let loads = store::open_loads(tx, &inquiry.property_id).await?;
+        let candidates: Vec<Candidate> = staff
+            .iter()
+            .map(|s| Candidate::from_staff(s, loads.get(&s.staff_id).copied().unwrap_or(0)))
+            .collect();
+        let turn = store::next_turn(tx, &inquiry.property_id, &dept).await?;
+        let (assignee, who) = match choose(&candidates, &language, &category, turn) {
+            Choice::Assigned { staff_id, reason } => (
+                staff_id.clone(),
+                format!("assigned to {staff_id} ({reason})"),
+            ),
+            Choice::Queue { reason } => (
+                String::new(),
+                format!("queued in {dept}: {reason}; department head told"),
+            ),
+        };
+
+        let created_at = inquiry
+            .created_at
+            .as_ref()
+            .and_then(from_timestamp)
+            .context("inquiry without created_at")?;
+        let policy = self.routing.policies.get(&inquiry.property_id);
+        let sla_complexity = if complex {
+            SlaComplexity::Complex
+        } else {
+            SlaComplexity::Simple
+        };
+        let plan = sla_policy::plan(
+            policy,
+            sla_channel(&channel),
+            sla_complexity,
+            utc(created_at),
+        )
+        .map_err(|e| anyhow::anyhow!("SLA plan for property {}: {e}", inquiry.property_id))?;
+        let routed = Routed {
+            inquiry_id: inquiry.inquiry_id.clone(),
+            property_id: inquiry.property_id.clone(),
+            channel,
+            category,
+            complexity: if complex {
+                "complex".into()
+            } else {
+                "simple".into()
+            },
+            language,
+            lead_department: dept.clone(),
+            participants: decision.participants.clone(),
+            assignee: assignee.clone(),
+            on_the_spot: decision.on_the_spot,
+            state: RoutedState::Open,
+            rule_id: decision.rule_id.clone(),
+            reason: decision.reason.clone(),
+            created_at,
+            first_response_due: micros(plan.first_response_due),
+            resolution_due: micros(plan.resolution_due),
+            original_resolution_due: micros(plan.resolution_due),
+            first_response_at: None,
+            resolved_at: None,
+            version: 1,
+            updated_at: created_at,
+        };
+        store::insert(tx, &routed).await?;
+        let timers: Vec<(DeadlineKind, i64)> =
+            plan.timers.iter().map(|(k, t)| (*k, micros(*t))).collect();
+        store::upsert_deadlines(tx, &routed.inquiry_id, &routed.property_id, &timers).await?;
+        let notify = if assignee.is_empty() {
+            crate::store::department_contacts(tx, &routed.property_id, &dept)
+                .await?
+                .0
+        } else {
+            assignee
+        };
+        let detail = format!("routed to {dept} by {} — {who}", decision.rule_id);
+        emit(
+            tx,
+            AssignmentChange::Routed,
+            &routed,
+            Vec::new(),
+            detail,
+            Some(DeadlineFired {
+                kind: DeadlineKind::FirstResponseBreach,
+                due_at: routed.first_response_due,
+                notify_staff_id: notify,
+            }),
+        )
+        .await?;
+        metrics::counter!("frontdesk_routed_total", "department" => dept).increment(1);
+        Ok(())
+    }
+
+    async fn change(
+        &self,
+        tx: &mut AnyConnection,
+        inquiry_id: &str,
+        change: AssignmentChange,
+        detail: &str,
+        apply: impl FnOnce(&mut Routed) -> bool,
+    ) -> anyhow::Result<Option<Routed>> {
+        let Some(mut routed) = store::load(tx, inquiry_id).await? else {
+            tracing::warn!(
+                inquiry_id,
+                "intake event for an inquiry routing never saw created"
+            );
+            return Ok(None);
+        };
+        let loaded = routed.version;
+        if !apply(&mut routed) {
+            return Ok(None);
+        }
+        if !store::update(tx, &routed, loaded).await? {
+            anyhow::bail!("assignment {inquiry_id} changed concurrently; retry");
+        }
+        let fired = store::fired_kinds(tx, inquiry_id).await?;
+        emit(tx, change, &routed, fired, detail.to_string(), None).await?;
+        Ok(Some(routed))
+    }
+
+    async fn first_response(
+        &self,
+        tx: &mut AnyConnection,
+        id: &str,
+        at: i64,
+    ) -> anyhow::Result<()> {
+        if self
+            .change(
+                tx,
+                id,
+                AssignmentChange::FirstResponseMet,
+                "first response given",
+                |r| r.first_response(at),
+            )
+            .await?
+            .is_some()
+        {
+            store::cancel_deadlines(tx, id, DeadlineKind::is_first_response).await?;
+        }
+        Ok(())
+    }
+
+    async fn resolved(&self, tx: &mut AnyConnection, id: &str, at: i64) -> anyhow::Result<()> {
+        if self
+            .change(tx, id, AssignmentChange::Resolved, "resolved", |r| {
+                r.resolve(at)
+            })
+            .await?
+            .is_some()
+        {
+            store::cancel_deadlines(tx, id, |_| true).await?;
+        }
+        Ok(())
+    }
+
+    async fn reopened(&self, tx: &mut AnyConnection, id: &str, at: i64) -> anyhow::Result<()> {
+        let Some(current) = store::load(tx, id).await? else {
+            return Ok(());
+        };
+        let policy = self.routing.policies.get(&current.property_id);
+        let complexity = if current.complexity == "complex" {
+            SlaComplexity::Complex
+        } else {
+            SlaComplexity::Simple
+        };
+        // A reopened inquiry gets a fresh resolution target from now.
+        let plan = sla_policy::plan(policy, sla_channel(&current.channel), complexity, utc(at))
+            .map_err(|e| anyhow::anyhow!("SLA plan: {e}"))?;
+        let due = micros(plan.resolution_due);
+        if self
+            .change(tx, id, AssignmentChange::Reopened, "reopened", |r| {
+                r.reopen(at, due)
+            })
+            .await?
+            .is_some()
+        {
+            let timers: Vec<(DeadlineKind, i64)> = plan
+                .timers
+                .iter()
+                .filter(|(k, _)| !k.is_first_response())
+                .map(|(k, t)| (*k, micros(*t)))
+                .collect();
+            store::upsert_deadlines(tx, id, &current.property_id, &timers).await?;
+        }
+        Ok(())
+    }
+
+    /// CI-3.6: the customer was told a new time; the resolution chain follows it.
+    async fn delayed(
+        &self,
+        tx: &mut AnyConnection,
+        id: &str,
+        at: i64,
+        new_due: i64,
+    ) -> anyhow::Result<()> {
+        let Some(current) = store::load(tx, id).await? else {
+            return Ok(());
+        };
+        let detail = "resolution deadline moved by a delay notice";
+        if self
+            .change(tx, id, AssignmentChange::DeadlineMoved, detail, |r| {
+                r.move_resolution(at, new_due)
+            })
+            .await?
+            .is_some()
+        {
+            let policy = self.routing.policies.get(&current.property_id);
+            let timers: Vec<(DeadlineKind, i64)> =
+                sla_policy::moved_resolution(policy, utc(new_due), utc(at))
+                    .into_iter()
+                    .map(|(k, t)| (k, micros(t)))
+                    .collect();
+            store::upsert_deadlines(tx, id, &current.property_id, &timers).await?;
+        }
+        Ok(())
+    }
+}
