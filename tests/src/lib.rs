@@ -122,6 +122,14 @@ impl Env {
         self.spawn_with(self.config()).await
     }
 
+    /// A replica running intake alone: for tests of intake's own streams, where routing's
+    /// projection updates would interleave.
+    pub async fn spawn_intake_only(&self) -> TestApp {
+        let mut cfg = self.config();
+        cfg.routing_database_url = None;
+        self.spawn_with(cfg).await
+    }
+
     pub async fn spawn_with(&self, cfg: AppConfig) -> TestApp {
         let app = Application::build(cfg).await.expect("application builds");
         let port = app.port();

@@ -1,4 +1,6 @@
 //! WatchInquiries: resumable without gaps or duplicates, across replicas, ended on shutdown.
+//! Intake runs alone here so routing's projection updates do not interleave with the
+//! changes each test makes.
 
 use frontdesk_platform::auth::Role;
 use frontdesk_tests::intake_pb as pb;
@@ -32,7 +34,7 @@ async fn watch(
 
 async fn watchers_resume_from_their_cursor_without_gaps_or_repeats(backend: Backend) {
     let env = Env::new(backend).await;
-    let app = env.spawn().await;
+    let app = env.spawn_intake_only().await;
     let mut c = app.agent().await;
     let first = create(&mut c, "What time is check-in?").await;
 
@@ -70,7 +72,7 @@ async fn watchers_resume_from_their_cursor_without_gaps_or_repeats(backend: Back
 
 async fn watchers_only_see_their_properties(backend: Backend) {
     let env = Env::new(backend).await;
-    let app = env.spawn().await;
+    let app = env.spawn_intake_only().await;
     let mut a = app.agent().await;
     let mut b = app.client_as("bob", Role::Agent, &[PROPERTY_B]).await;
     let mut stream = watch(&mut b, "", false).await;
@@ -84,7 +86,7 @@ async fn watchers_only_see_their_properties(backend: Backend) {
 
 async fn a_bad_cursor_is_invalid_argument(backend: Backend) {
     let env = Env::new(backend).await;
-    let app = env.spawn().await;
+    let app = env.spawn_intake_only().await;
     let mut c = app.agent().await;
     let err = c
         .watch_inquiries(pb::WatchInquiriesRequest {
@@ -101,7 +103,7 @@ async fn a_bad_cursor_is_invalid_argument(backend: Backend) {
 
 async fn shutdown_ends_open_watch_streams_and_drains(backend: Backend) {
     let env = Env::new(backend).await;
-    let app = env.spawn().await;
+    let app = env.spawn_intake_only().await;
     let mut c = app.agent().await;
     let mut stream = watch(&mut c, "", false).await;
     let stopped = tokio::time::timeout(Duration::from_secs(5), app.stop()).await;
@@ -120,12 +122,12 @@ async fn shutdown_ends_open_watch_streams_and_drains(backend: Backend) {
 
 async fn data_survives_a_restart(backend: Backend) {
     let env = Env::new(backend).await;
-    let app = env.spawn().await;
+    let app = env.spawn_intake_only().await;
     let mut c = app.agent().await;
     let created = create(&mut c, "Can I leave my luggage after check-out?").await;
     app.stop().await;
 
-    let app = env.spawn().await;
+    let app = env.spawn_intake_only().await;
     let mut c = app.agent().await;
     let got = c
         .get_inquiry(pb::GetInquiryRequest {
@@ -152,8 +154,8 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watcher_on_one_replica_sees_writes_on_another_and_resumes_there() {
     let env = Env::new(Backend::Postgres).await;
-    let replica1 = env.spawn().await;
-    let replica2 = env.spawn().await;
+    let replica1 = env.spawn_intake_only().await;
+    let replica2 = env.spawn_intake_only().await;
     let mut on1 = replica1.agent().await;
     let mut on2 = replica2.agent().await;
 

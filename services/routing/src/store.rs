@@ -8,11 +8,18 @@ use frontdesk_platform::time::now_micros;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[(
-    2000,
-    "directory",
-    include_str!("../migrations/2000_directory.sql"),
-)];
+pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
+    (
+        2000,
+        "directory",
+        include_str!("../migrations/2000_directory.sql"),
+    ),
+    (
+        2001,
+        "assignments",
+        include_str!("../migrations/2001_assignments.sql"),
+    ),
+];
 
 /// Gives each property the default departments it does not have yet.
 pub async fn seed_defaults(db: &Db, properties: &[String]) -> anyhow::Result<()> {

@@ -1,0 +1,378 @@
+//! End to end: intake → routing (rules, assignment, deadlines) → intake's projection, and
+//! the SLA engine warning, breaching and escalating on a controllable clock.
+
+use frontdesk_platform::auth::Role;
+use frontdesk_platform::timers::Clock;
+use frontdesk_proto::routing::v1 as rpb;
+use frontdesk_tests::intake_pb as pb;
+use frontdesk_tests::{
+    Backend, Client, Env, PROPERTY_A, RoutingClient, TestApp, create, new_inquiry, on_both_backends,
+};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+const MINUTE: i64 = 60_000_000;
+
+/// Polls until `check` accepts the assignment (routing is eventually consistent).
+async fn assignment_where(
+    r: &mut RoutingClient,
+    inquiry_id: &str,
+    what: &str,
+    check: impl Fn(&rpb::Assignment) -> bool,
+) -> rpb::Assignment {
+    for _ in 0..200 {
+        if let Ok(res) = r
+            .get_assignment(rpb::GetAssignmentRequest {
+                inquiry_id: inquiry_id.into(),
+            })
+            .await
+            && let Some(a) = res.into_inner().assignment
+            && check(&a)
+        {
+            return a;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("assignment of {inquiry_id} never showed: {what}");
+}
+
+async fn inquiry_where(
+    c: &mut Client,
+    id: &str,
+    what: &str,
+    check: impl Fn(&pb::GetInquiryResponse) -> bool,
+) -> pb::GetInquiryResponse {
+    for _ in 0..200 {
+        let res = c
+            .get_inquiry(pb::GetInquiryRequest {
+                inquiry_id: id.into(),
+            })
+            .await
+            .expect("get")
+            .into_inner();
+        if check(&res) {
+            return res;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("inquiry {id} never showed: {what}");
+}
+
+async fn staff_on_duty(app: &TestApp, id: &str, department: &str, languages: &[&str]) {
+    let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    sup.upsert_staff(rpb::UpsertStaffRequest {
+        staff: Some(rpb::Staff {
+            property_id: PROPERTY_A.into(),
+            staff_id: id.into(),
+            name: format!("staff {id}"),
+            department_code: department.into(),
+            role: rpb::StaffRole::Agent as i32,
+            languages: languages.iter().map(|l| l.to_string()).collect(),
+            skills: vec![],
+            capacity: 5,
+            on_duty: true,
+            updated_at: None,
+        }),
+    })
+    .await
+    .expect("staff");
+}
+
+async fn new_inquiries_are_routed_and_intake_shows_where_they_went(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    staff_on_duty(&app, "C1", "call_center", &["zh"]).await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let i = create(&mut c, "请问早餐几点开始？").await;
+
+    let a = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    assert_eq!(
+        a.lead_department, "call_center",
+        "the hotline team answers simple questions on the spot"
+    );
+    assert!(a.on_the_spot);
+    assert_eq!(a.assignee, "C1");
+    let created = i.created_at.expect("created").seconds;
+    assert_eq!(
+        a.first_response_due.expect("due").seconds - created,
+        180,
+        "phone: 3 minutes (CI-5.4)"
+    );
+
+    let got = inquiry_where(&mut c, &i.inquiry_id, "projection", |g| {
+        g.inquiry
+            .as_ref()
+            .and_then(|i| i.routing.as_ref())
+            .is_some()
+    })
+    .await;
+    let inquiry = got.inquiry.expect("inquiry");
+    let view = inquiry.routing.expect("routing view");
+    assert_eq!(view.lead_department, "call_center");
+    assert_eq!(view.assignee, "C1");
+    assert!(view.as_of.is_some(), "the projection says how fresh it is");
+    assert_eq!(
+        inquiry.assignee, "C1",
+        "routing's handler is the person responsible (CI-3.5)"
+    );
+    assert!(
+        got.timeline
+            .iter()
+            .any(|t| t.change == pb::ChangeType::Routed as i32 && t.actor == "routing")
+    );
+}
+
+async fn social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_on_duty(
+    backend: Backend,
+) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let mut req = new_inquiry("你们的服务员态度太差了，我要投诉！房间也很脏。");
+    req.channel = pb::Channel::SocialWeibo as i32;
+    let i = c
+        .create_inquiry(req)
+        .await
+        .expect("create")
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+    let a = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    assert_eq!(
+        a.lead_department, "guest_relations",
+        "CI-2.5: complaints go to the complaint process"
+    );
+    assert!(
+        a.participants.contains(&"social_media".to_string()),
+        "{:?}",
+        a.participants
+    );
+    assert!(!a.on_the_spot);
+    assert_eq!(a.assignee, "", "nobody on duty: the department queue");
+}
+
+async fn deadlines_warn_breach_and_escalate_on_the_clock_until_answered(backend: Backend) {
+    let env = Env::new(backend).await;
+    let start = frontdesk_platform::time::now_micros();
+    let (clock, now) = Clock::manual(start);
+    let mut cfg = env.config();
+    cfg.clock = Some(clock);
+    let app = env.spawn_with(cfg).await;
+    staff_on_duty(&app, "C1", "call_center", &["en", "zh"]).await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let i = create(&mut c, "What time is breakfast?").await;
+    let a = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    let due = frontdesk_platform::time::from_timestamp(&a.first_response_due.expect("due"))
+        .expect("micros");
+    let fired = |k: &'static str| move |a: &rpb::Assignment| a.fired.iter().any(|f| f == k);
+
+    now.store(due - 30_000_000, Ordering::SeqCst); // past 80% of 3 minutes
+    assignment_where(
+        &mut r,
+        &i.inquiry_id,
+        "warning",
+        fired("first_response_warning"),
+    )
+    .await;
+    now.store(due + 1, Ordering::SeqCst);
+    let breached = assignment_where(
+        &mut r,
+        &i.inquiry_id,
+        "breach",
+        fired("first_response_breach"),
+    )
+    .await;
+    assert!(
+        !breached.fired.iter().any(|f| f.contains("escalate")),
+        "escalation waits 30 minutes"
+    );
+    now.store(due + 31 * MINUTE, Ordering::SeqCst);
+    assignment_where(
+        &mut r,
+        &i.inquiry_id,
+        "head told",
+        fired("first_response_escalate_head"),
+    )
+    .await;
+
+    let got = inquiry_where(&mut c, &i.inquiry_id, "breach in projection", |g| {
+        g.inquiry
+            .as_ref()
+            .and_then(|i| i.routing.as_ref())
+            .is_some_and(|v| v.fired.iter().any(|f| f == "first_response_breach"))
+    })
+    .await;
+    assert!(
+        got.timeline
+            .iter()
+            .any(|t| t.change == pb::ChangeType::SlaChanged as i32)
+    );
+
+    // Answering meets the first-response target: the rest of its chain never fires.
+    c.respond(pb::RespondRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        text: "7:00 to 10:30".into(),
+        idempotency_key: "r1".into(),
+        ..Default::default()
+    })
+    .await
+    .expect("respond");
+    assignment_where(&mut r, &i.inquiry_id, "responded", |a| {
+        a.state == rpb::AssignmentState::Responded as i32
+    })
+    .await;
+    now.store(due + 61 * MINUTE, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = assignment_where(&mut r, &i.inquiry_id, "still", |_| true).await;
+    assert!(
+        !a.fired
+            .iter()
+            .any(|f| f == "first_response_escalate_duty_manager"),
+        "{:?}",
+        a.fired
+    );
+}
+
+async fn a_delay_notice_moves_the_resolution_deadline_and_keeps_the_original(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let i = create(
+        &mut c,
+        "We are planning a wedding banquet for 200 guests next May, with 40 rooms.",
+    )
+    .await;
+    let before = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    let later = prost_types::Timestamp {
+        seconds: 4_102_444_800,
+        nanos: 0,
+    };
+    c.notify_delay(pb::NotifyDelayRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        reason: "waiting for the banquet manager".into(),
+        new_expected_at: Some(later),
+        idempotency_key: "d1".into(),
+    })
+    .await
+    .expect("delay");
+    let after = assignment_where(&mut r, &i.inquiry_id, "moved", |a| {
+        a.resolution_due == Some(later)
+    })
+    .await;
+    assert_eq!(
+        after.original_resolution_due, before.resolution_due,
+        "the original stays for KPIs (CI-3.6)"
+    );
+}
+
+on_both_backends!(
+    new_inquiries_are_routed_and_intake_shows_where_they_went,
+    social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_on_duty,
+    deadlines_warn_breach_and_escalate_on_the_clock_until_answered,
+    a_delay_notice_moves_the_resolution_deadline_and_keeps_the_original,
+);
+
+/// Three routing replicas on one Postgres + Redis share the clock: every deadline fires once,
+/// and after Redis loses its timers they are re-armed from Postgres and still fire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_never_double_fire_and_a_flushed_redis_loses_no_deadline() {
+    let env = Env::new(Backend::Postgres).await;
+    let cell = Arc::new(AtomicI64::new(frontdesk_platform::time::now_micros()));
+    let mut cfg = env.config();
+    cfg.clock = Some(Clock::Manual(cell.clone()));
+    let replicas = [
+        env.spawn_with(cfg.clone()).await,
+        env.spawn_with(cfg.clone()).await,
+        env.spawn_with(cfg).await,
+    ];
+    let mut c = replicas[0].agent().await;
+    let mut r = replicas[1]
+        .routing_as("amy", Role::Agent, &[PROPERTY_A])
+        .await;
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        ids.push(
+            create(&mut c, &format!("Question {n}: is there a shuttle bus?"))
+                .await
+                .inquiry_id,
+        );
+    }
+    let mut latest_due = 0;
+    for id in &ids {
+        let a = assignment_where(&mut r, id, "routed", |_| true).await;
+        latest_due = latest_due.max(
+            frontdesk_platform::time::from_timestamp(&a.first_response_due.expect("due"))
+                .expect("µs"),
+        );
+    }
+    cell.store(latest_due + 1, Ordering::SeqCst);
+    for id in &ids {
+        assignment_where(&mut r, id, "breach", |a| {
+            a.fired.iter().any(|f| f == "first_response_breach")
+        })
+        .await;
+    }
+
+    // Redis loses everything of this deployment (FLUSHALL, failover to an empty replica …).
+    let prefix = env.redis.as_ref().expect("redis").prefix.clone();
+    let client =
+        redis::Client::open(env.redis.as_ref().expect("redis").url.clone()).expect("client");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("conn");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .expect("keys");
+    let _: () = redis::cmd("DEL")
+        .arg(keys)
+        .query_async(&mut conn)
+        .await
+        .expect("del");
+
+    cell.store(latest_due + 31 * MINUTE, Ordering::SeqCst);
+    for id in &ids {
+        assignment_where(&mut r, id, "escalated after flush", |a| {
+            a.fired.iter().any(|f| f == "first_response_escalate_head")
+        })
+        .await;
+    }
+
+    // Each deadline produced exactly one event, whichever replica fired it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let db = frontdesk_platform::db::Db::connect(&env.routing_database_url, 2)
+        .await
+        .expect("routing db");
+    let payloads: Vec<Vec<u8>> = sqlx::query_scalar("SELECT payload FROM outbox")
+        .fetch_all(db.pool())
+        .await
+        .expect("outbox");
+    let mut seen = std::collections::HashMap::new();
+    for p in payloads {
+        let e = <rpb::AssignmentChanged as prost::Message>::decode(p.as_slice()).expect("event");
+        if e.change == rpb::AssignmentChange::SlaWarning as i32
+            || e.change == rpb::AssignmentChange::SlaBreached as i32
+            || e.change == rpb::AssignmentChange::Escalated as i32
+        {
+            *seen
+                .entry((e.assignment.expect("a").inquiry_id, e.deadline_kind))
+                .or_insert(0) += 1;
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        ids.len() * 3,
+        "warning, breach and head escalation for each: {seen:?}"
+    );
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "a deadline fired twice: {seen:?}"
+    );
+}
