@@ -270,11 +270,252 @@ async fn a_delay_notice_moves_the_resolution_deadline_and_keeps_the_original(bac
     );
 }
 
+async fn staff_claim_release_and_supervisors_reassign(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let mut req = new_inquiry("Where is the gym?");
+    req.channel = pb::Channel::FrontDesk as i32;
+    let i = c
+        .create_inquiry(req)
+        .await
+        .expect("create")
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+    let mut any = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let routed = assignment_where(&mut any, &i.inquiry_id, "routed", |_| true).await;
+    assert_eq!(routed.lead_department, "front_office");
+    assert_eq!(routed.assignee, "", "nobody on duty yet: the queue");
+    let queue = any
+        .list_assignments(rpb::ListAssignmentsRequest {
+            property_id: PROPERTY_A.into(),
+            department_code: "front_office".into(),
+            queue_only: true,
+            ..Default::default()
+        })
+        .await
+        .expect("queue")
+        .into_inner();
+    assert_eq!(queue.assignments.len(), 1);
+
+    staff_on_duty(&app, "F1", "front_office", &["en"]).await;
+    staff_on_duty(&app, "F2", "front_office", &["en"]).await;
+    let mut f1 = app.routing_as("F1", Role::Agent, &[PROPERTY_A]).await;
+    let mut f2 = app.routing_as("F2", Role::Agent, &[PROPERTY_A]).await;
+    let claimed = f1
+        .claim(rpb::ClaimRequest {
+            inquiry_id: i.inquiry_id.clone(),
+        })
+        .await
+        .expect("claim")
+        .into_inner();
+    assert_eq!(claimed.assignment.expect("a").assignee, "F1");
+    let err = f2
+        .claim(rpb::ClaimRequest {
+            inquiry_id: i.inquiry_id.clone(),
+        })
+        .await
+        .expect_err("taken");
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition);
+    let err = f2
+        .release(rpb::ReleaseRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            reason: String::new(),
+        })
+        .await
+        .expect_err("not theirs");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+    let err = f2
+        .reassign(rpb::ReassignRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            staff_id: "F2".into(),
+            reason: String::new(),
+        })
+        .await
+        .expect_err("agents do not reassign");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+    let mine = f1
+        .list_assignments(rpb::ListAssignmentsRequest {
+            property_id: PROPERTY_A.into(),
+            assignee: "F1".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("mine")
+        .into_inner();
+    assert_eq!(mine.assignments.len(), 1);
+
+    f1.release(rpb::ReleaseRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        reason: "going off shift".into(),
+    })
+    .await
+    .expect("release");
+    let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    let moved = sup
+        .reassign(rpb::ReassignRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            staff_id: "F2".into(),
+            reason: "speaks German".into(),
+        })
+        .await
+        .expect("reassign")
+        .into_inner();
+    assert_eq!(moved.assignment.expect("a").assignee, "F2");
+    let got = inquiry_where(&mut c, &i.inquiry_id, "assignee F2 in intake", |g| {
+        g.inquiry.as_ref().is_some_and(|i| i.assignee == "F2")
+    })
+    .await;
+    assert!(
+        got.timeline
+            .iter()
+            .any(|t| t.detail.contains("reassigned to F2")),
+        "{:?}",
+        got.timeline
+    );
+}
+
+async fn transfers_need_a_reason_and_a_told_wait_and_someone_to_receive(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let i = create(
+        &mut c,
+        "Can I get a vegan birthday cake delivered to my room tonight?",
+    )
+    .await;
+    assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+
+    let err = r
+        .transfer(rpb::TransferRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            to_department: "food_beverage".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no reason, no wait");
+    assert_eq!(
+        frontdesk_platform::error::violated_fields(&err),
+        ["reason", "customer_told_wait_minutes"]
+    );
+    let order = rpb::TransferRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        to_department: "pastry_lab".into(),
+        reason: "the kitchen decides on cakes".into(),
+        customer_told_wait_minutes: 20,
+        force: false,
+    };
+    let err = r
+        .transfer(order.clone())
+        .await
+        .expect_err("unknown department");
+    assert_eq!(
+        frontdesk_platform::error::violated_fields(&err),
+        ["to_department"]
+    );
+    let order = rpb::TransferRequest {
+        to_department: "food_beverage".into(),
+        ..order
+    };
+    let err = r
+        .transfer(order.clone())
+        .await
+        .expect_err("nobody on duty there");
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition);
+
+    staff_on_duty(&app, "K1", "food_beverage", &["en"]).await;
+    let done = r.transfer(order).await.expect("transfer").into_inner();
+    let slip = done.slip.expect("slip");
+    assert_eq!(slip.to_department, "food_beverage");
+    assert_eq!(slip.customer_told_wait_minutes, 20);
+    assert_eq!(slip.transferred_by, "amy");
+    let a = done.assignment.expect("a");
+    assert_eq!(
+        (a.lead_department.as_str(), a.assignee.as_str()),
+        ("food_beverage", "K1")
+    );
+    let got = inquiry_where(&mut c, &i.inquiry_id, "slip in timeline", |g| {
+        g.timeline
+            .iter()
+            .any(|t| t.detail.contains("transfer slip"))
+    })
+    .await;
+    assert_eq!(
+        got.inquiry
+            .expect("i")
+            .routing
+            .expect("view")
+            .lead_department,
+        "food_beverage"
+    );
+}
+
+async fn referrals_name_the_partner_the_customer_should_contact(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    sup.upsert_partner(rpb::UpsertPartnerRequest {
+        partner: Some(rpb::Partner {
+            property_id: PROPERTY_A.into(),
+            partner_id: "spring-travel".into(),
+            kind: rpb::PartnerKind::TravelAgency as i32,
+            name: "春秋旅行社".into(),
+            contact_name: "王经理".into(),
+            phone: "+86 21 6252 0000".into(),
+            handles: "day tours".into(),
+            ..Default::default()
+        }),
+    })
+    .await
+    .expect("partner");
+    let i = create(&mut c, "能帮我安排明天去苏州的一日游吗？").await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    let err = r
+        .refer(rpb::ReferRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            partner_id: "nobody".into(),
+            note: String::new(),
+        })
+        .await
+        .expect_err("unknown partner");
+    assert_eq!(
+        frontdesk_platform::error::violated_fields(&err),
+        ["partner_id"]
+    );
+    let done = r
+        .refer(rpb::ReferRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            partner_id: "spring-travel".into(),
+            note: "Suzhou day tour".into(),
+        })
+        .await
+        .expect("refer")
+        .into_inner();
+    let partner = done.referral.expect("referral").partner.expect("partner");
+    assert_eq!(
+        partner.phone, "+86 21 6252 0000",
+        "CI-3.4: the customer is told how to reach them"
+    );
+    inquiry_where(&mut c, &i.inquiry_id, "referral in timeline", |g| {
+        g.timeline
+            .iter()
+            .any(|t| t.detail.contains("referred to 春秋旅行社"))
+    })
+    .await;
+}
+
 on_both_backends!(
     new_inquiries_are_routed_and_intake_shows_where_they_went,
     social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_on_duty,
     deadlines_warn_breach_and_escalate_on_the_clock_until_answered,
     a_delay_notice_moves_the_resolution_deadline_and_keeps_the_original,
+    staff_claim_release_and_supervisors_reassign,
+    transfers_need_a_reason_and_a_told_wait_and_someone_to_receive,
+    referrals_name_the_partner_the_customer_should_contact,
 );
 
 /// Three routing replicas on one Postgres + Redis share the clock: every deadline fires once,

@@ -250,7 +250,7 @@ impl Application {
                     .await;
                 services.push("routing");
                 Some(RoutingServiceServer::with_interceptor(
-                    RoutingApi::new(r.db.clone()),
+                    RoutingApi::new(r.clone()),
                     move |req| auth.authenticate(req),
                 ))
             }

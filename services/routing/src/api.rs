@@ -1,11 +1,13 @@
 //! gRPC handlers of the directory: authenticate, validate, store, encode.
 
 use crate::Error;
+use crate::assignments::{Assignments, MAX_TOLD_WAIT_MINUTES, TransferOrder};
 use crate::convert::{
     assignment_to_pb, department_from_pb, department_to_pb, partner_from_pb, partner_to_pb,
     staff_from_pb, staff_to_pb,
 };
 use crate::domain::directory::{validate_department, validate_partner, validate_staff};
+use crate::engine::Routing;
 use crate::{assignment_store, store};
 use frontdesk_platform::auth::{Caller, Role};
 use frontdesk_platform::db::Db;
@@ -18,11 +20,15 @@ use tonic::{Request, Response, Status};
 
 pub struct RoutingApi {
     db: Db,
+    assignments: Assignments,
 }
 
 impl RoutingApi {
-    pub fn new(db: Db) -> Self {
-        RoutingApi { db }
+    pub fn new(routing: Routing) -> Self {
+        RoutingApi {
+            db: routing.db.clone(),
+            assignments: Assignments::new(routing),
+        }
     }
 }
 
@@ -57,6 +63,14 @@ fn page<T>(mut rows: Vec<T>, size: i64, key: impl Fn(&T) -> String) -> (Vec<T>, 
     } else {
         (rows, String::new())
     }
+}
+
+fn required(value: &str, field: &str) -> Result<String, Status> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::invalid(field, "required").into());
+    }
+    Ok(v.to_string())
 }
 
 fn check(v: Violations) -> Result<(), Status> {
@@ -306,6 +320,148 @@ impl RoutingService for RoutingApi {
             .map_err(Error::from)?;
         Ok(Response::new(pb::GetAssignmentResponse {
             assignment: Some(assignment_to_pb(&routed, fired)),
+        }))
+    }
+
+    async fn list_assignments(
+        &self,
+        req: Request<pb::ListAssignmentsRequest>,
+    ) -> Res<pb::ListAssignmentsResponse> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let property_id = property(&caller, &r.property_id, "property_id")?;
+        let mut v = Violations::new();
+        let size = page_size(r.page_size, &mut v);
+        let after = read_token(&r.page_token, &mut v).and_then(|t| {
+            let (at, id) = t.split_once('/')?;
+            Some((at.parse::<i64>().ok()?, id.to_string()))
+        });
+        if !r.page_token.is_empty() && after.is_none() && v.is_empty() {
+            v.add("page_token", "not a token returned by ListAssignments");
+        }
+        check(v)?;
+        let filter = assignment_store::AssignmentFilter {
+            property_id,
+            department: r.department_code.trim().to_string(),
+            assignee: r.assignee.trim().to_string(),
+            queue_only: r.queue_only,
+            include_resolved: r.include_resolved,
+            after,
+            limit: size + 1,
+        };
+        let rows = assignment_store::list(&self.db, &filter)
+            .await
+            .map_err(Error::from)?;
+        let (rows, next_page_token) =
+            page(rows, size, |a| format!("{}/{}", a.created_at, a.inquiry_id));
+        Ok(Response::new(pb::ListAssignmentsResponse {
+            assignments: rows
+                .iter()
+                .map(|a| assignment_to_pb(a, Vec::new()))
+                .collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn claim(&self, req: Request<pb::ClaimRequest>) -> Res<pb::ClaimResponse> {
+        let caller = Caller::from_request(&req)?;
+        let id = required(&req.get_ref().inquiry_id, "inquiry_id")?;
+        let r = self.assignments.claim(&caller, &id).await?;
+        Ok(Response::new(pb::ClaimResponse {
+            assignment: Some(assignment_to_pb(&r, Vec::new())),
+        }))
+    }
+
+    async fn reassign(&self, req: Request<pb::ReassignRequest>) -> Res<pb::ReassignResponse> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let id = required(&r.inquiry_id, "inquiry_id")?;
+        let staff_id = required(&r.staff_id, "staff_id")?;
+        let a = self
+            .assignments
+            .reassign(&caller, &id, &staff_id, &r.reason)
+            .await?;
+        Ok(Response::new(pb::ReassignResponse {
+            assignment: Some(assignment_to_pb(&a, Vec::new())),
+        }))
+    }
+
+    async fn release(&self, req: Request<pb::ReleaseRequest>) -> Res<pb::ReleaseResponse> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let id = required(&r.inquiry_id, "inquiry_id")?;
+        let a = self.assignments.release(&caller, &id, &r.reason).await?;
+        Ok(Response::new(pb::ReleaseResponse {
+            assignment: Some(assignment_to_pb(&a, Vec::new())),
+        }))
+    }
+
+    async fn transfer(&self, req: Request<pb::TransferRequest>) -> Res<pb::TransferResponse> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        if r.inquiry_id.trim().is_empty() {
+            v.add("inquiry_id", "required");
+        }
+        if r.to_department.trim().is_empty() {
+            v.add("to_department", "required");
+        }
+        if r.reason.trim().is_empty() {
+            v.add("reason", "required: the customer is told why (CI-3.3)");
+        }
+        if !(1..=MAX_TOLD_WAIT_MINUTES).contains(&r.customer_told_wait_minutes) {
+            v.add(
+                "customer_told_wait_minutes",
+                "required: the wait the customer was told, 1 minute to 7 days",
+            );
+        }
+        check(v)?;
+        let order = TransferOrder {
+            to_department: r.to_department.trim().to_string(),
+            reason: r.reason.trim().to_string(),
+            wait_minutes: r.customer_told_wait_minutes,
+            force: r.force,
+        };
+        let done = self
+            .assignments
+            .transfer(&caller, r.inquiry_id.trim(), order)
+            .await?;
+        let slip = pb::TransferSlip {
+            slip_id: done.slip_id,
+            inquiry_id: done.routed.inquiry_id.clone(),
+            from_department: done.from,
+            to_department: done.routed.lead_department.clone(),
+            reason: r.reason.trim().to_string(),
+            customer_told_wait_minutes: r.customer_told_wait_minutes,
+            transferred_by: caller.subject.clone(),
+            transferred_at: Some(frontdesk_platform::time::to_timestamp(done.at)),
+            forced: r.force,
+        };
+        Ok(Response::new(pb::TransferResponse {
+            assignment: Some(assignment_to_pb(&done.routed, Vec::new())),
+            slip: Some(slip),
+        }))
+    }
+
+    async fn refer(&self, req: Request<pb::ReferRequest>) -> Res<pb::ReferResponse> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let id = required(&r.inquiry_id, "inquiry_id")?;
+        let partner_id = required(&r.partner_id, "partner_id")?;
+        let (a, partner, referral_id, at) = self
+            .assignments
+            .refer(&caller, &id, &partner_id, r.note.trim())
+            .await?;
+        Ok(Response::new(pb::ReferResponse {
+            assignment: Some(assignment_to_pb(&a, Vec::new())),
+            referral: Some(pb::Referral {
+                referral_id,
+                inquiry_id: id,
+                partner: Some(partner_to_pb(&partner)),
+                note: r.note.trim().to_string(),
+                referred_by: caller.subject.clone(),
+                referred_at: Some(frontdesk_platform::time::to_timestamp(at)),
+            }),
         }))
     }
 }

@@ -52,7 +52,8 @@ pub async fn update(
 ) -> anyhow::Result<bool> {
     let n = sqlx::query(
         "UPDATE assignments SET assignee = $1, state = $2, resolution_due = $3, first_response_at = $4, \
-         resolved_at = $5, version = $6, updated_at = $7 WHERE inquiry_id = $8 AND version = $9",
+         resolved_at = $5, version = $6, updated_at = $7, lead_department = $8, participants = $9, \
+         on_the_spot = $10 WHERE inquiry_id = $11 AND version = $12",
     )
     .bind(&r.assignee)
     .bind(r.state.code())
@@ -61,6 +62,9 @@ pub async fn update(
     .bind(r.resolved_at)
     .bind(r.version)
     .bind(r.updated_at)
+    .bind(&r.lead_department)
+    .bind(r.participants.join(","))
+    .bind(i64::from(r.on_the_spot))
     .bind(&r.inquiry_id)
     .bind(loaded_version)
     .execute(conn)
@@ -309,4 +313,100 @@ pub async fn fired_kinds(
     .bind(inquiry_id)
     .fetch_all(conn)
     .await?)
+}
+
+/// What ListAssignments selects.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub property_id: String,
+    /// Empty: every department.
+    pub department: String,
+    /// Empty: everyone.
+    pub assignee: String,
+    pub queue_only: bool,
+    pub include_resolved: bool,
+    /// Keyset position (created_at, inquiry_id) of the previous page's last row.
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+/// Assignments of a property, oldest first (a queue is worked from its oldest end).
+pub async fn list(db: &Db, f: &AssignmentFilter) -> anyhow::Result<Vec<Routed>> {
+    let (after_at, after_id) = f.after.clone().unwrap_or((i64::MIN, String::new()));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM assignments WHERE property_id = $1 \
+         AND ($2 = '' OR lead_department = $2) \
+         AND ($3 = 0 OR assignee = '') AND ($3 = 1 OR $4 = '' OR assignee = $4) \
+         AND ($5 = 1 OR state <> 'resolved') \
+         AND (created_at > $6 OR (created_at = $6 AND inquiry_id > $7)) \
+         ORDER BY created_at, inquiry_id LIMIT $8"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(&f.property_id)
+        .bind(&f.department)
+        .bind(i64::from(f.queue_only))
+        .bind(&f.assignee)
+        .bind(i64::from(f.include_resolved))
+        .bind(after_at)
+        .bind(after_id)
+        .bind(f.limit)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub struct Slip<'a> {
+    pub slip_id: &'a str,
+    pub inquiry_id: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub reason: &'a str,
+    pub wait_minutes: i64,
+    pub by: &'a str,
+    pub at: i64,
+    pub forced: bool,
+}
+
+pub async fn insert_slip(conn: &mut AnyConnection, s: &Slip<'_>) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO transfer_slips (slip_id, inquiry_id, from_department, to_department, reason, \
+         customer_told_wait_minutes, transferred_by, transferred_at, forced) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(s.slip_id)
+    .bind(s.inquiry_id)
+    .bind(s.from)
+    .bind(s.to)
+    .bind(s.reason)
+    .bind(s.wait_minutes)
+    .bind(s.by)
+    .bind(s.at)
+    .bind(i64::from(s.forced))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_referral(
+    conn: &mut AnyConnection,
+    referral_id: &str,
+    inquiry_id: &str,
+    partner_id: &str,
+    note: &str,
+    by: &str,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO referrals (referral_id, inquiry_id, partner_id, note, referred_by, referred_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(referral_id)
+    .bind(inquiry_id)
+    .bind(partner_id)
+    .bind(note)
+    .bind(by)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

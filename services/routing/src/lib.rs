@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assignment_store;
+pub mod assignments;
 pub mod config;
 pub mod convert;
 pub mod domain;

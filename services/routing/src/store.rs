@@ -19,6 +19,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "assignments",
         include_str!("../migrations/2001_assignments.sql"),
     ),
+    (
+        2002,
+        "transfers",
+        include_str!("../migrations/2002_transfers.sql"),
+    ),
 ];
 
 /// Gives each property the default departments it does not have yet.
@@ -336,4 +341,20 @@ pub async fn department_contacts(
         )),
         None => Ok((String::new(), String::new())),
     }
+}
+
+pub async fn get_partner(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    partner_id: &str,
+) -> anyhow::Result<Option<Partner>> {
+    let row = sqlx::query(
+        "SELECT property_id, partner_id, kind, name, contact_name, phone, email, handles, updated_at \
+         FROM partners WHERE property_id = $1 AND partner_id = $2",
+    )
+    .bind(property_id)
+    .bind(partner_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(partner_from_row).transpose()
 }

@@ -97,6 +97,34 @@ impl Routed {
         true
     }
 
+    /// Someone takes it, it is handed over, or it goes back to the queue (empty `staff_id`).
+    pub fn assign(&mut self, at: i64, staff_id: &str) -> bool {
+        if self.state == RoutedState::Resolved || self.assignee == staff_id {
+            return false;
+        }
+        self.assignee = staff_id.to_string();
+        self.touch(at);
+        true
+    }
+
+    /// CI-3.3: another department leads from now; it picks its own handler.
+    pub fn transfer(&mut self, at: i64, to_department: &str, assignee: &str) -> bool {
+        if self.state == RoutedState::Resolved || self.lead_department == to_department {
+            return false;
+        }
+        self.participants.retain(|p| p != to_department);
+        self.lead_department = to_department.to_string();
+        self.assignee = assignee.to_string();
+        self.on_the_spot = false;
+        self.touch(at);
+        true
+    }
+
+    /// A change recorded elsewhere (a referral) still bumps the version, for projections.
+    pub fn noted(&mut self, at: i64) {
+        self.touch(at);
+    }
+
     fn touch(&mut self, at: i64) {
         self.version += 1;
         self.updated_at = at;

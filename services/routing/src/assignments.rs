@@ -1,0 +1,313 @@
+//! Staff actions on assignments: claim, reassign, release, transfer (CI-3.3) and refer
+//! (CI-3.4). Each runs in one transaction: load, check, change, save, emit the event.
+
+use crate::Error;
+use crate::assignment_store::{self as store, Slip};
+use crate::domain::assignment::{Candidate, Choice, choose};
+use crate::domain::directory::{Partner, valid_code};
+use crate::domain::routed::Routed;
+use crate::engine::Routing;
+use crate::events::emit;
+use frontdesk_platform::auth::{Caller, Role};
+use frontdesk_platform::time::now_micros;
+use frontdesk_proto::routing::v1::AssignmentChange;
+use sqlx::AnyConnection;
+
+pub const SUPERVISORS: &[Role] = &[Role::Supervisor, Role::Manager, Role::Service];
+pub const MAX_TOLD_WAIT_MINUTES: i32 = 7 * 24 * 60;
+
+pub struct TransferOrder {
+    pub to_department: String,
+    pub reason: String,
+    pub wait_minutes: i32,
+    pub force: bool,
+}
+
+pub struct TransferDone {
+    pub routed: Routed,
+    pub slip_id: String,
+    pub from: String,
+    pub at: i64,
+}
+
+pub struct Assignments {
+    routing: Routing,
+}
+
+impl Assignments {
+    pub fn new(routing: Routing) -> Self {
+        Assignments { routing }
+    }
+
+    /// The assignment, if the caller may see its property; otherwise NOT_FOUND, so another
+    /// property's inquiries are not disclosed.
+    async fn load(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Routed, Error> {
+        store::load(conn, id)
+            .await?
+            .filter(|r| caller.can_access(&r.property_id))
+            .ok_or_else(|| Error::NotFound(format!("no assignment for inquiry {id}")))
+    }
+
+    /// Saves `routed` and emits `change`; then commits and wakes the relay.
+    async fn finish(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        routed: &Routed,
+        loaded_version: i64,
+        change: AssignmentChange,
+        detail: String,
+    ) -> Result<(), Error> {
+        if !store::update(&mut tx, routed, loaded_version).await? {
+            return Err(Error::Aborted(
+                "the assignment changed concurrently; retry".into(),
+            ));
+        }
+        let fired = store::fired_kinds(&mut tx, &routed.inquiry_id).await?;
+        let seq = emit(&mut tx, change, routed, fired, detail, None).await?;
+        tx.commit().await?;
+        self.routing.fanout.publish(seq).await;
+        tracing::info!(inquiry_id = %routed.inquiry_id, property_id = %routed.property_id, change = ?change,
+            department = %routed.lead_department, "assignment changed");
+        Ok(())
+    }
+
+    pub async fn claim(&self, caller: &Caller, id: &str) -> Result<Routed, Error> {
+        let mut tx = self.routing.db.pool().begin().await?;
+        let mut r = self.load(&mut tx, caller, id).await?;
+        let me = crate::store::get_staff(&mut tx, &r.property_id, &caller.subject)
+            .await?
+            .ok_or_else(|| {
+                Error::FailedPrecondition(format!(
+                    "{} is not staff of property {}",
+                    caller.subject, r.property_id
+                ))
+            })?;
+        if me.department_code != r.lead_department && caller.require_role(SUPERVISORS).is_err() {
+            return Err(Error::FailedPrecondition(format!(
+                "the inquiry is with {}; you are in {}",
+                r.lead_department, me.department_code
+            )));
+        }
+        if !r.assignee.is_empty() && r.assignee != me.staff_id {
+            return Err(Error::FailedPrecondition(format!(
+                "{} already handles it; a supervisor can reassign it",
+                r.assignee
+            )));
+        }
+        let loaded = r.version;
+        if !r.assign(now_micros(), &me.staff_id) {
+            return Ok(r); // already theirs: claiming twice is harmless
+        }
+        self.finish(
+            tx,
+            &r,
+            loaded,
+            AssignmentChange::Assigned,
+            format!("claimed by {}", me.staff_id),
+        )
+        .await?;
+        Ok(r)
+    }
+
+    pub async fn reassign(
+        &self,
+        caller: &Caller,
+        id: &str,
+        staff_id: &str,
+        reason: &str,
+    ) -> Result<Routed, Error> {
+        caller
+            .require_role(SUPERVISORS)
+            .map_err(|s| Error::PermissionDenied(s.message().to_string()))?;
+        let mut tx = self.routing.db.pool().begin().await?;
+        let mut r = self.load(&mut tx, caller, id).await?;
+        if crate::store::get_staff(&mut tx, &r.property_id, staff_id)
+            .await?
+            .is_none()
+        {
+            return Err(Error::invalid(
+                "staff_id",
+                format!("no staff member {staff_id} at this property"),
+            ));
+        }
+        let loaded = r.version;
+        if !r.assign(now_micros(), staff_id) {
+            return Err(Error::FailedPrecondition(format!(
+                "already with {staff_id}, or resolved"
+            )));
+        }
+        let detail = with_reason(
+            format!("reassigned to {staff_id} by {}", caller.subject),
+            reason,
+        );
+        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail)
+            .await?;
+        Ok(r)
+    }
+
+    pub async fn release(&self, caller: &Caller, id: &str, reason: &str) -> Result<Routed, Error> {
+        let mut tx = self.routing.db.pool().begin().await?;
+        let mut r = self.load(&mut tx, caller, id).await?;
+        if r.assignee != caller.subject {
+            caller.require_role(SUPERVISORS).map_err(|_| {
+                Error::PermissionDenied("only the handler or a supervisor can release it".into())
+            })?;
+        }
+        let loaded = r.version;
+        let previous = r.assignee.clone();
+        if !r.assign(now_micros(), "") {
+            return Err(Error::FailedPrecondition(
+                "it is already in the department queue, or resolved".into(),
+            ));
+        }
+        let detail = with_reason(
+            format!("{previous} released it to the {} queue", r.lead_department),
+            reason,
+        );
+        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail)
+            .await?;
+        Ok(r)
+    }
+
+    /// CI-3.3: a transfer slip, and a handler in the receiving department.
+    pub async fn transfer(
+        &self,
+        caller: &Caller,
+        id: &str,
+        order: TransferOrder,
+    ) -> Result<TransferDone, Error> {
+        let mut tx = self.routing.db.pool().begin().await?;
+        let mut r = self.load(&mut tx, caller, id).await?;
+        let to = order.to_department.as_str();
+        if !valid_code(to) || !crate::store::department_exists(&mut tx, &r.property_id, to).await? {
+            return Err(Error::invalid(
+                "to_department",
+                format!("no department {to:?} at this property"),
+            ));
+        }
+        if to == r.lead_department {
+            return Err(Error::FailedPrecondition(format!(
+                "the inquiry is already with {to}"
+            )));
+        }
+        let staff = store::department_staff(&mut tx, &r.property_id, to).await?;
+        let loads = store::open_loads(&mut tx, &r.property_id).await?;
+        let candidates: Vec<Candidate> = staff
+            .iter()
+            .map(|s| Candidate::from_staff(s, loads.get(&s.staff_id).copied().unwrap_or(0)))
+            .collect();
+        let turn = store::next_turn(&mut tx, &r.property_id, to).await?;
+        let assignee = match choose(&candidates, &r.language, &r.category, turn) {
+            Choice::Assigned { staff_id, .. } => staff_id,
+            Choice::Queue { reason } => {
+                if !order.force {
+                    return Err(Error::FailedPrecondition(format!(
+                        "{to} cannot take it now ({reason}); the customer would wait unattended — transfer with force to queue it"
+                    )));
+                }
+                String::new()
+            }
+        };
+        let at = now_micros();
+        let from = r.lead_department.clone();
+        let loaded = r.version;
+        r.transfer(at, to, &assignee);
+        let slip_id = uuid_v7();
+        store::insert_slip(
+            &mut tx,
+            &Slip {
+                slip_id: &slip_id,
+                inquiry_id: id,
+                from: &from,
+                to,
+                reason: &order.reason,
+                wait_minutes: i64::from(order.wait_minutes),
+                by: &caller.subject,
+                at,
+                forced: order.force,
+            },
+        )
+        .await?;
+        let who = if assignee.is_empty() {
+            "queued".to_string()
+        } else {
+            format!("assigned to {assignee}")
+        };
+        let detail = format!(
+            "transfer slip {slip_id}: {from} → {to}, {}; customer told to expect ~{} min; {who}",
+            order.reason, order.wait_minutes
+        );
+        self.finish(tx, &r, loaded, AssignmentChange::Transferred, detail)
+            .await?;
+        Ok(TransferDone {
+            routed: r,
+            slip_id,
+            from,
+            at,
+        })
+    }
+
+    /// CI-3.4: the partner and how to reach them go back to the caller to tell the customer.
+    pub async fn refer(
+        &self,
+        caller: &Caller,
+        id: &str,
+        partner_id: &str,
+        note: &str,
+    ) -> Result<(Routed, Partner, String, i64), Error> {
+        let mut tx = self.routing.db.pool().begin().await?;
+        let mut r = self.load(&mut tx, caller, id).await?;
+        let partner = crate::store::get_partner(&mut tx, &r.property_id, partner_id)
+            .await?
+            .ok_or_else(|| {
+                Error::invalid(
+                    "partner_id",
+                    format!("no partner {partner_id} at this property"),
+                )
+            })?;
+        let at = now_micros();
+        let referral_id = uuid_v7();
+        store::insert_referral(
+            &mut tx,
+            &referral_id,
+            id,
+            partner_id,
+            note,
+            &caller.subject,
+            at,
+        )
+        .await?;
+        let loaded = r.version;
+        r.noted(at);
+        let contact = [
+            partner.contact_name.as_str(),
+            partner.phone.as_str(),
+            partner.email.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+        let detail = with_reason(format!("referred to {} ({contact})", partner.name), note);
+        self.finish(tx, &r, loaded, AssignmentChange::Referred, detail)
+            .await?;
+        Ok((r, partner, referral_id, at))
+    }
+}
+
+fn with_reason(what: String, reason: &str) -> String {
+    if reason.trim().is_empty() {
+        what
+    } else {
+        format!("{what}: {}", reason.trim())
+    }
+}
+
+fn uuid_v7() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
