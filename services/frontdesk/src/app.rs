@@ -32,7 +32,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
 
 #[derive(Clone)]
 pub struct RedisConfig {
@@ -261,6 +260,9 @@ impl Application {
             EventSinkServer::with_interceptor(sink, move |req| auth.authenticate(req))
         });
 
+        let incoming = tonic::transport::server::TcpIncoming::from(listener)
+            .with_nodelay(Some(true))
+            .with_keepalive(Some(Duration::from_secs(60)));
         let mut stop = shutdown.clone();
         let serve = tonic::transport::Server::builder()
             .layer(GrpcLayer)
@@ -270,9 +272,9 @@ impl Application {
             .add_optional_service(intake_service)
             .add_optional_service(routing_service)
             .add_optional_service(sink_service)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
-                stop.wait().await
-            });
+            // Without TCP_NODELAY, Nagle waits for the client's delayed ACK: a 40 ms stall on
+            // most unary replies (measured in BENCHMARKS.md).
+            .serve_with_incoming_shutdown(incoming, async move { stop.wait().await });
         tracing::info!(port, services = %services.join(","), "frontdesk listening");
         Ok(Application {
             port,

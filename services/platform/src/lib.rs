@@ -17,3 +17,4 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod time;
 pub mod timers;
+pub mod watch;
