@@ -508,6 +508,75 @@ async fn referrals_name_the_partner_the_customer_should_contact(backend: Backend
     .await;
 }
 
+async fn next(
+    s: &mut tonic::Streaming<rpb::WatchAssignmentsResponse>,
+) -> rpb::WatchAssignmentsResponse {
+    use tokio_stream::StreamExt;
+    tokio::time::timeout(Duration::from_secs(10), s.next())
+        .await
+        .expect("in time")
+        .expect("open")
+        .expect("ok")
+}
+
+async fn a_department_watches_its_queue_and_resumes_from_its_cursor(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let mut stream = r
+        .watch_assignments(rpb::WatchAssignmentsRequest {
+            property_id: PROPERTY_A.into(),
+            department_code: "front_office".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut c = app.agent().await;
+    let mut req = new_inquiry("Where can I park my car?");
+    req.channel = pb::Channel::FrontDesk as i32;
+    let i = c
+        .create_inquiry(req)
+        .await
+        .expect("create")
+        .into_inner()
+        .inquiry
+        .expect("i");
+    // Another department's inquiry is not in this queue.
+    let mut other = new_inquiry("Do you have a vegan menu?");
+    other.channel = pb::Channel::Restaurant as i32;
+    c.create_inquiry(other).await.expect("create");
+    let routed = next(&mut stream).await;
+    assert_eq!(routed.change, rpb::AssignmentChange::Routed as i32);
+    assert_eq!(routed.assignment.expect("a").inquiry_id, i.inquiry_id);
+    drop(stream);
+
+    staff_on_duty(&app, "F1", "front_office", &["en"]).await;
+    let mut f1 = app.routing_as("F1", Role::Agent, &[PROPERTY_A]).await;
+    f1.claim(rpb::ClaimRequest {
+        inquiry_id: i.inquiry_id.clone(),
+    })
+    .await
+    .expect("claim");
+    let mut resumed = r
+        .watch_assignments(rpb::WatchAssignmentsRequest {
+            property_id: PROPERTY_A.into(),
+            department_code: "front_office".into(),
+            cursor: routed.cursor.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("resume")
+        .into_inner();
+    let claimed = next(&mut resumed).await;
+    assert_eq!(
+        claimed.change,
+        rpb::AssignmentChange::Assigned as i32,
+        "the next change, nothing repeated"
+    );
+    assert_eq!(claimed.assignment.expect("a").assignee, "F1");
+}
+
 on_both_backends!(
     new_inquiries_are_routed_and_intake_shows_where_they_went,
     social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_on_duty,
@@ -516,6 +585,7 @@ on_both_backends!(
     staff_claim_release_and_supervisors_reassign,
     transfers_need_a_reason_and_a_told_wait_and_someone_to_receive,
     referrals_name_the_partner_the_customer_should_contact,
+    a_department_watches_its_queue_and_resumes_from_its_cursor,
 );
 
 /// Three routing replicas on one Postgres + Redis share the clock: every deadline fires once,

@@ -249,7 +249,7 @@ impl Application {
                     .await;
                 services.push("routing");
                 Some(RoutingServiceServer::with_interceptor(
-                    RoutingApi::new(r.clone()),
+                    RoutingApi::new(r.clone(), shutdown.clone()),
                     move |req| auth.authenticate(req),
                 ))
             }

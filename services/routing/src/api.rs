@@ -20,17 +20,24 @@ use tonic::{Request, Response, Status};
 
 pub struct RoutingApi {
     db: Db,
+    fanout: frontdesk_platform::fanout::Fanout,
     assignments: Assignments,
+    shutdown: frontdesk_platform::shutdown::Shutdown,
 }
 
 impl RoutingApi {
-    pub fn new(routing: Routing) -> Self {
+    pub fn new(routing: Routing, shutdown: frontdesk_platform::shutdown::Shutdown) -> Self {
         RoutingApi {
             db: routing.db.clone(),
+            fanout: routing.fanout.clone(),
             assignments: Assignments::new(routing),
+            shutdown,
         }
     }
 }
+
+pub type AssignmentStream =
+    tokio_stream::wrappers::ReceiverStream<Result<pb::WatchAssignmentsResponse, Status>>;
 
 type Res<T> = Result<Response<T>, Status>;
 
@@ -463,5 +470,64 @@ impl RoutingService for RoutingApi {
                 referred_at: Some(frontdesk_platform::time::to_timestamp(at)),
             }),
         }))
+    }
+
+    type WatchAssignmentsStream = AssignmentStream;
+
+    async fn watch_assignments(
+        &self,
+        req: Request<pb::WatchAssignmentsRequest>,
+    ) -> Res<AssignmentStream> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let property_id = property(&caller, &r.property_id, "property_id")?;
+        let after = if !r.cursor.is_empty() {
+            frontdesk_platform::watch::parse_cursor(&r.cursor).ok_or_else(|| {
+                Status::from(Error::invalid(
+                    "cursor",
+                    "not a cursor returned by WatchAssignments",
+                ))
+            })?
+        } else if r.from_beginning {
+            0
+        } else {
+            frontdesk_platform::outbox::head(&self.db)
+                .await
+                .map_err(Error::from)?
+        };
+        let department = r.department_code.trim().to_string();
+        let staff = r.staff_id.trim().to_string();
+        let stream = frontdesk_platform::watch::stream(
+            self.db.clone(),
+            self.fanout.subscribe(),
+            Some(vec![property_id]),
+            after,
+            self.shutdown.clone(),
+            move |e| {
+                if e.event_type != crate::events::EVENT_TYPE {
+                    return None;
+                }
+                let changed =
+                    <pb::AssignmentChanged as prost::Message>::decode(e.payload.as_slice()).ok()?;
+                let a = changed.assignment.as_ref()?;
+                if !department.is_empty() && a.lead_department != department {
+                    return None;
+                }
+                if !staff.is_empty() && a.assignee != staff && changed.notify_staff_id != staff {
+                    return None;
+                }
+                Some(pb::WatchAssignmentsResponse {
+                    cursor: e.sequence.to_string(),
+                    event_id: e.event_id,
+                    change: changed.change,
+                    assignment: changed.assignment,
+                    detail: changed.detail,
+                    deadline_kind: changed.deadline_kind,
+                    notify_staff_id: changed.notify_staff_id,
+                    occurred_at: Some(frontdesk_platform::time::to_timestamp(e.occurred_at)),
+                })
+            },
+        );
+        Ok(Response::new(stream))
     }
 }
