@@ -577,6 +577,86 @@ async fn a_department_watches_its_queue_and_resumes_from_its_cursor(backend: Bac
     assert_eq!(claimed.assignment.expect("a").assignee, "F1");
 }
 
+async fn managers_edit_routing_rules_and_sla_policies_validated_on_save(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut agent = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let mut manager = app.routing_as("max", Role::Manager, &[PROPERTY_A]).await;
+    let vip = r#"
+[[rule]]
+id = "vip_guests"
+text_any = ["VIP", "贵宾"]
+department = "guest_relations"
+note = "VIPs are looked after by guest relations"
+"#;
+    let err = agent
+        .set_routing_rules(rpb::SetRoutingRulesRequest {
+            property_id: PROPERTY_A.into(),
+            toml: vip.into(),
+        })
+        .await
+        .expect_err("agents do not edit rules");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+    let bad = vip.replace("guest_relations", "butlers");
+    let err = manager
+        .set_routing_rules(rpb::SetRoutingRulesRequest {
+            property_id: PROPERTY_A.into(),
+            toml: bad,
+        })
+        .await
+        .expect_err("unknown department");
+    assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    assert!(
+        frontdesk_platform::error::violated_fields(&err)
+            .iter()
+            .all(|f| f.starts_with("toml.")),
+        "{err:?}"
+    );
+    let saved = manager
+        .set_routing_rules(rpb::SetRoutingRulesRequest {
+            property_id: PROPERTY_A.into(),
+            toml: vip.into(),
+        })
+        .await
+        .expect("save")
+        .into_inner();
+    assert_eq!(saved.version, 1);
+    assert!(saved.effective_toml.contains("vip_guests"));
+
+    let mut c = app.agent().await;
+    let i = create(&mut c, "Our VIP guest needs a quiet room").await;
+    let a = assignment_where(&mut agent, &i.inquiry_id, "routed", |_| true).await;
+    assert_eq!(
+        (a.lead_department.as_str(), a.rule_id.as_str()),
+        ("guest_relations", "vip_guests")
+    );
+
+    let err = manager
+        .set_sla_policy(rpb::SetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+            toml: "[escalation]\nhead_after = 5".into(),
+        })
+        .await
+        .expect_err("typo");
+    assert_eq!(frontdesk_platform::error::violated_fields(&err), ["toml"]);
+    let policy = "[escalation]\nhead_after_minutes = 10\n";
+    manager
+        .set_sla_policy(rpb::SetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+            toml: policy.into(),
+        })
+        .await
+        .expect("save policy");
+    let got = agent
+        .get_sla_policy(rpb::GetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await
+        .expect("get")
+        .into_inner();
+    assert_eq!((got.overrides_toml.as_str(), got.version), (policy, 1));
+}
+
 on_both_backends!(
     new_inquiries_are_routed_and_intake_shows_where_they_went,
     social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_on_duty,
@@ -586,6 +666,7 @@ on_both_backends!(
     transfers_need_a_reason_and_a_told_wait_and_someone_to_receive,
     referrals_name_the_partner_the_customer_should_contact,
     a_department_watches_its_queue_and_resumes_from_its_cursor,
+    managers_edit_routing_rules_and_sla_policies_validated_on_save,
 );
 
 /// Three routing replicas on one Postgres + Redis share the clock: every deadline fires once,

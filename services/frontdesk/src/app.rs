@@ -27,10 +27,8 @@ use frontdesk_routing::sla_engine::SlaEngine;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 #[derive(Clone)]
@@ -126,13 +124,7 @@ impl Application {
                 let (rules, policies) =
                     frontdesk_routing::engine::load_config(cfg.routing.config_dir.as_deref())
                         .context("loading routing configuration")?;
-                Some(Routing {
-                    db,
-                    rules: Arc::new(rules),
-                    policies: Arc::new(policies),
-                    fanout: fanout("routing").await?,
-                    armer: Arc::new(Notify::new()),
-                })
+                Some(Routing::new(db, rules, policies, fanout("routing").await?))
             }
             None => None,
         };

@@ -187,14 +187,16 @@ impl Intake {
         caller: &Caller,
         inquiry_id: &str,
     ) -> Result<(Inquiry, Vec<pb::TimelineEntry>), Error> {
+        // Timeline first: the inquiry read after it is at least as new as every entry, so
+        // a reader never sees an entry whose effect is missing from the inquiry.
+        let events = outbox::read_aggregate(&self.db, inquiry_id).await?;
         let mut conn = self.db.pool().acquire().await?;
         let inquiry = store::load(&mut conn, inquiry_id)
             .await?
             .filter(|i| caller.can_access(&i.property_id))
             .ok_or_else(|| not_found(inquiry_id))?;
         drop(conn);
-        let timeline = outbox::read_aggregate(&self.db, inquiry_id)
-            .await?
+        let timeline = events
             .into_iter()
             .filter_map(|e| {
                 let change = pb::InquiryChanged::decode(e.payload.as_slice()).ok()?;

@@ -72,6 +72,51 @@ fn page<T>(mut rows: Vec<T>, size: i64, key: impl Fn(&T) -> String) -> (Vec<T>, 
     }
 }
 
+/// Rule-file violations name fields inside the TOML ("rule[2].department"); on the wire they
+/// sit under the request field that carried it ("toml.rule[2].department").
+fn prefixed(field: &str, v: Violations) -> Violations {
+    let mut out = Violations::new();
+    for (f, d) in v.iter() {
+        out.add(format!("{field}.{f}"), d);
+    }
+    out
+}
+
+impl RoutingApi {
+    async fn rules_response(&self, property_id: String) -> Res<pb::RoutingRulesResponse> {
+        let mut conn = self.db.pool().acquire().await.map_err(Error::from)?;
+        let stored = store::property_config(&mut conn, &property_id, crate::engine::RULES)
+            .await
+            .map_err(Error::from)?;
+        let rules = self
+            .assignments
+            .routing()
+            .rules_for(&mut conn, &property_id)
+            .await
+            .map_err(Error::from)?;
+        let (version, overrides_toml) = stored.unwrap_or_default();
+        Ok(Response::new(pb::RoutingRulesResponse {
+            property_id,
+            effective_toml: rules.to_toml(),
+            overrides_toml,
+            version,
+        }))
+    }
+
+    async fn sla_response(&self, property_id: String) -> Res<pb::SlaPolicyResponse> {
+        let mut conn = self.db.pool().acquire().await.map_err(Error::from)?;
+        let stored = store::property_config(&mut conn, &property_id, crate::engine::SLA)
+            .await
+            .map_err(Error::from)?;
+        let (version, overrides_toml) = stored.unwrap_or_default();
+        Ok(Response::new(pb::SlaPolicyResponse {
+            property_id,
+            overrides_toml,
+            version,
+        }))
+    }
+}
+
 fn required(value: &str, field: &str) -> Result<String, Status> {
     let v = value.trim();
     if v.is_empty() {
@@ -529,5 +574,81 @@ impl RoutingService for RoutingApi {
             },
         );
         Ok(Response::new(stream))
+    }
+
+    async fn get_routing_rules(
+        &self,
+        req: Request<pb::GetRoutingRulesRequest>,
+    ) -> Res<pb::RoutingRulesResponse> {
+        let caller = Caller::from_request(&req)?;
+        let property_id = property(&caller, &req.get_ref().property_id, "property_id")?;
+        self.rules_response(property_id).await
+    }
+
+    async fn set_routing_rules(
+        &self,
+        req: Request<pb::SetRoutingRulesRequest>,
+    ) -> Res<pb::RoutingRulesResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(MANAGERS)?;
+        let r = req.into_inner();
+        let property_id = property(&caller, &r.property_id, "property_id")?;
+        let rules = crate::domain::routing_rules::RoutingRules::default_rules()
+            .with_override(&r.toml)
+            .map_err(|v| Error::InvalidArgument(prefixed("toml", v)))?;
+        let mut tx = self.db.pool().begin().await.map_err(Error::from)?;
+        let known = store::department_codes(&mut tx, &property_id)
+            .await
+            .map_err(Error::from)?;
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        rules
+            .validate(&known)
+            .map_err(|v| Error::InvalidArgument(prefixed("toml", v)))?;
+        store::save_property_config(
+            &mut tx,
+            &property_id,
+            crate::engine::RULES,
+            &r.toml,
+            &caller.subject,
+        )
+        .await
+        .map_err(Error::from)?;
+        tx.commit().await.map_err(Error::from)?;
+        tracing::info!(property_id = %property_id, by = %caller.subject, "routing rules saved");
+        self.rules_response(property_id).await
+    }
+
+    async fn get_sla_policy(
+        &self,
+        req: Request<pb::GetSlaPolicyRequest>,
+    ) -> Res<pb::SlaPolicyResponse> {
+        let caller = Caller::from_request(&req)?;
+        let property_id = property(&caller, &req.get_ref().property_id, "property_id")?;
+        self.sla_response(property_id).await
+    }
+
+    async fn set_sla_policy(
+        &self,
+        req: Request<pb::SetSlaPolicyRequest>,
+    ) -> Res<pb::SlaPolicyResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(MANAGERS)?;
+        let r = req.into_inner();
+        let property_id = property(&caller, &r.property_id, "property_id")?;
+        crate::engine::parse_policy(&r.toml)
+            .map_err(|e| Error::invalid("toml", format!("{e:#}")))?;
+        let mut tx = self.db.pool().begin().await.map_err(Error::from)?;
+        store::save_property_config(
+            &mut tx,
+            &property_id,
+            crate::engine::SLA,
+            &r.toml,
+            &caller.subject,
+        )
+        .await
+        .map_err(Error::from)?;
+        tx.commit().await.map_err(Error::from)?;
+        tracing::info!(property_id = %property_id, by = %caller.subject, "SLA policy saved");
+        self.sla_response(property_id).await
     }
 }

@@ -39,6 +39,10 @@ impl Assignments {
         Assignments { routing }
     }
 
+    pub fn routing(&self) -> &Routing {
+        &self.routing
+    }
+
     /// The assignment, if the caller may see its property; otherwise NOT_FOUND, so another
     /// property's inquiries are not disclosed.
     async fn load(

@@ -6,34 +6,46 @@ use crate::domain::sla_policy::{PolicySpec, SlaPolicy};
 use anyhow::Context;
 use frontdesk_platform::db::Db;
 use frontdesk_platform::fanout::Fanout;
+use sqlx::AnyConnection;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
-/// Per-property configuration with a chain default.
-#[derive(Debug, Clone)]
+/// Per-property configuration from files, with a chain default.
+#[derive(Debug)]
 pub struct PerProperty<T> {
-    default: T,
-    overrides: HashMap<String, T>,
+    default: Arc<T>,
+    overrides: HashMap<String, Arc<T>>,
 }
 
 impl<T> PerProperty<T> {
     pub fn new(default: T) -> Self {
         PerProperty {
-            default,
+            default: Arc::new(default),
             overrides: HashMap::new(),
         }
     }
 
-    pub fn get(&self, property_id: &str) -> &T {
-        self.overrides.get(property_id).unwrap_or(&self.default)
+    pub fn get(&self, property_id: &str) -> Arc<T> {
+        self.overrides
+            .get(property_id)
+            .unwrap_or(&self.default)
+            .clone()
     }
 
     pub fn set(&mut self, property_id: &str, value: T) {
-        self.overrides.insert(property_id.to_string(), value);
+        self.overrides
+            .insert(property_id.to_string(), Arc::new(value));
     }
 }
+
+/// Parsed configurations edited by RPC, by property, with the version they came from:
+/// every replica re-reads a property's row when its version moved.
+type Cache<T> = Arc<Mutex<HashMap<String, (i64, Arc<T>)>>>;
+
+pub const RULES: &str = "rules";
+pub const SLA: &str = "sla";
 
 #[derive(Clone)]
 pub struct Routing {
@@ -44,6 +56,98 @@ pub struct Routing {
     pub fanout: Fanout,
     /// New deadlines to put in the wheel.
     pub armer: Arc<Notify>,
+    pub edited_rules: Cache<RoutingRules>,
+    pub edited_policies: Cache<SlaPolicy>,
+}
+
+impl Routing {
+    pub fn new(
+        db: Db,
+        rules: PerProperty<RoutingRules>,
+        policies: PerProperty<SlaPolicy>,
+        fanout: Fanout,
+    ) -> Self {
+        Routing {
+            db,
+            rules: Arc::new(rules),
+            policies: Arc::new(policies),
+            fanout,
+            armer: Arc::new(Notify::new()),
+            edited_rules: Arc::default(),
+            edited_policies: Arc::default(),
+        }
+    }
+
+    /// The property's routing rules: edited by RPC if so, else its file, else the default.
+    pub async fn rules_for(
+        &self,
+        conn: &mut AnyConnection,
+        property_id: &str,
+    ) -> anyhow::Result<Arc<RoutingRules>> {
+        let base = self.rules.get(property_id);
+        cached(conn, &self.edited_rules, property_id, RULES, base, |body| {
+            RoutingRules::default_rules()
+                .with_override(body)
+                .map_err(|v| anyhow::anyhow!("{v}"))
+        })
+        .await
+    }
+
+    /// The property's SLA policy: edited by RPC if so, else its file, else the default.
+    pub async fn policy_for(
+        &self,
+        conn: &mut AnyConnection,
+        property_id: &str,
+    ) -> anyhow::Result<Arc<SlaPolicy>> {
+        let base = self.policies.get(property_id);
+        cached(
+            conn,
+            &self.edited_policies,
+            property_id,
+            SLA,
+            base,
+            parse_policy,
+        )
+        .await
+    }
+}
+
+pub fn parse_policy(body: &str) -> anyhow::Result<SlaPolicy> {
+    let spec: PolicySpec = toml::from_str(body)?;
+    SlaPolicy::from_spec(&spec).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn cached<T>(
+    conn: &mut AnyConnection,
+    cache: &Cache<T>,
+    property_id: &str,
+    kind: &str,
+    base: Arc<T>,
+    parse: impl Fn(&str) -> anyhow::Result<T>,
+) -> anyhow::Result<Arc<T>> {
+    let Some((version, body)) = crate::store::property_config(conn, property_id, kind).await?
+    else {
+        return Ok(base);
+    };
+    let mut c = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((v, parsed)) = c.get(property_id)
+        && *v == version
+    {
+        return Ok(parsed.clone());
+    }
+    // Saved rows were validated; a row that no longer parses (after an upgrade) falls back
+    // to the base configuration rather than stopping routing.
+    match parse(&body) {
+        Ok(parsed) => {
+            let parsed = Arc::new(parsed);
+            c.insert(property_id.to_string(), (version, parsed.clone()));
+            Ok(parsed)
+        }
+        Err(e) => {
+            tracing::error!(property_id, kind, error.message = %e, "stored configuration no longer valid; using the default");
+            Ok(base)
+        }
+    }
 }
 
 /// Reads `<dir>/rules/<property>.toml` (rule overrides) and `<dir>/sla/<property>.toml`

@@ -142,7 +142,11 @@ impl IntakeEvents {
             language: language.clone(),
             text: inquiry.text.clone(),
         };
-        let decision = self.routing.rules.get(&inquiry.property_id).route(&facts);
+        let decision = self
+            .routing
+            .rules_for(tx, &inquiry.property_id)
+            .await?
+            .route(&facts);
         let dept = decision.lead_department.clone();
 
         // CI-3.5: one named person in the lead department, or its queue.
@@ -169,14 +173,14 @@ impl IntakeEvents {
             .as_ref()
             .and_then(from_timestamp)
             .context("inquiry without created_at")?;
-        let policy = self.routing.policies.get(&inquiry.property_id);
+        let policy = self.routing.policy_for(tx, &inquiry.property_id).await?;
         let sla_complexity = if complex {
             SlaComplexity::Complex
         } else {
             SlaComplexity::Simple
         };
         let plan = sla_policy::plan(
-            policy,
+            &policy,
             sla_channel(&channel),
             sla_complexity,
             utc(created_at),
@@ -304,14 +308,14 @@ impl IntakeEvents {
         let Some(current) = store::load(tx, id).await? else {
             return Ok(());
         };
-        let policy = self.routing.policies.get(&current.property_id);
+        let policy = self.routing.policy_for(tx, &current.property_id).await?;
         let complexity = if current.complexity == "complex" {
             SlaComplexity::Complex
         } else {
             SlaComplexity::Simple
         };
         // A reopened inquiry gets a fresh resolution target from now.
-        let plan = sla_policy::plan(policy, sla_channel(&current.channel), complexity, utc(at))
+        let plan = sla_policy::plan(&policy, sla_channel(&current.channel), complexity, utc(at))
             .map_err(|e| anyhow::anyhow!("SLA plan: {e}"))?;
         let due = micros(plan.resolution_due);
         if self
@@ -351,9 +355,9 @@ impl IntakeEvents {
             .await?
             .is_some()
         {
-            let policy = self.routing.policies.get(&current.property_id);
+            let policy = self.routing.policy_for(tx, &current.property_id).await?;
             let timers: Vec<(DeadlineKind, i64)> =
-                sla_policy::moved_resolution(policy, utc(new_due), utc(at))
+                sla_policy::moved_resolution(&policy, utc(new_due), utc(at))
                     .into_iter()
                     .map(|(k, t)| (k, micros(t)))
                     .collect();

@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "transfers",
         include_str!("../migrations/2002_transfers.sql"),
     ),
+    (
+        2003,
+        "property config",
+        include_str!("../migrations/2003_property_config.sql"),
+    ),
 ];
 
 /// Gives each property the default departments it does not have yet.
@@ -357,4 +362,57 @@ pub async fn get_partner(
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(partner_from_row).transpose()
+}
+
+/// A property's edited configuration of `kind` ("rules" or "sla"): (version, body).
+pub async fn property_config(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    kind: &str,
+) -> anyhow::Result<Option<(i64, String)>> {
+    let row = sqlx::query(
+        "SELECT version, body FROM property_config WHERE property_id = $1 AND kind = $2",
+    )
+    .bind(property_id)
+    .bind(kind)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((r.try_get("version")?, r.try_get("body")?)))
+        .transpose()
+}
+
+/// Saves a validated configuration; returns its new version.
+pub async fn save_property_config(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    kind: &str,
+    body: &str,
+    by: &str,
+) -> anyhow::Result<i64> {
+    let version: i64 = sqlx::query_scalar(
+        "INSERT INTO property_config (property_id, kind, body, version, updated_by, updated_at) \
+         VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (property_id, kind) DO UPDATE SET body = $3, \
+         version = property_config.version + 1, updated_by = $4, updated_at = $5 RETURNING version",
+    )
+    .bind(property_id)
+    .bind(kind)
+    .bind(body)
+    .bind(by)
+    .bind(now_micros())
+    .fetch_one(conn)
+    .await?;
+    Ok(version)
+}
+
+/// Codes of every department of a property (to validate routing rules against).
+pub async fn department_codes(
+    conn: &mut AnyConnection,
+    property_id: &str,
+) -> anyhow::Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT code FROM departments WHERE property_id = $1 ORDER BY code")
+            .bind(property_id)
+            .fetch_all(conn)
+            .await?,
+    )
 }
