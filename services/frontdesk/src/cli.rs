@@ -136,7 +136,8 @@ fn key(k: Option<String>) -> String {
     k.unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
-pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
+/// The bearer token and a connected channel, shared by every client command.
+pub async fn connect(args: &ClientArgs) -> anyhow::Result<(tonic::transport::Channel, Bearer)> {
     let token = match &args.token {
         Some(t) => t.clone(),
         None => std::fs::read_to_string(args.data_dir.join(crate::dev::TOKEN_FILE))
@@ -152,12 +153,23 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
         .connect()
         .await
         .with_context(|| format!("cannot reach frontdesk at {}", args.server))?;
-    let bearer: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse()?;
-    let mut client =
-        IntakeServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
-            req.metadata_mut().insert("authorization", bearer.clone());
-            Ok(req)
-        });
+    Ok((channel, Bearer(format!("Bearer {token}").parse()?)))
+}
+
+/// Adds the caller's token to every call.
+#[derive(Clone)]
+pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        req.metadata_mut().insert("authorization", self.0.clone());
+        Ok(req)
+    }
+}
+
+pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
+    let (channel, bearer) = connect(&args).await?;
+    let mut client = IntakeServiceClient::with_interceptor(channel, bearer);
     let out = Output { json: args.json };
     match cmd {
         InquiryCmd::Create {
@@ -361,7 +373,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
 }
 
 /// "INVALID_ARGUMENT: invalid request: text: required" plus each field on its own line.
-fn status_error(s: tonic::Status) -> anyhow::Error {
+pub fn status_error(s: tonic::Status) -> anyhow::Error {
     let fields = frontdesk_platform::error::violated_fields(&s);
     if fields.is_empty() {
         anyhow!("{:?}: {}", s.code(), s.message())

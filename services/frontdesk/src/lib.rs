@@ -3,4 +3,5 @@
 
 pub mod app;
 pub mod cli;
+pub mod cli_routing;
 pub mod dev;

@@ -33,6 +33,35 @@ enum Cmd {
     Migrate(MigrateArgs),
     /// Mint a bearer token signed with the shared secret.
     Token(TokenArgs),
+    /// Departments, staff, queues, transfers and routing rules (client).
+    Routing {
+        #[command(flatten)]
+        client: cli::ClientArgs,
+        /// The property to work on.
+        #[arg(
+            long,
+            global = true,
+            env = "FRONTDESK_PROPERTY",
+            default_value = "demo-hotel"
+        )]
+        property: String,
+        #[command(subcommand)]
+        cmd: frontdesk::cli_routing::RoutingCmd,
+    },
+    /// A property's SLA policy: calendar, targets, escalation (client).
+    Sla {
+        #[command(flatten)]
+        client: cli::ClientArgs,
+        #[arg(
+            long,
+            global = true,
+            env = "FRONTDESK_PROPERTY",
+            default_value = "demo-hotel"
+        )]
+        property: String,
+        #[command(subcommand)]
+        cmd: frontdesk::cli_routing::SlaCmd,
+    },
     /// Work with inquiries (client).
     Inquiry {
         #[command(flatten)]
@@ -185,6 +214,16 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Inquiry { client, cmd } => cli::run(client, cmd).await,
+        Cmd::Routing {
+            client,
+            property,
+            cmd,
+        } => frontdesk::cli_routing::run(client, property, cmd).await,
+        Cmd::Sla {
+            client,
+            property,
+            cmd,
+        } => frontdesk::cli_routing::run_sla(client, property, cmd).await,
     }
 }
 
@@ -307,4 +346,40 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         .await;
     guard.shutdown();
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn the_command_line_has_no_conflicting_flags() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dev_and_serve_parse_with_their_defaults() {
+        assert!(Cli::try_parse_from(["frontdesk", "dev"]).is_ok());
+        assert!(
+            Cli::try_parse_from([
+                "frontdesk",
+                "serve",
+                "routing",
+                "--routing-database-url",
+                "postgres://x/y"
+            ])
+            .is_ok()
+        );
+        assert!(
+            Cli::try_parse_from([
+                "frontdesk",
+                "serve",
+                "intake",
+                "--database-url",
+                "postgres://x/y"
+            ])
+            .is_ok()
+        );
+    }
 }

@@ -7,7 +7,7 @@ pub struct IntakeArgs {
     /// Intake's database: postgres://… in production, sqlite://… embedded. `frontdesk dev`
     /// defaults it to <data-dir>/intake.db.
     #[arg(
-        long = "intake-database-url",
+        id = "intake_database_url", long = "intake-database-url",
         // `serve intake --database-url …` reads naturally when one service runs.
         visible_alias = "database-url",
         env = "FRONTDESK_INTAKE_DATABASE_URL",
@@ -17,6 +17,7 @@ pub struct IntakeArgs {
 
     /// Maximum Postgres connections of intake's pool.
     #[arg(
+        id = "intake_db_max_connections",
         long = "intake-db-max-connections",
         env = "FRONTDESK_INTAKE_DB_MAX_CONNECTIONS",
         default_value_t = 16
@@ -33,6 +34,7 @@ pub struct IntakeArgs {
 
     /// Services that receive intake's events: name=http://host:port, comma-separated.
     #[arg(
+        id = "intake_subscribers",
         long = "intake-subscribers",
         env = "FRONTDESK_INTAKE_SUBSCRIBERS",
         value_delimiter = ','

@@ -7,6 +7,7 @@ pub struct RoutingArgs {
     /// Routing's database: postgres://… in production, sqlite://… embedded. `frontdesk dev`
     /// defaults it to <data-dir>/routing.db.
     #[arg(
+        id = "routing_database_url",
         long = "routing-database-url",
         env = "FRONTDESK_ROUTING_DATABASE_URL",
         hide_env_values = true
@@ -15,6 +16,7 @@ pub struct RoutingArgs {
 
     /// Maximum Postgres connections of routing's pool.
     #[arg(
+        id = "routing_db_max_connections",
         long = "routing-db-max-connections",
         env = "FRONTDESK_ROUTING_DB_MAX_CONNECTIONS",
         default_value_t = 8
@@ -28,6 +30,7 @@ pub struct RoutingArgs {
     /// Services that receive routing's events: name=http://host:port, comma-separated.
     /// `frontdesk dev` delivers to its own intake.
     #[arg(
+        id = "routing_subscribers",
         long = "routing-subscribers",
         env = "FRONTDESK_ROUTING_SUBSCRIBERS",
         value_delimiter = ','
