@@ -1,0 +1,110 @@
+//! Intake and routing as separate services (as in a cluster), each with its own database,
+//! delivering events to each other over gRPC. A consumer that is down delays events; it
+//! never loses them.
+
+use frontdesk_platform::auth::Role;
+use frontdesk_platform::relay::Subscriber;
+use frontdesk_proto::routing::v1 as rpb;
+use frontdesk_tests::intake_pb as pb;
+use frontdesk_tests::{Backend, Env, PROPERTY_A, TestApp, create, on_both_backends};
+use std::time::Duration;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+async fn intake_service(env: &Env, port: u16, routing_port: u16) -> TestApp {
+    let mut cfg = env.config();
+    cfg.listen = format!("127.0.0.1:{port}").parse().expect("addr");
+    cfg.routing_database_url = None;
+    cfg.self_subscribe = false;
+    cfg.intake.subscribers = vec![Subscriber {
+        name: "routing".into(),
+        endpoint: format!("http://127.0.0.1:{routing_port}"),
+    }];
+    env.spawn_with(cfg).await
+}
+
+async fn routing_service(env: &Env, port: u16, intake_port: u16) -> TestApp {
+    let mut cfg = env.config();
+    cfg.listen = format!("127.0.0.1:{port}").parse().expect("addr");
+    cfg.intake_database_url = None;
+    cfg.self_subscribe = false;
+    cfg.routing.subscribers = vec![Subscriber {
+        name: "intake".into(),
+        endpoint: format!("http://127.0.0.1:{intake_port}"),
+    }];
+    env.spawn_with(cfg).await
+}
+
+async fn routing_events_wait_for_intake_while_it_is_down(backend: Backend) {
+    let env = Env::new(backend).await;
+    let (intake_port, routing_port) = (free_port(), free_port());
+    let routing = routing_service(&env, routing_port, intake_port).await;
+    let intake = intake_service(&env, intake_port, routing_port).await;
+
+    let mut c = intake.agent().await;
+    let i = create(&mut c, "Is there a shuttle to the airport tomorrow at 6?").await;
+    let mut r = routing.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let mut routed = None;
+    for _ in 0..200 {
+        if let Ok(a) = r
+            .get_assignment(rpb::GetAssignmentRequest {
+                inquiry_id: i.inquiry_id.clone(),
+            })
+            .await
+        {
+            routed = a.into_inner().assignment;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        routed.is_some(),
+        "routing received intake's event over gRPC"
+    );
+
+    // Intake goes down; routing keeps working and emitting events.
+    intake.stop().await;
+    r.transfer(rpb::TransferRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        to_department: "concierge".into(),
+        reason: "transport is arranged by the concierge".into(),
+        customer_told_wait_minutes: 15,
+        force: true,
+    })
+    .await
+    .expect("transfer while intake is down");
+
+    // Intake comes back on the same database: the projection catches up.
+    let intake = intake_service(&env, intake_port, routing_port).await;
+    let mut c = intake.agent().await;
+    let mut lead = String::new();
+    for _ in 0..300 {
+        let got = c
+            .get_inquiry(pb::GetInquiryRequest {
+                inquiry_id: i.inquiry_id.clone(),
+            })
+            .await
+            .expect("get")
+            .into_inner();
+        lead = got
+            .inquiry
+            .and_then(|i| i.routing)
+            .map(|v| v.lead_department)
+            .unwrap_or_default();
+        if lead == "concierge" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        lead, "concierge",
+        "the event emitted while intake was down arrived after it came back"
+    );
+}
+
+on_both_backends!(routing_events_wait_for_intake_while_it_is_down);
