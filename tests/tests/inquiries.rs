@@ -658,6 +658,55 @@ async fn staff_corrections_are_listed_for_improving_the_rules(backend: Backend) 
     );
 }
 
+async fn concurrent_creates_and_retries_are_each_recorded_once(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn_intake_only().await;
+    let c = app.agent().await;
+    // 40 distinct inquiries, each sent twice at the same moment (a client retrying on a
+    // timeout): the group-commit writer sees duplicates inside one batch.
+    let mut calls = Vec::new();
+    for n in 0..40 {
+        let mut req = new_inquiry(&format!("Question {n}: do you have a gym?"));
+        req.idempotency_key = format!("key-{n}");
+        for _ in 0..2 {
+            let (mut c, req) = (c.clone(), req.clone());
+            calls.push(tokio::spawn(async move { c.create_inquiry(req).await }));
+        }
+    }
+    let mut ids = std::collections::HashMap::new();
+    for call in calls {
+        let res = call.await.expect("task").expect("create").into_inner();
+        let i = res.inquiry.expect("inquiry");
+        ids.entry(i.text.clone())
+            .or_insert_with(Vec::new)
+            .push(i.inquiry_id);
+    }
+    assert_eq!(ids.len(), 40);
+    for (text, same) in &ids {
+        assert!(
+            same.iter().all(|id| *id == same[0]),
+            "{text}: a retry made a second inquiry"
+        );
+    }
+    let mut c = c;
+    let mut conflicting = new_inquiry("Something else entirely");
+    conflicting.idempotency_key = "key-7".into();
+    let err = c
+        .create_inquiry(conflicting)
+        .await
+        .expect_err("reused key, other text");
+    assert_eq!(err.code(), Code::AlreadyExists);
+    let all = c
+        .list_inquiries(pb::ListInquiriesRequest {
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(all.inquiries.len(), 40, "exactly one inquiry per key");
+}
+
 on_both_backends!(
     created_inquiry_is_classified_and_has_a_timeline,
     validation_errors_name_every_bad_field,
@@ -668,4 +717,5 @@ on_both_backends!(
     calls_without_a_valid_token_are_unauthenticated,
     lists_filter_and_page_without_gaps_or_repeats,
     staff_corrections_are_listed_for_improving_the_rules,
+    concurrent_creates_and_retries_are_each_recorded_once,
 );

@@ -2,6 +2,7 @@
 //! transition, saves, and appends the event to the outbox — all or nothing.
 
 use crate::convert::inquiry_to_pb;
+use crate::domain::classify::Classification;
 use crate::domain::classify::Classifier;
 use crate::domain::inquiry::{ClassificationState, Inquiry};
 use crate::domain::model::Status;
@@ -17,6 +18,7 @@ use frontdesk_proto::intake::v1 as pb;
 use pb::ChangeType;
 use prost::Message;
 use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
 
 pub const EVENT_TYPE: &str = "frontdesk.intake.v1.InquiryChanged";
 const MAX_ATTEMPTS: usize = 3;
@@ -33,14 +35,41 @@ pub struct Intake {
     db: Db,
     classifier: Arc<Classifier>,
     fanout: Fanout,
+    /// Creates are written in groups (group commit): one transaction, one outbox-counter
+    /// update and one fsync for every create waiting at that moment.
+    batcher: Option<mpsc::Sender<CreateJob>>,
 }
 
+/// A validated, classified create waiting for the batch writer.
+struct CreateInput {
+    actor: String,
+    new: NewInquiry,
+    classification: Classification,
+    request_hash: String,
+}
+
+struct CreateJob {
+    input: CreateInput,
+    reply: oneshot::Sender<Result<(Inquiry, bool), Error>>,
+}
+
+/// Most creates written in one transaction.
+const MAX_BATCH: usize = 64;
+
 impl Intake {
+    /// Must be called inside a Tokio runtime: it starts the batch writer.
     pub fn new(db: Db, classifier: Arc<Classifier>, fanout: Fanout) -> Self {
-        Intake {
+        let writer = Intake {
             db,
             classifier,
             fanout,
+            batcher: None,
+        };
+        let (tx, rx) = mpsc::channel(1_024);
+        tokio::spawn(writer.clone().run_batcher(rx));
+        Intake {
+            batcher: Some(tx),
+            ..writer
         }
     }
 
@@ -66,9 +95,132 @@ impl Intake {
                 new.property_id
             )));
         }
-        let c = self
+        let classification = self
             .classifier
             .classify(&new.property_id, new.channel, &new.text);
+        let input = CreateInput {
+            actor: caller.subject.clone(),
+            new,
+            classification,
+            request_hash,
+        };
+        let Some(batcher) = &self.batcher else {
+            return self.create_one(&input).await;
+        };
+        let (reply, answer) = oneshot::channel();
+        if let Err(mpsc::error::SendError(job)) = batcher.send(CreateJob { input, reply }).await {
+            return self.create_one(&job.input).await;
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err(Error::Aborted("the writer stopped; retry".into())))
+    }
+
+    async fn run_batcher(self, mut rx: mpsc::Receiver<CreateJob>) {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.write_batch(batch).await;
+        }
+    }
+
+    /// Writes a batch in one transaction. Two creates with the same idempotency key, and any
+    /// batch whose transaction fails (e.g. a key stored concurrently by another replica),
+    /// fall back to one transaction per create, which settles them one by one.
+    async fn write_batch(&self, batch: Vec<CreateJob>) {
+        let mut seen = std::collections::HashSet::new();
+        let (jobs, repeats): (Vec<CreateJob>, Vec<CreateJob>) = batch.into_iter().partition(|j| {
+            seen.insert((
+                j.input.new.property_id.clone(),
+                j.input.new.idempotency_key.clone(),
+            ))
+        });
+        let inputs: Vec<&CreateInput> = jobs.iter().map(|j| &j.input).collect();
+        match self.try_batch(&inputs).await {
+            Ok(results) => {
+                for (job, result) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error.message = %e, "batched create fell back to single writes");
+                for job in jobs {
+                    let result = self.create_one(&job.input).await;
+                    let _ = job.reply.send(result);
+                }
+            }
+        }
+        for job in repeats {
+            let result = self.create_one(&job.input).await;
+            let _ = job.reply.send(result);
+        }
+    }
+
+    async fn try_batch(
+        &self,
+        inputs: &[&CreateInput],
+    ) -> Result<Vec<Result<(Inquiry, bool), Error>>, Error> {
+        let mut tx = self.db.pool().begin().await?;
+        let mut results = Vec::with_capacity(inputs.len());
+        let mut fresh: Vec<(usize, Inquiry)> = Vec::new();
+        for (n, input) in inputs.iter().enumerate() {
+            let new = &input.new;
+            if !store::property_exists(&mut tx, &new.property_id).await? {
+                results.push(Err(Error::invalid(
+                    "property_id",
+                    format!("unknown property {:?}", new.property_id),
+                )));
+                continue;
+            }
+            let scope = format!("create:{}", new.property_id);
+            if let Some(prev) =
+                store::find_idempotent(&mut tx, &scope, &new.idempotency_key).await?
+            {
+                results.push(
+                    self.replay(&mut tx, &prev, &input.request_hash)
+                        .await
+                        .map(|(i, _)| (i, false)),
+                );
+                continue;
+            }
+            let inquiry = new_inquiry(input);
+            store::save_idempotent(
+                &mut tx,
+                &scope,
+                &new.idempotency_key,
+                &input.request_hash,
+                &inquiry.inquiry_id,
+                &inquiry.inquiry_id,
+            )
+            .await?;
+            store::insert(&mut tx, &inquiry).await?;
+            results.push(Ok((inquiry.clone(), true)));
+            fresh.push((n, inquiry));
+        }
+        let events = fresh
+            .iter()
+            .map(|(n, i)| created_event(&inputs[*n].actor, i, &inputs[*n].classification))
+            .collect();
+        let stored = outbox::append_many(&mut tx, events).await?;
+        tx.commit().await?;
+        if let Some(last) = stored.last() {
+            self.fanout.publish(last.sequence).await;
+        }
+        for (n, i) in &fresh {
+            recorded(i, &inputs[*n].classification);
+        }
+        Ok(results)
+    }
+
+    /// One create in its own transaction, retried when a concurrent call stores the same
+    /// idempotency key first.
+    async fn create_one(&self, input: &CreateInput) -> Result<(Inquiry, bool), Error> {
+        let new = &input.new;
         let scope = format!("create:{}", new.property_id);
         for _ in 0..MAX_ATTEMPTS {
             let mut tx = self.db.pool().begin().await?;
@@ -82,47 +234,16 @@ impl Intake {
                 store::find_idempotent(&mut tx, &scope, &new.idempotency_key).await?
             {
                 return self
-                    .replay(&mut tx, &prev, &request_hash)
+                    .replay(&mut tx, &prev, &input.request_hash)
                     .await
                     .map(|(i, _)| (i, false));
             }
-            let now = now_micros();
-            let inquiry = Inquiry {
-                inquiry_id: uuid::Uuid::now_v7().to_string(),
-                property_id: new.property_id.clone(),
-                channel: new.channel,
-                customer: new.customer.clone(),
-                text: new.text.clone(),
-                reservation_ref: new.reservation_ref.clone(),
-                status: Status::New,
-                classification: ClassificationState {
-                    category: c.category,
-                    language: c.language,
-                    complexity: c.complexity,
-                    confidence: c.confidence,
-                    matched_terms: c.matched_terms.clone(),
-                    complaint_process: c.complaint_process,
-                    reclassified: false,
-                },
-                assignee: String::new(),
-                created_by: caller.subject.clone(),
-                created_at: now,
-                acknowledged_at: None,
-                first_response_at: None,
-                resolved_at: None,
-                expected_at: None,
-                responses: Vec::new(),
-                delays: Vec::new(),
-                feedback: None,
-                version: 1,
-                updated_at: now,
-                routing: None,
-            };
+            let inquiry = new_inquiry(input);
             match store::save_idempotent(
                 &mut tx,
                 &scope,
                 &new.idempotency_key,
-                &request_hash,
+                &input.request_hash,
                 &inquiry.inquiry_id,
                 &inquiry.inquiry_id,
             )
@@ -134,25 +255,14 @@ impl Intake {
                 Err(e) => return Err(e.into()),
             }
             store::insert(&mut tx, &inquiry).await?;
-            let detail = format!(
-                "recorded via {} as {} ({})",
-                inquiry.channel, c.category, c.complexity
-            );
-            let seq = append_event(
+            let stored = outbox::append(
                 &mut tx,
-                &caller.subject,
-                &inquiry,
-                ChangeType::Created,
-                detail,
+                created_event(&input.actor, &inquiry, &input.classification),
             )
             .await?;
             tx.commit().await?;
-            self.fanout.publish(seq).await;
-            metrics::counter!(frontdesk_platform::metrics::INQUIRIES_CREATED,
-                "channel" => inquiry.channel.code(), "category" => c.category.code())
-            .increment(1);
-            tracing::info!(inquiry_id = %inquiry.inquiry_id, property_id = %inquiry.property_id,
-                channel = %inquiry.channel, category = %c.category, "inquiry recorded");
+            self.fanout.publish(stored.sequence).await;
+            recorded(&inquiry, &input.classification);
             return Ok((inquiry, true));
         }
         Err(Error::Aborted(
@@ -305,22 +415,74 @@ pub(crate) async fn append_event(
     change: ChangeType,
     detail: String,
 ) -> Result<i64, Error> {
+    let stored = outbox::append(tx, inquiry_event(actor, inquiry, change, detail)).await?;
+    Ok(stored.sequence)
+}
+
+fn new_inquiry(input: &CreateInput) -> Inquiry {
+    let (new, c) = (&input.new, &input.classification);
+    let now = now_micros();
+    Inquiry {
+        inquiry_id: uuid::Uuid::now_v7().to_string(),
+        property_id: new.property_id.clone(),
+        channel: new.channel,
+        customer: new.customer.clone(),
+        text: new.text.clone(),
+        reservation_ref: new.reservation_ref.clone(),
+        status: Status::New,
+        classification: ClassificationState {
+            category: c.category,
+            language: c.language,
+            complexity: c.complexity,
+            confidence: c.confidence,
+            matched_terms: c.matched_terms.clone(),
+            complaint_process: c.complaint_process,
+            reclassified: false,
+        },
+        assignee: String::new(),
+        created_by: input.actor.clone(),
+        created_at: now,
+        acknowledged_at: None,
+        first_response_at: None,
+        resolved_at: None,
+        expected_at: None,
+        responses: Vec::new(),
+        delays: Vec::new(),
+        feedback: None,
+        version: 1,
+        updated_at: now,
+        routing: None,
+    }
+}
+
+fn created_event(actor: &str, inquiry: &Inquiry, c: &Classification) -> NewEvent {
+    let detail = format!(
+        "recorded via {} as {} ({})",
+        inquiry.channel, c.category, c.complexity
+    );
+    inquiry_event(actor, inquiry, ChangeType::Created, detail)
+}
+
+fn inquiry_event(actor: &str, inquiry: &Inquiry, change: ChangeType, detail: String) -> NewEvent {
     let payload = pb::InquiryChanged {
         change: change as i32,
         inquiry: Some(inquiry_to_pb(inquiry)),
         detail,
     }
     .encode_to_vec();
-    let stored = outbox::append(
-        tx,
-        NewEvent {
-            event_type: EVENT_TYPE.to_string(),
-            property_id: inquiry.property_id.clone(),
-            aggregate_id: inquiry.inquiry_id.clone(),
-            actor: actor.to_string(),
-            payload,
-        },
-    )
-    .await?;
-    Ok(stored.sequence)
+    NewEvent {
+        event_type: EVENT_TYPE.to_string(),
+        property_id: inquiry.property_id.clone(),
+        aggregate_id: inquiry.inquiry_id.clone(),
+        actor: actor.to_string(),
+        payload,
+    }
+}
+
+fn recorded(inquiry: &Inquiry, c: &Classification) {
+    metrics::counter!(frontdesk_platform::metrics::INQUIRIES_CREATED,
+        "channel" => inquiry.channel.code(), "category" => c.category.code())
+    .increment(1);
+    tracing::info!(inquiry_id = %inquiry.inquiry_id, property_id = %inquiry.property_id,
+        channel = %inquiry.channel, category = %c.category, "inquiry recorded");
 }

@@ -145,3 +145,64 @@ pub async fn head(db: &Db) -> Result<i64, sqlx::Error> {
         .fetch_one(db.pool())
         .await
 }
+
+/// Writes several events in the caller's transaction with consecutive sequences: one
+/// counter update and one multi-row insert, so a batch holds the counter lock once.
+pub async fn append_many(
+    conn: &mut AnyConnection,
+    events: Vec<NewEvent>,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = events.len() as i64;
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE outbox_counter SET value = value + $1 WHERE name = 'outbox' RETURNING value",
+    )
+    .bind(n)
+    .fetch_one(&mut *conn)
+    .await?;
+    let now = crate::time::now_micros();
+    let traceparent = crate::grpc::current_traceparent();
+    let stored: Vec<StoredEvent> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| StoredEvent {
+            sequence: last - n + 1 + i as i64,
+            event_id: uuid::Uuid::now_v7().to_string(),
+            event_type: e.event_type,
+            property_id: e.property_id,
+            aggregate_id: e.aggregate_id,
+            actor: e.actor,
+            occurred_at: now,
+            payload: e.payload,
+            traceparent: traceparent.clone(),
+        })
+        .collect();
+    let rows: Vec<String> = (0..stored.len())
+        .map(|r| {
+            let marks: Vec<String> = (1..=9).map(|c| format!("${}", r * 9 + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO outbox (sequence, event_id, event_type, property_id, aggregate_id, actor, occurred_at, \
+         payload, traceparent) VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query::<Any>(&sql);
+    for s in &stored {
+        q = q
+            .bind(s.sequence)
+            .bind(&s.event_id)
+            .bind(&s.event_type)
+            .bind(&s.property_id)
+            .bind(&s.aggregate_id)
+            .bind(&s.actor)
+            .bind(s.occurred_at)
+            .bind(&s.payload)
+            .bind(&s.traceparent);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(stored)
+}
