@@ -215,8 +215,16 @@ impl Intake {
                 continue;
             }
             let scope = format!("create:{}", new.property_id);
-            if let Some(prev) =
-                store::find_idempotent(&mut tx, &scope, &new.idempotency_key).await?
+            let inquiry = new_inquiry(input);
+            if let Some(prev) = store::claim_idempotent(
+                &mut tx,
+                &scope,
+                &new.idempotency_key,
+                &input.request_hash,
+                &inquiry.inquiry_id,
+                &inquiry.inquiry_id,
+            )
+            .await?
             {
                 results.push(
                     self.replay(&mut tx, &prev, &input.request_hash)
@@ -225,16 +233,6 @@ impl Intake {
                 );
                 continue;
             }
-            let inquiry = new_inquiry(input);
-            store::save_idempotent(
-                &mut tx,
-                &scope,
-                &new.idempotency_key,
-                &input.request_hash,
-                &inquiry.inquiry_id,
-                &inquiry.inquiry_id,
-            )
-            .await?;
             store::insert(&mut tx, &inquiry).await?;
             results.push(Ok((inquiry.clone(), true)));
             fresh.push((n, inquiry));

@@ -669,3 +669,33 @@ pub async fn list_corrections(
         })
         .collect()
 }
+
+/// Stores the key unless it exists; returns the earlier result when it did. One statement
+/// in the common case, and no unique-violation error to abort a batch: a concurrent writer
+/// of the same key is waited for, then its row is returned.
+pub async fn claim_idempotent(
+    conn: &mut AnyConnection,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    inquiry_id: &str,
+    result_id: &str,
+) -> anyhow::Result<Option<IdempotentResult>> {
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (scope, idem_key, request_hash, inquiry_id, result_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, idem_key) DO NOTHING",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(request_hash)
+    .bind(inquiry_id)
+    .bind(result_id)
+    .bind(frontdesk_platform::time::now_micros())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(None);
+    }
+    find_idempotent(conn, scope, key).await
+}
