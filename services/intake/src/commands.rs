@@ -233,10 +233,11 @@ impl Intake {
                 );
                 continue;
             }
-            store::insert(&mut tx, &inquiry).await?;
             results.push(Ok((inquiry.clone(), true)));
             fresh.push((n, inquiry));
         }
+        let rows: Vec<Inquiry> = fresh.iter().map(|(_, i)| i.clone()).collect();
+        store::insert_new(&mut tx, &rows).await?;
         let events = fresh
             .iter()
             .map(|(n, i)| created_event(&inputs[*n].actor, i, &inputs[*n].classification))

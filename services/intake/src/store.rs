@@ -129,42 +129,64 @@ fn search_text(i: &Inquiry) -> String {
 }
 
 pub async fn insert(conn: &mut AnyConnection, i: &Inquiry) -> anyhow::Result<()> {
-    let c = &i.classification;
-    sqlx::query(
+    insert_new(conn, std::slice::from_ref(i)).await?;
+    write_children(conn, i).await
+}
+
+const INSERT_COLUMNS: usize = 24;
+
+/// New inquiries (no answers or delay notices yet) in one multi-row statement: a batch of
+/// creates pays one round trip.
+pub async fn insert_new(conn: &mut AnyConnection, rows: &[Inquiry]) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let marks: Vec<String> = (1..=INSERT_COLUMNS)
+                .map(|c| format!("${}", r * INSERT_COLUMNS + c))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let sql = format!(
         "INSERT INTO inquiries (inquiry_id, property_id, channel, customer_name, customer_phone, \
          customer_email, customer_social, preferred_reply, text, search_text, reservation_ref, status, \
          category, language, complexity, confidence, matched_terms, complaint_process, reclassified, \
-         assignee, created_by, created_at, version, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-         $20, $21, $22, $23, $24)",
-    )
-    .bind(&i.inquiry_id)
-    .bind(&i.property_id)
-    .bind(i.channel.code())
-    .bind(&i.customer.name)
-    .bind(&i.customer.phone)
-    .bind(&i.customer.email)
-    .bind(&i.customer.social_handle)
-    .bind(i.customer.preferred_reply.map(|m| m.code()).unwrap_or(""))
-    .bind(&i.text)
-    .bind(search_text(i))
-    .bind(&i.reservation_ref)
-    .bind(i.status.code())
-    .bind(c.category.code())
-    .bind(c.language.code())
-    .bind(c.complexity.code())
-    .bind(f64::from(c.confidence))
-    .bind(serde_json::to_string(&c.matched_terms)?)
-    .bind(flag(c.complaint_process))
-    .bind(flag(c.reclassified))
-    .bind(&i.assignee)
-    .bind(&i.created_by)
-    .bind(i.created_at)
-    .bind(i.version)
-    .bind(i.updated_at)
-    .execute(&mut *conn)
-    .await?;
-    write_children(conn, i).await
+         assignee, created_by, created_at, version, updated_at) VALUES {}",
+        values.join(", ")
+    );
+    let mut q = sqlx::query::<Any>(&sql);
+    for i in rows {
+        let c = &i.classification;
+        q = q
+            .bind(i.inquiry_id.clone())
+            .bind(i.property_id.clone())
+            .bind(i.channel.code())
+            .bind(i.customer.name.clone())
+            .bind(i.customer.phone.clone())
+            .bind(i.customer.email.clone())
+            .bind(i.customer.social_handle.clone())
+            .bind(i.customer.preferred_reply.map(|m| m.code()).unwrap_or(""))
+            .bind(i.text.clone())
+            .bind(search_text(i))
+            .bind(i.reservation_ref.clone())
+            .bind(i.status.code())
+            .bind(c.category.code())
+            .bind(c.language.code())
+            .bind(c.complexity.code())
+            .bind(f64::from(c.confidence))
+            .bind(serde_json::to_string(&c.matched_terms)?)
+            .bind(flag(c.complaint_process))
+            .bind(flag(c.reclassified))
+            .bind(i.assignee.clone())
+            .bind(i.created_by.clone())
+            .bind(i.created_at)
+            .bind(i.version)
+            .bind(i.updated_at);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Saves a changed inquiry if nobody else changed it since it was loaded at
