@@ -45,6 +45,10 @@ impl<H: EventHandler> Consumer<H> {
 pub trait ApplyOnce: Send + Sync + 'static {
     /// Applies the event unless this consumer already has. Returns whether it was new.
     async fn apply_once(&self, event: &Event) -> anyhow::Result<bool>;
+
+    /// Applies several events in one transaction (one commit for a delivered batch);
+    /// returns how many were new. On error nothing of the batch is applied.
+    async fn apply_all(&self, events: &[&Event]) -> anyhow::Result<u32>;
 }
 
 #[tonic::async_trait]
@@ -69,6 +73,33 @@ impl<H: EventHandler> ApplyOnce for Consumer<H> {
         tx.commit().await?;
         self.handler.applied().await;
         Ok(true)
+    }
+
+    async fn apply_all(&self, events: &[&Event]) -> anyhow::Result<u32> {
+        let mut tx = self.db.pool().begin().await?;
+        let mut applied = 0;
+        for event in events {
+            let inserted = sqlx::query(
+                "INSERT INTO inbox (consumer, event_id, source, applied_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (consumer, event_id) DO NOTHING",
+            )
+            .bind(&self.name)
+            .bind(&event.event_id)
+            .bind(&event.source)
+            .bind(crate::time::now_micros())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                self.handler.apply(&mut tx, event).await?;
+                applied += 1;
+            }
+        }
+        tx.commit().await?;
+        if applied > 0 {
+            self.handler.applied().await;
+        }
+        Ok(applied)
     }
 }
 
@@ -106,23 +137,41 @@ impl EventSink for EventSinkService {
         req: Request<DeliverRequest>,
     ) -> Result<Response<DeliverResponse>, Status> {
         Caller::from_request(&req)?.require_role(&[Role::Service])?;
-        let mut applied = 0u32;
-        for event in &req.get_ref().events {
+        let events = &req.get_ref().events;
+        for event in events {
             if event.event_id.is_empty() {
                 return Err(Status::invalid_argument("events[].event_id is required"));
             }
-            let Some(consumer) = self.consumers.get(&event.source) else {
+            if !self.consumers.contains_key(&event.source) {
                 return Err(Status::failed_precondition(format!(
                     "this server consumes no events from {:?}",
                     event.source
                 )));
+            }
+        }
+        let mut applied = 0u32;
+        // Consecutive events of one source go in one transaction (one commit per batch);
+        // if that fails, each event is tried alone so one bad event cannot hold back the
+        // rest of its batch.
+        for run in events.chunk_by(|a, b| a.source == b.source) {
+            let Some(consumer) = self.consumers.get(&run[0].source) else {
+                continue;
             };
-            match consumer.apply_once(event).await {
-                Ok(true) => applied += 1,
-                Ok(false) => {}
-                // Stop at the first failure: the relay redelivers from here, and what was
-                // applied before is recorded, so nothing is applied twice.
-                Err(e) => return Err(crate::error::internal(&e)),
+            let refs: Vec<&Event> = run.iter().collect();
+            match consumer.apply_all(&refs).await {
+                Ok(n) => applied += n,
+                Err(e) => {
+                    tracing::debug!(error.message = %e, "batch apply failed; applying one by one");
+                    for event in run {
+                        match consumer.apply_once(event).await {
+                            Ok(true) => applied += 1,
+                            Ok(false) => {}
+                            // Stop at the first failure: the relay redelivers from here, and
+                            // what was applied before is recorded, so nothing applies twice.
+                            Err(e) => return Err(crate::error::internal(&e)),
+                        }
+                    }
+                }
             }
         }
         Ok(Response::new(DeliverResponse { applied }))

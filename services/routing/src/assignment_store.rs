@@ -139,20 +139,7 @@ pub async fn department_staff(
     property_id: &str,
     department: &str,
 ) -> anyhow::Result<Vec<Staff>> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT staff_id FROM staff WHERE property_id = $1 AND department_code = $2 ORDER BY staff_id",
-    )
-    .bind(property_id)
-    .bind(department)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(s) = crate::store::get_staff(conn, property_id, &id).await? {
-            out.push(s);
-        }
-    }
-    Ok(out)
+    crate::store::staff_of_department(conn, property_id, department).await
 }
 
 /// Next round-robin position for a department's ties.
@@ -184,20 +171,38 @@ pub async fn upsert_deadlines(
     property_id: &str,
     deadlines: &[(DeadlineKind, i64)],
 ) -> anyhow::Result<()> {
-    for (kind, due) in deadlines {
-        sqlx::query(
-            "INSERT INTO deadlines (timer_id, inquiry_id, property_id, kind, due_at, state, armed) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', 0) ON CONFLICT (timer_id) DO UPDATE SET due_at = $5, \
-             state = 'pending', armed = 0, fired_at = NULL, lateness = NULL",
-        )
-        .bind(timer_id(inquiry_id, *kind))
-        .bind(inquiry_id)
-        .bind(property_id)
-        .bind(kind.code())
-        .bind(*due)
-        .execute(&mut *conn)
-        .await?;
+    if deadlines.is_empty() {
+        return Ok(());
     }
+    // One multi-row statement: an inquiry's whole chain in one round trip.
+    let values: Vec<String> = (0..deadlines.len())
+        .map(|r| {
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, 'pending', 0)",
+                r * 5 + 1,
+                r * 5 + 2,
+                r * 5 + 3,
+                r * 5 + 4,
+                r * 5 + 5
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO deadlines (timer_id, inquiry_id, property_id, kind, due_at, state, armed) VALUES {} \
+         ON CONFLICT (timer_id) DO UPDATE SET due_at = excluded.due_at, state = 'pending', armed = 0, \
+         fired_at = NULL, lateness = NULL",
+        values.join(", ")
+    );
+    let mut q = sqlx::query::<sqlx::Any>(&sql);
+    for (kind, due) in deadlines {
+        q = q
+            .bind(timer_id(inquiry_id, *kind))
+            .bind(inquiry_id)
+            .bind(property_id)
+            .bind(kind.code())
+            .bind(*due);
+    }
+    q.execute(conn).await?;
     Ok(())
 }
 

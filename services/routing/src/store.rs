@@ -416,3 +416,20 @@ pub async fn department_codes(
             .await?,
     )
 }
+
+/// Every staff member of a department, by id, in one query.
+pub async fn staff_of_department(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    department: &str,
+) -> anyhow::Result<Vec<Staff>> {
+    let sql = format!(
+        "SELECT {STAFF_COLUMNS} FROM staff WHERE property_id = $1 AND department_code = $2 ORDER BY staff_id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(property_id)
+        .bind(department)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(staff_from_row).collect()
+}
