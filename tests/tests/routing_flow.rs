@@ -766,3 +766,61 @@ async fn replicas_never_double_fire_and_a_flushed_redis_loses_no_deadline() {
         "a deadline fired twice: {seen:?}"
     );
 }
+
+/// A replica claims a due timer and dies before firing it: nothing is lost — once its lease
+/// runs out, a live replica fires the deadline, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_killed_while_holding_a_claim_loses_no_deadline() {
+    let env = Env::new(Backend::Postgres).await;
+    let cell = Arc::new(AtomicI64::new(frontdesk_platform::time::now_micros()));
+    let mut cfg = env.config();
+    cfg.clock = Some(Clock::Manual(cell.clone()));
+    let app = env.spawn_with(cfg).await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let i = create(&mut c, "Is late check-out possible?").await;
+    assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    let warn_at = cell.load(Ordering::SeqCst) + 3 * MINUTE; // well past 80 % of 3 minutes
+    // The doomed replica claims what is due at `warn_at` with a 30 s lease, then dies: it
+    // never fires or completes. It reads the same wheel (same Redis keys) as the service.
+    let redis = env.redis.clone().expect("redis");
+    let doomed = frontdesk_platform::timers::TimerWheel::redis(
+        &redis.url,
+        &format!("{}routing:", redis.prefix),
+    )
+    .await
+    .expect("wheel");
+    let mut held = Vec::new();
+    for _ in 0..100 {
+        held = doomed
+            .claim_due(warn_at, 100, Duration::from_secs(30))
+            .await
+            .expect("claim");
+        if !held.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await; // the armer may not have run yet
+    }
+    assert!(
+        held.iter()
+            .any(|t| t.id.ends_with("/first_response_warning")),
+        "{held:?}"
+    );
+    drop(doomed);
+
+    // Time passes beyond the due time but within the dead replica's lease: nothing fires.
+    cell.store(warn_at + 10_000_000, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a = assignment_where(&mut r, &i.inquiry_id, "still held", |_| true).await;
+    assert!(
+        !a.fired.iter().any(|f| f == "first_response_warning"),
+        "fired while another replica held it"
+    );
+
+    // The lease runs out: the live replica fires it.
+    cell.store(warn_at + 31_000_000, Ordering::SeqCst);
+    assignment_where(&mut r, &i.inquiry_id, "fired after the lease", |a| {
+        a.fired.iter().any(|f| f == "first_response_warning")
+    })
+    .await;
+}
