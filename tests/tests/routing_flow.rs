@@ -655,6 +655,73 @@ note = "VIPs are looked after by guest relations"
     assert_eq!((got.overrides_toml.as_str(), got.version), (policy, 1));
 }
 
+async fn waiting_on_the_customer_pauses_the_clock(backend: Backend) {
+    let env = Env::new(backend).await;
+    let (clock, now) = Clock::manual(frontdesk_platform::time::now_micros());
+    let mut cfg = env.config();
+    cfg.clock = Some(clock);
+    let app = env.spawn_with(cfg).await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let i = create(
+        &mut c,
+        "Can you check my booking? I will send the confirmation number.",
+    )
+    .await;
+    let before = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    let due = before.first_response_due.expect("due");
+
+    c.wait_for_customer(pb::WaitForCustomerRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        reason: "confirmation number".into(),
+    })
+    .await
+    .expect("wait");
+    let err = c
+        .wait_for_customer(pb::WaitForCustomerRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            reason: "again".into(),
+        })
+        .await
+        .expect_err("already waiting");
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition);
+    assignment_where(&mut r, &i.inquiry_id, "paused", |a| {
+        a.version > before.version
+    })
+    .await;
+    // Past the original due time while paused: nothing fires.
+    let due_us = frontdesk_platform::time::from_timestamp(&due).expect("µs");
+    now.store(due_us + 10_000_000, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let paused = assignment_where(&mut r, &i.inquiry_id, "still paused", |_| true).await;
+    assert!(
+        paused.fired.is_empty(),
+        "a paused clock fired {:?}",
+        paused.fired
+    );
+
+    c.customer_replied(pb::CustomerRepliedRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        note: "sent it".into(),
+    })
+    .await
+    .expect("reply");
+    let moved = assignment_where(&mut r, &i.inquiry_id, "deadline moved", |a| {
+        a.first_response_due != Some(due)
+    })
+    .await;
+    let shift = moved.first_response_due.expect("due").seconds - due.seconds;
+    assert!(
+        (1..=5).contains(&shift),
+        "moved by the ~1.5 s waited, got {shift} s"
+    );
+    // The clock runs again and is now past the new due time: the breach fires.
+    assignment_where(&mut r, &i.inquiry_id, "breach after the pause", |a| {
+        a.fired.iter().any(|f| f == "first_response_breach")
+    })
+    .await;
+}
+
 on_both_backends!(
     new_inquiries_are_routed_and_intake_shows_where_they_went,
     social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_on_duty,
@@ -665,6 +732,7 @@ on_both_backends!(
     referrals_name_the_partner_the_customer_should_contact,
     a_department_watches_its_queue_and_resumes_from_its_cursor,
     managers_edit_routing_rules_and_sla_policies_validated_on_save,
+    waiting_on_the_customer_pauses_the_clock,
 );
 
 /// Three routing replicas on one Postgres + Redis share the clock: every deadline fires once,

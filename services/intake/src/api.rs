@@ -569,6 +569,57 @@ impl IntakeService for IntakeApi {
             next_page_token,
         }))
     }
+
+    async fn wait_for_customer(
+        &self,
+        req: Request<pb::WaitForCustomerRequest>,
+    ) -> Res<pb::WaitForCustomerResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(STAFF)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let reason = bounded_text("reason", &r.reason, MAX_NOTE_CHARS, true, &mut v);
+        check(v)?;
+        let actor = caller.subject.clone();
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, None, ChangeType::WaitingOnCustomer, |i| {
+                i.wait_for_customer(&actor, now_micros())?;
+                Ok((format!("waiting on the customer: {reason}"), String::new()))
+            })
+            .await?;
+        Ok(Response::new(pb::WaitForCustomerResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+        }))
+    }
+
+    async fn customer_replied(
+        &self,
+        req: Request<pb::CustomerRepliedRequest>,
+    ) -> Res<pb::CustomerRepliedResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(STAFF)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
+        let note = bounded_text("note", &r.note, MAX_NOTE_CHARS, false, &mut v);
+        check(v)?;
+        let actor = caller.subject.clone();
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, None, ChangeType::CustomerReplied, |i| {
+                i.customer_replied(&actor, now_micros())?;
+                Ok((
+                    with_note("the customer replied".into(), &note),
+                    String::new(),
+                ))
+            })
+            .await?;
+        Ok(Response::new(pb::CustomerRepliedResponse {
+            inquiry: Some(inquiry_to_pb(&inquiry)),
+        }))
+    }
 }
 
 /// Timeline detail: "resolved" or "resolved: booked for Friday".

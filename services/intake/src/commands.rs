@@ -488,6 +488,7 @@ fn new_inquiry(input: &CreateInput) -> Inquiry {
         version: 1,
         updated_at: now,
         routing: None,
+        waiting_since: None,
     }
 }
 

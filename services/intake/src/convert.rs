@@ -179,6 +179,7 @@ pub fn inquiry_to_pb(i: &Inquiry) -> pb::Inquiry {
             fired: r.fired.clone(),
             as_of: Some(to_timestamp(r.as_of)),
         }),
+        waiting_on_customer_since: opt_timestamp(i.waiting_since),
     }
 }
 

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "routing views",
         include_str!("../migrations/1001_routing_views.sql"),
     ),
+    (
+        1002,
+        "waiting",
+        include_str!("../migrations/1002_waiting.sql"),
+    ),
 ];
 
 /// Filters of ListInquiries, already validated and scoped to what the caller may see.
@@ -202,8 +207,8 @@ pub async fn update(
         "UPDATE inquiries SET status = $1, category = $2, complexity = $3, confidence = $4, \
          complaint_process = $5, reclassified = $6, assignee = $7, acknowledged_at = $8, \
          first_response_at = $9, resolved_at = $10, expected_at = $11, satisfaction = $12, \
-         feedback_comment = $13, feedback_by = $14, feedback_at = $15, version = $16, updated_at = $17 \
-         WHERE inquiry_id = $18 AND version = $19",
+         feedback_comment = $13, feedback_by = $14, feedback_at = $15, version = $16, updated_at = $17, \
+         waiting_since = $20 WHERE inquiry_id = $18 AND version = $19",
     )
     .bind(i.status.code())
     .bind(c.category.code())
@@ -224,6 +229,7 @@ pub async fn update(
     .bind(i.updated_at)
     .bind(&i.inquiry_id)
     .bind(loaded_version)
+    .bind(i.waiting_since)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -311,7 +317,7 @@ const INQUIRY_COLUMNS: &str = "inquiry_id, property_id, channel, customer_name, 
     customer_email, customer_social, preferred_reply, text, reservation_ref, status, category, \
     language, complexity, confidence, matched_terms, complaint_process, reclassified, assignee, \
     created_by, created_at, acknowledged_at, first_response_at, resolved_at, expected_at, \
-    satisfaction, feedback_comment, feedback_by, feedback_at, version, updated_at";
+    satisfaction, feedback_comment, feedback_by, feedback_at, version, updated_at, waiting_since";
 
 /// The whole inquiry with its answers and delay notices.
 pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<Option<Inquiry>> {
@@ -508,6 +514,7 @@ fn from_row(r: &AnyRow) -> anyhow::Result<Inquiry> {
         version: r.try_get("version")?,
         updated_at: r.try_get("updated_at")?,
         routing: None,
+        waiting_since: r.try_get("waiting_since")?,
     })
 }
 

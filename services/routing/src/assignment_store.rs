@@ -53,7 +53,8 @@ pub async fn update(
     let n = sqlx::query(
         "UPDATE assignments SET assignee = $1, state = $2, resolution_due = $3, first_response_at = $4, \
          resolved_at = $5, version = $6, updated_at = $7, lead_department = $8, participants = $9, \
-         on_the_spot = $10 WHERE inquiry_id = $11 AND version = $12",
+         on_the_spot = $10, first_response_due = $13, original_resolution_due = $14 \
+         WHERE inquiry_id = $11 AND version = $12",
     )
     .bind(&r.assignee)
     .bind(r.state.code())
@@ -67,6 +68,8 @@ pub async fn update(
     .bind(i64::from(r.on_the_spot))
     .bind(&r.inquiry_id)
     .bind(loaded_version)
+    .bind(r.first_response_due)
+    .bind(r.original_resolution_due)
     .execute(conn)
     .await?
     .rows_affected();
@@ -414,4 +417,53 @@ pub async fn insert_referral(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+pub async fn start_pause(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO sla_pauses (inquiry_id, started_at, ended_at) VALUES ($1, $2, NULL) \
+         ON CONFLICT (inquiry_id, started_at) DO NOTHING",
+    )
+    .bind(inquiry_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends the open pause; false when there was none.
+pub async fn end_pause(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+    at: i64,
+) -> anyhow::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE sla_pauses SET ended_at = $1 WHERE inquiry_id = $2 AND ended_at IS NULL",
+    )
+    .bind(at)
+    .bind(inquiry_id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n > 0)
+}
+
+/// Every pause of an inquiry: (start, end), end `None` while still waiting.
+pub async fn pauses(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+) -> anyhow::Result<Vec<(i64, Option<i64>)>> {
+    let rows = sqlx::query(
+        "SELECT started_at, ended_at FROM sla_pauses WHERE inquiry_id = $1 ORDER BY started_at",
+    )
+    .bind(inquiry_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("started_at")?, r.try_get("ended_at")?)))
+        .collect()
 }

@@ -4,7 +4,7 @@
 
 use crate::assignment_store as store;
 use crate::domain::assignment::{Candidate, Choice, choose};
-use crate::domain::calendar::{Channel as SlaChannel, Complexity as SlaComplexity};
+use crate::domain::calendar::{Channel as SlaChannel, Complexity as SlaComplexity, Pause};
 use crate::domain::routed::{Routed, RoutedState};
 use crate::domain::routing_rules::{Complexity, InquiryFacts};
 use crate::domain::sla_policy::{self, DeadlineKind};
@@ -88,6 +88,8 @@ impl EventHandler for IntakeEvents {
                     None => Ok(()),
                 }
             }
+            Ok(C::WaitingOnCustomer) => self.paused(tx, &inquiry.inquiry_id, at).await,
+            Ok(C::CustomerReplied) => self.resumed(tx, &inquiry.inquiry_id, at).await,
             // Routing's own projection echoes and changes routing does not act on.
             _ => Ok(()),
         }
@@ -363,6 +365,104 @@ impl IntakeEvents {
                     .collect();
             store::upsert_deadlines(tx, id, &current.property_id, &timers).await?;
         }
+        Ok(())
+    }
+
+    /// Waiting on the customer: the clocks stop; pending deadlines are withdrawn until the
+    /// customer replies.
+    async fn paused(&self, tx: &mut AnyConnection, id: &str, at: i64) -> anyhow::Result<()> {
+        let detail = "SLA clocks paused while waiting on the customer";
+        if self
+            .change(tx, id, AssignmentChange::DeadlineMoved, detail, |r| {
+                let open = r.state != RoutedState::Resolved;
+                if open {
+                    r.noted(at);
+                }
+                open
+            })
+            .await?
+            .is_some()
+        {
+            store::start_pause(tx, id, at).await?;
+            store::cancel_deadlines(tx, id, |_| true).await?;
+        }
+        Ok(())
+    }
+
+    /// The customer replied: every deadline not yet met moves by the working time waited.
+    async fn resumed(&self, tx: &mut AnyConnection, id: &str, at: i64) -> anyhow::Result<()> {
+        if !store::end_pause(tx, id, at).await? {
+            return Ok(());
+        }
+        let Some(current) = store::load(tx, id).await? else {
+            return Ok(());
+        };
+        if current.state == RoutedState::Resolved {
+            return Ok(());
+        }
+        let policy = self.routing.policy_for(tx, &current.property_id).await?;
+        let pauses: Vec<Pause> = store::pauses(tx, id)
+            .await?
+            .into_iter()
+            .map(|(from, to)| Pause {
+                from: utc(from),
+                to: to.map(utc),
+            })
+            .collect();
+        let complexity = if current.complexity == "complex" {
+            SlaComplexity::Complex
+        } else {
+            SlaComplexity::Simple
+        };
+        let plan = sla_policy::plan_with_pauses(
+            &policy,
+            sla_channel(&current.channel),
+            complexity,
+            utc(current.created_at),
+            &pauses,
+        )
+        .map_err(|e| anyhow::anyhow!("SLA plan: {e}"))?;
+        let fired = store::fired_kinds(tx, id).await?;
+        let moved_by_delay = current.resolution_due != current.original_resolution_due;
+        let waited = pauses
+            .last()
+            .map(|p| p.to.unwrap_or(p.from) - p.from)
+            .unwrap_or_default();
+        let mut timers: Vec<(DeadlineKind, i64)> = plan
+            .timers
+            .iter()
+            .filter(|(k, _)| !fired.iter().any(|f| f == k.code()))
+            .filter(|(k, _)| !(k.is_first_response() && current.first_response_at.is_some()))
+            .filter(|(k, _)| k.is_first_response() || !moved_by_delay)
+            .map(|(k, t)| (*k, micros(*t)))
+            .collect();
+        // A time promised by a delay notice moves by the wall-clock time waited.
+        let resolution_due = if moved_by_delay {
+            let due = utc(current.resolution_due) + waited;
+            timers.extend(
+                sla_policy::moved_resolution(&policy, due, utc(at))
+                    .into_iter()
+                    .filter(|(k, _)| !fired.iter().any(|f| f == k.code()))
+                    .map(|(k, t)| (k, micros(t))),
+            );
+            micros(due)
+        } else {
+            micros(plan.resolution_due)
+        };
+        let original = if moved_by_delay {
+            current.original_resolution_due
+        } else {
+            resolution_due
+        };
+        let first_due = micros(plan.first_response_due);
+        let detail =
+            "the customer replied: SLA clocks run again, deadlines moved by the time waited";
+        self.change(tx, id, AssignmentChange::DeadlineMoved, detail, |r| {
+            r.reschedule(at, first_due, resolution_due, original);
+            true
+        })
+        .await?;
+        store::upsert_deadlines(tx, id, &current.property_id, &timers).await?;
         Ok(())
     }
 }

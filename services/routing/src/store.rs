@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "property config",
         include_str!("../migrations/2003_property_config.sql"),
     ),
+    (
+        2004,
+        "pauses",
+        include_str!("../migrations/2004_pauses.sql"),
+    ),
 ];
 
 /// Gives each property the default departments it does not have yet.

@@ -105,6 +105,8 @@ pub struct Inquiry {
     pub version: i64,
     pub updated_at: i64,
     pub routing: Option<RoutingView>,
+    /// Waiting on the customer since (SLA clocks paused).
+    pub waiting_since: Option<i64>,
 }
 
 /// Why a transition was refused.
@@ -205,6 +207,28 @@ impl Inquiry {
         Ok(())
     }
 
+    /// The customer was asked for something: SLA clocks pause until they reply.
+    pub fn wait_for_customer(&mut self, actor: &str, now: i64) -> Outcome {
+        if self.status == Status::Resolved {
+            return precondition("inquiry is resolved; there is nothing to wait for");
+        }
+        if self.waiting_since.is_some() {
+            return precondition("already waiting on the customer");
+        }
+        self.waiting_since = Some(now);
+        self.touch(actor, now);
+        Ok(())
+    }
+
+    pub fn customer_replied(&mut self, actor: &str, now: i64) -> Outcome {
+        if self.waiting_since.is_none() {
+            return precondition("not waiting on the customer");
+        }
+        self.waiting_since = None;
+        self.touch(actor, now);
+        Ok(())
+    }
+
     pub fn resolve(&mut self, actor: &str, now: i64) -> Outcome {
         match self.status {
             Status::Answered => {}
@@ -217,6 +241,7 @@ impl Inquiry {
         }
         self.status = Status::Resolved;
         self.resolved_at = Some(now);
+        self.waiting_since = None;
         self.touch(actor, now);
         Ok(())
     }
@@ -339,6 +364,7 @@ mod tests {
             version: 1,
             updated_at: 0,
             routing: None,
+            waiting_since: None,
         }
     }
 
@@ -352,6 +378,22 @@ mod tests {
             responded_at: at,
             audit: None,
         }
+    }
+
+    #[test]
+    fn waiting_on_the_customer_starts_and_ends_once() {
+        let mut i = inquiry();
+        i.wait_for_customer("amy", 5).expect("wait");
+        assert!(matches!(
+            i.wait_for_customer("amy", 6),
+            Err(Refusal::Precondition(_))
+        ));
+        i.customer_replied("amy", 7).expect("reply");
+        assert_eq!(i.waiting_since, None);
+        assert!(matches!(
+            i.customer_replied("amy", 8),
+            Err(Refusal::Precondition(_))
+        ));
     }
 
     #[test]

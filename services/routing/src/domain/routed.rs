@@ -120,6 +120,20 @@ impl Routed {
         true
     }
 
+    /// Waiting on the customer ended: the deadlines not yet met move by the time waited.
+    pub fn reschedule(
+        &mut self,
+        at: i64,
+        first_response_due: i64,
+        resolution_due: i64,
+        original_resolution_due: i64,
+    ) {
+        self.first_response_due = first_response_due;
+        self.resolution_due = resolution_due;
+        self.original_resolution_due = original_resolution_due;
+        self.touch(at);
+    }
+
     /// A change recorded elsewhere (a referral) still bumps the version, for projections.
     pub fn noted(&mut self, at: i64) {
         self.touch(at);

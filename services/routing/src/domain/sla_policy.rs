@@ -3,7 +3,7 @@
 //! (CI-3.6, CI-5.4; DESIGN "SLA deadlines and timers").
 
 use super::calendar::{
-    BusinessCalendar, CalendarError, CalendarSpec, Channel, Complexity, SlaTargets,
+    BusinessCalendar, CalendarError, CalendarSpec, Channel, Complexity, Pause, SlaTargets,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -181,16 +181,28 @@ pub fn plan(
     complexity: Complexity,
     start: DateTime<Utc>,
 ) -> Result<Plan, CalendarError> {
+    plan_with_pauses(policy, channel, complexity, start, &[])
+}
+
+/// The same deadlines, with the time spent waiting on the customer not counted (closed
+/// pauses only: an open pause has no end to shift by yet).
+pub fn plan_with_pauses(
+    policy: &SlaPolicy,
+    channel: Channel,
+    complexity: Complexity,
+    start: DateTime<Utc>,
+    pauses: &[Pause],
+) -> Result<Plan, CalendarError> {
     let fraction = policy.targets.warn_fraction;
     let first = policy
         .targets
         .first_response(channel)
-        .deadline(&policy.calendar, start, &[])?;
+        .deadline(&policy.calendar, start, pauses)?;
     let resolution =
         policy
             .targets
             .resolution(complexity)
-            .deadline(&policy.calendar, start, &[])?;
+            .deadline(&policy.calendar, start, pauses)?;
     // Without pauses a deadline always has a due time; `start` is a safe fallback that fires
     // at once rather than never.
     let first_due = first.due()?.unwrap_or(start);
