@@ -19,6 +19,7 @@ fn staff(id: &str, department: &str) -> pb::Staff {
         capacity: 8,
         on_duty: false,
         updated_at: None,
+        shifts: vec![],
     }
 }
 
@@ -89,6 +90,12 @@ async fn staff_are_validated_saved_and_listed_by_department_and_duty(backend: Ba
     assert_eq!(violated_fields(&err), ["staff.department_code"]);
 
     let mut bad = staff("E1", "front_office");
+    bad.shifts = vec!["mon 9-5".into()];
+    let err = upsert_staff(&mut sup, bad.clone())
+        .await
+        .expect_err("bad shift");
+    assert_eq!(violated_fields(&err), ["staff.shifts"]);
+    bad.shifts.clear();
     bad.capacity = 0;
     bad.skills = vec!["cooking".into()];
     bad.role = 0;

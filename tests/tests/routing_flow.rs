@@ -73,6 +73,7 @@ async fn staff_on_duty(app: &TestApp, id: &str, department: &str, languages: &[&
             capacity: 5,
             on_duty: true,
             updated_at: None,
+            shifts: vec![],
         }),
     })
     .await
@@ -722,6 +723,48 @@ async fn waiting_on_the_customer_pauses_the_clock(backend: Backend) {
     .await;
 }
 
+async fn staff_off_shift_are_not_assigned(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    // Today and tomorrow in China time (the default policy's zone); 1970-01-01 was a Thursday.
+    let days = (frontdesk_platform::time::now_micros() / 1_000_000 + 8 * 3600) / 86_400;
+    let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let today = names[((days + 3) % 7) as usize];
+    let tomorrow = names[((days + 4) % 7) as usize];
+    let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    for (id, shift) in [
+        ("NIGHT", format!("{tomorrow} 00:00-24:00")),
+        ("DAY", format!("{today} 00:00-24:00")),
+    ] {
+        sup.upsert_staff(rpb::UpsertStaffRequest {
+            staff: Some(rpb::Staff {
+                property_id: PROPERTY_A.into(),
+                staff_id: id.into(),
+                name: id.into(),
+                department_code: "call_center".into(),
+                role: rpb::StaffRole::Agent as i32,
+                languages: vec!["en".into()],
+                capacity: 5,
+                on_duty: true,
+                shifts: vec![shift],
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("staff");
+    }
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    for n in 0..3 {
+        let i = create(&mut c, &format!("Question {n}: what time is breakfast?")).await;
+        let a = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+        assert_eq!(
+            a.assignee, "DAY",
+            "only the colleague on shift today takes inquiries"
+        );
+    }
+}
+
 on_both_backends!(
     new_inquiries_are_routed_and_intake_shows_where_they_went,
     social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_on_duty,
@@ -733,6 +776,7 @@ on_both_backends!(
     a_department_watches_its_queue_and_resumes_from_its_cursor,
     managers_edit_routing_rules_and_sla_policies_validated_on_save,
     waiting_on_the_customer_pauses_the_clock,
+    staff_off_shift_are_not_assigned,
 );
 
 /// Three routing replicas on one Postgres + Redis share the clock: every deadline fires once,

@@ -37,6 +37,9 @@ pub enum RoutingCmd {
         capacity: i32,
         #[arg(long)]
         on_duty: bool,
+        /// Weekly shifts, comma-separated: "mon 09:00-17:00,tue 09:00-17:00".
+        #[arg(long, value_delimiter = ',')]
+        shifts: Vec<String>,
     },
     /// Put a staff member on or off duty.
     Duty {
@@ -221,6 +224,7 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
             skills,
             capacity,
             on_duty,
+            shifts,
         } => {
             let role = match role.as_str() {
                 "agent" => pb::StaffRole::Agent,
@@ -239,6 +243,7 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                 capacity,
                 on_duty,
                 updated_at: None,
+                shifts,
             };
             let r = c
                 .upsert_staff(pb::UpsertStaffRequest { staff: Some(staff) })

@@ -3,9 +3,10 @@
 
 use crate::Error;
 use crate::assignment_store::{self as store, Slip};
-use crate::domain::assignment::{Candidate, Choice, choose};
+use crate::domain::assignment::{Choice, choose};
 use crate::domain::directory::{Partner, valid_code};
 use crate::domain::routed::Routed;
+use crate::domain::shift;
 use crate::engine::Routing;
 use crate::events::emit;
 use frontdesk_platform::auth::{Caller, Role};
@@ -201,10 +202,14 @@ impl Assignments {
         }
         let staff = store::department_staff(&mut tx, &r.property_id, to).await?;
         let loads = store::open_loads(&mut tx, &r.property_id).await?;
-        let candidates: Vec<Candidate> = staff
-            .iter()
-            .map(|s| Candidate::from_staff(s, loads.get(&s.staff_id).copied().unwrap_or(0)))
-            .collect();
+        let zone = self
+            .routing
+            .policy_for(&mut tx, &r.property_id)
+            .await?
+            .calendar
+            .time_zone();
+        let candidates =
+            shift::candidates_at(&staff, &loads, shift::local_time(zone, now_micros()));
         let turn = store::next_turn(&mut tx, &r.property_id, to).await?;
         let assignee = match choose(&candidates, &r.language, &r.category, turn) {
             Choice::Assigned { staff_id, .. } => staff_id,

@@ -87,6 +87,12 @@ pub fn staff_from_pb(s: &pb::Staff, now: i64) -> (Staff, bool) {
         capacity: i64::from(s.capacity),
         on_duty: s.on_duty,
         updated_at: now,
+        shifts: s
+            .shifts
+            .iter()
+            .map(|x| t(x).to_lowercase())
+            .filter(|x| !x.is_empty())
+            .collect(),
     };
     (staff, role.is_some())
 }
@@ -103,6 +109,7 @@ pub fn staff_to_pb(s: &Staff) -> pb::Staff {
         capacity: i32::try_from(s.capacity).unwrap_or(i32::MAX),
         on_duty: s.on_duty,
         updated_at: Some(to_timestamp(s.updated_at)),
+        shifts: s.shifts.clone(),
     }
 }
 

@@ -3,10 +3,11 @@
 //! notices meet, cancel or move them. Applied once per event by the platform's inbox.
 
 use crate::assignment_store as store;
-use crate::domain::assignment::{Candidate, Choice, choose};
+use crate::domain::assignment::{Choice, choose};
 use crate::domain::calendar::{Channel as SlaChannel, Complexity as SlaComplexity, Pause};
 use crate::domain::routed::{Routed, RoutedState};
 use crate::domain::routing_rules::{Complexity, InquiryFacts};
+use crate::domain::shift;
 use crate::domain::sla_policy::{self, DeadlineKind};
 use crate::engine::Routing;
 use crate::events::{DeadlineFired, emit};
@@ -154,10 +155,18 @@ impl IntakeEvents {
         // CI-3.5: one named person in the lead department, or its queue.
         let staff = store::department_staff(tx, &inquiry.property_id, &dept).await?;
         let loads = store::open_loads(tx, &inquiry.property_id).await?;
-        let candidates: Vec<Candidate> = staff
-            .iter()
-            .map(|s| Candidate::from_staff(s, loads.get(&s.staff_id).copied().unwrap_or(0)))
-            .collect();
+        let created = inquiry
+            .created_at
+            .as_ref()
+            .and_then(from_timestamp)
+            .unwrap_or_default();
+        let zone = self
+            .routing
+            .policy_for(tx, &inquiry.property_id)
+            .await?
+            .calendar
+            .time_zone();
+        let candidates = shift::candidates_at(&staff, &loads, shift::local_time(zone, created));
         let turn = store::next_turn(tx, &inquiry.property_id, &dept).await?;
         let (assignee, who) = match choose(&candidates, &language, &category, turn) {
             Choice::Assigned { staff_id, reason } => (

@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "pauses",
         include_str!("../migrations/2004_pauses.sql"),
     ),
+    (
+        2005,
+        "staff shifts",
+        include_str!("../migrations/2005_staff_shifts.sql"),
+    ),
 ];
 
 /// Gives each property the default departments it does not have yet.
@@ -137,9 +142,9 @@ pub async fn upsert_department(conn: &mut AnyConnection, d: &Department) -> anyh
 pub async fn upsert_staff(conn: &mut AnyConnection, s: &Staff) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO staff (property_id, staff_id, name, department_code, role, languages, skills, capacity, \
-         on_duty, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         on_duty, updated_at, shifts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (property_id, staff_id) DO UPDATE SET name = $3, department_code = $4, role = $5, \
-         languages = $6, skills = $7, capacity = $8, on_duty = $9, updated_at = $10",
+         languages = $6, skills = $7, capacity = $8, on_duty = $9, updated_at = $10, shifts = $11",
     )
     .bind(&s.property_id)
     .bind(&s.staff_id)
@@ -151,6 +156,7 @@ pub async fn upsert_staff(conn: &mut AnyConnection, s: &Staff) -> anyhow::Result
     .bind(s.capacity)
     .bind(i64::from(s.on_duty))
     .bind(s.updated_at)
+    .bind(s.shifts.join(";"))
     .execute(conn)
     .await?;
     Ok(())
@@ -201,7 +207,7 @@ pub async fn set_on_duty(
     get_staff(&mut conn, property_id, staff_id).await
 }
 
-const STAFF_COLUMNS: &str = "property_id, staff_id, name, department_code, role, languages, skills, capacity, on_duty, updated_at";
+const STAFF_COLUMNS: &str = "property_id, staff_id, name, department_code, role, languages, skills, capacity, on_duty, updated_at, shifts";
 
 pub async fn get_staff(
     conn: &mut AnyConnection,
@@ -236,6 +242,12 @@ fn staff_from_row(r: &AnyRow) -> anyhow::Result<Staff> {
         skills: split(r.try_get("skills")?),
         capacity: r.try_get("capacity")?,
         on_duty: r.try_get::<i64, _>("on_duty")? != 0,
+        shifts: r
+            .try_get::<String, _>("shifts")?
+            .split(';')
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect(),
         updated_at: r.try_get("updated_at")?,
     })
 }

@@ -74,6 +74,8 @@ pub struct Staff {
     pub capacity: i64,
     pub on_duty: bool,
     pub updated_at: i64,
+    /// Weekly shifts ("mon 09:00-17:00"); empty: the on-duty switch alone decides.
+    pub shifts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +203,14 @@ pub fn validate_staff(s: &Staff) -> Result<(), Violations> {
             v.add("staff.skills", format!("{skill:?} is not a category code"));
         }
     }
+    for shift in &s.shifts {
+        if super::shift::parse(shift).is_none() {
+            v.add(
+                "staff.shifts",
+                format!("{shift:?} is not a shift like \"mon 09:00-17:00\""),
+            );
+        }
+    }
     if !(1..=MAX_CAPACITY).contains(&s.capacity) {
         v.add(
             "staff.capacity",
@@ -249,6 +259,7 @@ mod tests {
             capacity: 8,
             on_duty: true,
             updated_at: 0,
+            shifts: vec![],
         }
     }
 

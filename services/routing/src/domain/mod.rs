@@ -6,4 +6,5 @@ pub mod defaults;
 pub mod directory;
 pub mod routed;
 pub mod routing_rules;
+pub mod shift;
 pub mod sla_policy;
