@@ -114,6 +114,7 @@ impl Routing {
 
 pub fn parse_policy(body: &str) -> anyhow::Result<SlaPolicy> {
     let spec: PolicySpec = toml::from_str(body)?;
+    spec.validate().map_err(|e| anyhow::anyhow!(e))?;
     SlaPolicy::from_spec(&spec).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -168,6 +169,8 @@ pub fn load_config(
     }
     for (property, text, path) in toml_files(&dir.join("sla"))? {
         let spec: PolicySpec = toml::from_str(&text).with_context(|| path.clone())?;
+        spec.validate()
+            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
         let p = SlaPolicy::from_spec(&spec).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
         policies.set(&property, p);
     }

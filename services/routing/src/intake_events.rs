@@ -193,6 +193,7 @@ impl IntakeEvents {
         let plan = sla_policy::plan(
             &policy,
             sla_channel(&channel),
+            &category,
             sla_complexity,
             utc(created_at),
         )
@@ -326,8 +327,14 @@ impl IntakeEvents {
             SlaComplexity::Simple
         };
         // A reopened inquiry gets a fresh resolution target from now.
-        let plan = sla_policy::plan(&policy, sla_channel(&current.channel), complexity, utc(at))
-            .map_err(|e| anyhow::anyhow!("SLA plan: {e}"))?;
+        let plan = sla_policy::plan(
+            &policy,
+            sla_channel(&current.channel),
+            &current.category,
+            complexity,
+            utc(at),
+        )
+        .map_err(|e| anyhow::anyhow!("SLA plan: {e}"))?;
         let due = micros(plan.resolution_due);
         if self
             .change(tx, id, AssignmentChange::Reopened, "reopened", |r| {
@@ -426,6 +433,7 @@ impl IntakeEvents {
         let plan = sla_policy::plan_with_pauses(
             &policy,
             sla_channel(&current.channel),
+            &current.category,
             complexity,
             utc(current.created_at),
             &pauses,

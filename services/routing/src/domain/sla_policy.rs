@@ -3,10 +3,12 @@
 //! (CI-3.6, CI-5.4; DESIGN "SLA deadlines and timers").
 
 use super::calendar::{
-    BusinessCalendar, CalendarError, CalendarSpec, Channel, Complexity, Pause, SlaTargets,
+    BusinessCalendar, CalendarError, CalendarSpec, Channel, Complexity, Pause, SlaTarget,
+    SlaTargets,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// What a property's `<property_id>.toml` may say; anything left out takes the default.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,6 +20,29 @@ pub struct PolicySpec {
     pub targets: SlaTargets,
     #[serde(default)]
     pub escalation: EscalationSpec,
+    /// Targets for one category that differ from the channel's and complexity's, e.g.
+    /// `[categories.complaint] first_response = { amount = { seconds = 1800 }, clock = "around_the_clock" }`.
+    #[serde(default)]
+    pub categories: HashMap<String, CategoryTargets>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryTargets {
+    pub first_response: Option<SlaTarget>,
+    pub resolution: Option<SlaTarget>,
+}
+
+impl PolicySpec {
+    /// Category keys must be intake's category codes.
+    pub fn validate(&self) -> Result<(), String> {
+        for code in self.categories.keys() {
+            if !super::directory::CATEGORY_CODES.contains(&code.as_str()) {
+                return Err(format!("categories.{code}: not a category code"));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -43,6 +68,7 @@ pub struct SlaPolicy {
     pub calendar: BusinessCalendar,
     pub targets: SlaTargets,
     pub escalation: EscalationSpec,
+    pub categories: HashMap<String, CategoryTargets>,
 }
 
 impl SlaPolicy {
@@ -61,6 +87,7 @@ impl SlaPolicy {
             calendar: BusinessCalendar::from_spec(&spec)?,
             targets: SlaTargets::default(),
             escalation: EscalationSpec::default(),
+            categories: HashMap::new(),
         })
     }
 
@@ -73,6 +100,7 @@ impl SlaPolicy {
             calendar,
             targets: spec.targets.clone(),
             escalation: spec.escalation,
+            categories: spec.categories.clone(),
         })
     }
 }
@@ -178,10 +206,11 @@ fn chain(
 pub fn plan(
     policy: &SlaPolicy,
     channel: Channel,
+    category: &str,
     complexity: Complexity,
     start: DateTime<Utc>,
 ) -> Result<Plan, CalendarError> {
-    plan_with_pauses(policy, channel, complexity, start, &[])
+    plan_with_pauses(policy, channel, category, complexity, start, &[])
 }
 
 /// The same deadlines, with the time spent waiting on the customer not counted (closed
@@ -189,20 +218,21 @@ pub fn plan(
 pub fn plan_with_pauses(
     policy: &SlaPolicy,
     channel: Channel,
+    category: &str,
     complexity: Complexity,
     start: DateTime<Utc>,
     pauses: &[Pause],
 ) -> Result<Plan, CalendarError> {
     let fraction = policy.targets.warn_fraction;
-    let first = policy
-        .targets
-        .first_response(channel)
-        .deadline(&policy.calendar, start, pauses)?;
-    let resolution =
-        policy
-            .targets
-            .resolution(complexity)
-            .deadline(&policy.calendar, start, pauses)?;
+    let by_category = policy.categories.get(category).copied().unwrap_or_default();
+    let first_target: SlaTarget = by_category
+        .first_response
+        .unwrap_or(*policy.targets.first_response(channel));
+    let resolution_target: SlaTarget = by_category
+        .resolution
+        .unwrap_or(*policy.targets.resolution(complexity));
+    let first = first_target.deadline(&policy.calendar, start, pauses)?;
+    let resolution = resolution_target.deadline(&policy.calendar, start, pauses)?;
     // Without pauses a deadline always has a due time; `start` is a safe fallback that fires
     // at once rather than never.
     let first_due = first.due()?.unwrap_or(start);
@@ -284,9 +314,9 @@ mod tests {
         let p = SlaPolicy::default_policy().expect("default");
         // Saturday 2025-11-22 10:00 Shanghai.
         let start = at(2025, 11, 22, 10, 0);
-        let phone = plan(&p, Channel::Hotline, Complexity::Simple, start).expect("plan");
+        let phone = plan(&p, Channel::Hotline, "other", Complexity::Simple, start).expect("plan");
         assert_eq!(phone.first_response_due, start + Duration::minutes(3));
-        let email = plan(&p, Channel::Email, Complexity::Simple, start).expect("plan");
+        let email = plan(&p, Channel::Email, "other", Complexity::Simple, start).expect("plan");
         // Office opens Monday 09:00; two working hours later.
         assert_eq!(email.first_response_due, at(2025, 11, 24, 11, 0));
         // Simple resolution: 4 office hours.
@@ -297,7 +327,7 @@ mod tests {
     fn each_target_warns_at_80_percent_then_breaches_then_escalates_twice() {
         let p = SlaPolicy::default_policy().expect("default");
         let start = at(2025, 11, 24, 9, 0); // Monday
-        let plan = plan(&p, Channel::Website, Complexity::Simple, start).expect("plan");
+        let plan = plan(&p, Channel::Website, "other", Complexity::Simple, start).expect("plan");
         let get = |k: DeadlineKind| {
             plan.timers
                 .iter()
@@ -332,7 +362,7 @@ mod tests {
     fn complex_inquiries_get_three_working_days() {
         let p = SlaPolicy::default_policy().expect("default");
         let start = at(2025, 11, 24, 10, 0); // Monday 10:00
-        let plan = plan(&p, Channel::Email, Complexity::Complex, start).expect("plan");
+        let plan = plan(&p, Channel::Email, "other", Complexity::Complex, start).expect("plan");
         assert_eq!(
             plan.resolution_due,
             at(2025, 11, 27, 10, 0),
@@ -388,8 +418,29 @@ duty_manager_after_minutes = 45
         assert_eq!(p.escalation.head_after_minutes, 15);
         // Saturday 10:00–16:00 is working time in the example.
         let sat = at(2025, 11, 22, 15, 0);
-        let plan = plan(&p, Channel::Email, Complexity::Simple, sat).expect("plan");
+        let plan = plan(&p, Channel::Email, "other", Complexity::Simple, sat).expect("plan");
         assert_eq!(plan.first_response_due, at(2025, 11, 22, 16, 0));
+    }
+
+    #[test]
+    fn a_category_can_have_its_own_targets() {
+        let spec: PolicySpec = toml::from_str(
+            r#"
+            [categories.complaint]
+            first_response = { amount = { seconds = 1800 }, clock = "around_the_clock" }
+            "#,
+        )
+        .expect("parses");
+        spec.validate().expect("valid");
+        let p = SlaPolicy::from_spec(&spec).expect("policy");
+        let start = at(2025, 11, 22, 10, 0); // Saturday: e-mail would wait for Monday
+        let complaint =
+            plan(&p, Channel::Email, "complaint", Complexity::Complex, start).expect("plan");
+        assert_eq!(complaint.first_response_due, start + Duration::minutes(30));
+        let other = plan(&p, Channel::Email, "dining", Complexity::Complex, start).expect("plan");
+        assert_eq!(other.first_response_due, at(2025, 11, 24, 11, 0));
+        let bad: PolicySpec = toml::from_str("[categories.gossip]\n").expect("parses");
+        assert!(bad.validate().is_err());
     }
 
     #[test]
