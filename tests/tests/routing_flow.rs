@@ -505,6 +505,52 @@ async fn referrals_name_the_partner_the_customer_should_contact(backend: Backend
             .any(|t| t.detail.contains("referred to 春秋旅行社"))
     })
     .await;
+
+    // CI-3.4 follow-up: the referral's state is tracked.
+    let referral_id = r
+        .list_referrals(rpb::ListReferralsRequest {
+            inquiry_id: i.inquiry_id.clone(),
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .referrals
+        .first()
+        .map(|x| {
+            assert_eq!(x.state, rpb::ReferralState::Referred as i32);
+            x.referral_id.clone()
+        })
+        .expect("one referral");
+    let err = r
+        .update_referral(rpb::UpdateReferralRequest {
+            referral_id: referral_id.clone(),
+            state: 0,
+            note: String::new(),
+        })
+        .await
+        .expect_err("no state");
+    assert_eq!(frontdesk_platform::error::violated_fields(&err), ["state"]);
+    for state in [rpb::ReferralState::Contacted, rpb::ReferralState::Closed] {
+        let done = r
+            .update_referral(rpb::UpdateReferralRequest {
+                referral_id: referral_id.clone(),
+                state: state as i32,
+                note: String::new(),
+            })
+            .await
+            .expect("move")
+            .into_inner();
+        assert_eq!(done.referral.expect("referral").state, state as i32);
+    }
+    let err = r
+        .update_referral(rpb::UpdateReferralRequest {
+            referral_id,
+            state: rpb::ReferralState::Contacted as i32,
+            note: String::new(),
+        })
+        .await
+        .expect_err("closed stays closed");
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition);
 }
 
 async fn next(

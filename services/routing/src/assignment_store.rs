@@ -405,8 +405,8 @@ pub async fn insert_referral(
     at: i64,
 ) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO referrals (referral_id, inquiry_id, partner_id, note, referred_by, referred_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO referrals (referral_id, inquiry_id, partner_id, note, referred_by, referred_at, state, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'referred', $6)",
     )
     .bind(referral_id)
     .bind(inquiry_id)
@@ -466,4 +466,77 @@ pub async fn pauses(
     rows.iter()
         .map(|r| Ok((r.try_get("started_at")?, r.try_get("ended_at")?)))
         .collect()
+}
+
+/// A referral as stored: (referral_id, inquiry_id, partner_id, note, by, at, state, updated_at).
+#[derive(Debug, Clone)]
+pub struct ReferralRow {
+    pub referral_id: String,
+    pub inquiry_id: String,
+    pub partner_id: String,
+    pub note: String,
+    pub referred_by: String,
+    pub referred_at: i64,
+    pub state: String,
+    pub updated_at: i64,
+}
+
+const REFERRAL_COLUMNS: &str =
+    "referral_id, inquiry_id, partner_id, note, referred_by, referred_at, state, updated_at";
+
+fn referral_from_row(r: &AnyRow) -> anyhow::Result<ReferralRow> {
+    Ok(ReferralRow {
+        referral_id: r.try_get("referral_id")?,
+        inquiry_id: r.try_get("inquiry_id")?,
+        partner_id: r.try_get("partner_id")?,
+        note: r.try_get("note")?,
+        referred_by: r.try_get("referred_by")?,
+        referred_at: r.try_get("referred_at")?,
+        state: r.try_get("state")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn referrals_of(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+) -> anyhow::Result<Vec<ReferralRow>> {
+    let sql = format!(
+        "SELECT {REFERRAL_COLUMNS} FROM referrals WHERE inquiry_id = $1 ORDER BY referred_at"
+    );
+    let rows = sqlx::query(&sql).bind(inquiry_id).fetch_all(conn).await?;
+    rows.iter().map(referral_from_row).collect()
+}
+
+pub async fn referral(
+    conn: &mut AnyConnection,
+    referral_id: &str,
+) -> anyhow::Result<Option<ReferralRow>> {
+    let sql = format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE referral_id = $1");
+    let row = sqlx::query(&sql)
+        .bind(referral_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(referral_from_row).transpose()
+}
+
+/// Moves a referral from `from` to `to`; false when it was no longer in `from`.
+pub async fn set_referral_state(
+    conn: &mut AnyConnection,
+    referral_id: &str,
+    from: &str,
+    to: &str,
+    at: i64,
+) -> anyhow::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE referrals SET state = $1, updated_at = $2 WHERE referral_id = $3 AND state = $4",
+    )
+    .bind(to)
+    .bind(at)
+    .bind(referral_id)
+    .bind(from)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }

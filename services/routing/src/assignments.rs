@@ -307,6 +307,57 @@ impl Assignments {
             .await?;
         Ok((r, partner, referral_id, at))
     }
+
+    pub async fn referrals(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<(Routed, Vec<store::ReferralRow>), Error> {
+        let mut conn = self.routing.db.pool().acquire().await?;
+        let r = self.load(&mut conn, caller, id).await?;
+        let rows = store::referrals_of(&mut conn, id).await?;
+        Ok((r, rows))
+    }
+
+    /// CI-3.4 follow-up: referred → contacted → closed, or declined.
+    pub async fn update_referral(
+        &self,
+        caller: &Caller,
+        referral_id: &str,
+        to: &str,
+        note: &str,
+    ) -> Result<store::ReferralRow, Error> {
+        let mut tx = self.routing.db.pool().begin().await?;
+        let row = store::referral(&mut tx, referral_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no referral {referral_id}")))?;
+        let mut r = self.load(&mut tx, caller, &row.inquiry_id).await?;
+        if !referral_move_allowed(&row.state, to) {
+            return Err(Error::FailedPrecondition(format!(
+                "a referral that is {} cannot become {to}",
+                row.state
+            )));
+        }
+        let at = now_micros();
+        if !store::set_referral_state(&mut tx, referral_id, &row.state, to, at).await? {
+            return Err(Error::Aborted(
+                "the referral changed concurrently; retry".into(),
+            ));
+        }
+        let loaded = r.version;
+        r.noted(at);
+        let detail = with_reason(
+            format!("referral {referral_id} to {}: {to}", row.partner_id),
+            note,
+        );
+        self.finish(tx, &r, loaded, AssignmentChange::Referred, detail)
+            .await?;
+        Ok(store::ReferralRow {
+            state: to.to_string(),
+            updated_at: at,
+            ..row
+        })
+    }
 }
 
 fn with_reason(what: String, reason: &str) -> String {
@@ -319,4 +370,27 @@ fn with_reason(what: String, reason: &str) -> String {
 
 fn uuid_v7() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// referred → contacted | closed | declined; contacted → closed | declined; the end states
+/// stay.
+pub fn referral_move_allowed(from: &str, to: &str) -> bool {
+    matches!(
+        (from, to),
+        ("referred", "contacted" | "closed" | "declined") | ("contacted", "closed" | "declined")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::referral_move_allowed;
+
+    #[test]
+    fn referrals_move_forward_only() {
+        assert!(referral_move_allowed("referred", "contacted"));
+        assert!(referral_move_allowed("contacted", "closed"));
+        assert!(!referral_move_allowed("closed", "contacted"));
+        assert!(!referral_move_allowed("declined", "closed"));
+        assert!(!referral_move_allowed("referred", "referred"));
+    }
 }

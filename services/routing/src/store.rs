@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "staff shifts",
         include_str!("../migrations/2005_staff_shifts.sql"),
     ),
+    (
+        2006,
+        "referral state",
+        include_str!("../migrations/2006_referral_state.sql"),
+    ),
 ];
 
 /// Gives each property the default departments it does not have yet.
