@@ -388,34 +388,21 @@ mod tests {
         );
     }
 
-    /// The example in the README must stay valid.
+    /// The example in the README must stay valid: it is read from the README itself.
     #[test]
     fn the_readme_policy_example_loads() {
-        const EXAMPLE: &str = r#"
-[calendar]
-time_zone = "Asia/Shanghai"
-holidays = ["2025-10-01", "2025-10-02", "2025-10-03", "2025-10-06", "2025-10-07", "2025-10-08"]
-make_up_days = [{ date = "2025-09-28" }, { date = "2025-10-11" }]   # 调休: work as a Monday
-
-[calendar.weekly]
-mon = ["09:00-12:00", "13:30-18:00"]   # split shifts
-tue = ["09:00-12:00", "13:30-18:00"]
-wed = ["09:00-12:00", "13:30-18:00"]
-thu = ["09:00-12:00", "13:30-18:00"]
-fri = ["09:00-12:00", "13:30-18:00"]
-sat = ["10:00-16:00"]
-
-[targets]
-first_response_email = { amount = { seconds = 3600 }, clock = "business_hours" }
-resolution_complex = { amount = { working_days = 2 }, clock = "business_hours" }
-
-[escalation]
-head_after_minutes = 15
-duty_manager_after_minutes = 45
-"#;
-        let spec: PolicySpec = toml::from_str(EXAMPLE).expect("parses");
+        const README: &str = include_str!("../../../../README.md");
+        let start = README
+            .find("```toml\n[calendar]")
+            .expect("README has the example")
+            + "```toml\n".len();
+        let end = start + README[start..].find("```").expect("closed block");
+        let example = &README[start..end];
+        let spec: PolicySpec = toml::from_str(example).expect("parses");
+        spec.validate().expect("category codes");
         let p = SlaPolicy::from_spec(&spec).expect("valid");
         assert_eq!(p.escalation.head_after_minutes, 15);
+        assert!(p.categories.contains_key("complaint"));
         // Saturday 10:00–16:00 is working time in the example.
         let sat = at(2025, 11, 22, 15, 0);
         let plan = plan(&p, Channel::Email, "other", Complexity::Simple, sat).expect("plan");
