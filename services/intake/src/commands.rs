@@ -253,57 +253,15 @@ impl Intake {
         Ok(results)
     }
 
-    /// One create in its own transaction, retried when a concurrent call stores the same
-    /// idempotency key first.
+    /// One create in its own transaction: a batch of one. A concurrent call storing the
+    /// same key is waited for by the key claim and then replayed, so no retry loop is needed.
     async fn create_one(&self, input: &CreateInput) -> Result<(Inquiry, bool), Error> {
-        let new = &input.new;
-        let scope = format!("create:{}", new.property_id);
-        for _ in 0..MAX_ATTEMPTS {
-            let mut tx = self.db.pool().begin().await?;
-            if !self.property_exists(&mut tx, &new.property_id).await? {
-                return Err(Error::invalid(
-                    "property_id",
-                    format!("unknown property {:?}", new.property_id),
-                ));
-            }
-            if let Some(prev) =
-                store::find_idempotent(&mut tx, &scope, &new.idempotency_key).await?
-            {
-                return self
-                    .replay(&mut tx, &prev, &input.request_hash)
-                    .await
-                    .map(|(i, _)| (i, false));
-            }
-            let inquiry = new_inquiry(input);
-            match store::save_idempotent(
-                &mut tx,
-                &scope,
-                &new.idempotency_key,
-                &input.request_hash,
-                &inquiry.inquiry_id,
-                &inquiry.inquiry_id,
-            )
-            .await
-            {
-                Ok(()) => {}
-                // A concurrent retry stored the key first: the next attempt replays it.
-                Err(e) if is_unique_violation(&e) => continue,
-                Err(e) => return Err(e.into()),
-            }
-            store::insert(&mut tx, &inquiry).await?;
-            let stored = outbox::append(
-                &mut tx,
-                created_event(&input.actor, &inquiry, &input.classification),
-            )
-            .await?;
-            tx.commit().await?;
-            self.fanout.publish(stored.sequence).await;
-            recorded(&inquiry, &input.classification);
-            return Ok((inquiry, true));
-        }
-        Err(Error::Aborted(
-            "too many concurrent retries of this idempotency key; retry".into(),
-        ))
+        let mut results = self.try_batch(&[input]).await?;
+        results.pop().unwrap_or_else(|| {
+            Err(Error::Internal(anyhow::anyhow!(
+                "a batch of one gave no result"
+            )))
+        })
     }
 
     async fn replay(
