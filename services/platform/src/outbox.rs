@@ -52,38 +52,10 @@ impl StoredEvent {
 /// updated in the same transaction: its row lock orders concurrent writers, so sequence
 /// order equals commit order and readers never see a later event before an earlier one.
 pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> Result<StoredEvent, sqlx::Error> {
-    let sequence: i64 = sqlx::query_scalar(
-        "UPDATE outbox_counter SET value = value + 1 WHERE name = 'outbox' RETURNING value",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let stored = StoredEvent {
-        sequence,
-        event_id: uuid::Uuid::now_v7().to_string(),
-        event_type: event.event_type,
-        property_id: event.property_id,
-        aggregate_id: event.aggregate_id,
-        actor: event.actor,
-        occurred_at: crate::time::now_micros(),
-        payload: event.payload,
-        traceparent: crate::grpc::current_traceparent(),
-    };
-    sqlx::query(
-        "INSERT INTO outbox (sequence, event_id, event_type, property_id, aggregate_id, actor, \
-         occurred_at, payload, traceparent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(stored.sequence)
-    .bind(&stored.event_id)
-    .bind(&stored.event_type)
-    .bind(&stored.property_id)
-    .bind(&stored.aggregate_id)
-    .bind(&stored.actor)
-    .bind(stored.occurred_at)
-    .bind(&stored.payload)
-    .bind(&stored.traceparent)
-    .execute(&mut *conn)
-    .await?;
-    Ok(stored)
+    append_many(conn, vec![event])
+        .await?
+        .pop()
+        .ok_or_else(|| sqlx::Error::Protocol("no event stored".into()))
 }
 
 const COLUMNS: &str = "sequence, event_id, event_type, property_id, aggregate_id, actor, \
