@@ -194,22 +194,17 @@ impl IntakeService for IntakeApi {
             Some(bounded_text("text", &r.text, 200, false, &mut v)).filter(|t| !t.is_empty());
         let page_size = page_size(r.page_size, &mut v);
         if !r.page_token.is_empty() {
-            match decode_token(&r.page_token) {
+            match decode_position(&r.page_token) {
                 Some(pos) => filter.after = Some(pos),
                 None => v.add("page_token", "not a token returned by ListInquiries"),
             }
         }
         check(v)?;
         filter.limit = page_size + 1;
-        let mut rows = self.intake.list(&filter).await?;
-        let next_page_token = if rows.len() as i64 > page_size {
-            rows.truncate(page_size as usize);
-            rows.last()
-                .map(|i| encode_token(i.created_at, &i.inquiry_id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let rows = self.intake.list(&filter).await?;
+        let (rows, next_page_token) = paging::page(rows, page_size, |i| {
+            paging::position_key(i.created_at, &i.inquiry_id)
+        });
         Ok(Response::new(pb::ListInquiriesResponse {
             inquiries: rows.iter().map(inquiry_to_pb).collect(),
             next_page_token,
@@ -529,7 +524,7 @@ impl IntakeService for IntakeApi {
         let page_size = page_size(r.page_size, &mut v);
         let after = match r.page_token.as_str() {
             "" => None,
-            t => decode_token(t).or_else(|| {
+            t => decode_position(t).or_else(|| {
                 v.add(
                     "page_token",
                     "not a token returned by ListReclassifications",
@@ -538,18 +533,13 @@ impl IntakeService for IntakeApi {
             }),
         };
         check(v)?;
-        let mut rows = self
+        let rows = self
             .intake
             .list_corrections(properties.as_deref(), after, page_size + 1)
             .await?;
-        let next_page_token = if rows.len() as i64 > page_size {
-            rows.truncate(page_size as usize);
-            rows.last()
-                .map(|c| encode_token(c.at, &c.inquiry_id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let (rows, next_page_token) = paging::page(rows, page_size, |c| {
+            paging::position_key(c.at, &c.inquiry_id)
+        });
         let reclassifications = rows
             .into_iter()
             .map(|c| pb::Reclassification {
@@ -656,15 +646,11 @@ fn time_filter(
     t
 }
 
-/// Keyset position (time, id) of the last row of a page.
-fn encode_token(at: i64, id: &str) -> String {
-    paging::encode_token(&format!("{at}/{id}"))
-}
-
-fn decode_token(token: &str) -> Option<(i64, String)> {
-    let raw = paging::decode_token(token)?;
-    let (t, id) = raw.split_once('/')?;
-    Some((t.parse().ok()?, id.to_string()))
+/// The (time, id) position inside a page token from this service.
+fn decode_position(token: &str) -> Option<(i64, String)> {
+    paging::decode_token(token)
+        .as_deref()
+        .and_then(paging::parse_position)
 }
 
 #[cfg(test)]
@@ -673,12 +659,12 @@ mod tests {
 
     #[test]
     fn page_tokens_round_trip_and_garbage_is_rejected() {
-        let t = encode_token(1_700_000_000_000_000, "0190-abc");
+        let t = paging::encode_token(&paging::position_key(1_700_000_000_000_000, "0190-abc"));
         assert_eq!(
-            decode_token(&t),
+            decode_position(&t),
             Some((1_700_000_000_000_000, "0190-abc".into()))
         );
-        assert_eq!(decode_token("%%%"), None);
-        assert_eq!(decode_token(&paging::encode_token("no-slash")), None);
+        assert_eq!(decode_position("%%%"), None);
+        assert_eq!(decode_position(&paging::encode_token("no-slash")), None);
     }
 }

@@ -42,9 +42,45 @@ pub fn read_token(token: &str, v: &mut Violations) -> Option<String> {
     key
 }
 
+/// One page of `rows` (fetched with `size + 1`) and the token for the next, empty on the last.
+pub fn page<T>(mut rows: Vec<T>, size: i64, key: impl Fn(&T) -> String) -> (Vec<T>, String) {
+    if rows.len() as i64 <= size {
+        return (rows, String::new());
+    }
+    rows.truncate(size as usize);
+    let token = rows
+        .last()
+        .map(|r| encode_token(&key(r)))
+        .unwrap_or_default();
+    (rows, token)
+}
+
+/// The sort key of lists ordered by (time, id): `"<micros>/<id>"`.
+pub fn position_key(at: i64, id: &str) -> String {
+    format!("{at}/{id}")
+}
+
+/// Reads a [`position_key`] back; `None` for anything else.
+pub fn parse_position(key: &str) -> Option<(i64, String)> {
+    let (at, id) = key.split_once('/')?;
+    Some((at.parse().ok()?, id.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_stop_at_their_size_and_positions_round_trip() {
+        let (rows, token) = page(vec![1, 2, 3], 2, |r| position_key(*r, "x"));
+        assert_eq!(rows, [1, 2]);
+        assert_eq!(
+            decode_token(&token).as_deref().and_then(parse_position),
+            Some((2, "x".into()))
+        );
+        assert_eq!(page(vec![1, 2], 2, |r| r.to_string()).1, "");
+        assert_eq!(parse_position("no-slash"), None);
+    }
 
     #[test]
     fn tokens_round_trip_and_sizes_are_clamped() {

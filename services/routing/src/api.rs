@@ -12,7 +12,7 @@ use crate::{assignment_store, store};
 use frontdesk_platform::auth::{Caller, Role};
 use frontdesk_platform::db::Db;
 use frontdesk_platform::error::Violations;
-use frontdesk_platform::paging::{encode_token, page_size, read_token};
+use frontdesk_platform::paging::{page, page_size, parse_position, position_key, read_token};
 use frontdesk_platform::time::now_micros;
 use frontdesk_proto::routing::v1 as pb;
 use pb::routing_service_server::RoutingService;
@@ -56,20 +56,6 @@ fn property(caller: &Caller, property_id: &str, field: &str) -> Result<String, S
     }
     caller.require_access(p)?;
     Ok(p.to_string())
-}
-
-/// One page of `rows` (fetched with limit + 1) and the token for the next.
-fn page<T>(mut rows: Vec<T>, size: i64, key: impl Fn(&T) -> String) -> (Vec<T>, String) {
-    if rows.len() as i64 > size {
-        rows.truncate(size as usize);
-        let token = rows
-            .last()
-            .map(|r| encode_token(&key(r)))
-            .unwrap_or_default();
-        (rows, token)
-    } else {
-        (rows, String::new())
-    }
 }
 
 /// Rule-file violations name fields inside the TOML ("rule[2].department"); on the wire they
@@ -406,10 +392,7 @@ impl RoutingService for RoutingApi {
         let property_id = property(&caller, &r.property_id, "property_id")?;
         let mut v = Violations::new();
         let size = page_size(r.page_size, &mut v);
-        let after = read_token(&r.page_token, &mut v).and_then(|t| {
-            let (at, id) = t.split_once('/')?;
-            Some((at.parse::<i64>().ok()?, id.to_string()))
-        });
+        let after = read_token(&r.page_token, &mut v).and_then(|t| parse_position(&t));
         if !r.page_token.is_empty() && after.is_none() && v.is_empty() {
             v.add("page_token", "not a token returned by ListAssignments");
         }
@@ -427,7 +410,7 @@ impl RoutingService for RoutingApi {
             .await
             .map_err(Error::from)?;
         let (rows, next_page_token) =
-            page(rows, size, |a| format!("{}/{}", a.created_at, a.inquiry_id));
+            page(rows, size, |a| position_key(a.created_at, &a.inquiry_id));
         Ok(Response::new(pb::ListAssignmentsResponse {
             assignments: rows
                 .iter()
