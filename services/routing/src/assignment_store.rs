@@ -1,6 +1,5 @@
 //! Repository of assignments and deadlines (the SLA truth). Same SQL on both backends.
 
-use crate::domain::directory::Staff;
 use crate::domain::routed::{Routed, RoutedState};
 use crate::domain::sla_policy::DeadlineKind;
 use anyhow::anyhow;
@@ -136,15 +135,6 @@ pub async fn open_loads(
         .collect()
 }
 
-/// Every staff member of a department (the caller filters by duty and capacity).
-pub async fn department_staff(
-    conn: &mut AnyConnection,
-    property_id: &str,
-    department: &str,
-) -> anyhow::Result<Vec<Staff>> {
-    crate::store::staff_of_department(conn, property_id, department).await
-}
-
 /// Next round-robin position for a department's ties.
 pub async fn next_turn(
     conn: &mut AnyConnection,
@@ -209,32 +199,32 @@ pub async fn upsert_deadlines(
     Ok(())
 }
 
-/// Cancels the pending deadlines of an inquiry that `which` selects; returns their timer ids
-/// (to disarm).
+/// Cancels the pending deadlines of an inquiry whose kind `which` selects, in one statement.
+/// Their timers stay in the wheel and are dropped when they come due (firing finds them
+/// cancelled), which is cheaper than a second round trip to Redis.
 pub async fn cancel_deadlines(
     conn: &mut AnyConnection,
     inquiry_id: &str,
     which: impl Fn(DeadlineKind) -> bool,
-) -> anyhow::Result<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT timer_id, kind FROM deadlines WHERE inquiry_id = $1 AND state = 'pending'",
-    )
-    .bind(inquiry_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut cancelled = Vec::new();
-    for r in rows {
-        let kind: String = r.try_get("kind")?;
-        if DeadlineKind::from_code(&kind).is_some_and(&which) {
-            let id: String = r.try_get("timer_id")?;
-            sqlx::query("UPDATE deadlines SET state = 'cancelled' WHERE timer_id = $1")
-                .bind(&id)
-                .execute(&mut *conn)
-                .await?;
-            cancelled.push(id);
-        }
+) -> anyhow::Result<u64> {
+    let kinds: Vec<&str> = DeadlineKind::ALL
+        .into_iter()
+        .filter(|k| which(*k))
+        .map(DeadlineKind::code)
+        .collect();
+    if kinds.is_empty() {
+        return Ok(0);
     }
-    Ok(cancelled)
+    let marks: Vec<String> = (0..kinds.len()).map(|n| format!("${}", n + 2)).collect();
+    let sql = format!(
+        "UPDATE deadlines SET state = 'cancelled' WHERE inquiry_id = $1 AND state = 'pending' AND kind IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query::<sqlx::Any>(&sql).bind(inquiry_id);
+    for k in kinds {
+        q = q.bind(k);
+    }
+    Ok(q.execute(conn).await?.rows_affected())
 }
 
 /// Pending deadlines not yet in the wheel, earliest first.

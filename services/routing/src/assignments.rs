@@ -3,7 +3,7 @@
 
 use crate::Error;
 use crate::assignment_store::{self as store, Slip};
-use crate::domain::assignment::{Choice, choose};
+use crate::domain::assignment::Choice;
 use crate::domain::directory::{Partner, valid_code};
 use crate::domain::routed::Routed;
 use crate::domain::shift;
@@ -200,18 +200,24 @@ impl Assignments {
                 "the inquiry is already with {to}"
             )));
         }
-        let staff = store::department_staff(&mut tx, &r.property_id, to).await?;
-        let loads = store::open_loads(&mut tx, &r.property_id).await?;
         let zone = self
             .routing
             .policy_for(&mut tx, &r.property_id)
             .await?
             .calendar
             .time_zone();
-        let candidates =
-            shift::candidates_at(&staff, &loads, shift::local_time(zone, now_micros()));
-        let turn = store::next_turn(&mut tx, &r.property_id, to).await?;
-        let assignee = match choose(&candidates, &r.language, &r.category, turn) {
+        let choice = self
+            .routing
+            .pick_handler(
+                &mut tx,
+                &r.property_id,
+                to,
+                &r.language,
+                &r.category,
+                shift::local_time(zone, now_micros()),
+            )
+            .await?;
+        let assignee = match choice {
             Choice::Assigned { staff_id, .. } => staff_id,
             Choice::Queue { reason } => {
                 if !order.force {

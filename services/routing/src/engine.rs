@@ -1,7 +1,9 @@
 //! Routing's shared state: its database, the rules and SLA policies per property, and the
 //! wake-ups between the event consumer, the armer and the relay.
 
+use crate::domain::assignment::{Choice, choose};
 use crate::domain::routing_rules::RoutingRules;
+use crate::domain::shift;
 use crate::domain::sla_policy::{PolicySpec, SlaPolicy};
 use anyhow::Context;
 use frontdesk_platform::db::Db;
@@ -91,6 +93,24 @@ impl Routing {
                 .map_err(|v| anyhow::anyhow!("{v}"))
         })
         .await
+    }
+
+    /// CI-3.5: one named person in `department` — on duty and on shift at the property's
+    /// wall-clock time `local` — or its queue. Routing and transfers both choose this way.
+    pub async fn pick_handler(
+        &self,
+        conn: &mut AnyConnection,
+        property_id: &str,
+        department: &str,
+        language: &str,
+        category: &str,
+        local: chrono::NaiveDateTime,
+    ) -> anyhow::Result<Choice> {
+        let staff = crate::store::staff_of_department(conn, property_id, department).await?;
+        let loads = crate::assignment_store::open_loads(conn, property_id).await?;
+        let candidates = shift::candidates_at(&staff, &loads, local);
+        let turn = crate::assignment_store::next_turn(conn, property_id, department).await?;
+        Ok(choose(&candidates, language, category, turn))
     }
 
     /// The property's SLA policy: edited by RPC if so, else its file, else the default.

@@ -3,7 +3,7 @@
 //! notices meet, cancel or move them. Applied once per event by the platform's inbox.
 
 use crate::assignment_store as store;
-use crate::domain::assignment::{Choice, choose};
+use crate::domain::assignment::Choice;
 use crate::domain::calendar::{Channel as SlaChannel, Complexity as SlaComplexity, Pause};
 use crate::domain::routed::{Routed, RoutedState};
 use crate::domain::routing_rules::{Complexity, InquiryFacts};
@@ -152,23 +152,25 @@ impl IntakeEvents {
             .route(&facts);
         let dept = decision.lead_department.clone();
 
-        // CI-3.5: one named person in the lead department, or its queue.
-        let staff = store::department_staff(tx, &inquiry.property_id, &dept).await?;
-        let loads = store::open_loads(tx, &inquiry.property_id).await?;
-        let created = inquiry
+        let created_at = inquiry
             .created_at
             .as_ref()
             .and_then(from_timestamp)
-            .unwrap_or_default();
-        let zone = self
+            .context("inquiry without created_at")?;
+        let policy = self.routing.policy_for(tx, &inquiry.property_id).await?;
+        let zone = policy.calendar.time_zone();
+        let choice = self
             .routing
-            .policy_for(tx, &inquiry.property_id)
-            .await?
-            .calendar
-            .time_zone();
-        let candidates = shift::candidates_at(&staff, &loads, shift::local_time(zone, created));
-        let turn = store::next_turn(tx, &inquiry.property_id, &dept).await?;
-        let (assignee, who) = match choose(&candidates, &language, &category, turn) {
+            .pick_handler(
+                tx,
+                &inquiry.property_id,
+                &dept,
+                &language,
+                &category,
+                shift::local_time(zone, created_at),
+            )
+            .await?;
+        let (assignee, who) = match choice {
             Choice::Assigned { staff_id, reason } => (
                 staff_id.clone(),
                 format!("assigned to {staff_id} ({reason})"),
@@ -179,12 +181,6 @@ impl IntakeEvents {
             ),
         };
 
-        let created_at = inquiry
-            .created_at
-            .as_ref()
-            .and_then(from_timestamp)
-            .context("inquiry without created_at")?;
-        let policy = self.routing.policy_for(tx, &inquiry.property_id).await?;
         let sla_complexity = if complex {
             SlaComplexity::Complex
         } else {
