@@ -5,7 +5,7 @@ use crate::convert::{
     self, category_from_pb, channel_from_pb, complexity_from_pb, inquiry_to_pb, optional_reply,
     satisfaction_from_pb, status_from_pb,
 };
-use crate::domain::inquiry::{Answer, Audit, Feedback};
+use crate::domain::inquiry::{Answer, Audit, Feedback, Inquiry, Refusal};
 use crate::domain::new_inquiry::{MAX_KEY_CHARS, MAX_TEXT_CHARS, NewInquiry, RawNewInquiry};
 use crate::error::Error;
 use crate::store::ListFilter;
@@ -36,6 +36,48 @@ impl IntakeApi {
 }
 
 type Res<T> = Result<Response<T>, Status>;
+
+/// The one text a staff transition carries: a note or a reason.
+struct Note<'a> {
+    field: &'static str,
+    value: &'a str,
+    required: bool,
+}
+
+impl IntakeApi {
+    /// A staff transition with one text (resolve, reopen, wait for / hear from the
+    /// customer): validate, apply `transition`, record `detail(text)` on the timeline.
+    async fn noted(
+        &self,
+        caller: Caller,
+        inquiry_id: &str,
+        note: Note<'_>,
+        change: ChangeType,
+        transition: fn(&mut Inquiry, &str, i64) -> Result<(), Refusal>,
+        detail: impl Fn(&str) -> String,
+    ) -> Result<pb::Inquiry, Status> {
+        caller.require_role(STAFF)?;
+        let mut v = Violations::new();
+        let id = required_id("inquiry_id", inquiry_id, &mut v);
+        let text = bounded_text(
+            note.field,
+            note.value,
+            MAX_NOTE_CHARS,
+            note.required,
+            &mut v,
+        );
+        check(v)?;
+        let actor = caller.subject.clone();
+        let (inquiry, _) = self
+            .intake
+            .mutate(&caller, &id, None, change, |i| {
+                transition(i, &actor, now_micros())?;
+                Ok((detail(&text), String::new()))
+            })
+            .await?;
+        Ok(inquiry_to_pb(&inquiry))
+    }
+}
 
 /// Fingerprint of a request without its idempotency key: same key + same hash is a retry.
 fn request_hash<M: Message + Clone>(msg: &M, clear_key: impl FnOnce(&mut M)) -> String {
@@ -354,43 +396,47 @@ impl IntakeService for IntakeApi {
 
     async fn resolve(&self, req: Request<pb::ResolveRequest>) -> Res<pb::ResolveResponse> {
         let caller = Caller::from_request(&req)?;
-        caller.require_role(STAFF)?;
         let r = req.into_inner();
-        let mut v = Violations::new();
-        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
-        let note = bounded_text("note", &r.note, MAX_NOTE_CHARS, false, &mut v);
-        check(v)?;
-        let actor = caller.subject.clone();
-        let (inquiry, _) = self
-            .intake
-            .mutate(&caller, &id, None, ChangeType::Resolved, |i| {
-                i.resolve(&actor, now_micros())?;
-                Ok((with_note("resolved".into(), &note), String::new()))
-            })
+        let note = Note {
+            field: "note",
+            value: &r.note,
+            required: false,
+        };
+        let inquiry = self
+            .noted(
+                caller,
+                &r.inquiry_id,
+                note,
+                ChangeType::Resolved,
+                Inquiry::resolve,
+                |n| with_note("resolved".into(), n),
+            )
             .await?;
         Ok(Response::new(pb::ResolveResponse {
-            inquiry: Some(inquiry_to_pb(&inquiry)),
+            inquiry: Some(inquiry),
         }))
     }
 
     async fn reopen(&self, req: Request<pb::ReopenRequest>) -> Res<pb::ReopenResponse> {
         let caller = Caller::from_request(&req)?;
-        caller.require_role(STAFF)?;
         let r = req.into_inner();
-        let mut v = Violations::new();
-        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
-        let reason = bounded_text("reason", &r.reason, MAX_NOTE_CHARS, true, &mut v);
-        check(v)?;
-        let actor = caller.subject.clone();
-        let (inquiry, _) = self
-            .intake
-            .mutate(&caller, &id, None, ChangeType::Reopened, |i| {
-                i.reopen(&actor, now_micros())?;
-                Ok((format!("reopened: {reason}"), String::new()))
-            })
+        let reason = Note {
+            field: "reason",
+            value: &r.reason,
+            required: true,
+        };
+        let inquiry = self
+            .noted(
+                caller,
+                &r.inquiry_id,
+                reason,
+                ChangeType::Reopened,
+                Inquiry::reopen,
+                |n| format!("reopened: {n}"),
+            )
             .await?;
         Ok(Response::new(pb::ReopenResponse {
-            inquiry: Some(inquiry_to_pb(&inquiry)),
+            inquiry: Some(inquiry),
         }))
     }
 
@@ -565,22 +611,25 @@ impl IntakeService for IntakeApi {
         req: Request<pb::WaitForCustomerRequest>,
     ) -> Res<pb::WaitForCustomerResponse> {
         let caller = Caller::from_request(&req)?;
-        caller.require_role(STAFF)?;
         let r = req.into_inner();
-        let mut v = Violations::new();
-        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
-        let reason = bounded_text("reason", &r.reason, MAX_NOTE_CHARS, true, &mut v);
-        check(v)?;
-        let actor = caller.subject.clone();
-        let (inquiry, _) = self
-            .intake
-            .mutate(&caller, &id, None, ChangeType::WaitingOnCustomer, |i| {
-                i.wait_for_customer(&actor, now_micros())?;
-                Ok((format!("waiting on the customer: {reason}"), String::new()))
-            })
+        let reason = Note {
+            field: "reason",
+            value: &r.reason,
+            required: true,
+        };
+        let change = ChangeType::WaitingOnCustomer;
+        let inquiry = self
+            .noted(
+                caller,
+                &r.inquiry_id,
+                reason,
+                change,
+                Inquiry::wait_for_customer,
+                |n| format!("waiting on the customer: {n}"),
+            )
             .await?;
         Ok(Response::new(pb::WaitForCustomerResponse {
-            inquiry: Some(inquiry_to_pb(&inquiry)),
+            inquiry: Some(inquiry),
         }))
     }
 
@@ -589,25 +638,25 @@ impl IntakeService for IntakeApi {
         req: Request<pb::CustomerRepliedRequest>,
     ) -> Res<pb::CustomerRepliedResponse> {
         let caller = Caller::from_request(&req)?;
-        caller.require_role(STAFF)?;
         let r = req.into_inner();
-        let mut v = Violations::new();
-        let id = required_id("inquiry_id", &r.inquiry_id, &mut v);
-        let note = bounded_text("note", &r.note, MAX_NOTE_CHARS, false, &mut v);
-        check(v)?;
-        let actor = caller.subject.clone();
-        let (inquiry, _) = self
-            .intake
-            .mutate(&caller, &id, None, ChangeType::CustomerReplied, |i| {
-                i.customer_replied(&actor, now_micros())?;
-                Ok((
-                    with_note("the customer replied".into(), &note),
-                    String::new(),
-                ))
-            })
+        let note = Note {
+            field: "note",
+            value: &r.note,
+            required: false,
+        };
+        let change = ChangeType::CustomerReplied;
+        let inquiry = self
+            .noted(
+                caller,
+                &r.inquiry_id,
+                note,
+                change,
+                Inquiry::customer_replied,
+                |n| with_note("the customer replied".into(), n),
+            )
             .await?;
         Ok(Response::new(pb::CustomerRepliedResponse {
-            inquiry: Some(inquiry_to_pb(&inquiry)),
+            inquiry: Some(inquiry),
         }))
     }
 }
