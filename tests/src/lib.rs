@@ -2,12 +2,12 @@
 //! or a fresh SQLite directory per test, typed gRPC clients with real tokens.
 
 use frontdesk::app::{AppConfig, Application, RedisConfig};
-use frontdesk_intake::config::IntakeArgs;
+use frontdesk::services::{ServiceArgs, ServiceName};
 use frontdesk_platform::auth::{Authenticator, Role};
 use frontdesk_proto::intake::v1 as pb;
-use frontdesk_routing::config::RoutingArgs;
 use pb::intake_service_client::IntakeServiceClient;
 use sqlx::Connection;
+use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -36,13 +36,11 @@ fn redis_url() -> String {
     std::env::var("FRONTDESK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-/// Storage shared by the replicas of one test.
+/// Storage shared by the replicas of one test: a database per service (each service owns
+/// its own), and a Redis key prefix on Postgres.
 pub struct Env {
     pub backend: Backend,
-    /// Intake's database.
-    pub database_url: String,
-    /// Routing's database (each service owns its own).
-    pub routing_database_url: String,
+    pub databases: BTreeMap<ServiceName, String>,
     pub redis: Option<RedisConfig>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -54,11 +52,13 @@ impl Env {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let url = |service: &str| format!("sqlite://{}/{service}.db", dir.path().display());
+                let databases = ServiceName::ALL
+                    .iter()
+                    .map(|&s| (s, format!("sqlite://{}/{s}.db", dir.path().display())))
+                    .collect();
                 Env {
                     backend,
-                    database_url: url("intake"),
-                    routing_database_url: url("routing"),
+                    databases,
                     redis: None,
                     _dir: Some(dir),
                 }
@@ -69,17 +69,19 @@ impl Env {
                     sqlx::AnyConnection::connect(&format!("{}/postgres", postgres_base()))
                         .await
                         .expect("cannot reach Postgres for tests (FRONTDESK_TEST_POSTGRES)");
-                for db in [name.clone(), format!("{name}_routing")] {
+                let mut databases = BTreeMap::new();
+                for &s in ServiceName::ALL {
+                    let db = format!("{name}_{s}");
                     sqlx::query(&format!("CREATE DATABASE {db}"))
                         .execute(&mut admin)
                         .await
                         .expect("create test database");
+                    databases.insert(s, format!("{}/{db}", postgres_base()));
                 }
                 let _ = admin.close().await;
                 Env {
                     backend,
-                    database_url: format!("{}/{name}", postgres_base()),
-                    routing_database_url: format!("{}/{name}_routing", postgres_base()),
+                    databases,
                     redis: Some(RedisConfig {
                         url: redis_url(),
                         prefix: format!("fdtest:{name}:"),
@@ -90,29 +92,28 @@ impl Env {
         }
     }
 
+    /// The database of `service`.
+    pub fn database_url(&self, service: ServiceName) -> &str {
+        &self.databases[&service]
+    }
+
+    /// Every service in one process (as `frontdesk dev`), on this environment's storage.
     pub fn config(&self) -> AppConfig {
+        let mut args = ServiceArgs::default();
+        args.routing.db_max_connections = 4;
+        args.routing.sla_tick_ms = 20;
+        args.intake.db_max_connections = 8;
         AppConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),
             properties: vec![PROPERTY_A.into(), PROPERTY_B.into()],
-            intake_database_url: Some(self.database_url.clone()),
-            intake: IntakeArgs {
-                database_url: None,
-                db_max_connections: 8,
-                classifier_rules: None,
-                classifier_property_rules: None,
-                subscribers: Vec::new(),
-            },
-            routing_database_url: Some(self.routing_database_url.clone()),
-            routing: RoutingArgs {
-                db_max_connections: 4,
-                sla_tick_ms: 20,
-                ..RoutingArgs::default()
-            },
+            services: self.databases.clone(),
+            args,
             redis: self.redis.clone(),
             auth: Authenticator::new(SECRET),
             shutdown_grace: Duration::from_secs(5),
             relay_lease: Duration::from_secs(2),
-            self_subscribe: true,
+            subscribers: Vec::new(),
+            peers: BTreeMap::new(),
             clock: None,
         }
     }
@@ -126,7 +127,7 @@ impl Env {
     /// projection updates would interleave.
     pub async fn spawn_intake_only(&self) -> TestApp {
         let mut cfg = self.config();
-        cfg.routing_database_url = None;
+        cfg.services.retain(|&s, _| s == ServiceName::intake);
         self.spawn_with(cfg).await
     }
 

@@ -1,6 +1,7 @@
 //! Outbox relay → EventSink consumer: at-least-once delivery, applied exactly once, even
 //! when the delivering replica is killed mid-delivery.
 
+use frontdesk::services::ServiceName;
 use frontdesk_platform::auth::Authenticator;
 use frontdesk_platform::db::Db;
 use frontdesk_platform::inbox::{Consumer, EventHandler, EventSinkService};
@@ -64,7 +65,7 @@ async fn applied_count(db: &Db) -> i64 {
 async fn relay_redelivers_after_a_kill_and_the_consumer_applies_once(backend: Backend) {
     // The consumer: its own database with the platform's inbox, and a gRPC EventSink.
     let consumer_env = Env::new(backend).await;
-    let consumer_db = Db::connect(&consumer_env.database_url, 4)
+    let consumer_db = Db::connect(consumer_env.database_url(ServiceName::intake), 4)
         .await
         .expect("consumer db");
     consumer_db.migrate(&[]).await.expect("inbox table");
@@ -76,6 +77,7 @@ async fn relay_redelivers_after_a_kill_and_the_consumer_applies_once(backend: Ba
     let first_applied = Arc::new(Notify::new());
     let sink = StallFirstAnswer {
         inner: EventSinkService::new().consume(
+            "consumer",
             "intake",
             Consumer::new(consumer_db.clone(), "test-consumer", Recorder),
         ),
@@ -98,13 +100,13 @@ async fn relay_redelivers_after_a_kill_and_the_consumer_applies_once(backend: Ba
     // Intake, delivering to it.
     let env = Env::new(backend).await;
     let mut cfg = env.config();
-    cfg.intake.subscribers = vec![Subscriber {
+    cfg.subscribers = vec![Subscriber {
         name: "consumer".into(),
         endpoint: format!("http://127.0.0.1:{port}"),
     }];
     cfg.relay_lease = Duration::from_secs(1);
     // Intake alone: this is about the relay, not about routing's echoes.
-    cfg.routing_database_url = None;
+    cfg.services.remove(&ServiceName::routing);
     let replica1 = env.spawn_with(cfg.clone()).await;
     let mut c = replica1.agent().await;
     create(&mut c, "Do you have a kids club?").await;

@@ -895,9 +895,12 @@ async fn replicas_never_double_fire_and_a_flushed_redis_loses_no_deadline() {
 
     // Each deadline produced exactly one event, whichever replica fired it.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let db = frontdesk_platform::db::Db::connect(&env.routing_database_url, 2)
-        .await
-        .expect("routing db");
+    let db = frontdesk_platform::db::Db::connect(
+        env.database_url(frontdesk::services::ServiceName::routing),
+        2,
+    )
+    .await
+    .expect("routing db");
     let payloads: Vec<Vec<u8>> = sqlx::query_scalar("SELECT payload FROM outbox")
         .fetch_all(db.pool())
         .await

@@ -2,6 +2,7 @@
 //! delivering events to each other over gRPC. A consumer that is down delays events; it
 //! never loses them.
 
+use frontdesk::services::ServiceName;
 use frontdesk_platform::auth::Role;
 use frontdesk_platform::relay::Subscriber;
 use frontdesk_proto::routing::v1 as rpb;
@@ -19,9 +20,8 @@ fn free_port() -> u16 {
 async fn intake_service(env: &Env, port: u16, routing_port: u16) -> TestApp {
     let mut cfg = env.config();
     cfg.listen = format!("127.0.0.1:{port}").parse().expect("addr");
-    cfg.routing_database_url = None;
-    cfg.self_subscribe = false;
-    cfg.intake.subscribers = vec![Subscriber {
+    cfg.services.remove(&ServiceName::routing);
+    cfg.subscribers = vec![Subscriber {
         name: "routing".into(),
         endpoint: format!("http://127.0.0.1:{routing_port}"),
     }];
@@ -31,9 +31,8 @@ async fn intake_service(env: &Env, port: u16, routing_port: u16) -> TestApp {
 async fn routing_service(env: &Env, port: u16, intake_port: u16) -> TestApp {
     let mut cfg = env.config();
     cfg.listen = format!("127.0.0.1:{port}").parse().expect("addr");
-    cfg.intake_database_url = None;
-    cfg.self_subscribe = false;
-    cfg.routing.subscribers = vec![Subscriber {
+    cfg.services.remove(&ServiceName::intake);
+    cfg.subscribers = vec![Subscriber {
         name: "intake".into(),
         endpoint: format!("http://127.0.0.1:{intake_port}"),
     }];

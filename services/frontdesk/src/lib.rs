@@ -5,3 +5,4 @@ pub mod app;
 pub mod cli;
 pub mod cli_routing;
 pub mod dev;
+pub mod services;

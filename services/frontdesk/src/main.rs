@@ -1,13 +1,14 @@
 //! `frontdesk`: run the suite (`dev`, `serve`), migrate, mint tokens, and talk to it.
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use frontdesk::app::{AppConfig, Application, RedisConfig};
+use frontdesk::services::{ServiceArgs, ServiceName};
 use frontdesk::{cli, dev};
-use frontdesk_intake::config::IntakeArgs;
 use frontdesk_platform::auth::{Authenticator, Role};
 use frontdesk_platform::config::{CommonArgs, PropertyArgs};
-use frontdesk_routing::config::RoutingArgs;
+use frontdesk_platform::relay::Subscriber;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,12 +72,6 @@ enum Cmd {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ServiceName {
-    Intake,
-    Routing,
-}
-
 #[derive(clap::Args)]
 struct DevArgs {
     /// gRPC address for all services.
@@ -90,9 +85,7 @@ struct DevArgs {
     #[command(flatten)]
     properties: PropertyArgs,
     #[command(flatten)]
-    intake: IntakeArgs,
-    #[command(flatten)]
-    routing: RoutingArgs,
+    services: ServiceArgs,
 }
 
 #[derive(clap::Args)]
@@ -101,7 +94,11 @@ struct ServeArgs {
     /// gRPC address.
     #[arg(long, env = "FRONTDESK_LISTEN", default_value = "0.0.0.0:50051")]
     listen: SocketAddr,
-    /// Redis for fan-out between replicas; unset: single replica, in-process fan-out.
+    /// The served service's database (postgres://…); also read from the file named by
+    /// FRONTDESK_DATABASE_URL_FILE. Overrides the service's own --<service>-database-url.
+    #[arg(long, env = "FRONTDESK_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Redis for fan-out and timers between replicas; unset: single replica, in process.
     #[arg(long, env = "FRONTDESK_REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
     /// Prefix of every Redis key and channel.
@@ -110,23 +107,54 @@ struct ServeArgs {
     /// Seconds a replica's outbox-relay lease lasts before another replica may take over.
     #[arg(long, env = "FRONTDESK_RELAY_LEASE", default_value_t = 15)]
     relay_lease_secs: u64,
+    /// Services that receive this service's events: name=http://host:port, comma-separated.
+    #[arg(long, env = "FRONTDESK_SUBSCRIBERS", value_delimiter = ',')]
+    subscribers: Vec<Subscriber>,
+    /// Services this one calls: name=http://host:port, comma-separated.
+    #[arg(long, env = "FRONTDESK_PEERS", value_delimiter = ',')]
+    peers: Vec<Subscriber>,
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
     properties: PropertyArgs,
     #[command(flatten)]
-    intake: IntakeArgs,
-    #[command(flatten)]
-    routing: RoutingArgs,
+    services: ServiceArgs,
 }
 
 #[derive(clap::Args)]
 struct MigrateArgs {
     service: ServiceName,
+    /// The service's database (postgres://…); also FRONTDESK_DATABASE_URL_FILE.
+    #[arg(long, env = "FRONTDESK_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     #[command(flatten)]
-    intake: IntakeArgs,
-    #[command(flatten)]
-    routing: RoutingArgs,
+    services: ServiceArgs,
+}
+
+/// `--database-url`, else the file named by FRONTDESK_DATABASE_URL_FILE, else the service's
+/// own flag.
+fn served_database_url(
+    given: Option<String>,
+    service: ServiceName,
+    args: &ServiceArgs,
+) -> anyhow::Result<String> {
+    if let Some(url) = given.or(read_file_env("FRONTDESK_DATABASE_URL_FILE")?) {
+        return Ok(url);
+    }
+    args.database_url(service).with_context(|| {
+        format!("--database-url (FRONTDESK_DATABASE_URL or FRONTDESK_DATABASE_URL_FILE) is required to run {service}")
+    })
+}
+
+/// The trimmed content of the file an `*_FILE` variable names (Kubernetes Secrets mounted
+/// as files keep secrets out of environment listings).
+fn read_file_env(var: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var_os(var) {
+        None => Ok(None),
+        Some(path) => std::fs::read_to_string(&path)
+            .map(|s| Some(s.trim().to_string()))
+            .with_context(|| format!("cannot read {var}={}", path.to_string_lossy())),
+    }
 }
 
 #[derive(clap::Args)]
@@ -172,25 +200,10 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Dev(a) => run_dev(a).await,
         Cmd::Serve(a) => run_serve(a).await,
         Cmd::Migrate(a) => {
-            let (name, url, migrations) = match a.service {
-                ServiceName::Intake => (
-                    "intake",
-                    a.intake.database_url.clone().context(
-                        "--intake-database-url (FRONTDESK_INTAKE_DATABASE_URL) is required",
-                    )?,
-                    frontdesk_intake::store::MIGRATIONS,
-                ),
-                ServiceName::Routing => (
-                    "routing",
-                    a.routing.database_url.clone().context(
-                        "--routing-database-url (FRONTDESK_ROUTING_DATABASE_URL) is required",
-                    )?,
-                    frontdesk_routing::store::MIGRATIONS,
-                ),
-            };
+            let url = served_database_url(a.database_url, a.service, &a.services)?;
             let db = frontdesk_platform::db::Db::connect(&url, 2).await?;
-            db.migrate(migrations).await?;
-            println!("{name} migrated: {}", db.display_url());
+            db.migrate(a.service.migrations()).await?;
+            println!("{} migrated: {}", a.service, db.display_url());
             Ok(())
         }
         Cmd::Token(a) => {
@@ -249,28 +262,27 @@ async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&a.data_dir)
         .with_context(|| format!("cannot create {}", a.data_dir.display()))?;
-    let intake_url = a
-        .intake
-        .database_url
-        .clone()
-        .unwrap_or_else(|| dev::sqlite_url(&a.data_dir, "intake"));
-    let routing_url = a
-        .routing
-        .database_url
-        .clone()
-        .unwrap_or_else(|| dev::sqlite_url(&a.data_dir, "routing"));
+    let services = ServiceName::ALL
+        .iter()
+        .map(|&s| {
+            let url = a
+                .services
+                .database_url(s)
+                .unwrap_or_else(|| dev::sqlite_url(&a.data_dir, s.as_str()));
+            (s, url)
+        })
+        .collect();
     let app = Application::build(AppConfig {
         listen: a.listen,
         properties: a.properties.ids(),
-        intake_database_url: Some(intake_url),
-        intake: a.intake.clone(),
-        routing_database_url: Some(routing_url),
-        routing: a.routing.clone(),
+        services,
+        args: a.services.clone(),
         redis: None,
         auth: auth.clone(),
         shutdown_grace: a.common.shutdown_grace(),
         relay_lease: Duration::from_secs(15),
-        self_subscribe: true,
+        subscribers: Vec::new(),
+        peers: BTreeMap::new(),
         clock: None,
     })
     .await?;
@@ -301,35 +313,20 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
     let auth = if a.common.insecure {
         Authenticator::insecure()
     } else {
-        let secret = a
-            .common
-            .jwt_secret
-            .clone()
-            .context("--jwt-secret (FRONTDESK_JWT_SECRET) is required, or --insecure")?;
+        let secret = match a.common.jwt_secret.clone() {
+            Some(s) => s,
+            None => read_file_env("FRONTDESK_JWT_SECRET_FILE")?.context(
+                "--jwt-secret (FRONTDESK_JWT_SECRET or FRONTDESK_JWT_SECRET_FILE) is required, or --insecure",
+            )?,
+        };
         Authenticator::new(secret.as_bytes())
     };
-    let (intake_url, routing_url) =
-        match a.service {
-            ServiceName::Intake => (
-                Some(a.intake.database_url.clone().context(
-                    "--intake-database-url (FRONTDESK_INTAKE_DATABASE_URL) is required",
-                )?),
-                None,
-            ),
-            ServiceName::Routing => (
-                None,
-                Some(a.routing.database_url.clone().context(
-                    "--routing-database-url (FRONTDESK_ROUTING_DATABASE_URL) is required",
-                )?),
-            ),
-        };
+    let url = served_database_url(a.database_url.clone(), a.service, &a.services)?;
     let app = Application::build(AppConfig {
         listen: a.listen,
         properties: a.properties.ids(),
-        intake_database_url: intake_url,
-        intake: a.intake.clone(),
-        routing_database_url: routing_url,
-        routing: a.routing.clone(),
+        services: BTreeMap::from([(a.service, url)]),
+        args: a.services.clone(),
         redis: a.redis_url.map(|url| RedisConfig {
             url,
             prefix: a.redis_prefix.clone(),
@@ -337,7 +334,12 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         auth,
         shutdown_grace: a.common.shutdown_grace(),
         relay_lease: Duration::from_secs(a.relay_lease_secs),
-        self_subscribe: false,
+        subscribers: a.subscribers.clone(),
+        peers: a
+            .peers
+            .iter()
+            .map(|p| (p.name.clone(), p.endpoint.clone()))
+            .collect(),
         clock: None,
     })
     .await?;
@@ -366,7 +368,7 @@ mod tests {
                 "frontdesk",
                 "serve",
                 "routing",
-                "--routing-database-url",
+                "--database-url",
                 "postgres://x/y"
             ])
             .is_ok()

@@ -7,9 +7,8 @@ pub struct IntakeArgs {
     /// Intake's database: postgres://… in production, sqlite://… embedded. `frontdesk dev`
     /// defaults it to <data-dir>/intake.db.
     #[arg(
-        id = "intake_database_url", long = "intake-database-url",
-        // `serve intake --database-url …` reads naturally when one service runs.
-        visible_alias = "database-url",
+        id = "intake_database_url",
+        long = "intake-database-url",
         env = "FRONTDESK_INTAKE_DATABASE_URL",
         hide_env_values = true
     )]
@@ -31,13 +30,15 @@ pub struct IntakeArgs {
     /// Directory of per-property rule overrides, one `<property_id>.toml` each.
     #[arg(long, env = "FRONTDESK_CLASSIFIER_PROPERTY_RULES")]
     pub classifier_property_rules: Option<PathBuf>,
+}
 
-    /// Services that receive intake's events: name=http://host:port, comma-separated.
-    #[arg(
-        id = "intake_subscribers",
-        long = "intake-subscribers",
-        env = "FRONTDESK_INTAKE_SUBSCRIBERS",
-        value_delimiter = ','
-    )]
-    pub subscribers: Vec<frontdesk_platform::relay::Subscriber>,
+impl Default for IntakeArgs {
+    fn default() -> Self {
+        IntakeArgs {
+            database_url: None,
+            db_max_connections: 16,
+            classifier_rules: None,
+            classifier_property_rules: None,
+        }
+    }
 }

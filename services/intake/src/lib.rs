@@ -17,8 +17,9 @@ pub mod watch;
 use anyhow::Context;
 use commands::Intake;
 use domain::classify::Classifier;
-use frontdesk_platform::db::Db;
-use frontdesk_platform::fanout::Fanout;
+use frontdesk_platform::db::MigrationFile;
+use frontdesk_platform::inbox::Consumer;
+use frontdesk_platform::mount::{Deps, Mounted, Service};
 use std::sync::Arc;
 
 pub use frontdesk_proto::intake::v1::intake_service_server::IntakeServiceServer;
@@ -54,16 +55,45 @@ pub fn load_classifier(cfg: &config::IntakeArgs) -> anyhow::Result<Classifier> {
     Ok(classifier)
 }
 
-/// Connects intake's database, applies migrations, registers the served properties.
-pub async fn open(
-    cfg: &config::IntakeArgs,
-    database_url: &str,
-    properties: &[String],
-    fanout: Fanout,
-) -> anyhow::Result<Intake> {
-    let db = Db::connect(database_url, cfg.db_max_connections).await?;
-    db.migrate(store::MIGRATIONS).await?;
-    store::seed_properties(&db, properties).await?;
-    let classifier = load_classifier(cfg)?;
-    Ok(Intake::new(db, Arc::new(classifier), fanout))
+/// The intake service, as the binary mounts it.
+pub struct IntakeService;
+
+impl Service for IntakeService {
+    const NAME: &'static str = "intake";
+    type Args = config::IntakeArgs;
+
+    fn migrations() -> &'static [MigrationFile] {
+        store::MIGRATIONS
+    }
+
+    fn database_url(args: &Self::Args) -> Option<String> {
+        args.database_url.clone()
+    }
+
+    /// Connects intake's database, applies migrations, registers the served properties;
+    /// mounts the API and the consumer of routing's events (the projection).
+    async fn start(deps: Deps, args: Self::Args) -> anyhow::Result<Mounted> {
+        let db = deps
+            .open_db(args.db_max_connections, store::MIGRATIONS)
+            .await?;
+        store::seed_properties(&db, &deps.properties).await?;
+        let classifier = load_classifier(&args)?;
+        let fanout = deps.fanout(Self::NAME).await?;
+        let intake = Intake::new(db.clone(), Arc::new(classifier), fanout.clone());
+        let auth = deps.auth.clone();
+        let api = IntakeServiceServer::with_interceptor(
+            api::IntakeApi::new(intake.clone(), deps.shutdown.clone()),
+            move |req| auth.authenticate(req),
+        );
+        Ok(Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
+            .grpc(api)
+            .emits(db.clone(), fanout)
+            .consume(
+                "routing",
+                Consumer::new(db, Self::NAME, routing_events::RoutingEvents::new(intake)),
+            ))
+    }
 }
+
+/// The name health checks and probes use.
+pub const HEALTH_NAME: &str = "frontdesk.intake.v1.IntakeService";

@@ -27,16 +27,6 @@ pub struct RoutingArgs {
     #[arg(long = "routing-config-dir", env = "FRONTDESK_ROUTING_CONFIG_DIR")]
     pub config_dir: Option<PathBuf>,
 
-    /// Services that receive routing's events: name=http://host:port, comma-separated.
-    /// `frontdesk dev` delivers to its own intake.
-    #[arg(
-        id = "routing_subscribers",
-        long = "routing-subscribers",
-        env = "FRONTDESK_ROUTING_SUBSCRIBERS",
-        value_delimiter = ','
-    )]
-    pub subscribers: Vec<frontdesk_platform::relay::Subscriber>,
-
     /// Milliseconds between looks for due SLA timers (bounds how late a timer fires).
     #[arg(
         long = "sla-tick-ms",
@@ -60,7 +50,6 @@ impl Default for RoutingArgs {
             database_url: None,
             db_max_connections: 8,
             config_dir: None,
-            subscribers: Vec::new(),
             sla_tick_ms: 50,
             timer_lease_secs: 30,
         }

@@ -14,20 +14,69 @@ pub mod intake_events;
 pub mod sla_engine;
 pub mod store;
 
-use frontdesk_platform::db::Db;
+use anyhow::Context;
+use api::RoutingApi;
+use engine::Routing;
+use frontdesk_platform::db::MigrationFile;
+use frontdesk_platform::inbox::Consumer;
+use frontdesk_platform::mount::{Deps, Mounted, Service};
+use intake_events::IntakeEvents;
+use sla_engine::SlaEngine;
+use std::time::Duration;
 
 pub use frontdesk_platform::error::ServiceError as Error;
 pub use frontdesk_proto::routing::v1::routing_service_server::RoutingServiceServer;
 
-/// Connects routing's database, applies migrations, gives each property its default
-/// departments.
-pub async fn open(
-    database_url: &str,
-    max_connections: u32,
-    properties: &[String],
-) -> anyhow::Result<Db> {
-    let db = Db::connect(database_url, max_connections).await?;
-    db.migrate(store::MIGRATIONS).await?;
-    store::seed_defaults(&db, properties).await?;
-    Ok(db)
+/// The name health checks and probes use.
+pub const HEALTH_NAME: &str = "frontdesk.routing.v1.RoutingService";
+
+/// The routing service, as the binary mounts it.
+pub struct RoutingService;
+
+impl Service for RoutingService {
+    const NAME: &'static str = "routing";
+    type Args = config::RoutingArgs;
+
+    fn migrations() -> &'static [MigrationFile] {
+        store::MIGRATIONS
+    }
+
+    fn database_url(args: &Self::Args) -> Option<String> {
+        args.database_url.clone()
+    }
+
+    /// Connects routing's database, applies migrations, gives each property its default
+    /// departments; mounts the API, the consumer of intake's events and the SLA engine.
+    async fn start(deps: Deps, args: Self::Args) -> anyhow::Result<Mounted> {
+        let db = deps
+            .open_db(args.db_max_connections, store::MIGRATIONS)
+            .await?;
+        store::seed_defaults(&db, &deps.properties).await?;
+        let (rules, policies) = engine::load_config(args.config_dir.as_deref())
+            .context("loading routing configuration")?;
+        let fanout = deps.fanout(Self::NAME).await?;
+        let routing = Routing::new(db.clone(), rules, policies, fanout.clone());
+        let wheel = deps.timer_wheel(Self::NAME).await?;
+        let sla = SlaEngine {
+            routing: routing.clone(),
+            clock: deps.clock.clone().unwrap_or_else(|| wheel.clock()),
+            wheel,
+            lease: Duration::from_secs(args.timer_lease_secs.max(1)),
+            tick: Duration::from_millis(args.sla_tick_ms.max(1)),
+        };
+        let auth = deps.auth.clone();
+        let api = RoutingServiceServer::with_interceptor(
+            RoutingApi::new(routing.clone(), deps.shutdown.clone()),
+            move |req| auth.authenticate(req),
+        );
+        Ok(Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
+            .grpc(api)
+            .emits(db.clone(), fanout)
+            .consume(
+                "intake",
+                Consumer::new(db, Self::NAME, IntakeEvents::new(routing)),
+            )
+            .task(sla.clone().run_armer(deps.shutdown.clone()))
+            .task(sla.run_firer(deps.shutdown.clone())))
+    }
 }

@@ -171,6 +171,7 @@ async fn step(
             .into_iter()
             .map(|e| e.into_proto(&cfg.source))
             .collect(),
+        consumer: cfg.subscriber.name.clone(),
     });
     req.metadata_mut()
         .insert("authorization", format!("Bearer {}", cfg.token).parse()?);

@@ -10,6 +10,7 @@ pub mod fanout;
 pub mod grpc;
 pub mod inbox;
 pub mod metrics;
+pub mod mount;
 pub mod outbox;
 pub mod paging;
 pub mod relay;

@@ -103,10 +103,12 @@ impl<H: EventHandler> ApplyOnce for Consumer<H> {
     }
 }
 
-/// The `EventSink` of a process: events go to the consumer registered for their source.
+/// The `EventSink` of a process: events go to the consumer registered for their source and
+/// the consuming service the delivery names.
 #[derive(Default, Clone)]
 pub struct EventSinkService {
-    consumers: HashMap<String, Arc<dyn ApplyOnce>>,
+    /// (consuming service, source) → consumer.
+    consumers: HashMap<(String, String), Arc<dyn ApplyOnce>>,
 }
 
 impl EventSinkService {
@@ -114,10 +116,21 @@ impl EventSinkService {
         Self::default()
     }
 
-    /// Registers the consumer of `source`'s events (e.g. routing consumes "intake").
-    pub fn consume(mut self, source: &str, consumer: impl ApplyOnce) -> Self {
+    /// Registers `consumer_name`'s consumer of `source`'s events (e.g. routing consumes
+    /// "intake").
+    pub fn consume(self, consumer_name: &str, source: &str, consumer: impl ApplyOnce) -> Self {
+        self.consume_arc(consumer_name, source, Arc::new(consumer))
+    }
+
+    /// Registers an already shared consumer (from a mounted service).
+    pub fn consume_arc(
+        mut self,
+        consumer_name: &str,
+        source: &str,
+        consumer: Arc<dyn ApplyOnce>,
+    ) -> Self {
         self.consumers
-            .insert(source.to_string(), Arc::new(consumer));
+            .insert((consumer_name.to_string(), source.to_string()), consumer);
         self
     }
 
@@ -128,6 +141,20 @@ impl EventSinkService {
     pub fn into_server(self) -> EventSinkServer<Self> {
         EventSinkServer::new(self)
     }
+
+    /// The consumer of `source` named by a delivery; an unnamed delivery goes to the only
+    /// consumer of that source.
+    fn find(&self, consumer: &str, source: &str) -> Option<&Arc<dyn ApplyOnce>> {
+        if consumer.is_empty() {
+            let mut of_source = self.consumers.iter().filter(|((_, s), _)| s == source);
+            return match (of_source.next(), of_source.next()) {
+                (Some((_, c)), None) => Some(c),
+                _ => None,
+            };
+        }
+        self.consumers
+            .get(&(consumer.to_string(), source.to_string()))
+    }
 }
 
 #[tonic::async_trait]
@@ -137,15 +164,16 @@ impl EventSink for EventSinkService {
         req: Request<DeliverRequest>,
     ) -> Result<Response<DeliverResponse>, Status> {
         Caller::from_request(&req)?.require_role(&[Role::Service])?;
-        let events = &req.get_ref().events;
+        let req = req.get_ref();
+        let events = &req.events;
         for event in events {
             if event.event_id.is_empty() {
                 return Err(Status::invalid_argument("events[].event_id is required"));
             }
-            if !self.consumers.contains_key(&event.source) {
+            if self.find(&req.consumer, &event.source).is_none() {
                 return Err(Status::failed_precondition(format!(
-                    "this server consumes no events from {:?}",
-                    event.source
+                    "this server has no consumer {:?} of events from {:?}",
+                    req.consumer, event.source
                 )));
             }
         }
@@ -154,7 +182,7 @@ impl EventSink for EventSinkService {
         // if that fails, each event is tried alone so one bad event cannot hold back the
         // rest of its batch.
         for run in events.chunk_by(|a, b| a.source == b.source) {
-            let Some(consumer) = self.consumers.get(&run[0].source) else {
+            let Some(consumer) = self.find(&req.consumer, &run[0].source) else {
                 continue;
             };
             let refs: Vec<&Event> = run.iter().collect();
