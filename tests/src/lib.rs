@@ -4,6 +4,7 @@
 use frontdesk::app::{AppConfig, Application, RedisConfig};
 use frontdesk::services::{ServiceArgs, ServiceName};
 use frontdesk_platform::auth::{Authenticator, Role};
+use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::intake::v1 as pb;
 use pb::intake_service_client::IntakeServiceClient;
 use sqlx::Connection;
@@ -250,7 +251,7 @@ impl Drop for TestApp {
 pub fn new_inquiry(text: &str) -> pb::CreateInquiryRequest {
     pb::CreateInquiryRequest {
         property_id: PROPERTY_A.into(),
-        channel: pb::Channel::Hotline as i32,
+        channel: common::Channel::Hotline as i32,
         customer: Some(pb::Customer {
             name: "王芳".into(),
             phone: "+86 138 0013 8000".into(),

@@ -3,6 +3,7 @@
 
 use frontdesk_platform::auth::Role;
 use frontdesk_platform::error::violated_fields;
+use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::routing::v1 as pb;
 use frontdesk_tests::{Backend, Env, PROPERTY_A, PROPERTY_B, RoutingClient, on_both_backends};
 use tonic::Code;
@@ -13,7 +14,7 @@ fn staff(id: &str, department: &str) -> pb::Staff {
         staff_id: id.into(),
         name: "李娜".into(),
         department_code: department.into(),
-        role: pb::StaffRole::Agent as i32,
+        role: common::StaffRole::Agent as i32,
         languages: vec!["zh".into(), "en".into()],
         skills: vec!["reservation".into(), "room_rates".into()],
         capacity: 8,

@@ -2,6 +2,7 @@
 
 use frontdesk_platform::auth::Role;
 use frontdesk_platform::error::violated_fields;
+use frontdesk_proto::common::v1 as common;
 use frontdesk_tests::intake_pb as pb;
 use frontdesk_tests::{
     Backend, Env, PROPERTY_A, PROPERTY_B, create, new_inquiry, on_both_backends,
@@ -13,17 +14,17 @@ async fn created_inquiry_is_classified_and_has_a_timeline(backend: Backend) {
     let app = env.spawn().await;
     let mut c = app.agent().await;
     let mut req = new_inquiry("你们的餐厅服务员态度太差了，我要投诉！");
-    req.channel = pb::Channel::SocialWechat as i32;
+    req.channel = common::Channel::SocialWechat as i32;
     let res = c.create_inquiry(req).await.expect("create").into_inner();
     assert!(res.created);
     let i = res.inquiry.expect("inquiry");
     let cls = i.classification.clone().expect("classification");
     assert_eq!(
         cls.category,
-        pb::Category::Complaint as i32,
+        common::Category::Complaint as i32,
         "intent beats topic"
     );
-    assert_eq!(cls.language, pb::Language::Zh as i32);
+    assert_eq!(cls.language, common::Language::Zh as i32);
     assert!(
         cls.complaint_process,
         "social-media complaint goes to the complaint process (CI-2.5)"
@@ -233,7 +234,7 @@ async fn full_lifecycle_is_recorded_in_the_timeline(backend: Backend) {
     let fb = c
         .record_feedback(pb::RecordFeedbackRequest {
             inquiry_id: id.clone(),
-            satisfaction: pb::Satisfaction::VerySatisfied as i32,
+            satisfaction: common::Satisfaction::VerySatisfied as i32,
             comment: "快".into(),
             on_behalf_of_customer: true,
         })
@@ -282,8 +283,8 @@ async fn full_lifecycle_is_recorded_in_the_timeline(backend: Backend) {
     let reclassified = sup
         .reclassify(pb::ReclassifyRequest {
             inquiry_id: id.clone(),
-            category: pb::Category::Reservation as i32,
-            complexity: pb::Complexity::Complex as i32,
+            category: common::Category::Reservation as i32,
+            complexity: common::Complexity::Complex as i32,
             reason: "it is a booking request".into(),
         })
         .await
@@ -293,7 +294,7 @@ async fn full_lifecycle_is_recorded_in_the_timeline(backend: Backend) {
         .expect("i");
     let cls = reclassified.classification.expect("classification");
     assert!(cls.reclassified);
-    assert_eq!(cls.category, pb::Category::Reservation as i32);
+    assert_eq!(cls.category, common::Category::Reservation as i32);
 
     let got = c
         .get_inquiry(pb::GetInquiryRequest { inquiry_id: id })
@@ -346,7 +347,7 @@ async fn illegal_transitions_are_failed_preconditions(backend: Backend) {
     let err = c
         .record_feedback(pb::RecordFeedbackRequest {
             inquiry_id: id.clone(),
-            satisfaction: pb::Satisfaction::Satisfied as i32,
+            satisfaction: common::Satisfaction::Satisfied as i32,
             ..Default::default()
         })
         .await
@@ -380,7 +381,7 @@ async fn illegal_transitions_are_failed_preconditions(backend: Backend) {
         .into_inner();
     let feedback = pb::RecordFeedbackRequest {
         inquiry_id: id.clone(),
-        satisfaction: pb::Satisfaction::Neutral as i32,
+        satisfaction: common::Satisfaction::Neutral as i32,
         ..Default::default()
     };
     c.record_feedback(feedback.clone()).await.expect("feedback");
@@ -612,10 +613,10 @@ async fn staff_corrections_are_listed_for_improving_the_rules(backend: Backend) 
     let mut c = app.agent().await;
     let i = create(&mut c, "我的包裹到了吗？").await;
     let original = i.classification.clone().expect("classification").category;
-    let target = if original == pb::Category::MessagesMail as i32 {
-        pb::Category::Other
+    let target = if original == common::Category::MessagesMail as i32 {
+        common::Category::Other
     } else {
-        pb::Category::MessagesMail
+        common::Category::MessagesMail
     };
     c.reclassify(pb::ReclassifyRequest {
         inquiry_id: i.inquiry_id.clone(),
@@ -644,7 +645,7 @@ async fn staff_corrections_are_listed_for_improving_the_rules(backend: Backend) 
     assert_eq!(r.from_category, original);
     assert_eq!(r.to_category, target as i32);
     assert_eq!(r.actor, "amy");
-    assert_eq!(r.channel, pb::Channel::Hotline as i32);
+    assert_eq!(r.channel, common::Channel::Hotline as i32);
 
     let mut other = app.client_as("bob", Role::Supervisor, &[PROPERTY_B]).await;
     let none = other

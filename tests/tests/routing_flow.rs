@@ -3,6 +3,7 @@
 
 use frontdesk_platform::auth::Role;
 use frontdesk_platform::timers::Clock;
+use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::routing::v1 as rpb;
 use frontdesk_tests::intake_pb as pb;
 use frontdesk_tests::{
@@ -67,7 +68,7 @@ async fn staff_on_duty(app: &TestApp, id: &str, department: &str, languages: &[&
             staff_id: id.into(),
             name: format!("staff {id}"),
             department_code: department.into(),
-            role: rpb::StaffRole::Agent as i32,
+            role: common::StaffRole::Agent as i32,
             languages: languages.iter().map(|l| l.to_string()).collect(),
             skills: vec![],
             capacity: 5,
@@ -133,7 +134,7 @@ async fn social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_
     let mut c = app.agent().await;
     let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
     let mut req = new_inquiry("你们的服务员态度太差了，我要投诉！房间也很脏。");
-    req.channel = pb::Channel::SocialWeibo as i32;
+    req.channel = common::Channel::SocialWeibo as i32;
     let i = c
         .create_inquiry(req)
         .await
@@ -277,7 +278,7 @@ async fn staff_claim_release_and_supervisors_reassign(backend: Backend) {
     let app = env.spawn().await;
     let mut c = app.agent().await;
     let mut req = new_inquiry("Where is the gym?");
-    req.channel = pb::Channel::FrontDesk as i32;
+    req.channel = common::Channel::FrontDesk as i32;
     let i = c
         .create_inquiry(req)
         .await
@@ -579,7 +580,7 @@ async fn a_department_watches_its_queue_and_resumes_from_its_cursor(backend: Bac
         .into_inner();
     let mut c = app.agent().await;
     let mut req = new_inquiry("Where can I park my car?");
-    req.channel = pb::Channel::FrontDesk as i32;
+    req.channel = common::Channel::FrontDesk as i32;
     let i = c
         .create_inquiry(req)
         .await
@@ -589,7 +590,7 @@ async fn a_department_watches_its_queue_and_resumes_from_its_cursor(backend: Bac
         .expect("i");
     // Another department's inquiry is not in this queue.
     let mut other = new_inquiry("Do you have a vegan menu?");
-    other.channel = pb::Channel::Restaurant as i32;
+    other.channel = common::Channel::Restaurant as i32;
     c.create_inquiry(other).await.expect("create");
     let routed = next(&mut stream).await;
     assert_eq!(routed.change, rpb::AssignmentChange::Routed as i32);
@@ -788,7 +789,7 @@ async fn staff_off_shift_are_not_assigned(backend: Backend) {
                 staff_id: id.into(),
                 name: id.into(),
                 department_code: "call_center".into(),
-                role: rpb::StaffRole::Agent as i32,
+                role: common::StaffRole::Agent as i32,
                 languages: vec!["en".into()],
                 capacity: 5,
                 on_duty: true,

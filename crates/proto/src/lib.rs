@@ -1,22 +1,14 @@
-//! Generated gRPC contracts of frontdesk. Services keep these types behind `pb::`.
+//! Generated gRPC contracts of frontdesk, one module per package (`common::v1`,
+//! `intake::v1`, …), and the shared vocabulary's codes ([`vocabulary`]).
 
-pub mod events {
-    pub mod v1 {
-        tonic::include_proto!("frontdesk.events.v1");
-    }
+#[allow(clippy::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/_includes.rs"));
 }
 
-pub mod intake {
-    pub mod v1 {
-        tonic::include_proto!("frontdesk.intake.v1");
-    }
-}
+pub use generated::frontdesk::*;
 
-pub mod routing {
-    pub mod v1 {
-        tonic::include_proto!("frontdesk.routing.v1");
-    }
-}
+pub mod vocabulary;
 
 /// Encoded `FileDescriptorSet` of every frontdesk proto, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

@@ -4,6 +4,7 @@
 use crate::cli::{ClientArgs, connect, status_error};
 use anyhow::Context;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::routing::v1 as pb;
 use pb::routing_service_client::RoutingServiceClient;
 use std::path::PathBuf;
@@ -227,9 +228,9 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
             shifts,
         } => {
             let role = match role.as_str() {
-                "agent" => pb::StaffRole::Agent,
-                "supervisor" => pb::StaffRole::Supervisor,
-                "manager" => pb::StaffRole::Manager,
+                "agent" => common::StaffRole::Agent,
+                "supervisor" => common::StaffRole::Supervisor,
+                "manager" => common::StaffRole::Manager,
                 other => anyhow::bail!("unknown role {other:?}: agent, supervisor or manager"),
             };
             let staff = pb::Staff {

@@ -5,18 +5,19 @@ use crate::domain::model::{
     Category, Channel, Complexity, Language, ReplyMethod, Satisfaction, Status,
 };
 use frontdesk_platform::time::{opt_timestamp, to_timestamp};
+use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::intake::v1 as pb;
 
 /// Domain and protobuf enums share variant names; this writes both directions.
 macro_rules! enum_map {
-    ($to_pb:ident, $from_pb:ident, $dom:ident, $pb:ident, [$($v:ident),+ $(,)?]) => {
+    ($to_pb:ident, $from_pb:ident, $dom:ident, $pkg:ident::$pb:ident, [$($v:ident),+ $(,)?]) => {
         pub fn $to_pb(v: $dom) -> i32 {
-            match v { $($dom::$v => pb::$pb::$v as i32),+ }
+            match v { $($dom::$v => $pkg::$pb::$v as i32),+ }
         }
         /// `None` for unspecified or unknown values.
         pub fn $from_pb(v: i32) -> Option<$dom> {
-            match pb::$pb::try_from(v).ok()? {
-                $(pb::$pb::$v => Some($dom::$v),)+
+            match $pkg::$pb::try_from(v).ok()? {
+                $($pkg::$pb::$v => Some($dom::$v),)+
                 _ => None,
             }
         }
@@ -27,7 +28,7 @@ enum_map!(
     channel_to_pb,
     channel_from_pb,
     Channel,
-    Channel,
+    common::Channel,
     [
         FrontDesk,
         Restaurant,
@@ -45,7 +46,7 @@ enum_map!(
     reply_to_pb,
     reply_from_pb,
     ReplyMethod,
-    ReplyMethod,
+    pb::ReplyMethod,
     [
         InPerson,
         Phone,
@@ -62,7 +63,7 @@ enum_map!(
     category_to_pb,
     category_from_pb,
     Category,
-    Category,
+    common::Category,
     [
         RoomRates,
         Reservation,
@@ -83,28 +84,28 @@ enum_map!(
     language_to_pb,
     language_from_pb,
     Language,
-    Language,
+    common::Language,
     [Zh, En]
 );
 enum_map!(
     complexity_to_pb,
     complexity_from_pb,
     Complexity,
-    Complexity,
+    common::Complexity,
     [Simple, Complex]
 );
 enum_map!(
     status_to_pb,
     status_from_pb,
     Status,
-    InquiryStatus,
+    pb::InquiryStatus,
     [New, Acknowledged, Answered, Resolved, Reopened]
 );
 enum_map!(
     satisfaction_to_pb,
     satisfaction_from_pb,
     Satisfaction,
-    Satisfaction,
+    common::Satisfaction,
     [
         VerySatisfied,
         Satisfied,

@@ -2,22 +2,23 @@
 
 use crate::domain::directory::{Department, Partner, PartnerKind, Staff, StaffRole};
 use frontdesk_platform::time::to_timestamp;
+use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::routing::v1 as pb;
 
 pub fn role_from_pb(v: i32) -> Option<StaffRole> {
-    match pb::StaffRole::try_from(v).ok()? {
-        pb::StaffRole::Agent => Some(StaffRole::Agent),
-        pb::StaffRole::Supervisor => Some(StaffRole::Supervisor),
-        pb::StaffRole::Manager => Some(StaffRole::Manager),
-        pb::StaffRole::Unspecified => None,
+    match common::StaffRole::try_from(v).ok()? {
+        common::StaffRole::Agent => Some(StaffRole::Agent),
+        common::StaffRole::Supervisor => Some(StaffRole::Supervisor),
+        common::StaffRole::Manager => Some(StaffRole::Manager),
+        common::StaffRole::Unspecified => None,
     }
 }
 
 fn role_to_pb(r: StaffRole) -> i32 {
     match r {
-        StaffRole::Agent => pb::StaffRole::Agent as i32,
-        StaffRole::Supervisor => pb::StaffRole::Supervisor as i32,
-        StaffRole::Manager => pb::StaffRole::Manager as i32,
+        StaffRole::Agent => common::StaffRole::Agent as i32,
+        StaffRole::Supervisor => common::StaffRole::Supervisor as i32,
+        StaffRole::Manager => common::StaffRole::Manager as i32,
     }
 }
 

@@ -15,6 +15,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use frontdesk_platform::inbox::EventHandler;
 use frontdesk_platform::time::from_timestamp;
+use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::events::v1::Event;
 use frontdesk_proto::intake::v1 as intake_pb;
 use frontdesk_proto::routing::v1::AssignmentChange;
@@ -114,25 +115,25 @@ impl IntakeEvents {
             return Ok(()); // routed already (e.g. the same inquiry re-sent)
         }
         let channel = code(
-            intake_pb::Channel::try_from(inquiry.channel)
+            common::Channel::try_from(inquiry.channel)
                 .unwrap_or_default()
                 .as_str_name(),
             "CHANNEL_",
         );
         let cls = inquiry.classification.clone().unwrap_or_default();
         let category = code(
-            intake_pb::Category::try_from(cls.category)
+            common::Category::try_from(cls.category)
                 .unwrap_or_default()
                 .as_str_name(),
             "CATEGORY_",
         );
         let language = code(
-            intake_pb::Language::try_from(cls.language)
+            common::Language::try_from(cls.language)
                 .unwrap_or_default()
                 .as_str_name(),
             "LANGUAGE_",
         );
-        let complex = cls.complexity == intake_pb::Complexity::Complex as i32;
+        let complex = cls.complexity == common::Complexity::Complex as i32;
         let facts = InquiryFacts {
             property_id: inquiry.property_id.clone(),
             channel: channel.clone(),

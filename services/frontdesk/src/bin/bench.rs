@@ -10,6 +10,7 @@
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
+use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::intake::v1 as pb;
 use hdrhistogram::Histogram;
 use pb::intake_service_client::IntakeServiceClient;
@@ -140,17 +141,17 @@ const NAMES: &[&str] = &[
     "黄丽",
 ];
 
-const CHANNELS: &[pb::Channel] = &[
-    pb::Channel::FrontDesk,
-    pb::Channel::Restaurant,
-    pb::Channel::Facility,
-    pb::Channel::Website,
-    pb::Channel::Ota,
-    pb::Channel::SocialWechat,
-    pb::Channel::SocialWeibo,
-    pb::Channel::SocialDouyin,
-    pb::Channel::Email,
-    pb::Channel::Hotline,
+const CHANNELS: &[common::Channel] = &[
+    common::Channel::FrontDesk,
+    common::Channel::Restaurant,
+    common::Channel::Facility,
+    common::Channel::Website,
+    common::Channel::Ota,
+    common::Channel::SocialWechat,
+    common::Channel::SocialWeibo,
+    common::Channel::SocialDouyin,
+    common::Channel::Email,
+    common::Channel::Hotline,
 ];
 
 /// What one ListInquiries walk filters on; the first page of each, then its next pages.
@@ -158,17 +159,17 @@ const CHANNELS: &[pb::Channel] = &[
 enum ListFilter {
     None,
     Status(pb::InquiryStatus),
-    Category(pb::Category),
+    Category(common::Category),
     Text(&'static str),
 }
 
 const LIST_FILTERS: &[ListFilter] = &[
     ListFilter::None,
     ListFilter::Status(pb::InquiryStatus::New),
-    ListFilter::Category(pb::Category::Dining),
+    ListFilter::Category(common::Category::Dining),
     ListFilter::Text("早餐"),
     ListFilter::Status(pb::InquiryStatus::Resolved),
-    ListFilter::Category(pb::Category::Complaint),
+    ListFilter::Category(common::Category::Complaint),
     ListFilter::Text("wi-fi"),
 ];
 
@@ -225,19 +226,21 @@ fn create_request(shared: &Shared, i: u64) -> pb::CreateInquiryRequest {
     let channel = CHANNELS[(n / TEXTS.len() + n) % CHANNELS.len()];
     let name = NAMES[n % NAMES.len()];
     let phone = format!("+86 138 {:04} {:04}", (i / 10_000) % 10_000, i % 10_000);
-    let email = if channel == pb::Channel::Email || n.is_multiple_of(3) {
+    let email = if channel == common::Channel::Email || n.is_multiple_of(3) {
         format!("guest{i}@example.com")
     } else {
         String::new()
     };
     let preferred_reply = match channel {
-        pb::Channel::Email => pb::ReplyMethod::Email,
-        pb::Channel::Hotline => pb::ReplyMethod::Phone,
-        pb::Channel::SocialWechat => pb::ReplyMethod::Wechat,
+        common::Channel::Email => pb::ReplyMethod::Email,
+        common::Channel::Hotline => pb::ReplyMethod::Phone,
+        common::Channel::SocialWechat => pb::ReplyMethod::Wechat,
         _ => pb::ReplyMethod::Unspecified,
     };
     let social_handle = match channel {
-        pb::Channel::SocialWechat | pb::Channel::SocialWeibo | pb::Channel::SocialDouyin => {
+        common::Channel::SocialWechat
+        | common::Channel::SocialWeibo
+        | common::Channel::SocialDouyin => {
             format!("guest_{i}")
         }
         _ => String::new(),
