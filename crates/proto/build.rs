@@ -16,6 +16,14 @@ fn protos(dir: &Path, root: &Path, out: &mut Vec<String>) -> std::io::Result<()>
     Ok(())
 }
 
+/// Every message implements `prost::Name`, so an event's type is its message's full name
+/// (`frontdesk.intake.v1.InquiryChanged`) and never a string copied by hand.
+fn type_names() -> prost_build::Config {
+    let mut config = prost_build::Config::new();
+    config.enable_type_names();
+    config
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
     println!("cargo:rerun-if-changed={}", root.display());
@@ -36,6 +44,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .build_server(true)
         .include_file("_includes.rs")
-        .compile_fds(fds)?;
+        .compile_fds_with_config(fds, type_names())?;
     Ok(())
 }

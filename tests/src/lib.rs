@@ -116,6 +116,8 @@ impl Env {
             subscribers: Vec::new(),
             peers: BTreeMap::new(),
             clock: None,
+            outbox_retention: Duration::from_secs(7 * 24 * 3600),
+            prune_every: Duration::from_secs(600),
         }
     }
 

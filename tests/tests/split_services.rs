@@ -36,6 +36,8 @@ async fn routing_service(env: &Env, port: u16, intake_port: u16) -> TestApp {
         name: "intake".into(),
         endpoint: format!("http://127.0.0.1:{intake_port}"),
     }];
+    cfg.peers
+        .insert("intake".into(), format!("http://127.0.0.1:{intake_port}"));
     env.spawn_with(cfg).await
 }
 

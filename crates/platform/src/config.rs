@@ -32,6 +32,10 @@ pub struct CommonArgs {
     #[arg(long, env = "FRONTDESK_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
 
+    /// Hours an event stays in the outbox after every subscriber has it (then pruned; the
+    /// archive is each service's own tables).
+    #[arg(long, env = "FRONTDESK_OUTBOX_RETENTION_HOURS", default_value_t = 168)]
+    pub outbox_retention_hours: u64,
     /// Tokio worker threads; 0 = from the container's CPU quota (cgroup), else the host's CPUs.
     #[arg(long, env = "FRONTDESK_WORKER_THREADS", default_value_t = 0)]
     pub worker_threads: usize,
@@ -71,6 +75,10 @@ impl CommonArgs {
             .parse()
             .map_err(|e| anyhow::anyhow!("--metrics-addr {:?}: {e}", self.metrics_addr))?;
         Ok(Some(addr))
+    }
+
+    pub fn outbox_retention(&self) -> Duration {
+        Duration::from_secs(self.outbox_retention_hours.saturating_mul(3600))
     }
 
     pub fn shutdown_grace(&self) -> Duration {

@@ -88,8 +88,10 @@ pub async fn read_after(
         if props.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<String> = (0..props.len()).map(|i| format!("${}", i + 3)).collect();
-        sql.push_str(&format!(" AND property_id IN ({})", marks.join(", ")));
+        sql.push_str(&format!(
+            " AND property_id IN ({})",
+            crate::sql::list(props.len(), 3)
+        ));
     }
     sql.push_str(" ORDER BY sequence LIMIT $2");
     let mut q = sqlx::query::<Any>(&sql).bind(after).bind(limit);
@@ -151,16 +153,10 @@ pub async fn append_many(
             traceparent: traceparent.clone(),
         })
         .collect();
-    let rows: Vec<String> = (0..stored.len())
-        .map(|r| {
-            let marks: Vec<String> = (1..=9).map(|c| format!("${}", r * 9 + c)).collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect();
     let sql = format!(
         "INSERT INTO outbox (sequence, event_id, event_type, property_id, aggregate_id, actor, occurred_at, \
          payload, traceparent) VALUES {}",
-        rows.join(", ")
+        crate::sql::values(stored.len(), 9, 1)
     );
     let mut q = sqlx::query::<Any>(&sql);
     for s in &stored {
@@ -177,4 +173,44 @@ pub async fn append_many(
     }
     q.execute(&mut *conn).await?;
     Ok(stored)
+}
+
+/// Deletes events every subscriber has acknowledged that are older than `retention`
+/// (microseconds): the outbox is a delivery queue, not the archive. With no subscriber at
+/// all, age alone decides. Returns how many were pruned.
+pub async fn prune(db: &Db, retention_micros: i64) -> Result<u64, sqlx::Error> {
+    let before = crate::time::now_micros().saturating_sub(retention_micros);
+    let done = sqlx::query(
+        "DELETE FROM outbox WHERE occurred_at < $1 AND sequence <= \
+         COALESCE((SELECT MIN(delivered_up_to) FROM outbox_cursors), $2)",
+    )
+    .bind(before)
+    .bind(i64::MAX)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Prunes `db`'s outbox every `every` until shutdown.
+pub async fn run_pruner(
+    db: Db,
+    source: &'static str,
+    retention: std::time::Duration,
+    every: std::time::Duration,
+    mut shutdown: crate::shutdown::Shutdown,
+) {
+    let retention = i64::try_from(retention.as_micros()).unwrap_or(i64::MAX);
+    loop {
+        match prune(&db, retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(source, pruned = n, "outbox pruned"),
+            Err(e) => {
+                tracing::warn!(source, error.message = %e, "outbox pruning failed; will retry")
+            }
+        }
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = tokio::time::sleep(every) => {},
+        }
+    }
 }

@@ -12,32 +12,57 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
-const BATCH: i64 = 200;
+/// Items read per round.
+pub const BATCH: i64 = 200;
 const POLL: Duration = Duration::from_secs(1);
 
 pub fn parse_cursor(cursor: &str) -> Option<i64> {
     cursor.parse::<i64>().ok().filter(|c| *c >= 0)
 }
 
-/// Streams `map(event)` for each event after `after` of `properties` (`None`: all) until the
-/// client leaves or the server shuts down. `map` returns `None` to skip an event.
+/// Streams `map(event)` for each outbox event after `after` of `properties` (`None`: all)
+/// until the client leaves or the server shuts down. `map` returns `None` to skip an event.
 pub fn stream<T, F>(
     db: Db,
-    mut wake: watch::Receiver<i64>,
+    wake: watch::Receiver<i64>,
     properties: Option<Vec<String>>,
     after: i64,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
     map: F,
 ) -> ReceiverStream<Result<T, Status>>
 where
     T: Send + 'static,
-    F: Fn(StoredEvent) -> Option<T> + Send + 'static,
+    F: Fn(StoredEvent) -> Option<T> + Send + Sync + 'static,
+{
+    let map = std::sync::Arc::new(map);
+    stream_from(wake, after, shutdown, move |cursor| {
+        let (db, properties, map) = (db.clone(), properties.clone(), map.clone());
+        async move {
+            let events = outbox::read_after(&db, cursor, BATCH, properties.as_deref()).await?;
+            Ok(events.into_iter().map(|e| (e.sequence, map(e))).collect())
+        }
+    })
+}
+
+/// The general form: `read(cursor)` returns up to a batch of items after the cursor, each
+/// with its sequence (`None` items advance the cursor without being sent). A batch of
+/// [`BATCH`] means "there is more": it is read again at once.
+pub fn stream_from<T, R, Fut>(
+    mut wake: watch::Receiver<i64>,
+    after: i64,
+    mut shutdown: Shutdown,
+    read: R,
+) -> ReceiverStream<Result<T, Status>>
+where
+    T: Send + 'static,
+    R: Fn(i64) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<Vec<(i64, Option<T>)>>> + Send,
 {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         let mut cursor = after;
         loop {
-            let events = match outbox::read_after(&db, cursor, BATCH, properties.as_deref()).await {
+            let items = match read(cursor).await {
                 Ok(e) => e,
                 Err(e) => {
                     tracing::warn!(error.message = %e, "watch read failed");
@@ -49,10 +74,10 @@ where
                     return;
                 }
             };
-            let full = events.len() as i64 == BATCH;
-            for e in events {
-                cursor = e.sequence;
-                let Some(item) = map(e) else { continue };
+            let full = items.len() as i64 >= BATCH;
+            for (sequence, item) in items {
+                cursor = sequence;
+                let Some(item) = item else { continue };
                 if tx.send(Ok(item)).await.is_err() {
                     return; // the client left
                 }

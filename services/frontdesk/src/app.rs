@@ -11,6 +11,7 @@ use frontdesk_platform::db::Db;
 use frontdesk_platform::grpc::{GrpcLayer, reflection};
 use frontdesk_platform::inbox::EventSinkService;
 use frontdesk_platform::mount::{Deps, EventSource};
+use frontdesk_platform::outbox;
 use frontdesk_platform::relay::{self, RelayConfig, Subscriber};
 use frontdesk_platform::shutdown::{self, Shutdown, ShutdownTrigger};
 use frontdesk_platform::timers::Clock;
@@ -49,6 +50,10 @@ pub struct AppConfig {
     pub peers: BTreeMap<String, String>,
     /// Timers' clock; default: Redis TIME (cluster) or this host's clock.
     pub clock: Option<Clock>,
+    /// Delivered events stay in the outbox this long (then pruned).
+    pub outbox_retention: Duration,
+    /// How often the outbox is pruned.
+    pub prune_every: Duration,
 }
 
 /// Background tasks that die with the application, also when it is dropped mid-flight (a
@@ -141,6 +146,13 @@ impl Application {
                 },
             ));
             spawn_relays(&mut tasks, &cfg, &shutdown, m.name, events, subscribers)?;
+            tasks.0.push(tokio::spawn(outbox::run_pruner(
+                events.db.clone(),
+                m.name,
+                cfg.outbox_retention,
+                cfg.prune_every,
+                shutdown.clone(),
+            )));
         }
 
         let (health, health_service) = tonic_health::server::health_reporter();

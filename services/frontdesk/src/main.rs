@@ -284,6 +284,8 @@ async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
         subscribers: Vec::new(),
         peers: BTreeMap::new(),
         clock: None,
+        outbox_retention: a.common.outbox_retention(),
+        prune_every: Duration::from_secs(600),
     })
     .await?;
     if a.common.insecure {
@@ -341,6 +343,8 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
             .map(|p| (p.name.clone(), p.endpoint.clone()))
             .collect(),
         clock: None,
+        outbox_retention: a.common.outbox_retention(),
+        prune_every: Duration::from_secs(600),
     })
     .await?;
     let res = app

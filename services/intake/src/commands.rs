@@ -1,14 +1,14 @@
 //! Intake's use cases: each runs in one transaction that loads, applies a domain
 //! transition, saves, and appends the event to the outbox — all or nothing.
 
-use crate::convert::inquiry_to_pb;
+use crate::convert::facts_to_pb;
 use crate::domain::classify::Classification;
 use crate::domain::classify::Classifier;
 use crate::domain::inquiry::{ClassificationState, Inquiry};
 use crate::domain::model::Status;
 use crate::domain::new_inquiry::NewInquiry;
 use crate::error::Error;
-use crate::store::{self, ListFilter};
+use crate::store::{self, ListFilter, timeline};
 use frontdesk_platform::auth::Caller;
 use frontdesk_platform::db::{Db, is_unique_violation};
 use frontdesk_platform::fanout::Fanout;
@@ -20,7 +20,6 @@ use prost::Message;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-pub const EVENT_TYPE: &str = "frontdesk.intake.v1.InquiryChanged";
 const MAX_ATTEMPTS: usize = 3;
 
 /// An idempotency key for a retry-able call, scoped by the caller's intent.
@@ -238,11 +237,17 @@ impl Intake {
         }
         let rows: Vec<Inquiry> = fresh.iter().map(|(_, i)| i.clone()).collect();
         store::insert_new(&mut tx, &rows).await?;
-        let events = fresh
+        let (events, details): (Vec<NewEvent>, Vec<String>) = fresh
             .iter()
             .map(|(n, i)| created_event(&inputs[*n].actor, i, &inputs[*n].classification))
-            .collect();
+            .unzip();
         let stored = outbox::append_many(&mut tx, events).await?;
+        let entries: Vec<timeline::Entry> = stored
+            .iter()
+            .zip(details)
+            .map(|(e, detail)| timeline_entry(e, ChangeType::Created, detail))
+            .collect();
+        timeline::insert(&mut tx, &entries).await?;
         tx.commit().await?;
         if let Some(last) = stored.last() {
             self.fanout.publish(last.sequence).await;
@@ -293,24 +298,21 @@ impl Intake {
     ) -> Result<(Inquiry, Vec<pb::TimelineEntry>), Error> {
         // Timeline first: the inquiry read after it is at least as new as every entry, so
         // a reader never sees an entry whose effect is missing from the inquiry.
-        let events = outbox::read_aggregate(&self.db, inquiry_id).await?;
+        let entries = timeline::of_inquiry(&self.db, inquiry_id).await?;
         let mut conn = self.db.pool().acquire().await?;
         let inquiry = store::load(&mut conn, inquiry_id)
             .await?
             .filter(|i| caller.can_access(&i.property_id))
             .ok_or_else(|| not_found(inquiry_id))?;
         drop(conn);
-        let timeline = events
+        let timeline = entries
             .into_iter()
-            .filter_map(|e| {
-                let change = pb::InquiryChanged::decode(e.payload.as_slice()).ok()?;
-                Some(pb::TimelineEntry {
-                    sequence: e.sequence,
-                    change: change.change,
-                    actor: e.actor,
-                    at: Some(frontdesk_platform::time::to_timestamp(e.occurred_at)),
-                    detail: change.detail,
-                })
+            .map(|e| pb::TimelineEntry {
+                sequence: e.sequence,
+                change: e.change,
+                actor: e.actor,
+                at: Some(frontdesk_platform::time::to_timestamp(e.at)),
+                detail: e.detail,
             })
             .collect();
         Ok((inquiry, timeline))
@@ -409,7 +411,8 @@ pub(crate) async fn append_event(
     change: ChangeType,
     detail: String,
 ) -> Result<i64, Error> {
-    let stored = outbox::append(tx, inquiry_event(actor, inquiry, change, detail)).await?;
+    let stored = outbox::append(tx, inquiry_event(actor, inquiry, change)).await?;
+    timeline::insert(tx, &[timeline_entry(&stored, change, detail)]).await?;
     Ok(stored.sequence)
 }
 
@@ -450,23 +453,36 @@ fn new_inquiry(input: &CreateInput) -> Inquiry {
     }
 }
 
-fn created_event(actor: &str, inquiry: &Inquiry, c: &Classification) -> NewEvent {
+/// The creation event and its timeline detail.
+fn created_event(actor: &str, inquiry: &Inquiry, c: &Classification) -> (NewEvent, String) {
     let detail = format!(
         "recorded via {} as {} ({})",
         inquiry.channel, c.category, c.complexity
     );
-    inquiry_event(actor, inquiry, ChangeType::Created, detail)
+    (inquiry_event(actor, inquiry, ChangeType::Created), detail)
 }
 
-fn inquiry_event(actor: &str, inquiry: &Inquiry, change: ChangeType, detail: String) -> NewEvent {
+/// The timeline row of a stored event: the archive keeps the detail, the event does not.
+fn timeline_entry(e: &outbox::StoredEvent, change: ChangeType, detail: String) -> timeline::Entry {
+    timeline::Entry {
+        sequence: e.sequence,
+        inquiry_id: e.aggregate_id.clone(),
+        property_id: e.property_id.clone(),
+        change: change as i32,
+        actor: e.actor.clone(),
+        at: e.occurred_at,
+        detail,
+    }
+}
+
+fn inquiry_event(actor: &str, inquiry: &Inquiry, change: ChangeType) -> NewEvent {
     let payload = pb::InquiryChanged {
         change: change as i32,
-        inquiry: Some(inquiry_to_pb(inquiry)),
-        detail,
+        facts: Some(facts_to_pb(inquiry)),
     }
     .encode_to_vec();
     NewEvent {
-        event_type: EVENT_TYPE.to_string(),
+        event_type: <pb::InquiryChanged as prost::Name>::full_name(),
         property_id: inquiry.property_id.clone(),
         aggregate_id: inquiry.inquiry_id.clone(),
         actor: actor.to_string(),

@@ -127,6 +127,50 @@ pub fn optional_reply(v: i32) -> Result<Option<ReplyMethod>, UnknownValue> {
     reply_from_pb(v).map(Some).ok_or(UnknownValue(v))
 }
 
+/// What intake's events say about an inquiry: facts, never the customer's data or text.
+pub fn facts_to_pb(i: &Inquiry) -> pb::InquiryFacts {
+    let c = &i.classification;
+    pb::InquiryFacts {
+        inquiry_id: i.inquiry_id.clone(),
+        property_id: i.property_id.clone(),
+        channel: channel_to_pb(i.channel),
+        category: category_to_pb(c.category),
+        language: language_to_pb(c.language),
+        complexity: complexity_to_pb(c.complexity),
+        confidence: c.confidence,
+        matched_terms: c.matched_terms.clone(),
+        complaint_process: c.complaint_process,
+        reclassified: c.reclassified,
+        status: status_to_pb(i.status),
+        created_at: Some(to_timestamp(i.created_at)),
+        acknowledged_at: opt_timestamp(i.acknowledged_at),
+        first_response_at: opt_timestamp(i.first_response_at),
+        resolved_at: opt_timestamp(i.resolved_at),
+        expected_at: opt_timestamp(i.expected_at),
+        waiting_on_customer_since: opt_timestamp(i.waiting_since),
+        assignee: i.assignee.clone(),
+        satisfaction: i
+            .feedback
+            .as_ref()
+            .map(|f| satisfaction_to_pb(f.satisfaction))
+            .unwrap_or(0),
+        audits: i
+            .responses
+            .iter()
+            .filter_map(|r| {
+                r.audit.as_ref().map(|a| pb::AuditFact {
+                    response_id: r.response_id.clone(),
+                    responded_by: r.responded_by.clone(),
+                    accurate: a.accurate,
+                })
+            })
+            .collect(),
+        responses: i.responses.len() as i32,
+        delay_notices: i.delays.len() as i32,
+        version: i.version,
+    }
+}
+
 pub fn inquiry_to_pb(i: &Inquiry) -> pb::Inquiry {
     let c = &i.classification;
     pb::Inquiry {

@@ -13,8 +13,6 @@ use frontdesk_proto::routing::v1 as routing_pb;
 use prost::Message;
 use sqlx::{Any, Transaction};
 
-pub const ROUTING_EVENT_TYPE: &str = "frontdesk.routing.v1.AssignmentChanged";
-
 pub struct RoutingEvents {
     intake: Intake,
 }
@@ -32,7 +30,7 @@ fn micros(ts: Option<&prost_types::Timestamp>) -> i64 {
 #[tonic::async_trait]
 impl EventHandler for RoutingEvents {
     async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
-        if event.r#type != ROUTING_EVENT_TYPE {
+        if event.r#type != <routing_pb::AssignmentChanged as prost::Name>::full_name() {
             return Ok(());
         }
         let changed = routing_pb::AssignmentChanged::decode(event.payload.as_slice())?;

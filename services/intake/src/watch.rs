@@ -1,10 +1,15 @@
-//! WatchInquiries: intake's changes from the outbox, resumable by cursor (see
-//! `frontdesk_platform::watch`).
+//! WatchInquiries: intake's changes from the timeline, resumable by cursor (see
+//! `frontdesk_platform::watch`). The timeline's sequence is the outbox sequence of the same
+//! change, so the cursor keeps its promise (commit order, no gaps) while the outbox itself is
+//! pruned; each change comes with the inquiry as it is now.
 
-use crate::commands::{EVENT_TYPE, Intake};
+use crate::commands::Intake;
+use crate::convert::inquiry_to_pb;
+use crate::store::{self, timeline};
 use frontdesk_platform::shutdown::Shutdown;
+use frontdesk_platform::watch::BATCH;
 use frontdesk_proto::intake::v1 as pb;
-use prost::Message;
+use std::collections::HashMap;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
@@ -19,29 +24,33 @@ pub fn stream(
     shutdown: Shutdown,
 ) -> WatchStream {
     let wake = intake.fanout().subscribe();
-    frontdesk_platform::watch::stream(
-        intake.db().clone(),
-        wake,
-        properties,
-        after,
-        shutdown,
-        |e| {
-            if e.event_type != EVENT_TYPE {
-                return None;
+    frontdesk_platform::watch::stream_from(wake, after, shutdown, move |cursor| {
+        let (db, properties) = (intake.db().clone(), properties.clone());
+        async move {
+            let entries = timeline::after(&db, cursor, BATCH, properties.as_deref()).await?;
+            let mut inquiries = HashMap::new();
+            let mut conn = db.pool().acquire().await?;
+            for e in &entries {
+                if !inquiries.contains_key(&e.inquiry_id) {
+                    let i = store::load(&mut conn, &e.inquiry_id).await?;
+                    inquiries.insert(e.inquiry_id.clone(), i.map(|i| inquiry_to_pb(&i)));
+                }
             }
-            let Ok(change) = pb::InquiryChanged::decode(e.payload.as_slice()) else {
-                tracing::error!(event_id = %e.event_id, "undecodable intake event skipped");
-                return None;
-            };
-            Some(pb::WatchInquiriesResponse {
-                cursor: e.sequence.to_string(),
-                event_id: e.event_id,
-                change: change.change,
-                actor: e.actor,
-                occurred_at: Some(frontdesk_platform::time::to_timestamp(e.occurred_at)),
-                inquiry: change.inquiry,
-                detail: change.detail,
-            })
-        },
-    )
+            Ok(entries
+                .into_iter()
+                .map(|e| {
+                    let inquiry = inquiries.get(&e.inquiry_id).cloned().flatten();
+                    let item = pb::WatchInquiriesResponse {
+                        cursor: e.sequence.to_string(),
+                        change: e.change,
+                        actor: e.actor,
+                        occurred_at: Some(frontdesk_platform::time::to_timestamp(e.at)),
+                        inquiry,
+                        detail: e.detail,
+                    };
+                    (e.sequence, Some(item))
+                })
+                .collect())
+        }
+    })
 }

@@ -616,7 +616,7 @@ impl RoutingService for RoutingApi {
             after,
             self.shutdown.clone(),
             move |e| {
-                if e.event_type != crate::events::EVENT_TYPE {
+                if e.event_type != <pb::AssignmentChanged as prost::Name>::full_name() {
                     return None;
                 }
                 let changed =

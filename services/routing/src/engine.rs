@@ -8,6 +8,9 @@ use crate::domain::sla_policy::{PolicySpec, SlaPolicy};
 use anyhow::Context;
 use frontdesk_platform::db::Db;
 use frontdesk_platform::fanout::Fanout;
+use frontdesk_platform::peer::Peer;
+use frontdesk_proto::intake::v1 as intake_pb;
+use intake_pb::intake_service_client::IntakeServiceClient;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 use std::path::Path;
@@ -60,6 +63,8 @@ pub struct Routing {
     pub armer: Arc<Notify>,
     pub edited_rules: Cache<RoutingRules>,
     pub edited_policies: Cache<SlaPolicy>,
+    /// Intake, asked for an inquiry's text when a rule matches on text.
+    pub intake: Option<Arc<Peer>>,
 }
 
 impl Routing {
@@ -77,6 +82,7 @@ impl Routing {
             armer: Arc::new(Notify::new()),
             edited_rules: Arc::default(),
             edited_policies: Arc::default(),
+            intake: None,
         }
     }
 
@@ -215,4 +221,35 @@ fn toml_files(dir: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
         out.push((property, text, path.display().to_string()));
     }
     Ok(out)
+}
+
+impl Routing {
+    /// The inquiry's text, from intake (the owner of customers' words). A missing inquiry
+    /// routes without text; an unreachable intake is an error, so the event is retried.
+    pub async fn inquiry_text(&self, inquiry_id: &str) -> anyhow::Result<String> {
+        let Some(peer) = &self.intake else {
+            anyhow::bail!(
+                "rules match on text but routing has no intake address (--peers intake=…)"
+            );
+        };
+        let req = peer.request(intake_pb::GetInquiryRequest {
+            inquiry_id: inquiry_id.to_string(),
+        })?;
+        match IntakeServiceClient::new(peer.channel())
+            .get_inquiry(req)
+            .await
+        {
+            Ok(r) => Ok(r.into_inner().inquiry.map(|i| i.text).unwrap_or_default()),
+            Err(s) if s.code() == tonic::Code::NotFound => {
+                tracing::warn!(
+                    inquiry_id,
+                    "intake does not know the inquiry; routing without its text"
+                );
+                Ok(String::new())
+            }
+            Err(s) => Err(anyhow::anyhow!(
+                "asking intake for inquiry {inquiry_id}: {s}"
+            )),
+        }
+    }
 }

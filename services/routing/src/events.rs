@@ -10,7 +10,6 @@ use frontdesk_proto::routing::v1 as pb;
 use prost::Message;
 use sqlx::AnyConnection;
 
-pub const EVENT_TYPE: &str = "frontdesk.routing.v1.AssignmentChanged";
 pub const SOURCE: &str = "routing";
 
 /// What happened to a deadline, for SLA events.
@@ -49,7 +48,7 @@ pub async fn emit(
     let stored = outbox::append(
         conn,
         NewEvent {
-            event_type: EVENT_TYPE.to_string(),
+            event_type: <pb::AssignmentChanged as prost::Name>::full_name(),
             property_id: routed.property_id.clone(),
             aggregate_id: routed.inquiry_id.clone(),
             actor: SOURCE.to_string(),

@@ -22,8 +22,6 @@ use frontdesk_proto::routing::v1::AssignmentChange;
 use prost::Message;
 use sqlx::{Any, AnyConnection, Transaction};
 
-pub const INTAKE_EVENT_TYPE: &str = "frontdesk.intake.v1.InquiryChanged";
-
 pub struct IntakeEvents {
     routing: Routing,
 }
@@ -34,11 +32,6 @@ impl IntakeEvents {
     }
 }
 
-/// "CHANNEL_SOCIAL_WECHAT" → "social_wechat": the codes rules and records use.
-fn code(name: &str, prefix: &str) -> String {
-    name.trim_start_matches(prefix).to_lowercase()
-}
-
 fn utc(micros: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(micros).unwrap_or_default()
 }
@@ -47,28 +40,46 @@ fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-fn sla_channel(channel: &str) -> SlaChannel {
+fn sla_channel(channel: common::Channel) -> SlaChannel {
+    use common::Channel as C;
     match channel {
-        "front_desk" => SlaChannel::FrontDesk,
-        "restaurant" => SlaChannel::Restaurant,
-        "facility" => SlaChannel::Facility,
-        "website" => SlaChannel::Website,
-        "ota" => SlaChannel::Ota,
-        "email" => SlaChannel::Email,
-        "hotline" => SlaChannel::Hotline,
-        _ => SlaChannel::Social,
+        C::FrontDesk => SlaChannel::FrontDesk,
+        C::Restaurant => SlaChannel::Restaurant,
+        C::Facility => SlaChannel::Facility,
+        C::Website => SlaChannel::Website,
+        C::Ota => SlaChannel::Ota,
+        C::Email => SlaChannel::Email,
+        C::Hotline => SlaChannel::Hotline,
+        C::SocialWechat | C::SocialWeibo | C::SocialDouyin | C::Unspecified => SlaChannel::Social,
     }
+}
+
+/// The SLA channel of a stored channel code.
+fn sla_channel_of(code: &str) -> anyhow::Result<SlaChannel> {
+    common::Channel::from_code(code)
+        .map(sla_channel)
+        .ok_or_else(|| anyhow::anyhow!("stored assignment has unknown channel {code:?}"))
+}
+
+/// A vocabulary value routing cannot act on: the event is not routed, and the error names
+/// the field (a newer intake, or a bug), rather than guessing a default.
+fn known<T>(value: Option<T>, field: &str, raw: i32) -> anyhow::Result<T> {
+    value.ok_or_else(|| {
+        metrics::counter!("frontdesk_routing_unknown_vocabulary_total", "field" => field.to_string())
+            .increment(1);
+        anyhow::anyhow!("intake event has unknown or unspecified {field} ({raw})")
+    })
 }
 
 #[tonic::async_trait]
 impl EventHandler for IntakeEvents {
     async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
-        if event.r#type != INTAKE_EVENT_TYPE {
+        if event.r#type != <intake_pb::InquiryChanged as prost::Name>::full_name() {
             return Ok(());
         }
         let changed = intake_pb::InquiryChanged::decode(event.payload.as_slice())?;
-        let Some(inquiry) = changed.inquiry else {
-            return Ok(());
+        let Some(inquiry) = changed.facts else {
+            anyhow::bail!("intake event {} carries no facts", event.event_id);
         };
         let at = event
             .occurred_at
@@ -109,31 +120,44 @@ impl IntakeEvents {
     async fn route(
         &self,
         tx: &mut AnyConnection,
-        inquiry: &intake_pb::Inquiry,
+        inquiry: &intake_pb::InquiryFacts,
     ) -> anyhow::Result<()> {
         if store::load(tx, &inquiry.inquiry_id).await?.is_some() {
             return Ok(()); // routed already (e.g. the same inquiry re-sent)
         }
-        let channel = code(
-            common::Channel::try_from(inquiry.channel)
-                .unwrap_or_default()
-                .as_str_name(),
-            "CHANNEL_",
+        let channel_v = known(
+            common::Channel::from_wire(inquiry.channel),
+            "channel",
+            inquiry.channel,
+        )?;
+        let category_v = known(
+            common::Category::from_wire(inquiry.category),
+            "category",
+            inquiry.category,
+        )?;
+        let language_v = known(
+            common::Language::from_wire(inquiry.language),
+            "language",
+            inquiry.language,
+        )?;
+        let complexity_v = known(
+            common::Complexity::from_wire(inquiry.complexity),
+            "complexity",
+            inquiry.complexity,
+        )?;
+        let code = |c: Option<&'static str>| c.unwrap_or_default().to_string();
+        let (channel, category, language) = (
+            code(channel_v.code()),
+            code(category_v.code()),
+            code(language_v.code()),
         );
-        let cls = inquiry.classification.clone().unwrap_or_default();
-        let category = code(
-            common::Category::try_from(cls.category)
-                .unwrap_or_default()
-                .as_str_name(),
-            "CATEGORY_",
-        );
-        let language = code(
-            common::Language::try_from(cls.language)
-                .unwrap_or_default()
-                .as_str_name(),
-            "LANGUAGE_",
-        );
-        let complex = cls.complexity == common::Complexity::Complex as i32;
+        let rules = self.routing.rules_for(tx, &inquiry.property_id).await?;
+        let text = if rules.uses_text() {
+            self.routing.inquiry_text(&inquiry.inquiry_id).await?
+        } else {
+            String::new()
+        };
+        let complex = complexity_v == common::Complexity::Complex;
         let facts = InquiryFacts {
             property_id: inquiry.property_id.clone(),
             channel: channel.clone(),
@@ -144,13 +168,9 @@ impl IntakeEvents {
                 Complexity::Simple
             },
             language: language.clone(),
-            text: inquiry.text.clone(),
+            text,
         };
-        let decision = self
-            .routing
-            .rules_for(tx, &inquiry.property_id)
-            .await?
-            .route(&facts);
+        let decision = rules.route(&facts);
         let dept = decision.lead_department.clone();
 
         let created_at = inquiry
@@ -189,7 +209,7 @@ impl IntakeEvents {
         };
         let plan = sla_policy::plan(
             &policy,
-            sla_channel(&channel),
+            sla_channel(channel_v),
             &category,
             sla_complexity,
             utc(created_at),
@@ -326,7 +346,7 @@ impl IntakeEvents {
         // A reopened inquiry gets a fresh resolution target from now.
         let plan = sla_policy::plan(
             &policy,
-            sla_channel(&current.channel),
+            sla_channel_of(&current.channel)?,
             &current.category,
             complexity,
             utc(at),
@@ -429,7 +449,7 @@ impl IntakeEvents {
         };
         let plan = sla_policy::plan_with_pauses(
             &policy,
-            sla_channel(&current.channel),
+            sla_channel_of(&current.channel)?,
             &current.category,
             complexity,
             utc(current.created_at),

@@ -20,8 +20,10 @@ use engine::Routing;
 use frontdesk_platform::db::MigrationFile;
 use frontdesk_platform::inbox::Consumer;
 use frontdesk_platform::mount::{Deps, Mounted, Service};
+use frontdesk_platform::peer::Peer;
 use intake_events::IntakeEvents;
 use sla_engine::SlaEngine;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use frontdesk_platform::error::ServiceError as Error;
@@ -55,7 +57,16 @@ impl Service for RoutingService {
         let (rules, policies) = engine::load_config(args.config_dir.as_deref())
             .context("loading routing configuration")?;
         let fanout = deps.fanout(Self::NAME).await?;
-        let routing = Routing::new(db.clone(), rules, policies, fanout.clone());
+        let mut routing = Routing::new(db.clone(), rules, policies, fanout.clone());
+        if let Ok(intake) = deps.peer("intake") {
+            let peer = Peer::new(
+                intake,
+                deps.auth.clone(),
+                Self::NAME,
+                Duration::from_secs(5),
+            )?;
+            routing.intake = Some(Arc::new(peer));
+        }
         let wheel = deps.timer_wheel(Self::NAME).await?;
         let sla = SlaEngine {
             routing: routing.clone(),

@@ -224,6 +224,12 @@ impl RoutingRules {
     }
 
     /// Total: any facts, even garbage, get a decision.
+    /// Whether any rule reads the inquiry's text (then routing asks intake for it: events
+    /// carry no free text).
+    pub fn uses_text(&self) -> bool {
+        self.rules.iter().any(|r| !r.text_any.is_empty())
+    }
+
     pub fn route(&self, facts: &InquiryFacts) -> RoutingDecision {
         let text = facts.text.to_lowercase();
         if let Some(rule) = self.rules.iter().find(|r| matches(r, facts, &text)) {

@@ -12,23 +12,30 @@ use frontdesk_platform::db::Db;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
 
+pub mod timeline;
+
 pub type Tx = sqlx::Transaction<'static, Any>;
 
 pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
     (
         1000,
         "inquiries",
-        include_str!("../migrations/1000_inquiries.sql"),
+        include_str!("../../migrations/1000_inquiries.sql"),
     ),
     (
         1001,
         "routing views",
-        include_str!("../migrations/1001_routing_views.sql"),
+        include_str!("../../migrations/1001_routing_views.sql"),
     ),
     (
         1002,
         "waiting",
-        include_str!("../migrations/1002_waiting.sql"),
+        include_str!("../../migrations/1002_waiting.sql"),
+    ),
+    (
+        1003,
+        "timeline",
+        include_str!("../../migrations/1003_timeline.sql"),
     ),
 ];
 
