@@ -10,6 +10,7 @@ Writes OUT_DIR/<group>/<kind>_<version>.json for every served version. The conve
   `x-kubernetes-preserve-unknown-fields`) gets `additionalProperties: false`: strict, like
   the API server's field validation;
 - apiVersion and kind are pinned, metadata must carry a name and string labels/annotations;
+- Go's inline `(?i)` flag moves to the front of a pattern, where Python's re accepts it;
 - descriptions and CEL rules (`x-kubernetes-validations`, which need an API server) are
   dropped to keep the files small.
 """
@@ -35,6 +36,10 @@ def convert(node):
             out[key] = {k: convert(v) for k, v in value.items()}
         else:
             out[key] = convert(value)
+    pattern = out.get("pattern")
+    if isinstance(pattern, str) and "(?i)" in pattern[1:]:
+        # Go accepts inline flags anywhere; Python's re only at the start.
+        out["pattern"] = "(?i)" + pattern.replace("(?i)", "")
     if out.pop("x-kubernetes-int-or-string", False):
         out.pop("type", None)
         out = {"anyOf": [{"type": "integer"}, {"type": "string"}], **out}
