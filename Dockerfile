@@ -4,7 +4,7 @@
 #
 #   docker build -t frontdesk:dev .
 #
-# Same build as the tests use: `cargo build --locked --release -p frontdesk --bin frontdesk`.
+# The same package and target the tests build: `cargo build --locked --release -p frontdesk --bin frontdesk`.
 # Protos compile with protox (pure Rust), SQLite is bundled, no OpenSSL is linked: the runtime image
 # needs only glibc and libgcc, which distroless/cc has.
 
