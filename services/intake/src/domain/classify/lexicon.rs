@@ -207,9 +207,12 @@ impl Lexicon {
             if d == 0 || d > allowed {
                 continue;
             }
-            // Four-letter tokens differing by one substituted letter are mostly other real
-            // words ("look"/"book", "fine"/"wine"): only a missing letter or a swap counts.
-            if token.len() <= 4 && w.len() <= token.len() && !same_letters(token, w) {
+            // Short tokens one substituted letter away from a rule word are mostly other
+            // real words ("look"/"book", "quite"/"quote", "curious"/"furious"): below 8
+            // letters only a missing or extra letter or a swap counts, and at 4 letters
+            // only a missing one.
+            let substitution = w.len() == token.len() && !same_letters(token, w);
+            if (token.len() < 8 && substitution) || (token.len() <= 4 && w.len() < token.len()) {
                 continue;
             }
             // A slip rarely changes the first letter; prefer candidates that keep it. Then
@@ -268,7 +271,7 @@ impl Lexicon {
     fn excluded(&self, chars: &[char], i: usize) -> bool {
         self.zh_exclude.iter().any(|w| {
             let n = w.len();
-            let lo = (i + 1).saturating_sub(n - 1);
+            let lo = (i + 1).saturating_sub(n);
             (lo..=i + 1).any(|s| s + n <= chars.len() && chars[s..s + n] == w[..])
         })
     }
@@ -346,7 +349,7 @@ mod tests {
     fn lex() -> Lexicon {
         let spec = LexiconSpec {
             zh_homophones: vec!["房防方".into(), "泳永".into(), "餐参".into()],
-            zh_homophone_exclude: vec!["方便".into()],
+            zh_homophone_exclude: vec!["方便".into(), "地方".into()],
             known_words: vec!["late".into()],
             ..LexiconSpec::default()
         };
@@ -364,7 +367,7 @@ mod tests {
                 "checkout",
                 "serve",
             ],
-            ["游泳池", "早餐", "健身房", "有房"],
+            ["游泳池", "早餐", "健身房", "有房", "房间"],
             &corpus,
         )
     }
@@ -429,6 +432,12 @@ mod tests {
             Some("健身房在几楼")
         );
         assert_eq!(l.fix_homophones("有方便面吗"), None, "方便 is a real word");
+        assert_eq!(
+            l.fix_homophones("这个地方间隔大"),
+            None,
+            "地方 ends where the slip 方间 would start"
+        );
+        assert_eq!(l.fix_homophones("一个方间").as_deref(), Some("一个房间"));
         assert_eq!(l.fix_homophones("早餐几点"), None, "nothing to fix");
     }
 }
