@@ -5,6 +5,11 @@
 //! files) so a hotel can add its own outlet names or local landmarks without a release.
 //! Matching is deliberately simple and dependency-free: Chinese terms by substring, English
 //! terms by whole word/phrase with light inflection tolerance, scores summed per category.
+//! Before matching, the message is cut to the guest's own words (`clean.rs`: OTA templates,
+//! e-mail wrappers), English typos and Chinese homophone slips are read as the rule word they
+//! stand for (`lexicon.rs`, built from the rules' own vocabulary), and the cues of
+//! `negatable` categories do not count right after a negator. Confidence is calibrated
+//! (`[confidence]` in the rules) and low confidence sets `needs_triage`.
 //! Behind them sits a naive Bayes model trained at start-up on labelled inquiries
 //! (`rules/training.jsonl`), which decides when the rules are weak, tied or silent: rules
 //! tuned on one set of inquiries miss many phrasings of the next.
