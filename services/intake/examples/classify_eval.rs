@@ -12,6 +12,12 @@
 //!                    model-only and combined accuracy. The honest number for anything the
 //!                    embedded model was trained on.
 //!   --misses         list every miss (default for plain evaluation)
+//!   --timing N       classify every message of the sets N times, one call at a time, and
+//!                    print latency percentiles of a single classify call (release build!)
+//!
+//! Every report includes a reliability table (confidence bin → accuracy). Run it with
+//! `--rules` on a copy of the rules whose `[confidence] calibration` is removed to see the
+//! raw confidence that the calibration points were fitted on.
 //!
 //! Each line: {"text": "...", "channel": "<channel code>", "category": "<category code>",
 //! "complexity": "simple|complex"}. Prints per-category accuracy, overall and complexity
@@ -22,9 +28,10 @@
 //! file) is the fairer check.
 
 use std::process::ExitCode;
+use std::time::Instant;
 
 use frontdesk_intake::domain::classify::{Classification, Classifier};
-use frontdesk_intake::domain::model::{Category, Channel, Complexity};
+use frontdesk_intake::domain::model::{Category, Channel, Complexity, Language};
 use serde::Deserialize;
 
 const DEFAULT_PATH: &str = "services/intake/tests/data/classification_dev.jsonl";
@@ -58,6 +65,7 @@ fn main() -> ExitCode {
     let mut rules_only = false;
     let mut show_misses = false;
     let mut rules_file: Option<String> = None;
+    let mut timing: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -67,6 +75,13 @@ fn main() -> ExitCode {
                 Some(f) => rules_file = Some(f),
                 None => {
                     eprintln!("--rules needs a file");
+                    return ExitCode::FAILURE;
+                }
+            },
+            "--timing" => match args.next().and_then(|k| k.parse().ok()) {
+                Some(n) if n >= 1 => timing = Some(n),
+                _ => {
+                    eprintln!("--timing needs a number >= 1");
                     return ExitCode::FAILURE;
                 }
             },
@@ -107,6 +122,10 @@ fn main() -> ExitCode {
             }
         },
     };
+    if let Some(rounds) = timing {
+        time_calls(&base, &set, rounds);
+        return ExitCode::SUCCESS;
+    }
     match kfold {
         None => {
             let mut classifier = base;
@@ -231,6 +250,44 @@ fn assign_folds(n: usize, k: usize) -> Vec<usize> {
     folds
 }
 
+/// Latency of one classify call: every message, `rounds` times, each call timed alone.
+/// Two views: all calls as measured (wall clock, so a busy machine's preemptions land in
+/// the tail), and per message the fastest of its rounds (its cost when it gets the CPU),
+/// whose p99 is the p99 over messages of what classifying one costs.
+fn time_calls(classifier: &Classifier, set: &[Example], rounds: usize) {
+    // Warm-up: the embedded model is trained on first use.
+    for ex in set.iter().take(10) {
+        std::hint::black_box(classifier.classify(EVAL_PROPERTY, ex.channel, &ex.text));
+    }
+    let mut all: Vec<f64> = Vec::with_capacity(set.len() * rounds);
+    let mut fastest: Vec<f64> = vec![f64::INFINITY; set.len()];
+    for _ in 0..rounds {
+        for (i, ex) in set.iter().enumerate() {
+            let t = Instant::now();
+            std::hint::black_box(classifier.classify(EVAL_PROPERTY, ex.channel, &ex.text));
+            let us = t.elapsed().as_secs_f64() * 1e6;
+            all.push(us);
+            fastest[i] = fastest[i].min(us);
+        }
+    }
+    for (label, mut v) in [
+        ("every call (wall clock)", all),
+        ("per message, fastest of its rounds", fastest),
+    ] {
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        println!(
+            "{label}: n={} mean {mean:.1} µs, p50 {:.1} µs, p90 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+            v.len(),
+            q(0.5),
+            q(0.9),
+            q(0.99),
+            v[v.len() - 1]
+        );
+    }
+}
+
 fn report(set: &[Example], results: &[Classification], show_misses: bool) {
     // Per category, in taxonomy order: (n, correct).
     let mut per_cat: Vec<(Category, usize, usize)> =
@@ -282,6 +339,84 @@ fn report(set: &[Example], results: &[Classification], show_misses: bool) {
         complexity_ok,
         pct(complexity_ok, total)
     );
+    // Per language (as the classifier detected it).
+    for lang in Language::ALL {
+        let (n, ok) = set
+            .iter()
+            .zip(results)
+            .filter(|(_, got)| got.language == *lang)
+            .fold((0, 0), |(n, ok), (ex, got)| {
+                (n + 1, ok + usize::from(got.category == ex.category))
+            });
+        println!(
+            "{:<16} {:>4} {:>8} {:>9}",
+            format!("lang {}", lang.code()),
+            n,
+            ok,
+            pct(ok, n)
+        );
+    }
+    // Confidence: who would be flagged, and what is confidently wrong.
+    let flagged = results.iter().filter(|r| r.needs_triage).count();
+    let (kept, kept_ok) = set
+        .iter()
+        .zip(results)
+        .filter(|(_, r)| !r.needs_triage)
+        .fold((0, 0), |(n, ok), (ex, r)| {
+            (n + 1, ok + usize::from(r.category == ex.category))
+        });
+    let wrong_flagged = set
+        .iter()
+        .zip(results)
+        .filter(|(ex, r)| r.needs_triage && r.category != ex.category)
+        .count();
+    let confidently_wrong: Vec<String> = set
+        .iter()
+        .zip(results)
+        .filter(|(ex, r)| r.category != ex.category && r.confidence > 0.8)
+        .map(|(ex, r)| {
+            format!(
+                "  {:.2} {} -> {}: {}",
+                r.confidence, ex.category, r.category, ex.text
+            )
+        })
+        .collect();
+    println!(
+        "needs_triage: {flagged} of {total} flagged ({} of the {} misses); unflagged accuracy {} ({kept_ok}/{kept}); wrong with confidence > 0.8: {}",
+        wrong_flagged,
+        total - correct,
+        pct(kept_ok, kept),
+        confidently_wrong.len()
+    );
+    for w in &confidently_wrong {
+        println!("{w}");
+    }
+    println!("reliability (confidence bin: n, mean confidence, accuracy):");
+    for b in 0..10 {
+        let lo = b as f32 / 10.0;
+        let hi = lo + 0.1;
+        let in_bin: Vec<(&Example, &Classification)> = set
+            .iter()
+            .zip(results)
+            .filter(|(_, r)| {
+                r.confidence >= lo && (r.confidence < hi || (b == 9 && r.confidence <= 1.0))
+            })
+            .collect();
+        if in_bin.is_empty() {
+            continue;
+        }
+        let n = in_bin.len();
+        let mean = in_bin
+            .iter()
+            .map(|(_, r)| f64::from(r.confidence))
+            .sum::<f64>()
+            / n as f64;
+        let ok = in_bin
+            .iter()
+            .filter(|(ex, r)| ex.category == r.category)
+            .count();
+        println!("  {lo:.1}-{hi:.1} {n:>5} {mean:>6.2} {:>7}", pct(ok, n));
+    }
     if show_misses && !misses.is_empty() {
         println!("\nmisses (expected -> got (confidence) [matched terms] text):");
         for m in &misses {

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use super::clean::guest_words;
 use super::text::{Normalized, is_han};
 use crate::domain::model::{Category, Channel};
 
@@ -90,7 +91,8 @@ impl NaiveBayes {
         let mut totals = [0_u64; N];
         for (category, channel, text) in examples {
             let Some(ci) = index(category) else { continue };
-            let feats = features(&Normalized::new(text), channel);
+            // The same cut to the guest's own words as at classification time.
+            let feats = features(&Normalized::new(&guest_words(text).text), channel);
             if feats.is_empty() {
                 continue;
             }

@@ -1,6 +1,6 @@
 //! One rule term, compiled for matching against a [`Normalized`] inquiry.
 
-use super::text::{Normalized, is_han, normalize, tokenize, word_matches};
+use super::text::{Normalized, is_han, normalize, tokenize, whole_word_matches, word_matches};
 
 /// A weighted term as it is matched. `text` is kept as written for `matched_terms`.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,68 +74,138 @@ impl Term {
         })
     }
 
+    /// The words of an English term (for the typo vocabulary); empty for Chinese.
+    pub(crate) fn words(&self) -> impl Iterator<Item = &str> {
+        let segments: &[Vec<String>] = match &self.pattern {
+            Pattern::Words { segments, .. } => segments,
+            Pattern::Substring(_) => &[],
+        };
+        segments.iter().flatten().map(String::as_str)
+    }
+
     pub(crate) fn matches(&self, text: &Normalized) -> bool {
+        self.matches_unless(text, None)
+    }
+
+    /// Whether the term occurs at least once where it is not negated ("nothing to book",
+    /// "没有投诉"). `None` ignores negation.
+    pub(crate) fn matches_unless(&self, text: &Normalized, negation: Option<&Negation>) -> bool {
         match &self.pattern {
-            Pattern::Substring(parts) => substring_parts_match(&text.text, parts),
+            Pattern::Substring(parts) => substring_parts_match(&text.text, parts, |at| {
+                negation.is_none_or(|n| !n.negates_zh(&text.text, at, parts))
+            }),
             Pattern::Words { segments, joined } => {
-                let tokens = &text.tokens;
-                segments_match(tokens, segments)
-                    || joined
-                        .as_deref()
-                        .is_some_and(|j| tokens.iter().any(|t| word_matches(t, j)))
+                let accept = |at: usize| negation.is_none_or(|n| !n.negates_en(&text.tokens, at));
+                segments_match(text, segments, accept)
+                    || joined.as_deref().is_some_and(|j| {
+                        text.tokens
+                            .iter()
+                            .enumerate()
+                            .any(|(i, t)| token_matches(text, i, t, j) && accept(i))
+                    })
             }
         }
     }
 }
 
-/// Where `words` occurs as a phrase in `tokens[from..until]`; returns the index just past it.
-fn find_phrase(tokens: &[String], words: &[String], from: usize, until: usize) -> Option<usize> {
-    let until = until.min(tokens.len());
-    (from..until)
-        .find(|&i| {
-            i + words.len() <= tokens.len()
-                && tokens[i..i + words.len()]
-                    .iter()
-                    .zip(words)
-                    .all(|(t, w)| word_matches(t, w))
+/// Negators that cancel a strong cue right after them (`[negation]` in the rules).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Negation {
+    /// English negator phrases, tokenised ("nothing to" → ["nothing", "to"]).
+    pub en: Vec<Vec<String>>,
+    /// Chinese negators, matched immediately before the term ("没有", "不用").
+    pub zh: Vec<String>,
+    /// An English negator may end this many tokens before the term (1: adjacent).
+    pub window: usize,
+}
+
+impl Negation {
+    /// Does a negator phrase end within `window` tokens before `at`?
+    fn negates_en(&self, tokens: &[String], at: usize) -> bool {
+        self.en.iter().any(|neg| {
+            (1..=self.window).any(|gap| {
+                // The negator ends `gap - 1` tokens before the term.
+                let Some(end) = at.checked_sub(gap - 1) else {
+                    return false;
+                };
+                end >= neg.len() && tokens[end - neg.len()..end] == neg[..]
+            })
         })
-        .map(|i| i + words.len())
+    }
+
+    /// Is the term at byte `at` directly preceded by a negator? A term that starts with
+    /// 有 is exempt: in "没有房了吗" the 有 belongs to the negator, and the guest is asking.
+    fn negates_zh(&self, text: &str, at: usize, parts: &[String]) -> bool {
+        if parts.first().is_some_and(|p| p.starts_with('有')) {
+            return false;
+        }
+        let before = text[..at].trim_end();
+        self.zh.iter().any(|n| before.ends_with(n.as_str()))
+    }
+}
+
+fn token_matches(text: &Normalized, i: usize, token: &str, word: &str) -> bool {
+    if text.whole.get(i).copied().unwrap_or(false) {
+        whole_word_matches(token, word)
+    } else {
+        word_matches(token, word)
+    }
+}
+
+/// Where `words` occurs as a phrase in `tokens[from..until]`; returns its start.
+fn find_phrase(text: &Normalized, words: &[String], from: usize, until: usize) -> Option<usize> {
+    let tokens = &text.tokens;
+    let until = until.min(tokens.len());
+    (from..until).find(|&i| {
+        i + words.len() <= tokens.len()
+            && tokens[i..i + words.len()]
+                .iter()
+                .zip(words)
+                .enumerate()
+                .all(|(k, (t, w))| token_matches(text, i + k, t, w))
+    })
 }
 
 /// Each segment after the first must start within `MAX_GAP_WORDS` of the previous one's
 /// end. Taking the earliest next occurrence is optimal, so only the first segment's start
-/// is searched.
-fn segments_match(tokens: &[String], segments: &[Vec<String>]) -> bool {
+/// is searched; `accept` sees that start (for negation).
+fn segments_match(
+    text: &Normalized,
+    segments: &[Vec<String>],
+    accept: impl Fn(usize) -> bool,
+) -> bool {
     let Some((first, rest)) = segments.split_first() else {
         return false;
     };
     let mut start = 0;
-    while let Some(end) = find_phrase(tokens, first, start, tokens.len()) {
-        let mut at = end;
-        let all =
-            rest.iter().all(
-                |seg| match find_phrase(tokens, seg, at, at + MAX_GAP_WORDS + 1) {
-                    Some(next) => {
-                        at = next;
-                        true
-                    }
-                    None => false,
-                },
-            );
-        if all {
+    while let Some(begin) = find_phrase(text, first, start, text.tokens.len()) {
+        let mut at = begin + first.len();
+        let all = rest.iter().all(
+            |seg| match find_phrase(text, seg, at, at + MAX_GAP_WORDS + 1) {
+                Some(next) => {
+                    at = next + seg.len();
+                    true
+                }
+                None => false,
+            },
+        );
+        if all && accept(begin) {
             return true;
         }
-        start = end + 1 - first.len();
+        start = begin + 1;
     }
     false
 }
 
 /// Substring version of [`segments_match`], gaps counted in chars.
-fn substring_parts_match(text: &str, parts: &[String]) -> bool {
+fn substring_parts_match(text: &str, parts: &[String], accept: impl Fn(usize) -> bool) -> bool {
     let Some((first, rest)) = parts.split_first() else {
         return false;
     };
     text.match_indices(first.as_str()).any(|(i, m)| {
+        if !accept(i) {
+            return false;
+        }
         let mut at = i + m.len();
         rest.iter().all(|part| {
             // Window: the gap plus the part itself, cut on a char boundary.

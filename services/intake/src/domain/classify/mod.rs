@@ -5,12 +5,19 @@
 //! files) so a hotel can add its own outlet names or local landmarks without a release.
 //! Matching is deliberately simple and dependency-free: Chinese terms by substring, English
 //! terms by whole word/phrase with light inflection tolerance, scores summed per category.
+//! Before matching, the message is cut to the guest's own words (`clean.rs`: OTA templates,
+//! e-mail wrappers), English typos and Chinese homophone slips are read as the rule word they
+//! stand for (`lexicon.rs`, built from the rules' own vocabulary), and the cues of
+//! `negatable` categories do not count right after a negator. Confidence is calibrated
+//! (`[confidence]` in the rules) and low confidence sets `needs_triage`.
 //! Behind them sits a naive Bayes model trained at start-up on labelled inquiries
 //! (`rules/training.jsonl`), which decides when the rules are weak, tied or silent: rules
 //! tuned on one set of inquiries miss many phrasings of the next.
 
 mod bayes;
+mod clean;
 mod error;
+mod lexicon;
 mod matcher;
 mod rules;
 mod score;
@@ -20,7 +27,7 @@ mod training;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use crate::domain::model::{Category, Channel, Complexity, Language};
@@ -52,6 +59,20 @@ fn default_model() -> Arc<NaiveBayes> {
         .clone()
 }
 
+/// Every English word guests used in the labelled examples: real words the typo tolerance
+/// must never "correct" into a rule word.
+pub(crate) fn corpus_words() -> &'static HashSet<String> {
+    static WORDS: OnceLock<HashSet<String>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        training::parse_jsonl(TRAINING)
+            .iter()
+            .flatten()
+            .flat_map(|l| text::tokenize(&text::normalize(&l.text)))
+            .filter(|t| t.len() >= 3 && t.chars().all(|c| c.is_ascii_lowercase()))
+            .collect()
+    })
+}
+
 /// Parsed chain rules plus per-property overrides.
 #[derive(Debug, Clone)]
 pub struct Classifier {
@@ -69,8 +90,16 @@ pub struct Classification {
     pub category: Category,
     pub language: Language,
     pub complexity: Complexity,
-    /// 0.0..=1.0; low when nothing matched or two categories were close.
+    /// 0.0..=1.0, calibrated on labelled inquiries (`[confidence]` in the rules): of the
+    /// inquiries classified with confidence c, about c are right. Low when nothing matched,
+    /// two categories were close, or the rules and the model disagree.
     pub confidence: f32,
+    /// The confidence is below the rules' `confidence.triage_below`: a person should confirm
+    /// the category before routing relies on it (CI-3.2 "uncertain").
+    pub needs_triage: bool,
+    /// A booking number found in an OTA template around the message ("Booking number:
+    /// …", "订单号：…"); the template itself is not classified.
+    pub reservation_ref: Option<String>,
     /// The rule terms that decided it, best first. When the model decided, its strongest
     /// features for the category instead, each prefixed `~` ("~早餐", "~wake up").
     pub matched_terms: Vec<String>,

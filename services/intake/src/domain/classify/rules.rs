@@ -6,8 +6,11 @@
 use serde::Deserialize;
 
 use super::error::RulesError;
-use super::matcher::Term;
-use super::text::Normalized;
+use std::sync::Arc;
+
+use super::lexicon::{Lexicon, LexiconSpec};
+use super::matcher::{Negation, Term};
+use super::text::{Normalized, normalize, tokenize};
 use crate::domain::model::{Category, Channel};
 
 /// Weights outside this range are almost certainly typos (300 for 3.00) and would swamp
@@ -23,6 +26,9 @@ const MAX_ABS_WEIGHT: f32 = 10.0;
 struct RulesFile {
     version: Option<String>,
     scoring: Option<ScoringSpec>,
+    confidence: Option<ConfidenceSpec>,
+    lexicon: Option<LexiconFileSpec>,
+    negation: Option<NegationSpec>,
     complexity: Option<ComplexitySpec>,
     #[serde(default)]
     category: Vec<CategorySpec>,
@@ -45,6 +51,42 @@ struct ScoringSpec {
     min_score: Option<f32>,
     intent_threshold: Option<f32>,
     strong_score: Option<f32>,
+}
+
+/// `[confidence]`: calibration and the triage threshold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfidenceSpec {
+    triage_below: Option<f32>,
+    /// `[[raw, calibrated], ...]`, raw ascending.
+    calibration: Option<Vec<[f32; 2]>>,
+}
+
+/// `[lexicon]`: spelling tolerance (see `lexicon.rs`). Lists are added to, not replaced.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFileSpec {
+    typo_min_len: Option<usize>,
+    typo_max_distance: Option<usize>,
+    #[serde(default)]
+    known_words: Vec<String>,
+    #[serde(default)]
+    whole_words: Vec<String>,
+    #[serde(default)]
+    zh_homophones: Vec<String>,
+    #[serde(default)]
+    zh_homophone_exclude: Vec<String>,
+}
+
+/// `[negation]`: negators that cancel the terms of `negatable` categories.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NegationSpec {
+    #[serde(default)]
+    en: Vec<String>,
+    #[serde(default)]
+    zh: Vec<String>,
+    window: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +121,11 @@ struct CategorySpec {
     code: String,
     intent: Option<bool>,
     threshold: Option<f32>,
+    /// Among intents that all reached their threshold, the higher priority wins
+    /// (complaint over suggestion over praise).
+    priority: Option<i32>,
+    /// Its terms do not count right after a negator ("nothing to book", "没有投诉").
+    negatable: Option<bool>,
     #[serde(default)]
     zh: Vec<TermSpec>,
     #[serde(default)]
@@ -117,6 +164,34 @@ pub(crate) struct Scoring {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ConfidenceRules {
+    /// Below this (calibrated) confidence the inquiry is flagged `needs_triage`.
+    pub triage_below: f32,
+    /// Piecewise-linear map from the raw score-based confidence to a calibrated one.
+    pub calibration: Vec<[f32; 2]>,
+}
+
+impl ConfidenceRules {
+    pub(crate) fn calibrate(&self, raw: f32) -> f32 {
+        let pts = &self.calibration;
+        let Some(first) = pts.first() else {
+            return raw.clamp(0.0, 1.0);
+        };
+        if raw <= first[0] {
+            return first[1];
+        }
+        for w in pts.windows(2) {
+            let ([x0, y0], [x1, y1]) = (w[0], w[1]);
+            if raw <= x1 {
+                let t = if x1 > x0 { (raw - x0) / (x1 - x0) } else { 1.0 };
+                return (y0 + t * (y1 - y0)).clamp(0.0, 1.0);
+            }
+        }
+        pts.last().map_or(raw, |p| p[1]).clamp(0.0, 1.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Headcount {
     unit: Option<String>,
     before: Option<String>,
@@ -142,6 +217,8 @@ pub(crate) struct CategoryRules {
     pub category: Category,
     pub intent: bool,
     threshold: Option<f32>,
+    pub priority: i32,
+    pub negatable: bool,
     pub terms: Vec<Term>,
 }
 
@@ -155,6 +232,11 @@ impl CategoryRules {
 pub(crate) struct RuleSet {
     pub version: String,
     pub scoring: Scoring,
+    pub confidence: ConfidenceRules,
+    pub negation: Negation,
+    lexicon_spec: LexiconSpec,
+    /// Compiled from `lexicon_spec` and every term, rebuilt whenever a file is applied.
+    pub lexicon: Arc<Lexicon>,
     pub complexity: ComplexityRules,
     /// One entry per `Category::ALL`, in that order.
     pub categories: Vec<CategoryRules>,
@@ -172,6 +254,16 @@ impl RuleSet {
                 intent_threshold: 2.0,
                 strong_score: 3.0,
             },
+            confidence: ConfidenceRules {
+                triage_below: 0.5,
+                calibration: Vec::new(),
+            },
+            negation: Negation {
+                window: 2,
+                ..Negation::default()
+            },
+            lexicon_spec: LexiconSpec::default(),
+            lexicon: Arc::new(Lexicon::default()),
             complexity: ComplexityRules {
                 long_zh_chars: 200,
                 long_en_words: 60,
@@ -187,6 +279,8 @@ impl RuleSet {
                     category,
                     intent: false,
                     threshold: None,
+                    priority: 0,
+                    negatable: false,
                     terms: Vec::new(),
                 })
                 .collect(),
@@ -203,6 +297,7 @@ impl RuleSet {
         }
         let mut rules = RuleSet::empty();
         rules.apply(label, file)?;
+        rules.rebuild_lexicon();
         Ok(rules)
     }
 
@@ -212,6 +307,7 @@ impl RuleSet {
         let file = parse(&label, src)?;
         let mut rules = self.clone();
         rules.apply(&label, file)?;
+        rules.rebuild_lexicon();
         Ok(rules)
     }
 
@@ -226,6 +322,35 @@ impl RuleSet {
         }
         if let Some(s) = file.scoring {
             apply_scoring(&mut self.scoring, s, label)?;
+        }
+        if let Some(c) = file.confidence {
+            apply_confidence(&mut self.confidence, c, label)?;
+        }
+        if let Some(l) = file.lexicon {
+            let spec = &mut self.lexicon_spec;
+            if let Some(v) = l.typo_min_len {
+                spec.typo_min_len = v;
+            }
+            if let Some(v) = l.typo_max_distance {
+                spec.typo_max_distance = v.min(2);
+            }
+            spec.known_words.extend(l.known_words);
+            spec.whole_words.extend(l.whole_words);
+            spec.zh_homophones.extend(l.zh_homophones);
+            spec.zh_homophone_exclude.extend(l.zh_homophone_exclude);
+        }
+        if let Some(n) = file.negation {
+            let neg = &mut self.negation;
+            neg.en.extend(
+                n.en.iter()
+                    .map(|p| tokenize(&normalize(p)))
+                    .filter(|t| !t.is_empty()),
+            );
+            neg.zh
+                .extend(n.zh.iter().map(|p| normalize(p)).filter(|p| !p.is_empty()));
+            if let Some(w) = n.window {
+                neg.window = w.max(1);
+            }
         }
         if let Some(c) = file.complexity {
             apply_complexity(&mut self.complexity, c, label)?;
@@ -247,6 +372,12 @@ impl RuleSet {
             };
             if let Some(intent) = spec.intent {
                 rules.intent = intent;
+            }
+            if let Some(p) = spec.priority {
+                rules.priority = p;
+            }
+            if let Some(n) = spec.negatable {
+                rules.negatable = n;
             }
             if let Some(t) = spec.threshold {
                 check_setting(label, &format!("{}.threshold", category.code()), t)?;
@@ -289,6 +420,61 @@ impl RuleSet {
         }
         Ok(())
     }
+}
+
+impl RuleSet {
+    fn rebuild_lexicon(&mut self) {
+        let mut en: Vec<&str> = Vec::new();
+        let mut zh: Vec<&str> = Vec::new();
+        for t in self
+            .categories
+            .iter()
+            .flat_map(|c| &c.terms)
+            .chain(&self.complexity.terms)
+            .filter(|t| t.weight > 0.0)
+        {
+            if t.key.chars().any(super::text::is_han) {
+                zh.extend(t.key.split('*'));
+            } else {
+                en.extend(t.words());
+            }
+        }
+        self.lexicon = Arc::new(Lexicon::build(
+            &self.lexicon_spec,
+            en,
+            zh,
+            super::corpus_words(),
+        ));
+    }
+}
+
+fn apply_confidence(
+    into: &mut ConfidenceRules,
+    c: ConfidenceSpec,
+    label: &str,
+) -> Result<(), RulesError> {
+    if let Some(t) = c.triage_below {
+        check_setting(label, "confidence.triage_below", t)?;
+        into.triage_below = t;
+    }
+    if let Some(points) = c.calibration {
+        let ok = points
+            .iter()
+            .all(|[x, y]| (0.0..=1.0).contains(x) && (0.0..=1.0).contains(y))
+            && points
+                .windows(2)
+                .all(|w| w[0][0] < w[1][0] && w[0][1] <= w[1][1]);
+        if !ok {
+            return Err(RulesError::InvalidSetting {
+                file: label.into(),
+                setting: "confidence.calibration".into(),
+                value: format!("{points:?}"),
+                reason: "points must lie in 0..=1, with raw strictly and calibrated weakly increasing",
+            });
+        }
+        into.calibration = points;
+    }
+    Ok(())
 }
 
 fn unknown_category(label: &str, code: String) -> RulesError {

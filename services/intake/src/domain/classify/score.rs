@@ -2,6 +2,8 @@
 
 use super::Classification;
 use super::bayes::{NaiveBayes, Prediction};
+use super::clean::guest_words;
+use super::matcher::Negation;
 use super::rules::{CategoryRules, RuleSet};
 use super::text::Normalized;
 use crate::domain::model::{Category, Channel, Complexity, Language};
@@ -15,6 +17,9 @@ const MODEL_WEIGHT: f32 = 2.0;
 const MODEL_ALONE_MIN: f32 = 0.4;
 /// Rules at or above this score, with this margin over the runner-up, decide on their own.
 const RULES_SURE_MARGIN: f32 = 1.0;
+/// Raw confidence lost per corrected typo or homophone slip (up to the cap below).
+const CORRECTION_PENALTY: f32 = 0.05;
+const MAX_PENALISED_CORRECTIONS: usize = 3;
 /// How many model features to list in `matched_terms` when the model decided.
 const MODEL_TERMS: usize = 3;
 
@@ -37,7 +42,8 @@ pub(crate) fn classify(
     channel: Channel,
     raw: &str,
 ) -> Classification {
-    let text = Normalized::new(raw);
+    let cleaned = guest_words(raw);
+    let text = Normalized::with_lexicon(&cleaned.text, &rules.lexicon);
     let language = if text.is_chinese() {
         Language::Zh
     } else {
@@ -46,7 +52,7 @@ pub(crate) fn classify(
     let mut scores: Vec<CategoryScore<'_>> = rules
         .categories
         .iter()
-        .map(|c| score_category(c, &text))
+        .map(|c| score_category(c, &text, c.negatable.then_some(&rules.negation)))
         .collect();
     // The channel is a prior, not evidence: at the restaurant desk an ambiguous question
     // that matched dining at all is probably about dining. Never creates a match.
@@ -66,10 +72,15 @@ pub(crate) fn classify(
         .filter(|m| !m.is_empty())
         .map(|m| m.predict(&text, channel))
         .filter(|p| p.known_features > 0);
-    let (category, confidence, matched_terms) = match (model, prediction) {
+    let (category, raw_confidence, matched_terms) = match (model, prediction) {
         (Some(model), Some(prediction)) => combine(rules, &scores, rule_pick, model, &prediction),
         _ => rules_only(&scores, rule_pick),
     };
+    // Every guessed spelling is a chance the guess was wrong.
+    let raw_confidence = (raw_confidence
+        - CORRECTION_PENALTY * text.corrections.min(MAX_PENALISED_CORRECTIONS) as f32)
+        .max(0.0);
+    let confidence = rules.confidence.calibrate(raw_confidence);
 
     let complexity = if is_complex(rules, &text, &scores, category) {
         Complexity::Complex
@@ -81,6 +92,8 @@ pub(crate) fn classify(
         language,
         complexity,
         confidence,
+        needs_triage: confidence < rules.confidence.triage_below,
+        reservation_ref: cleaned.reservation_ref,
         matched_terms,
         // CI-2.5: social-media complaints go to the complaint process; other channels'
         // complaints are handled as ordinary (complex) inquiries.
@@ -190,11 +203,17 @@ fn runner_up(scores: &[CategoryScore<'_>], winner: usize) -> f32 {
         .fold(0.0_f32, f32::max)
 }
 
-fn score_category<'r>(rules: &'r CategoryRules, text: &Normalized) -> CategoryScore<'r> {
+fn score_category<'r>(
+    rules: &'r CategoryRules,
+    text: &Normalized,
+    negation: Option<&Negation>,
+) -> CategoryScore<'r> {
     let mut score = 0.0_f32;
     let mut matched = Vec::new();
     for term in &rules.terms {
-        if term.matches(text) {
+        // Negation cancels cues, not the negative terms that already encode it.
+        let neg = negation.filter(|_| term.weight > 0.0);
+        if term.matches_unless(text, neg) {
             score += term.weight;
             if term.weight > 0.0 {
                 matched.push((term.text.as_str(), term.weight));
@@ -210,7 +229,8 @@ fn score_category<'r>(rules: &'r CategoryRules, text: &Normalized) -> CategorySc
 }
 
 /// Intent beats topic: a complaint about the restaurant is a complaint, so an intent
-/// category whose score reaches its threshold wins even if a topic scores higher. Otherwise
+/// category whose score reaches its threshold wins even if a topic scores higher (among
+/// several such intents the higher `priority`: complaint over suggestion over praise). Otherwise
 /// the highest score wins; on a tie a topic beats an intent below its threshold (a plain
 /// question that happens to say "refund" is not a complaint), then the category with the
 /// strongest single term, then taxonomy order.
@@ -220,7 +240,13 @@ fn pick_winner(rules: &RuleSet, scores: &[CategoryScore<'_>]) -> Option<usize> {
         .enumerate()
         .filter(|(_, s)| s.rules.intent && s.score >= s.rules.intent_threshold(&rules.scoring))
         .filter(|(_, s)| s.score > 0.0)
-        .max_by(|(ia, a), (ib, b)| a.score.total_cmp(&b.score).then(ib.cmp(ia)));
+        .max_by(|(ia, a), (ib, b)| {
+            a.rules
+                .priority
+                .cmp(&b.rules.priority)
+                .then(a.score.total_cmp(&b.score))
+                .then(ib.cmp(ia))
+        });
     if let Some((i, _)) = intent {
         return Some(i);
     }

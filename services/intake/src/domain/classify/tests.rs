@@ -214,7 +214,9 @@ fn degenerate_input_is_other_and_never_panics() {
     }
     let c = classify(Channel::Email, "");
     assert!(c.matched_terms.is_empty());
-    assert!(c.confidence < 0.3);
+    // On the calibrated scale "nothing to go on" is 0.3 and always goes to a person.
+    assert!(c.confidence <= 0.3);
+    assert!(c.needs_triage);
     let c = classify(Channel::Email, &huge);
     assert_eq!(c.complexity, Complexity::Complex);
     assert!((0.0..=1.0).contains(&c.confidence));
@@ -500,4 +502,180 @@ fn model_decides_when_no_rule_matches() {
     assert!((0.0..=1.0).contains(&both.confidence));
     // Rule terms when the rules decided; `~`-prefixed model features otherwise.
     assert!(!both.matched_terms.is_empty());
+}
+
+// ------------------------------------------------------------------------------------------
+// Messy inquiries (issue 15). Phrasings written for these tests, in no labelled file.
+// ------------------------------------------------------------------------------------------
+
+const MESSY_SET: &str = include_str!("../../../tests/data/classification_messy.jsonl");
+
+#[test]
+fn ota_template_words_do_not_outvote_the_question() {
+    let c = classify(
+        Channel::Ota,
+        "Booking.com\nGuest message: Is there a pharmacy close to the hotel?\nBooking number: 5550012345\nGuest name: Ana Silva",
+    );
+    assert_eq!(c.category, Category::LocalInfo, "{c:?}");
+    assert_eq!(c.reservation_ref.as_deref(), Some("5550012345"));
+    let c = classify(
+        Channel::Ota,
+        "【携程】客人留言：几点可以办入住？订单号：3141592653 入住日期：2026-01-02",
+    );
+    assert_eq!(c.category, Category::CheckInOut, "{c:?}");
+    assert_eq!(c.reservation_ref.as_deref(), Some("3141592653"));
+    // Without a template the booking words still count, and nothing is taken as a ref.
+    let c = classify(Channel::Email, "Please cancel booking 7781, thanks");
+    assert_eq!(c.category, Category::Reservation);
+    assert_eq!(c.reservation_ref, None);
+}
+
+#[test]
+fn email_wrappers_are_not_the_question() {
+    let c = classify(
+        Channel::Email,
+        "Dear team,\n\nIs the gym open before 6am?\n\nBest regards,\nKarl Ruud\nSenior Reservations Analyst\n\n> On Tue, Reservations wrote:\n> Your booking is confirmed, we look forward to your reservation.",
+    );
+    assert_eq!(c.category, Category::Facilities, "{c:?}");
+}
+
+#[test]
+fn typos_and_homophone_slips_are_tolerated() {
+    assert_eq!(
+        category("can i cancle my resevation"),
+        Category::Reservation
+    );
+    assert_eq!(
+        category("is there a laundary servce"),
+        Category::HotelServices
+    );
+    assert_eq!(category("泳永池开到几点"), Category::Facilities);
+    assert_eq!(category("早参有没有粥"), Category::Dining);
+    // A real word near a rule word stays itself: "quite" is not "quote".
+    let c = classify(Channel::Website, "the room was quite nice, thanks");
+    assert!(!c.matched_terms.iter().any(|t| t == "quote"), "{c:?}");
+}
+
+#[test]
+fn words_inside_longer_words_do_not_match() {
+    let c = classify(
+        Channel::Email,
+        "We need a room for a staff training session for 12 people next Friday",
+    );
+    assert_eq!(c.category, Category::Events, "{c:?}");
+    assert!(!c.matched_terms.iter().any(|t| t == "train"), "{c:?}");
+    let c = classify(
+        Channel::Email,
+        "How far is the immigration office from the hotel? I need a visa extension.",
+    );
+    assert_eq!(c.category, Category::LocalInfo, "{c:?}");
+}
+
+#[test]
+fn negated_cues_do_not_count() {
+    let c = classify(
+        Channel::Website,
+        "Not a complaint, just curious: how late is the pool open?",
+    );
+    assert_eq!(c.category, Category::Facilities, "{c:?}");
+    assert_eq!(
+        category("We have nothing to book yet, which subway line goes to the zoo?"),
+        Category::LocalInfo
+    );
+    // An A-not-A question is a question, not a negation.
+    assert_eq!(
+        category("空调是不是坏了，一晚上都不制冷，太差了"),
+        Category::Complaint
+    );
+}
+
+#[test]
+fn fraud_compensation_and_praise_are_intents_not_topics() {
+    assert_eq!(
+        category("你们早餐明明说免费却收了钱，这就是欺诈"),
+        Category::Complaint
+    );
+    assert_eq!(
+        category("The laundry ruined my jacket and I expect compensation for it, please reply."),
+        Category::Complaint
+    );
+    assert_eq!(
+        category("Just a thought: a water dispenser by the gym would be handy."),
+        Category::Suggestion
+    );
+    // Praise mentioning breakfast is not a dining question...
+    assert_eq!(
+        category("Lovely stay, the breakfast was superb. See you next time!"),
+        Category::Other
+    );
+    // ...but praise with an idea in it is a suggestion, and with a grievance a complaint.
+    assert_eq!(
+        category("Lovely stay! Maybe consider adding a kettle to the rooms."),
+        Category::Suggestion
+    );
+    assert_eq!(
+        category("Lovely staff, but the bathroom was filthy. Unacceptable."),
+        Category::Complaint
+    );
+}
+
+#[test]
+fn uncertain_results_are_flagged_for_triage() {
+    // Nothing matched: a guess, for a person to confirm.
+    let c = classify(Channel::Website, "qwerty zxcvb");
+    assert_eq!(c.category, Category::Other);
+    assert!(c.needs_triage, "{c:?}");
+    // A clear question is not.
+    let c = classify(Channel::Website, "What time does the swimming pool open?");
+    assert!(!c.needs_triage, "{c:?}");
+    assert!(c.confidence > 0.7, "{c:?}");
+    // The threshold is a setting: an override can flag everything for one property.
+    let strict = Classifier::default_rules()
+        .with_property_override("strict", "[confidence]\ntriage_below = 1.0")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        strict
+            .classify(
+                "strict",
+                Channel::Website,
+                "What time does the swimming pool open?"
+            )
+            .needs_triage
+    );
+}
+
+#[test]
+fn calibration_must_be_monotone() {
+    let e = Classifier::default_rules().with_property_override(
+        "p",
+        "[confidence]\ncalibration = [[0.0, 0.5], [0.5, 0.2], [1.0, 1.0]]",
+    );
+    assert!(
+        matches!(&e, Err(RulesError::InvalidSetting { setting, .. }) if setting == "confidence.calibration"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn messy_set_accuracy_and_no_confidently_wrong() {
+    // The working messy set (never in training). Rules were improved while looking at its
+    // misses, so this is a regression floor; the sealed set in BENCHMARKS.md is the estimate.
+    let set = labelled(MESSY_SET, "messy set");
+    assert!(set.len() >= 150);
+    let classifier = Classifier::default_rules();
+    let mut correct = 0;
+    for l in &set {
+        let got = classifier.classify(P, l.channel, &l.text);
+        if got.category == l.category {
+            correct += 1;
+        } else {
+            assert!(
+                got.confidence <= 0.8,
+                "confidently wrong: {} -> {got:?}",
+                l.text
+            );
+        }
+    }
+    let acc = correct as f64 / set.len() as f64;
+    assert!(acc >= 0.95, "messy accuracy {acc:.3} < 0.95");
 }

@@ -3,6 +3,8 @@
 //! No segmenter (jieba and friends are too heavy for the build box): Chinese is matched by
 //! substring, everything else by word tokens.
 
+use super::lexicon::Lexicon;
+
 /// Inquiries are short; anything past this is only counted, not scanned, so a pasted novel
 /// cannot make classification quadratic. Long texts are complex anyway.
 pub(crate) const MAX_SCAN_CHARS: usize = 8_000;
@@ -25,6 +27,11 @@ pub(crate) struct Normalized {
     pub words: usize,
     /// `?` after full-width folding, in the whole inquiry.
     pub question_marks: usize,
+    /// Per token: a word of its own that matches a rule word only exactly or as a plural
+    /// ("training" is not "train"). Same length as `tokens`; all `false` without a lexicon.
+    pub whole: Vec<bool>,
+    /// Typos and homophone slips corrected; each one makes the result a little less sure.
+    pub corrections: usize,
 }
 
 /// Lowercase, fold full-width ASCII to half-width, collapse whitespace.
@@ -122,6 +129,7 @@ impl Normalized {
         };
         let text = normalize(scanned);
         let tokens = tokenize(&text);
+        let whole = vec![false; tokens.len()];
         Normalized {
             text,
             tokens,
@@ -130,7 +138,36 @@ impl Normalized {
             chars,
             words,
             question_marks,
+            whole,
+            corrections: 0,
         }
+    }
+
+    /// As [`Normalized::new`], then spelling tolerance from the rules' lexicon: Chinese
+    /// homophone slips fixed in `text`, English typos replaced by the rule word in
+    /// `tokens`, lexicalised words ("training") marked whole.
+    pub(crate) fn with_lexicon(raw: &str, lexicon: &Lexicon) -> Self {
+        let mut n = Normalized::new(raw);
+        if n.han_chars > 0
+            && let Some(fixed) = lexicon.fix_homophones(&n.text)
+        {
+            n.corrections += n
+                .text
+                .chars()
+                .zip(fixed.chars())
+                .filter(|(a, b)| a != b)
+                .count()
+                .div_ceil(2);
+            n.text = fixed;
+        }
+        for (t, whole) in n.tokens.iter_mut().zip(n.whole.iter_mut()) {
+            if let Some(c) = lexicon.correct(t) {
+                *t = c.to_string();
+                n.corrections += 1;
+            }
+            *whole = lexicon.whole_words.contains(t.as_str());
+        }
+        n
     }
 
     /// CI language rule: Chinese when Han ideographs are a meaningful share of the letters
@@ -147,6 +184,16 @@ pub(crate) fn word_matches(token: &str, word: &str) -> bool {
     if token == word {
         return true;
     }
+    word_inflects(token, word)
+}
+
+/// As [`word_matches`], for a token the lexicon marks as a word of its own ("training",
+/// "parking"): only the word itself or its plural.
+pub(crate) fn whole_word_matches(token: &str, word: &str) -> bool {
+    token == word || token.strip_suffix('s') == Some(word)
+}
+
+fn word_inflects(token: &str, word: &str) -> bool {
     if word.len() < 3 || !token.starts_with(word) {
         return inflected_stem_matches(token, word);
     }
