@@ -708,7 +708,41 @@ async fn concurrent_creates_and_retries_are_each_recorded_once(backend: Backend)
     assert_eq!(all.inquiries.len(), 40, "exactly one inquiry per key");
 }
 
+/// Unsure classifications are flagged for a person, and the booking number of an OTA
+/// template becomes the reservation reference; a staff correction clears the flag.
+async fn unsure_classifications_need_triage_until_staff_confirm(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let clear = create(&mut c, "What time does breakfast start tomorrow?").await;
+    let cls = clear.classification.expect("classification");
+    assert!(!cls.needs_triage, "a clear question is trusted: {cls:?}");
+    let vague = create(&mut c, "hmm 🤔").await;
+    let cls = vague.classification.expect("classification");
+    assert!(cls.needs_triage, "a vague message is flagged: {cls:?}");
+    let ota = create(
+        &mut c,
+        "Guest message: Is there parking at the hotel?\nBooking number: 4471829305\nBooked via Booking.com",
+    )
+    .await;
+    assert_eq!(ota.reservation_ref, "4471829305");
+    let fixed = c
+        .reclassify(pb::ReclassifyRequest {
+            inquiry_id: vague.inquiry_id.clone(),
+            category: common::Category::Other as i32,
+            reason: "a guest musing, nothing to answer".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("reclassify")
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+    assert!(!fixed.classification.expect("c").needs_triage);
+}
+
 on_both_backends!(
+    unsure_classifications_need_triage_until_staff_confirm,
     created_inquiry_is_classified_and_has_a_timeline,
     validation_errors_name_every_bad_field,
     retry_with_the_same_key_returns_the_same_inquiry,

@@ -425,7 +425,12 @@ fn new_inquiry(input: &CreateInput) -> Inquiry {
         channel: new.channel,
         customer: new.customer.clone(),
         text: new.text.clone(),
-        reservation_ref: new.reservation_ref.clone(),
+        // A booking number found in an OTA template stands in when none was given.
+        reservation_ref: if new.reservation_ref.is_empty() {
+            c.reservation_ref.clone().unwrap_or_default()
+        } else {
+            new.reservation_ref.clone()
+        },
         status: Status::New,
         classification: ClassificationState {
             category: c.category,
@@ -435,6 +440,7 @@ fn new_inquiry(input: &CreateInput) -> Inquiry {
             matched_terms: c.matched_terms.clone(),
             complaint_process: c.complaint_process,
             reclassified: false,
+            needs_triage: c.needs_triage,
         },
         assignee: String::new(),
         created_by: input.actor.clone(),

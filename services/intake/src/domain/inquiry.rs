@@ -29,6 +29,8 @@ pub struct ClassificationState {
     pub matched_terms: Vec<String>,
     pub complaint_process: bool,
     pub reclassified: bool,
+    /// Low confidence: a person should confirm the category (cleared by a reclassification).
+    pub needs_triage: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -307,7 +309,9 @@ impl Inquiry {
         now: i64,
     ) -> Outcome {
         let c = &mut self.classification;
-        if c.category == category && complexity.is_none_or(|x| x == c.complexity) {
+        // Confirming an unsure category as it is, is a correction too: it clears the flag.
+        if c.category == category && complexity.is_none_or(|x| x == c.complexity) && !c.needs_triage
+        {
             return precondition(format!("inquiry is already classified as {category}"));
         }
         c.category = category;
@@ -315,6 +319,7 @@ impl Inquiry {
             c.complexity = x;
         }
         c.reclassified = true;
+        c.needs_triage = false;
         c.confidence = 1.0;
         // CI-2.5 follows the corrected category.
         c.complaint_process = category == Category::Complaint && self.channel.is_social();
@@ -350,6 +355,7 @@ mod tests {
                 matched_terms: vec!["早餐".into()],
                 complaint_process: false,
                 reclassified: false,
+                needs_triage: false,
             },
             assignee: String::new(),
             created_by: "agent".into(),

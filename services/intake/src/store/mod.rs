@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "timeline",
         include_str!("../../migrations/1003_timeline.sql"),
     ),
+    (
+        1004,
+        "needs triage",
+        include_str!("../../migrations/1004_needs_triage.sql"),
+    ),
 ];
 
 /// Filters of ListInquiries, already validated and scoped to what the caller may see.
@@ -145,7 +150,7 @@ pub async fn insert(conn: &mut AnyConnection, i: &Inquiry) -> anyhow::Result<()>
     write_children(conn, i).await
 }
 
-const INSERT_COLUMNS: usize = 24;
+const INSERT_COLUMNS: usize = 25;
 
 /// New inquiries (no answers or delay notices yet) in one multi-row statement: a batch of
 /// creates pays one round trip.
@@ -165,7 +170,7 @@ pub async fn insert_new(conn: &mut AnyConnection, rows: &[Inquiry]) -> anyhow::R
         "INSERT INTO inquiries (inquiry_id, property_id, channel, customer_name, customer_phone, \
          customer_email, customer_social, preferred_reply, text, search_text, reservation_ref, status, \
          category, language, complexity, confidence, matched_terms, complaint_process, reclassified, \
-         assignee, created_by, created_at, version, updated_at) VALUES {}",
+         assignee, created_by, created_at, version, updated_at, needs_triage) VALUES {}",
         values.join(", ")
     );
     let mut q = sqlx::query::<Any>(&sql);
@@ -195,7 +200,8 @@ pub async fn insert_new(conn: &mut AnyConnection, rows: &[Inquiry]) -> anyhow::R
             .bind(i.created_by.clone())
             .bind(i.created_at)
             .bind(i.version)
-            .bind(i.updated_at);
+            .bind(i.updated_at)
+            .bind(flag(c.needs_triage));
     }
     q.execute(&mut *conn).await?;
     Ok(())
@@ -215,7 +221,7 @@ pub async fn update(
          complaint_process = $5, reclassified = $6, assignee = $7, acknowledged_at = $8, \
          first_response_at = $9, resolved_at = $10, expected_at = $11, satisfaction = $12, \
          feedback_comment = $13, feedback_by = $14, feedback_at = $15, version = $16, updated_at = $17, \
-         waiting_since = $20 WHERE inquiry_id = $18 AND version = $19",
+         waiting_since = $20, needs_triage = $21 WHERE inquiry_id = $18 AND version = $19",
     )
     .bind(i.status.code())
     .bind(c.category.code())
@@ -237,6 +243,7 @@ pub async fn update(
     .bind(&i.inquiry_id)
     .bind(loaded_version)
     .bind(i.waiting_since)
+    .bind(flag(c.needs_triage))
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -324,7 +331,8 @@ const INQUIRY_COLUMNS: &str = "inquiry_id, property_id, channel, customer_name, 
     customer_email, customer_social, preferred_reply, text, reservation_ref, status, category, \
     language, complexity, confidence, matched_terms, complaint_process, reclassified, assignee, \
     created_by, created_at, acknowledged_at, first_response_at, resolved_at, expected_at, \
-    satisfaction, feedback_comment, feedback_by, feedback_at, version, updated_at, waiting_since";
+    satisfaction, feedback_comment, feedback_by, feedback_at, version, updated_at, waiting_since, \
+    needs_triage";
 
 /// The whole inquiry with its answers and delay notices.
 pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<Option<Inquiry>> {
@@ -507,6 +515,7 @@ fn from_row(r: &AnyRow) -> anyhow::Result<Inquiry> {
             matched_terms: serde_json::from_str(&terms).context("matched_terms")?,
             complaint_process: r.try_get::<i64, _>("complaint_process")? != 0,
             reclassified: r.try_get::<i64, _>("reclassified")? != 0,
+            needs_triage: r.try_get::<i64, _>("needs_triage")? != 0,
         },
         assignee: r.try_get("assignee")?,
         created_by: r.try_get("created_by")?,
