@@ -59,6 +59,7 @@ macro_rules! services {
 services! {
     intake => frontdesk_intake::IntakeService,
     routing => frontdesk_routing::RoutingService,
+    messaging => frontdesk_messaging::MessagingService,
 }
 
 impl std::fmt::Display for ServiceName {

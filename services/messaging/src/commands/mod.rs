@@ -1,0 +1,104 @@
+//! Use cases: each one transaction — state change and its events together — with
+//! `#[tracing::instrument]` spans carrying ids (never names or text).
+
+pub mod lookup;
+pub mod mail;
+pub mod messages;
+pub mod shifts;
+pub mod stays;
+
+use crate::store;
+use frontdesk_platform::auth::Caller;
+use frontdesk_platform::db::{Db, is_unique_violation};
+use frontdesk_platform::fanout::Fanout;
+use frontdesk_platform::outbox::{self, NewEvent};
+use sqlx::AnyConnection;
+
+pub use frontdesk_platform::error::ServiceError as Error;
+
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// The messaging desk: its database, the wake-ups of its event stream and its settings.
+#[derive(Clone)]
+pub struct Messaging {
+    db: Db,
+    fanout: Fanout,
+    /// How long undeliverable mail waits before it is due back to its sender.
+    return_after_micros: i64,
+}
+
+/// An idempotency key for a retry-able create, scoped by property and call.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+impl Messaging {
+    pub fn new(db: Db, fanout: Fanout, return_after_days: u32) -> Self {
+        Messaging {
+            db,
+            fanout,
+            return_after_micros: i64::from(return_after_days) * 86_400 * 1_000_000,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn fanout(&self) -> &Fanout {
+        &self.fanout
+    }
+
+    async fn begin(&self) -> Result<Tx, Error> {
+        Ok(self.db.pool().begin().await?)
+    }
+
+    /// Writes the events, commits, and wakes watchers and relays.
+    async fn finish(&self, mut tx: Tx, events: Vec<NewEvent>) -> Result<(), Error> {
+        let stored = outbox::append_many(&mut tx, events).await?;
+        tx.commit().await?;
+        if let Some(last) = stored.last() {
+            self.fanout.publish(last.sequence).await;
+        }
+        Ok(())
+    }
+}
+
+/// The earlier result of the same key, or ALREADY_EXISTS when the key was used for a
+/// different request.
+async fn replay(conn: &mut AnyConnection, idem: &Idempotency) -> Result<Option<String>, Error> {
+    match store::find_idempotent(conn, &idem.scope, &idem.key).await? {
+        Some((hash, id)) if hash == idem.request_hash => Ok(Some(id)),
+        Some(_) => Err(Error::AlreadyExists(
+            "idempotency_key was already used for a different request; use a new key".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+async fn remember(conn: &mut AnyConnection, idem: &Idempotency, result_id: &str) -> Result<(), Error> {
+    store::save_idempotent(conn, &idem.scope, &idem.key, &idem.request_hash, result_id)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::Aborted("a request with this idempotency key is in flight; retry".into())
+            } else {
+                e.into()
+            }
+        })
+}
+
+/// NOT_FOUND for a missing record and for another property's record alike.
+fn visible<T>(caller: &Caller, record: Option<T>, property: impl Fn(&T) -> &str, what: &str, id: &str) -> Result<T, Error> {
+    match record {
+        Some(r) if caller.can_access(property(&r)) => Ok(r),
+        _ => Err(Error::NotFound(format!("{what} {id} not found"))),
+    }
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

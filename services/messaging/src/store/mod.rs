@@ -1,0 +1,101 @@
+//! Messaging's repository: the only module that knows its tables. One SQL text for Postgres
+//! and SQLite (see `frontdesk_platform::db`): times are unix micros, ids text, enums their
+//! proto names, flags 0/1.
+
+pub mod lookups;
+pub mod mail;
+pub mod messages;
+pub mod shifts;
+pub mod stays;
+
+use crate::domain::codes::Code;
+use anyhow::{Context, anyhow};
+use frontdesk_platform::db::Db;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[(
+    3000,
+    "messaging",
+    include_str!("../../migrations/3000_messaging.sql"),
+)];
+
+pub async fn seed_properties(db: &Db, ids: &[String]) -> anyhow::Result<()> {
+    for id in ids {
+        sqlx::query(
+            "INSERT INTO properties (property_id, created_at) VALUES ($1, $2) \
+             ON CONFLICT (property_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(frontdesk_platform::time::now_micros())
+        .execute(db.pool())
+        .await
+        .with_context(|| format!("seeding property {id}"))?;
+    }
+    Ok(())
+}
+
+pub async fn property_exists(conn: &mut AnyConnection, id: &str) -> anyhow::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM properties WHERE property_id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// A stored idempotency key: the request's fingerprint and the record it produced.
+pub async fn find_idempotent(
+    conn: &mut AnyConnection,
+    scope: &str,
+    key: &str,
+) -> anyhow::Result<Option<(String, String)>> {
+    let row = sqlx::query(
+        "SELECT request_hash, result_id FROM idempotency_keys WHERE scope = $1 AND idem_key = $2",
+    )
+    .bind(scope)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((r.try_get("request_hash")?, r.try_get("result_id")?)))
+        .transpose()
+}
+
+/// Fails with a unique violation when a concurrent call stored the same key first.
+pub async fn save_idempotent(
+    conn: &mut AnyConnection,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    result_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (scope, idem_key, request_hash, result_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(request_hash)
+    .bind(result_id)
+    .bind(frontdesk_platform::time::now_micros())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) fn code<T: Code>(row: &AnyRow, col: &str) -> anyhow::Result<T> {
+    let s: String = row.try_get(col)?;
+    T::from_code(&s).ok_or_else(|| anyhow!("unknown code {s:?} in column {col}"))
+}
+
+pub(crate) fn flag(row: &AnyRow, col: &str) -> anyhow::Result<bool> {
+    let v: i64 = row.try_get(col)?;
+    Ok(v != 0)
+}
+
+/// `$first, $first+1, …` for an IN list of `n` values.
+pub(crate) fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
