@@ -53,12 +53,24 @@ fn guest_names(s: &StayRow) -> (String, String) {
     let zh: Vec<String> = s
         .guests
         .iter()
-        .map(|g| if g.name_zh.is_empty() { g.name_en.clone() } else { g.name_zh.clone() })
+        .map(|g| {
+            if g.name_zh.is_empty() {
+                g.name_en.clone()
+            } else {
+                g.name_zh.clone()
+            }
+        })
         .collect();
     let en: Vec<String> = s
         .guests
         .iter()
-        .map(|g| if g.name_en.is_empty() { g.name_zh.clone() } else { g.name_en.clone() })
+        .map(|g| {
+            if g.name_en.is_empty() {
+                g.name_zh.clone()
+            } else {
+                g.name_en.clone()
+            }
+        })
         .collect();
     (zh.join("、"), en.join(", "))
 }
@@ -66,7 +78,11 @@ fn guest_names(s: &StayRow) -> (String, String) {
 /// The printable slip of a message (staff only: it carries the room).
 fn slips(v: &MessageView) -> (String, String) {
     let m = &v.message;
-    let room = if v.stay.status == StayStatus::InHouse { v.stay.room.as_str() } else { "—" };
+    let room = if v.stay.status == StayStatus::InHouse {
+        v.stay.room.as_str()
+    } else {
+        "—"
+    };
     let (names_zh, names_en) = guest_names(&v.stay);
     let at = when(m.created_at);
     match m.direction {
