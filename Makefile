@@ -13,7 +13,7 @@ test:
 
 ## Load generator vs pgbench on the same SQL (see BENCHMARKS.md).
 bench:
-	bash bench/run.sh
+	bash tools/bench/scripts/run.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -155,18 +154,7 @@ pub struct TestApp {
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
-/// Adds `authorization: Bearer …` to every call.
-#[derive(Clone)]
-pub struct Bearer(Option<AsciiMetadataValue>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(v) = &self.0 {
-            req.metadata_mut().insert("authorization", v.clone());
-        }
-        Ok(req)
-    }
-}
+pub use frontdesk_platform::client::Bearer;
 
 pub type Client = IntakeServiceClient<InterceptedService<Channel, Bearer>>;
 pub type RoutingClient = frontdesk_proto::routing::v1::routing_service_client::RoutingServiceClient<
@@ -194,9 +182,11 @@ impl TestApp {
     }
 
     pub async fn client_with_token(&self, token: Option<String>) -> Client {
-        let value =
-            token.map(|t| MetadataValue::try_from(format!("Bearer {t}")).expect("ascii token"));
-        IntakeServiceClient::with_interceptor(self.channel().await, Bearer(value))
+        let bearer = match token {
+            Some(t) => Bearer::new(&t).expect("ascii token"),
+            None => Bearer::none(),
+        };
+        IntakeServiceClient::with_interceptor(self.channel().await, bearer)
     }
 
     pub async fn routing_as(
@@ -205,11 +195,9 @@ impl TestApp {
         role: Role,
         properties: &[&str],
     ) -> RoutingClient {
-        let value = MetadataValue::try_from(format!("Bearer {}", token(subject, role, properties)))
-            .expect("ascii token");
         frontdesk_proto::routing::v1::routing_service_client::RoutingServiceClient::with_interceptor(
             self.channel().await,
-            Bearer(Some(value)),
+            Bearer::new(&token(subject, role, properties)).expect("ascii token"),
         )
     }
 

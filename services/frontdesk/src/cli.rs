@@ -5,6 +5,7 @@ use anyhow::{Context, anyhow};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use frontdesk_intake::convert;
 use frontdesk_intake::domain::model::{Category, Channel, ReplyMethod, Satisfaction, Status};
+pub use frontdesk_platform::client::Bearer;
 use frontdesk_proto::intake::v1 as pb;
 use pb::intake_service_client::IntakeServiceClient;
 use serde_json::{Value, json};
@@ -149,22 +150,8 @@ pub async fn connect(args: &ClientArgs) -> anyhow::Result<(tonic::transport::Cha
                 )
             })?,
     };
-    let channel = tonic::transport::Endpoint::from_shared(args.server.clone())?
-        .connect()
-        .await
-        .with_context(|| format!("cannot reach frontdesk at {}", args.server))?;
-    Ok((channel, Bearer(format!("Bearer {token}").parse()?)))
-}
-
-/// Adds the caller's token to every call.
-#[derive(Clone)]
-pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        req.metadata_mut().insert("authorization", self.0.clone());
-        Ok(req)
-    }
+    let channel = frontdesk_platform::client::connect(&args.server).await?;
+    Ok((channel, Bearer::new(&token)?))
 }
 
 pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
+use frontdesk_platform::client::Bearer;
 use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::intake::v1 as pb;
 use hdrhistogram::Histogram;
@@ -18,8 +19,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
@@ -90,17 +89,6 @@ struct Args {
 }
 
 type Client = IntakeServiceClient<InterceptedService<Channel, Bearer>>;
-
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Clone)]
-struct Bearer(MetadataValue<Ascii>);
-
-impl Interceptor for Bearer {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        req.metadata_mut().insert("authorization", self.0.clone());
-        Ok(req)
-    }
-}
 
 /// Inquiry texts as guests write them: Chinese, English and mixed, short and long.
 const TEXTS: &[&str] = &[
@@ -392,9 +380,7 @@ async fn phase(
 }
 
 async fn connect(args: &Args) -> anyhow::Result<Vec<Client>> {
-    let bearer: MetadataValue<Ascii> = format!("Bearer {}", args.token)
-        .parse()
-        .context("--token is not a valid header value")?;
+    let bearer = Bearer::new(&args.token).context("--token")?;
     let endpoint = Endpoint::from_shared(args.server.clone())
         .with_context(|| format!("bad --server {:?}", args.server))?
         .tcp_nodelay(true)
@@ -406,7 +392,7 @@ async fn connect(args: &Args) -> anyhow::Result<Vec<Client>> {
             .await
             .with_context(|| format!("cannot reach {}", args.server))?;
         clients.push(
-            IntakeServiceClient::with_interceptor(channel, Bearer(bearer.clone()))
+            IntakeServiceClient::with_interceptor(channel, bearer.clone())
                 .max_decoding_message_size(64 * 1024 * 1024),
         );
     }

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SLA timer wheel benchmark: builds frontdesk-timer-bench (release), measures raw Redis with
 # redis-benchmark as a baseline, then runs the wheel benchmark (arm N timers, fire them at a
-# fixed rate across replicas, report fire lateness). Results: see bench/timers.md.
+# fixed rate across replicas, report fire lateness). Results: see tools/bench/scripts/timers.md.
 #
-# Usage: bench/timers.sh [frontdesk-timer-bench flags...]
-#   bench/timers.sh                                  # 1,000,000 timers, 10,000/s, 2 replicas
-#   bench/timers.sh --timers 200000                  # quick check (~25 s)
-#   bench/timers.sh --tick-ms 50 --spawn task
+# Usage: tools/bench/scripts/timers.sh [frontdesk-timer-bench flags...]
+#   tools/bench/scripts/timers.sh                                  # 1,000,000 timers, 10,000/s, 2 replicas
+#   tools/bench/scripts/timers.sh --timers 200000                  # quick check (~25 s)
+#   tools/bench/scripts/timers.sh --tick-ms 50 --spawn task
 # Environment:
 #   REDIS_URL          redis://host:port (default redis://127.0.0.1:6379; no auth/TLS here)
 #   CARGO_TARGET_DIR   default $HOME/.cache/frontdesk-target
@@ -15,7 +15,7 @@
 #   LOG_DIR            where the full output goes (default ${TMPDIR:-/tmp})
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/frontdesk-target}"
 LOG_DIR="${LOG_DIR:-${TMPDIR:-/tmp}}"
@@ -38,7 +38,7 @@ redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" INFO server | grep -E '^redis_versio
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   echo "== build (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-  cargo build --release -p frontdesk --bin frontdesk-timer-bench
+  cargo build --release -p frontdesk-bench --bin frontdesk-timer-bench
 fi
 
 if [[ "${SKIP_BASELINE:-0}" != 1 ]]; then

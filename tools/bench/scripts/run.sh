@@ -20,7 +20,7 @@
 #   SKIP_SQLITE=1 SKIP_PGBENCH=1 SKIP_CREATE=1 SKIP_LIST=1 LIST_SQLITE=1
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 ROOT=$(pwd)
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/frontdesk-target}"
@@ -159,7 +159,7 @@ pgbench_run() {
     local j=$((c < 2 ? c : 2))
     local prefix="$OUT/pgbench-c$c"
     rm -f "$prefix".*
-    pgbench -n -M prepared -c "$c" -j "$j" -T "$PGBENCH_SECS" -f "$ROOT/bench/create_inquiry.sql" \
+    pgbench -n -M prepared -c "$c" -j "$j" -T "$PGBENCH_SECS" -f "$ROOT/tools/bench/scripts/create_inquiry.sql" \
         -l --log-prefix="$prefix" "$db" >"$OUT/pgbench-c$c.txt" 2>&1
     cat "$OUT/pgbench-c$c.txt" >&2
     local tps failed
@@ -200,7 +200,7 @@ create_runs() {
 
 if [[ "$SKIP_BUILD" != 1 ]]; then
     log "building release binaries into $CARGO_TARGET_DIR"
-    cargo build --release -p frontdesk --bins
+    cargo build --release -p frontdesk -p frontdesk-bench --bins
 fi
 [[ -x "$BIN" && -x "$BENCH" ]] || { echo "missing $BIN or $BENCH" >&2; exit 1; }
 
@@ -264,7 +264,7 @@ if [[ "$SKIP_LIST" != 1 ]]; then
     "$BIN" migrate intake --intake-database-url "$PG_URL_BASE/frontdesk_bench_list" >&2
     start=$(date +%s)
     psql -X -q -d frontdesk_bench_list -v rows="$LIST_ROWS" -v property="$PROPERTY" \
-        -f "$ROOT/bench/load_inquiries.sql" >&2
+        -f "$ROOT/tools/bench/scripts/load_inquiries.sql" >&2
     echo "loaded in $(($(date +%s) - start)) s" >&2
     start_server serve-list "$PORT_LIST" serve intake --listen "127.0.0.1:$PORT_LIST" \
         --intake-database-url "$PG_URL_BASE/frontdesk_bench_list" "${SERVE_FLAGS[@]}"
@@ -281,7 +281,7 @@ if [[ "$SKIP_LIST" != 1 ]]; then
         sqlite3 "$SQLITE_DIR/intake.db" \
             ".parameter set :rows $LIST_ROWS" \
             ".parameter set :property '$PROPERTY'" \
-            ".read $ROOT/bench/load_inquiries_sqlite.sql" >&2
+            ".read $ROOT/tools/bench/scripts/load_inquiries_sqlite.sql" >&2
         echo "loaded in $(($(date +%s) - start)) s" >&2
         start_server dev-list "$PORT_LIST" dev --data-dir "$SQLITE_DIR" \
             --listen "127.0.0.1:$PORT_LIST" --metrics-addr '' --log warn --jwt-secret "$SECRET"

@@ -7,7 +7,7 @@
 # Needs Postgres and Redis on localhost, psql. Knobs: N (default 10000), C (16),
 # CARGO_TARGET_DIR (default $HOME/.cache/frontdesk-target), SKIP_BUILD=1.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/frontdesk-target}"
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 PG="postgres://${PGUSER}@${PGHOST}:${PGPORT}"
@@ -18,7 +18,7 @@ PREFIX="bench:routing:$RANDOM:"
 BIN="$CARGO_TARGET_DIR/release/frontdesk"
 BENCH="$CARGO_TARGET_DIR/release/frontdesk-bench"
 
-[[ "${SKIP_BUILD:-0}" == 1 ]] || cargo build --release -p frontdesk --bins
+[[ "${SKIP_BUILD:-0}" == 1 ]] || cargo build --release -p frontdesk -p frontdesk-bench --bins
 for db in frontdesk_bench_intake frontdesk_bench_routing; do
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 done
