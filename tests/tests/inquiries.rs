@@ -1,5 +1,8 @@
 //! CreateInquiry … AuditAnswer through a real gRPC client, on SQLite and Postgres + Redis.
 
+// Scenarios read top to bottom, as a clerk would play them.
+#![allow(clippy::too_many_lines)]
+
 use frontdesk_platform::auth::Role;
 use frontdesk_platform::error::violated_fields;
 use frontdesk_proto::common::v1 as common;

@@ -1,7 +1,7 @@
 //! Generated gRPC contracts of frontdesk, one module per package (`common::v1`,
 //! `intake::v1`, …), and the shared vocabulary's codes ([`vocabulary`]).
 
-#[allow(clippy::all)]
+#[allow(clippy::all, clippy::pedantic)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/_includes.rs"));
 }

@@ -3,8 +3,8 @@
 //! notices meet, cancel or move them. Applied once per event by the platform's inbox.
 
 use crate::assignment_store as store;
-use crate::domain::assignment::Choice;
 use crate::domain::calendar::{Channel as SlaChannel, Complexity as SlaComplexity, Pause};
+use crate::domain::plan_route::{NewInquiry, PlannedRoute, plan_route};
 use crate::domain::routed::{Routed, RoutedState};
 use crate::domain::routing_rules::{Complexity, InquiryFacts};
 use crate::domain::shift;
@@ -171,8 +171,6 @@ impl IntakeEvents {
             text,
         };
         let decision = rules.route(&facts);
-        let dept = decision.lead_department.clone();
-
         let created_at = inquiry
             .created_at
             .as_ref()
@@ -185,66 +183,30 @@ impl IntakeEvents {
             .pick_handler(
                 tx,
                 &inquiry.property_id,
-                &dept,
+                &decision.lead_department,
                 &language,
                 &category,
                 shift::local_time(zone, created_at),
             )
             .await?;
-        let (assignee, who) = match choice {
-            Choice::Assigned { staff_id, reason } => (
-                staff_id.clone(),
-                format!("assigned to {staff_id} ({reason})"),
-            ),
-            Choice::Queue { reason } => (
-                String::new(),
-                format!("queued in {dept}: {reason}; department head told"),
-            ),
-        };
-
-        let sla_complexity = if complex {
-            SlaComplexity::Complex
-        } else {
-            SlaComplexity::Simple
-        };
-        let plan = sla_policy::plan(
-            &policy,
-            sla_channel(channel_v),
-            &category,
-            sla_complexity,
-            utc(created_at),
-        )
-        .map_err(|e| anyhow::anyhow!("SLA plan for property {}: {e}", inquiry.property_id))?;
-        let routed = Routed {
+        let new = NewInquiry {
             inquiry_id: inquiry.inquiry_id.clone(),
             property_id: inquiry.property_id.clone(),
             channel,
+            sla_channel: sla_channel(channel_v),
             category,
-            complexity: if complex {
-                "complex".into()
-            } else {
-                "simple".into()
-            },
+            complex,
             language,
-            lead_department: dept.clone(),
-            participants: decision.participants.clone(),
-            assignee: assignee.clone(),
-            on_the_spot: decision.on_the_spot,
-            state: RoutedState::Open,
-            rule_id: decision.rule_id.clone(),
-            reason: decision.reason.clone(),
             created_at,
-            first_response_due: micros(plan.first_response_due),
-            resolution_due: micros(plan.resolution_due),
-            original_resolution_due: micros(plan.resolution_due),
-            first_response_at: None,
-            resolved_at: None,
-            version: 1,
-            updated_at: created_at,
         };
+        let PlannedRoute {
+            routed,
+            deadlines: timers,
+            detail,
+        } = plan_route(&new, &decision, &choice, &policy)
+            .map_err(|e| anyhow::anyhow!("SLA plan for property {}: {e}", inquiry.property_id))?;
+        let (dept, assignee) = (routed.lead_department.clone(), routed.assignee.clone());
         store::insert(tx, &routed).await?;
-        let timers: Vec<(DeadlineKind, i64)> =
-            plan.timers.iter().map(|(k, t)| (*k, micros(*t))).collect();
         store::upsert_deadlines(tx, &routed.inquiry_id, &routed.property_id, &timers).await?;
         let notify = if assignee.is_empty() {
             crate::store::department_contacts(tx, &routed.property_id, &dept)
@@ -253,7 +215,6 @@ impl IntakeEvents {
         } else {
             assignee
         };
-        let detail = format!("routed to {dept} by {} — {who}", decision.rule_id);
         emit(
             tx,
             AssignmentChange::Routed,

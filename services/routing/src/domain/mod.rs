@@ -4,6 +4,7 @@ pub mod assignment;
 pub mod calendar;
 pub mod defaults;
 pub mod directory;
+pub mod plan_route;
 pub mod routed;
 pub mod routing_rules;
 pub mod shift;
