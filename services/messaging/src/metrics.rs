@@ -22,5 +22,8 @@ pub fn describe() {
         MAIL_REGISTERED,
         "Mail items logged on arrival, by kind and sort class (MD-4.1)"
     );
-    metrics::describe_counter!(MAIL_DELIVERED, "Mail items handed over against a signature, by kind");
+    metrics::describe_counter!(
+        MAIL_DELIVERED,
+        "Mail items handed over against a signature, by kind"
+    );
 }

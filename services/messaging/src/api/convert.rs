@@ -53,12 +53,24 @@ fn guest_names(s: &StayRow) -> (String, String) {
     let zh: Vec<String> = s
         .guests
         .iter()
-        .map(|g| if g.name_zh.is_empty() { g.name_en.clone() } else { g.name_zh.clone() })
+        .map(|g| {
+            if g.name_zh.is_empty() {
+                g.name_en.clone()
+            } else {
+                g.name_zh.clone()
+            }
+        })
         .collect();
     let en: Vec<String> = s
         .guests
         .iter()
-        .map(|g| if g.name_en.is_empty() { g.name_zh.clone() } else { g.name_en.clone() })
+        .map(|g| {
+            if g.name_en.is_empty() {
+                g.name_zh.clone()
+            } else {
+                g.name_en.clone()
+            }
+        })
         .collect();
     (zh.join("、"), en.join(", "))
 }
@@ -66,7 +78,11 @@ fn guest_names(s: &StayRow) -> (String, String) {
 /// The printable slip of a message (staff only: it carries the room).
 fn slips(v: &MessageView) -> (String, String) {
     let m = &v.message;
-    let room = if v.stay.status == StayStatus::InHouse { v.stay.room.as_str() } else { "—" };
+    let room = if v.stay.status == StayStatus::InHouse {
+        v.stay.room.as_str()
+    } else {
+        "—"
+    };
     let (names_zh, names_en) = guest_names(&v.stay);
     let at = when(m.created_at);
     match m.direction {
@@ -156,6 +172,23 @@ pub fn mail(v: &MailView) -> pb::MailItem {
             })
             .collect(),
         notice_message_id: i.notice_message_id.clone(),
+    }
+}
+
+pub fn post(p: &crate::store::outgoing::PostRow) -> pb::OutgoingPost {
+    pb::OutgoingPost {
+        post_id: p.post_id.clone(),
+        property_id: p.property_id.clone(),
+        stay_id: p.stay_id.clone(),
+        room: p.room.clone(),
+        kind: p.kind as i32,
+        destination: p.destination.clone(),
+        carrier: p.carrier.clone(),
+        postage_minor: p.postage_minor,
+        currency: p.currency.clone(),
+        payment: p.payment as i32,
+        registered_by: p.registered_by.clone(),
+        registered_at: Some(to_timestamp(p.registered_at)),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod validate;
 
 use crate::commands::mail::{NewMailItem, Signed};
 use crate::commands::messages::NewMessage;
+use crate::commands::outgoing::NewPost;
 use crate::commands::stays::StayInput;
 use crate::commands::{Error, Messaging};
 use crate::events;
@@ -23,15 +24,42 @@ pub const MAX_SYNC: usize = 2_000;
 pub const MAX_SIGNATURE_BYTES: usize = 256 * 1024;
 
 const SYNC: &[Role] = &[Role::Manager, Role::Integration];
-const PMS: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager, Role::Integration];
-const READ_STAY: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager, Role::Integration, Role::Service];
-const LOOKUP_OUTSIDE: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager, Role::Integration];
+const PMS: &[Role] = &[
+    Role::Agent,
+    Role::Supervisor,
+    Role::Manager,
+    Role::Integration,
+];
+const READ_STAY: &[Role] = &[
+    Role::Agent,
+    Role::Supervisor,
+    Role::Manager,
+    Role::Integration,
+    Role::Service,
+];
+const LOOKUP_OUTSIDE: &[Role] = &[
+    Role::Agent,
+    Role::Supervisor,
+    Role::Manager,
+    Role::Integration,
+];
 const LOOKUP_STAFF: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager];
 const AUDIT: &[Role] = &[Role::Supervisor, Role::Manager];
 const DESK: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager];
-const MARK_READ: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager, Role::Integration];
+const MARK_READ: &[Role] = &[
+    Role::Agent,
+    Role::Supervisor,
+    Role::Manager,
+    Role::Integration,
+];
 const READ: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager, Role::Service];
-const LAMPS: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager, Role::Integration, Role::Service];
+const LAMPS: &[Role] = &[
+    Role::Agent,
+    Role::Supervisor,
+    Role::Manager,
+    Role::Integration,
+    Role::Service,
+];
 
 pub struct MessagingApi {
     desk: Messaging,
@@ -93,7 +121,13 @@ fn stay_record(i: usize, r: &pb::StayRecord, v: &mut Violations) -> StayInput {
     if room.is_empty() && matches!(status, pb::StayStatus::InHouse | pb::StayStatus::Departed) {
         v.add(f("room"), "required for an in-house or departed stay");
     }
-    text(&f("forwarding_address"), &r.forwarding_address, MAX_TEXT, false, v);
+    text(
+        &f("forwarding_address"),
+        &r.forwarding_address,
+        MAX_TEXT,
+        false,
+        v,
+    );
     let arrival = timestamp(&f("arrival"), r.arrival.as_ref(), v);
     let departure = timestamp(&f("departure"), r.departure.as_ref(), v);
     if let (Some(a), Some(d)) = (arrival, departure)
@@ -124,20 +158,33 @@ impl MessagingService for MessagingApi {
         if r.stays.is_empty() {
             v.add("stays", "at least one stay");
         } else if r.stays.len() > MAX_SYNC {
-            v.add("stays", format!("at most {MAX_SYNC} stays per call: send several calls"));
+            v.add(
+                "stays",
+                format!("at most {MAX_SYNC} stays per call: send several calls"),
+            );
         }
         let mut seen = std::collections::HashSet::new();
         let mut input = Vec::with_capacity(r.stays.len());
         for (i, s) in r.stays.iter().enumerate() {
             let rec = stay_record(i, s, &mut v);
-            if !rec.record.reservation_id.is_empty() && !seen.insert(rec.record.reservation_id.clone()) {
-                v.add(format!("stays[{i}].reservation_id"), "appears twice in this call");
+            if !rec.record.reservation_id.is_empty()
+                && !seen.insert(rec.record.reservation_id.clone())
+            {
+                v.add(
+                    format!("stays[{i}].reservation_id"),
+                    "appears twice in this call",
+                );
             }
             input.push(rec);
         }
         check(v).map_err(err)?;
-        let results = self.desk.sync_stays(&caller, &prop, input).await.map_err(err)?;
-        let count = |o: pb::SyncOutcome| results.iter().filter(|r| r.outcome == o as i32).count() as i32;
+        let results = self
+            .desk
+            .sync_stays(&caller, &prop, input)
+            .await
+            .map_err(err)?;
+        let count =
+            |o: pb::SyncOutcome| results.iter().filter(|r| r.outcome == o as i32).count() as i32;
         ok(pb::SyncStaysResponse {
             created: count(pb::SyncOutcome::Created),
             updated: count(pb::SyncOutcome::Updated),
@@ -154,8 +201,14 @@ impl MessagingService for MessagingApi {
         let res = id("reservation_id", &r.reservation_id, &mut v);
         let room = text("room", &r.room, 16, false, &mut v);
         check(v).map_err(err)?;
-        let s = self.desk.check_in(&caller, &prop, &res, &room).await.map_err(err)?;
-        ok(pb::CheckInResponse { stay: Some(convert::stay(&s)) })
+        let s = self
+            .desk
+            .check_in(&caller, &prop, &res, &room)
+            .await
+            .map_err(err)?;
+        ok(pb::CheckInResponse {
+            stay: Some(convert::stay(&s)),
+        })
     }
 
     async fn check_out(&self, req: Request<pb::CheckOutRequest>) -> Res<pb::CheckOutResponse> {
@@ -165,8 +218,14 @@ impl MessagingService for MessagingApi {
         let prop = property(&caller, &r.property_id, &mut v)?;
         let res = id("reservation_id", &r.reservation_id, &mut v);
         check(v).map_err(err)?;
-        let s = self.desk.check_out(&caller, &prop, &res).await.map_err(err)?;
-        ok(pb::CheckOutResponse { stay: Some(convert::stay(&s)) })
+        let s = self
+            .desk
+            .check_out(&caller, &prop, &res)
+            .await
+            .map_err(err)?;
+        ok(pb::CheckOutResponse {
+            stay: Some(convert::stay(&s)),
+        })
     }
 
     async fn room_move(&self, req: Request<pb::RoomMoveRequest>) -> Res<pb::RoomMoveResponse> {
@@ -177,11 +236,20 @@ impl MessagingService for MessagingApi {
         let res = id("reservation_id", &r.reservation_id, &mut v);
         let room = text("new_room", &r.new_room, 16, true, &mut v);
         check(v).map_err(err)?;
-        let s = self.desk.room_move(&caller, &prop, &res, &room).await.map_err(err)?;
-        ok(pb::RoomMoveResponse { stay: Some(convert::stay(&s)) })
+        let s = self
+            .desk
+            .room_move(&caller, &prop, &res, &room)
+            .await
+            .map_err(err)?;
+        ok(pb::RoomMoveResponse {
+            stay: Some(convert::stay(&s)),
+        })
     }
 
-    async fn cancel_stay(&self, req: Request<pb::CancelStayRequest>) -> Res<pb::CancelStayResponse> {
+    async fn cancel_stay(
+        &self,
+        req: Request<pb::CancelStayRequest>,
+    ) -> Res<pb::CancelStayResponse> {
         let caller = authorise(&req, PMS)?;
         let r = req.into_inner();
         let mut v = Violations::new();
@@ -194,8 +262,14 @@ impl MessagingService for MessagingApi {
         } else {
             pb::StayStatus::Cancelled
         };
-        let s = self.desk.cancel(&caller, &prop, &res, to).await.map_err(err)?;
-        ok(pb::CancelStayResponse { stay: Some(convert::stay(&s)) })
+        let s = self
+            .desk
+            .cancel(&caller, &prop, &res, to)
+            .await
+            .map_err(err)?;
+        ok(pb::CancelStayResponse {
+            stay: Some(convert::stay(&s)),
+        })
     }
 
     async fn get_stay(&self, req: Request<pb::GetStayRequest>) -> Res<pb::GetStayResponse> {
@@ -204,17 +278,28 @@ impl MessagingService for MessagingApi {
         let sid = id("stay_id", &req.get_ref().stay_id, &mut v);
         check(v).map_err(err)?;
         let s = self.desk.get_stay(&caller, &sid).await.map_err(err)?;
-        ok(pb::GetStayResponse { stay: Some(convert::stay(&s)) })
+        ok(pb::GetStayResponse {
+            stay: Some(convert::stay(&s)),
+        })
     }
 
-    async fn locate_guest(&self, req: Request<pb::LocateGuestRequest>) -> Res<pb::LocateGuestResponse> {
+    async fn locate_guest(
+        &self,
+        req: Request<pb::LocateGuestRequest>,
+    ) -> Res<pb::LocateGuestResponse> {
         let caller = authorise(&req, LOOKUP_OUTSIDE)?;
         let r = req.into_inner();
         let mut v = Violations::new();
         let prop = property(&caller, &r.property_id, &mut v)?;
         let kind: pb::CallerKind = required_enum("caller_kind", r.caller_kind, &mut v);
         let name = text("name", &r.name, MAX_NAME, false, &mut v);
-        let res = text("reservation_id", &r.reservation_id, validate::MAX_ID, false, &mut v);
+        let res = text(
+            "reservation_id",
+            &r.reservation_id,
+            validate::MAX_ID,
+            false,
+            &mut v,
+        );
         if name.is_empty() && res.is_empty() {
             v.add("name", "a name or a reservation_id is required");
         }
@@ -222,7 +307,11 @@ impl MessagingService for MessagingApi {
         if kind == pb::CallerKind::Staff {
             caller.require_role(LOOKUP_STAFF)?;
         }
-        let found = self.desk.locate(&caller, &prop, &name, &res, kind).await.map_err(err)?;
+        let found = self
+            .desk
+            .locate(&caller, &prop, &name, &res, kind)
+            .await
+            .map_err(err)?;
         let (zh, en) = crate::domain::privacy::script(found.disclosure);
         ok(pb::LocateGuestResponse {
             lookup_id: found.lookup_id,
@@ -244,7 +333,10 @@ impl MessagingService for MessagingApi {
         })
     }
 
-    async fn list_guest_lookups(&self, req: Request<pb::ListGuestLookupsRequest>) -> Res<pb::ListGuestLookupsResponse> {
+    async fn list_guest_lookups(
+        &self,
+        req: Request<pb::ListGuestLookupsRequest>,
+    ) -> Res<pb::ListGuestLookupsResponse> {
         let caller = authorise(&req, AUDIT)?;
         let r = req.into_inner();
         let mut v = Violations::new();
@@ -255,15 +347,24 @@ impl MessagingService for MessagingApi {
             v.add("page_token", "not a token returned by this list call");
         }
         check(v).map_err(err)?;
-        let rows = self.desk.list_lookups(&prop, after.flatten(), size + 1).await.map_err(err)?;
-        let (rows, next) = paging::page(rows, size, |l| paging::position_key(l.asked_at, &l.lookup_id));
+        let rows = self
+            .desk
+            .list_lookups(&prop, after.flatten(), size + 1)
+            .await
+            .map_err(err)?;
+        let (rows, next) = paging::page(rows, size, |l| {
+            paging::position_key(l.asked_at, &l.lookup_id)
+        });
         ok(pb::ListGuestLookupsResponse {
             lookups: rows.iter().map(convert::lookup).collect(),
             next_page_token: next,
         })
     }
 
-    async fn leave_message(&self, req: Request<pb::LeaveMessageRequest>) -> Res<pb::LeaveMessageResponse> {
+    async fn leave_message(
+        &self,
+        req: Request<pb::LeaveMessageRequest>,
+    ) -> Res<pb::LeaveMessageResponse> {
         let caller = authorise(&req, DESK)?;
         let r = req.into_inner();
         let mut v = Violations::new();
@@ -273,7 +374,13 @@ impl MessagingService for MessagingApi {
         let from_name = text("from_name", &r.from_name, MAX_NAME, true, &mut v);
         let from_contact = text("from_contact", &r.from_contact, MAX_NAME, false, &mut v);
         let taken_by = text("taken_by", &r.taken_by, MAX_NAME, false, &mut v);
-        let idem = idempotency(format!("{prop}/LeaveMessage"), &r.idempotency_key, &r, |m| m.idempotency_key.clear(), &mut v);
+        let idem = idempotency(
+            format!("{prop}/LeaveMessage"),
+            &r.idempotency_key,
+            &r,
+            |m| m.idempotency_key.clear(),
+            &mut v,
+        );
         check(v).map_err(err)?;
         let m = NewMessage {
             property_id: prop,
@@ -283,9 +390,17 @@ impl MessagingService for MessagingApi {
             from_name,
             from_contact,
             visitor_name: String::new(),
-            taken_by: if taken_by.is_empty() { caller.subject.clone() } else { taken_by },
+            taken_by: if taken_by.is_empty() {
+                caller.subject.clone()
+            } else {
+                taken_by
+            },
         };
-        let (view, created) = self.desk.leave_message(&caller, m, idem).await.map_err(err)?;
+        let (view, created) = self
+            .desk
+            .leave_message(&caller, m, idem)
+            .await
+            .map_err(err)?;
         ok(pb::LeaveMessageResponse {
             lamp_on: view.stay.lamp_on,
             message: Some(convert::message(&view)),
@@ -293,16 +408,24 @@ impl MessagingService for MessagingApi {
         })
     }
 
-    async fn complete_delivery_task(&self, req: Request<pb::CompleteDeliveryTaskRequest>) -> Res<pb::CompleteDeliveryTaskResponse> {
+    async fn complete_delivery_task(
+        &self,
+        req: Request<pb::CompleteDeliveryTaskRequest>,
+    ) -> Res<pb::CompleteDeliveryTaskResponse> {
         let caller = authorise(&req, DESK)?;
         let mut v = Violations::new();
         let tid = id("task_id", &req.get_ref().task_id, &mut v);
         check(v).map_err(err)?;
         let t = self.desk.complete_task(&caller, &tid).await.map_err(err)?;
-        ok(pb::CompleteDeliveryTaskResponse { task: Some(convert::task(&t)) })
+        ok(pb::CompleteDeliveryTaskResponse {
+            task: Some(convert::task(&t)),
+        })
     }
 
-    async fn mark_message_read(&self, req: Request<pb::MarkMessageReadRequest>) -> Res<pb::MarkMessageReadResponse> {
+    async fn mark_message_read(
+        &self,
+        req: Request<pb::MarkMessageReadRequest>,
+    ) -> Res<pb::MarkMessageReadResponse> {
         let caller = authorise(&req, MARK_READ)?;
         let mut v = Violations::new();
         let mid = id("message_id", &req.get_ref().message_id, &mut v);
@@ -314,7 +437,10 @@ impl MessagingService for MessagingApi {
         })
     }
 
-    async fn leave_message_for_visitor(&self, req: Request<pb::LeaveMessageForVisitorRequest>) -> Res<pb::LeaveMessageForVisitorResponse> {
+    async fn leave_message_for_visitor(
+        &self,
+        req: Request<pb::LeaveMessageForVisitorRequest>,
+    ) -> Res<pb::LeaveMessageForVisitorResponse> {
         let caller = authorise(&req, DESK)?;
         let r = req.into_inner();
         let mut v = Violations::new();
@@ -323,7 +449,13 @@ impl MessagingService for MessagingApi {
         let visitor = text("visitor_name", &r.visitor_name, MAX_NAME, true, &mut v);
         let body = text("text", &r.text, MAX_TEXT, true, &mut v);
         let taken_by = text("taken_by", &r.taken_by, MAX_NAME, false, &mut v);
-        let idem = idempotency(format!("{prop}/LeaveMessageForVisitor"), &r.idempotency_key, &r, |m| m.idempotency_key.clear(), &mut v);
+        let idem = idempotency(
+            format!("{prop}/LeaveMessageForVisitor"),
+            &r.idempotency_key,
+            &r,
+            |m| m.idempotency_key.clear(),
+            &mut v,
+        );
         check(v).map_err(err)?;
         let m = NewMessage {
             property_id: prop,
@@ -333,37 +465,68 @@ impl MessagingService for MessagingApi {
             from_name: String::new(),
             from_contact: String::new(),
             visitor_name: visitor,
-            taken_by: if taken_by.is_empty() { caller.subject.clone() } else { taken_by },
+            taken_by: if taken_by.is_empty() {
+                caller.subject.clone()
+            } else {
+                taken_by
+            },
         };
-        let (view, created) = self.desk.leave_message(&caller, m, idem).await.map_err(err)?;
+        let (view, created) = self
+            .desk
+            .leave_message(&caller, m, idem)
+            .await
+            .map_err(err)?;
         ok(pb::LeaveMessageForVisitorResponse {
             message: Some(convert::message(&view)),
             created,
         })
     }
 
-    async fn collect_visitor_message(&self, req: Request<pb::CollectVisitorMessageRequest>) -> Res<pb::CollectVisitorMessageResponse> {
+    async fn collect_visitor_message(
+        &self,
+        req: Request<pb::CollectVisitorMessageRequest>,
+    ) -> Res<pb::CollectVisitorMessageResponse> {
         let caller = authorise(&req, DESK)?;
         let r = req.into_inner();
         let mut v = Violations::new();
         let mid = id("message_id", &r.message_id, &mut v);
         let name = text("visitor_name", &r.visitor_name, MAX_NAME, true, &mut v);
-        let checked = text("identity_checked", &r.identity_checked, MAX_NAME, true, &mut v);
+        let checked = text(
+            "identity_checked",
+            &r.identity_checked,
+            MAX_NAME,
+            true,
+            &mut v,
+        );
         check(v).map_err(err)?;
-        let view = self.desk.collect(&caller, &mid, &name, &checked).await.map_err(err)?;
-        ok(pb::CollectVisitorMessageResponse { message: Some(convert::message(&view)) })
+        let view = self
+            .desk
+            .collect(&caller, &mid, &name, &checked)
+            .await
+            .map_err(err)?;
+        ok(pb::CollectVisitorMessageResponse {
+            message: Some(convert::message(&view)),
+        })
     }
 
-    async fn get_message(&self, req: Request<pb::GetMessageRequest>) -> Res<pb::GetMessageResponse> {
+    async fn get_message(
+        &self,
+        req: Request<pb::GetMessageRequest>,
+    ) -> Res<pb::GetMessageResponse> {
         let caller = authorise(&req, READ)?;
         let mut v = Violations::new();
         let mid = id("message_id", &req.get_ref().message_id, &mut v);
         check(v).map_err(err)?;
         let view = self.desk.get_message(&caller, &mid).await.map_err(err)?;
-        ok(pb::GetMessageResponse { message: Some(convert::message(&view)) })
+        ok(pb::GetMessageResponse {
+            message: Some(convert::message(&view)),
+        })
     }
 
-    async fn list_lit_lamps(&self, req: Request<pb::ListLitLampsRequest>) -> Res<pb::ListLitLampsResponse> {
+    async fn list_lit_lamps(
+        &self,
+        req: Request<pb::ListLitLampsRequest>,
+    ) -> Res<pb::ListLitLampsResponse> {
         let caller = authorise(&req, LAMPS)?;
         let r = req.into_inner();
         let mut v = Violations::new();
@@ -371,7 +534,11 @@ impl MessagingService for MessagingApi {
         let size = page_size(r.page_size, &mut v);
         let after = paging::read_token(&r.page_token, &mut v).unwrap_or_default();
         check(v).map_err(err)?;
-        let rows = self.desk.lit_lamps(&prop, &after, size + 1).await.map_err(err)?;
+        let rows = self
+            .desk
+            .lit_lamps(&prop, &after, size + 1)
+            .await
+            .map_err(err)?;
         let (rows, next) = paging::page(rows, size, |(room, _, _)| room.clone());
         ok(pb::ListLitLampsResponse {
             lamps: rows
@@ -388,7 +555,10 @@ impl MessagingService for MessagingApi {
 
     type WatchLampsStream = ReceiverStream<Result<pb::WatchLampsResponse, Status>>;
 
-    async fn watch_lamps(&self, req: Request<pb::WatchLampsRequest>) -> Res<Self::WatchLampsStream> {
+    async fn watch_lamps(
+        &self,
+        req: Request<pb::WatchLampsRequest>,
+    ) -> Res<Self::WatchLampsStream> {
         let caller = authorise(&req, LAMPS)?;
         let r = req.into_inner();
         let mut v = Violations::new();
@@ -429,7 +599,10 @@ impl MessagingService for MessagingApi {
         ok(stream)
     }
 
-    async fn register_mail_item(&self, req: Request<pb::RegisterMailItemRequest>) -> Res<pb::RegisterMailItemResponse> {
+    async fn register_mail_item(
+        &self,
+        req: Request<pb::RegisterMailItemRequest>,
+    ) -> Res<pb::RegisterMailItemResponse> {
         let caller = authorise(&req, DESK)?;
         let r = req.into_inner();
         let mut v = Violations::new();
@@ -438,9 +611,21 @@ impl MessagingService for MessagingApi {
         let carrier = text("carrier", &r.carrier, MAX_NAME, false, &mut v);
         let tracking = text("tracking_number", &r.tracking_number, 64, false, &mut v);
         let addressee = text("addressee_name", &r.addressee_name, MAX_NAME, true, &mut v);
-        let res = text("reservation_id", &r.reservation_id, validate::MAX_ID, false, &mut v);
+        let res = text(
+            "reservation_id",
+            &r.reservation_id,
+            validate::MAX_ID,
+            false,
+            &mut v,
+        );
         let sender = text("sender", &r.sender, MAX_TEXT, false, &mut v);
-        let idem = idempotency(format!("{prop}/RegisterMailItem"), &r.idempotency_key, &r, |m| m.idempotency_key.clear(), &mut v);
+        let idem = idempotency(
+            format!("{prop}/RegisterMailItem"),
+            &r.idempotency_key,
+            &r,
+            |m| m.idempotency_key.clear(),
+            &mut v,
+        );
         check(v).map_err(err)?;
         let n = NewMailItem {
             property_id: prop,
@@ -451,22 +636,41 @@ impl MessagingService for MessagingApi {
             reservation_id: res,
             sender,
         };
-        let (view, created) = self.desk.register_mail(&caller, n, idem).await.map_err(err)?;
-        ok(pb::RegisterMailItemResponse { item: Some(convert::mail(&view)), created })
+        let (view, created) = self
+            .desk
+            .register_mail(&caller, n, idem)
+            .await
+            .map_err(err)?;
+        ok(pb::RegisterMailItemResponse {
+            item: Some(convert::mail(&view)),
+            created,
+        })
     }
 
-    async fn record_mail_call(&self, req: Request<pb::RecordMailCallRequest>) -> Res<pb::RecordMailCallResponse> {
+    async fn record_mail_call(
+        &self,
+        req: Request<pb::RecordMailCallRequest>,
+    ) -> Res<pb::RecordMailCallResponse> {
         let caller = authorise(&req, DESK)?;
         let r = req.into_inner();
         let mut v = Violations::new();
         let iid = id("item_id", &r.item_id, &mut v);
         let note = text("note", &r.note, MAX_TEXT, false, &mut v);
         check(v).map_err(err)?;
-        let view = self.desk.record_call(&caller, &iid, r.reached, &note).await.map_err(err)?;
-        ok(pb::RecordMailCallResponse { item: Some(convert::mail(&view)) })
+        let view = self
+            .desk
+            .record_call(&caller, &iid, r.reached, &note)
+            .await
+            .map_err(err)?;
+        ok(pb::RecordMailCallResponse {
+            item: Some(convert::mail(&view)),
+        })
     }
 
-    async fn deliver_mail_item(&self, req: Request<pb::DeliverMailItemRequest>) -> Res<pb::DeliverMailItemResponse> {
+    async fn deliver_mail_item(
+        &self,
+        req: Request<pb::DeliverMailItemRequest>,
+    ) -> Res<pb::DeliverMailItemResponse> {
         let caller = authorise(&req, DESK)?;
         let r = req.into_inner();
         let mut v = Violations::new();
@@ -474,19 +678,33 @@ impl MessagingService for MessagingApi {
         let by = text("handed_over_by", &r.handed_over_by, MAX_NAME, false, &mut v);
         let sig = match &r.signature {
             None => {
-                v.add("signature", "the recipient's signature is required (MD-4.3)");
+                v.add(
+                    "signature",
+                    "the recipient's signature is required (MD-4.3)",
+                );
                 None
             }
             Some(s) => {
-                let name = text("signature.recipient_name", &s.recipient_name, MAX_NAME, true, &mut v);
+                let name = text(
+                    "signature.recipient_name",
+                    &s.recipient_name,
+                    MAX_NAME,
+                    true,
+                    &mut v,
+                );
                 let pin = s.pin.trim().to_string();
                 if s.image.is_empty() && pin.is_empty() {
                     v.add("signature", "a signature image or a PIN is required");
                 }
                 if s.image.len() > MAX_SIGNATURE_BYTES {
-                    v.add("signature.image", format!("at most {MAX_SIGNATURE_BYTES} bytes"));
+                    v.add(
+                        "signature.image",
+                        format!("at most {MAX_SIGNATURE_BYTES} bytes"),
+                    );
                 }
-                if !pin.is_empty() && (!(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit())) {
+                if !pin.is_empty()
+                    && (!(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()))
+                {
                     v.add("signature.pin", "4 to 12 digits");
                 }
                 Some(Signed {
@@ -498,50 +716,90 @@ impl MessagingService for MessagingApi {
         };
         check(v).map_err(err)?;
         let sig = sig.ok_or_else(|| Status::internal("signature checked above"))?;
-        let by = if by.is_empty() { caller.subject.clone() } else { by };
-        let view = self.desk.deliver(&caller, &iid, sig, &by).await.map_err(err)?;
-        ok(pb::DeliverMailItemResponse { item: Some(convert::mail(&view)) })
+        let by = if by.is_empty() {
+            caller.subject.clone()
+        } else {
+            by
+        };
+        let view = self
+            .desk
+            .deliver(&caller, &iid, sig, &by)
+            .await
+            .map_err(err)?;
+        ok(pb::DeliverMailItemResponse {
+            item: Some(convert::mail(&view)),
+        })
     }
 
-    async fn forward_mail_item(&self, req: Request<pb::ForwardMailItemRequest>) -> Res<pb::ForwardMailItemResponse> {
+    async fn forward_mail_item(
+        &self,
+        req: Request<pb::ForwardMailItemRequest>,
+    ) -> Res<pb::ForwardMailItemResponse> {
         let caller = authorise(&req, DESK)?;
         let r = req.into_inner();
         let mut v = Violations::new();
         let iid = id("item_id", &r.item_id, &mut v);
         let address = text("address", &r.address, MAX_TEXT, false, &mut v);
         check(v).map_err(err)?;
-        let view = self.desk.forward(&caller, &iid, &address).await.map_err(err)?;
-        ok(pb::ForwardMailItemResponse { item: Some(convert::mail(&view)) })
+        let view = self
+            .desk
+            .forward(&caller, &iid, &address)
+            .await
+            .map_err(err)?;
+        ok(pb::ForwardMailItemResponse {
+            item: Some(convert::mail(&view)),
+        })
     }
 
-    async fn return_mail_item(&self, req: Request<pb::ReturnMailItemRequest>) -> Res<pb::ReturnMailItemResponse> {
+    async fn return_mail_item(
+        &self,
+        req: Request<pb::ReturnMailItemRequest>,
+    ) -> Res<pb::ReturnMailItemResponse> {
         let caller = authorise(&req, DESK)?;
         let r = req.into_inner();
         let mut v = Violations::new();
         let iid = id("item_id", &r.item_id, &mut v);
         let reason = text("reason", &r.reason, MAX_TEXT, true, &mut v);
         check(v).map_err(err)?;
-        let view = self.desk.return_to_sender(&caller, &iid, &reason).await.map_err(err)?;
-        ok(pb::ReturnMailItemResponse { item: Some(convert::mail(&view)) })
+        let view = self
+            .desk
+            .return_to_sender(&caller, &iid, &reason)
+            .await
+            .map_err(err)?;
+        ok(pb::ReturnMailItemResponse {
+            item: Some(convert::mail(&view)),
+        })
     }
 
-    async fn get_mail_item(&self, req: Request<pb::GetMailItemRequest>) -> Res<pb::GetMailItemResponse> {
+    async fn get_mail_item(
+        &self,
+        req: Request<pb::GetMailItemRequest>,
+    ) -> Res<pb::GetMailItemResponse> {
         let caller = authorise(&req, READ)?;
         let mut v = Violations::new();
         let iid = id("item_id", &req.get_ref().item_id, &mut v);
         check(v).map_err(err)?;
         let view = self.desk.get_mail(&caller, &iid).await.map_err(err)?;
-        ok(pb::GetMailItemResponse { item: Some(convert::mail(&view)) })
+        ok(pb::GetMailItemResponse {
+            item: Some(convert::mail(&view)),
+        })
     }
 
-    async fn list_mail_items(&self, req: Request<pb::ListMailItemsRequest>) -> Res<pb::ListMailItemsResponse> {
+    async fn list_mail_items(
+        &self,
+        req: Request<pb::ListMailItemsRequest>,
+    ) -> Res<pb::ListMailItemsResponse> {
         let caller = authorise(&req, READ)?;
         let r = req.into_inner();
         let mut v = Violations::new();
         let prop = property(&caller, &r.property_id, &mut v)?;
         let mut statuses = Vec::new();
         for (i, s) in r.statuses.iter().enumerate() {
-            statuses.push(required_enum::<pb::MailStatus>(&format!("statuses[{i}]"), *s, &mut v));
+            statuses.push(required_enum::<pb::MailStatus>(
+                &format!("statuses[{i}]"),
+                *s,
+                &mut v,
+            ));
         }
         let size = page_size(r.page_size, &mut v);
         let after = paging::read_token(&r.page_token, &mut v).map(|k| paging::parse_position(&k));
@@ -554,9 +812,88 @@ impl MessagingService for MessagingApi {
             .list_mail(&prop, &statuses, after.flatten(), size + 1)
             .await
             .map_err(err)?;
-        let (rows, next) = paging::page(rows, size, |m| paging::position_key(m.item.registered_at, &m.item.item_id));
+        let (rows, next) = paging::page(rows, size, |m| {
+            paging::position_key(m.item.registered_at, &m.item.item_id)
+        });
         ok(pb::ListMailItemsResponse {
             items: rows.iter().map(convert::mail).collect(),
+            next_page_token: next,
+        })
+    }
+
+    async fn register_outgoing_post(
+        &self,
+        req: Request<pb::RegisterOutgoingPostRequest>,
+    ) -> Res<pb::RegisterOutgoingPostResponse> {
+        let caller = authorise(&req, DESK)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let prop = property(&caller, &r.property_id, &mut v)?;
+        let stay_id = id("stay_id", &r.stay_id, &mut v);
+        let kind: pb::MailKind = required_enum("kind", r.kind, &mut v);
+        let destination = text("destination", &r.destination, MAX_TEXT, true, &mut v);
+        let carrier = text("carrier", &r.carrier, MAX_NAME, false, &mut v);
+        if r.postage_minor < 0 {
+            v.add("postage_minor", "must not be negative");
+        }
+        let currency = r.currency.trim().to_string();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+            v.add("currency", "an ISO 4217 code such as CNY");
+        }
+        let payment: pb::PostagePayment = required_enum("payment", r.payment, &mut v);
+        let idem = idempotency(
+            format!("{prop}/RegisterOutgoingPost"),
+            &r.idempotency_key,
+            &r,
+            |m| m.idempotency_key.clear(),
+            &mut v,
+        );
+        check(v).map_err(err)?;
+        let n = NewPost {
+            property_id: prop,
+            stay_id,
+            kind,
+            destination,
+            carrier,
+            postage_minor: r.postage_minor,
+            currency,
+            payment,
+        };
+        let (post, created) = self
+            .desk
+            .register_post(&caller, n, idem)
+            .await
+            .map_err(err)?;
+        ok(pb::RegisterOutgoingPostResponse {
+            post: Some(convert::post(&post)),
+            created,
+        })
+    }
+
+    async fn list_outgoing_post(
+        &self,
+        req: Request<pb::ListOutgoingPostRequest>,
+    ) -> Res<pb::ListOutgoingPostResponse> {
+        let caller = authorise(&req, READ)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let prop = property(&caller, &r.property_id, &mut v)?;
+        let size = page_size(r.page_size, &mut v);
+        let after = paging::read_token(&r.page_token, &mut v).map(|k| paging::parse_position(&k));
+        if matches!(after, Some(None)) {
+            v.add("page_token", "not a token returned by this list call");
+        }
+        check(v).map_err(err)?;
+        let rows = self
+            .desk
+            .list_post(&prop, after.flatten(), size + 1)
+            .await
+            .map_err(err)?;
+        let (rows, next) = paging::page(rows, size, |p| {
+            paging::position_key(p.registered_at, &p.post_id)
+        });
+        ok(pb::ListOutgoingPostResponse {
+            posts: rows.iter().map(convert::post).collect(),
             next_page_token: next,
         })
     }
@@ -568,14 +905,25 @@ impl MessagingService for MessagingApi {
         let prop = property(&caller, &r.property_id, &mut v)?;
         let desk = text("desk", &r.desk, validate::MAX_ID, true, &mut v);
         check(v).map_err(err)?;
-        let (shift, pending) = self.desk.open_shift(&caller, &prop, &desk).await.map_err(err)?;
+        let (shift, pending) = self
+            .desk
+            .open_shift(&caller, &prop, &desk)
+            .await
+            .map_err(err)?;
         ok(pb::OpenShiftResponse {
             shift: Some(convert::shift(&shift)),
-            pending_handover: pending.as_ref().map(convert::handover).transpose().map_err(err)?,
+            pending_handover: pending
+                .as_ref()
+                .map(convert::handover)
+                .transpose()
+                .map_err(err)?,
         })
     }
 
-    async fn close_shift(&self, req: Request<pb::CloseShiftRequest>) -> Res<pb::CloseShiftResponse> {
+    async fn close_shift(
+        &self,
+        req: Request<pb::CloseShiftRequest>,
+    ) -> Res<pb::CloseShiftResponse> {
         let caller = authorise(&req, DESK)?;
         let r = req.into_inner();
         let mut v = Violations::new();
@@ -583,31 +931,55 @@ impl MessagingService for MessagingApi {
         let notes = text("notes", &r.notes, MAX_TEXT, false, &mut v);
         let mut calls = Vec::new();
         for (i, c) in r.calls_to_return.iter().enumerate() {
-            calls.push(text(&format!("calls_to_return[{i}]"), c, MAX_NAME, true, &mut v));
+            calls.push(text(
+                &format!("calls_to_return[{i}]"),
+                c,
+                MAX_NAME,
+                true,
+                &mut v,
+            ));
         }
         check(v).map_err(err)?;
-        let (shift, h) = self.desk.close_shift(&caller, &sid, &notes, calls).await.map_err(err)?;
+        let (shift, h) = self
+            .desk
+            .close_shift(&caller, &sid, &notes, calls)
+            .await
+            .map_err(err)?;
         ok(pb::CloseShiftResponse {
             shift: Some(convert::shift(&shift)),
             handover: Some(convert::handover(&h).map_err(err)?),
         })
     }
 
-    async fn acknowledge_handover(&self, req: Request<pb::AcknowledgeHandoverRequest>) -> Res<pb::AcknowledgeHandoverResponse> {
+    async fn acknowledge_handover(
+        &self,
+        req: Request<pb::AcknowledgeHandoverRequest>,
+    ) -> Res<pb::AcknowledgeHandoverResponse> {
         let caller = authorise(&req, DESK)?;
         let mut v = Violations::new();
         let hid = id("handover_id", &req.get_ref().handover_id, &mut v);
         check(v).map_err(err)?;
-        let h = self.desk.acknowledge_handover(&caller, &hid).await.map_err(err)?;
-        ok(pb::AcknowledgeHandoverResponse { handover: Some(convert::handover(&h).map_err(err)?) })
+        let h = self
+            .desk
+            .acknowledge_handover(&caller, &hid)
+            .await
+            .map_err(err)?;
+        ok(pb::AcknowledgeHandoverResponse {
+            handover: Some(convert::handover(&h).map_err(err)?),
+        })
     }
 
-    async fn get_handover(&self, req: Request<pb::GetHandoverRequest>) -> Res<pb::GetHandoverResponse> {
+    async fn get_handover(
+        &self,
+        req: Request<pb::GetHandoverRequest>,
+    ) -> Res<pb::GetHandoverResponse> {
         let caller = authorise(&req, DESK)?;
         let mut v = Violations::new();
         let hid = id("handover_id", &req.get_ref().handover_id, &mut v);
         check(v).map_err(err)?;
         let h = self.desk.get_handover(&caller, &hid).await.map_err(err)?;
-        ok(pb::GetHandoverResponse { handover: Some(convert::handover(&h).map_err(err)?) })
+        ok(pb::GetHandoverResponse {
+            handover: Some(convert::handover(&h).map_err(err)?),
+        })
     }
 }

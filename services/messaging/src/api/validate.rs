@@ -53,7 +53,11 @@ pub fn timestamp(field: &str, ts: Option<&Timestamp>, v: &mut Violations) -> Opt
 }
 
 pub fn check(v: Violations) -> Result<(), Error> {
-    if v.is_empty() { Ok(()) } else { Err(Error::InvalidArgument(v)) }
+    if v.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(v))
+    }
 }
 
 /// Same key + same request → same result; the fingerprint leaves the key out.

@@ -35,7 +35,8 @@ impl Messaging {
         let keys: Vec<String> = names::query_keys(name).into_iter().collect();
         let mut found = stay_store::by_name_keys(&mut tx, property_id, &keys).await?;
         if !reservation_id.is_empty()
-            && let Some(s) = stay_store::by_reservation(&mut tx, property_id, reservation_id).await?
+            && let Some(s) =
+                stay_store::by_reservation(&mut tx, property_id, reservation_id).await?
             && !found.iter().any(|f| f.stay_id == s.stay_id)
         {
             found.push(s);

@@ -75,7 +75,8 @@ impl Messaging {
         }
         let mut stays = Vec::new();
         if !n.reservation_id.is_empty()
-            && let Some(s) = stay_store::by_reservation(&mut tx, &n.property_id, &n.reservation_id).await?
+            && let Some(s) =
+                stay_store::by_reservation(&mut tx, &n.property_id, &n.reservation_id).await?
         {
             stays.push(s);
         }
@@ -111,7 +112,8 @@ impl Messaging {
             stay_id: sorted.stay_id.unwrap_or_default(),
             ambiguous: sorted.ambiguous,
             registered_at: now,
-            return_due_at: (status == MailStatus::ToReturn).then_some(now + self.return_after_micros),
+            return_due_at: (status == MailStatus::ToReturn)
+                .then_some(now + self.return_after_micros),
             forwarded_to: String::new(),
             delivered_to: String::new(),
             signature_image: None,
@@ -125,12 +127,23 @@ impl Messaging {
         mail_store::insert(&mut tx, &item).await?;
         let mut events = Vec::new();
         let note = if item.ambiguous {
-            format!("{}; several guests match, check the addressee", class_label(item.sort_class))
+            format!(
+                "{}; several guests match, check the addressee",
+                class_label(item.sort_class)
+            )
         } else {
             class_label(item.sort_class).to_string()
         };
-        self.mail_step(&mut tx, &mut item, CustodyAction::Registered, &caller.subject, now, &note, &mut events)
-            .await?;
+        self.mail_step(
+            &mut tx,
+            &mut item,
+            CustodyAction::Registered,
+            &caller.subject,
+            now,
+            &note,
+            &mut events,
+        )
+        .await?;
         remember(&mut tx, &idem, &item.item_id).await?;
         self.finish(tx, events).await?;
         metrics::counter!(
@@ -195,8 +208,16 @@ impl Messaging {
             CustodyAction::GuestNotReached
         };
         view.item.status = MailStatus::AwaitingDelivery;
-        self.mail_step(&mut tx, &mut view.item, action, &caller.subject, now, note, &mut events)
-            .await?;
+        self.mail_step(
+            &mut tx,
+            &mut view.item,
+            action,
+            &caller.subject,
+            now,
+            note,
+            &mut events,
+        )
+        .await?;
         self.finish(tx, events).await?;
         view.stay = Some(stay);
         Ok(view)
@@ -233,27 +254,47 @@ impl Messaging {
             }
         }
         let now = now_micros();
-        let how = if sig.image.is_some() { "signature image" } else { "PIN" };
+        let how = if sig.image.is_some() {
+            "signature image"
+        } else {
+            "PIN"
+        };
         view.item.status = MailStatus::Delivered;
         view.item.delivered_to = sig.recipient_name.clone();
         view.item.signature_image = sig.image;
         view.item.signature_pin = if sig.pin.is_empty() {
             String::new()
         } else {
-            Sha256::digest(sig.pin.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+            Sha256::digest(sig.pin.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
         };
         view.item.handed_over_by = handed_over_by.to_string();
         view.item.delivered_at = Some(now);
         let mut events = Vec::new();
-        let note = format!("signed by {} ({how}), handed over by {handed_over_by}", sig.recipient_name);
-        self.mail_step(&mut tx, &mut view.item, CustodyAction::Delivered, &caller.subject, now, &note, &mut events)
-            .await?;
+        let note = format!(
+            "signed by {} ({how}), handed over by {handed_over_by}",
+            sig.recipient_name
+        );
+        self.mail_step(
+            &mut tx,
+            &mut view.item,
+            CustodyAction::Delivered,
+            &caller.subject,
+            now,
+            &note,
+            &mut events,
+        )
+        .await?;
         // The "please contact the desk" notice has done its work.
         if !view.item.notice_message_id.is_empty()
-            && let Ok(mut notice) = super::messages::load(&mut tx, caller, &view.item.notice_message_id).await
+            && let Ok(mut notice) =
+                super::messages::load(&mut tx, caller, &view.item.notice_message_id).await
             && notice.message.status == MessageStatus::Waiting
         {
-            self.mark_read_in(&mut tx, &mut notice, &caller.subject, &mut events).await?;
+            self.mark_read_in(&mut tx, &mut notice, &caller.subject, &mut events)
+                .await?;
             view.stay = Some(notice.stay);
         }
         self.finish(tx, events).await?;
@@ -263,17 +304,29 @@ impl Messaging {
     }
 
     #[tracing::instrument(skip_all, fields(item_id = %item_id))]
-    pub async fn forward(&self, caller: &Caller, item_id: &str, address: &str) -> Result<MailView, Error> {
+    pub async fn forward(
+        &self,
+        caller: &Caller,
+        item_id: &str,
+        address: &str,
+    ) -> Result<MailView, Error> {
         let mut tx = self.begin().await?;
         let mut view = load(&mut tx, caller, item_id).await?;
         open_or_refuse(&view.item)?;
-        if view.stay.as_ref().is_some_and(|s| s.status == StayStatus::InHouse) {
+        if view
+            .stay
+            .as_ref()
+            .is_some_and(|s| s.status == StayStatus::InHouse)
+        {
             return Err(Error::FailedPrecondition(
                 "the guest is in house: hand the item over instead of forwarding it".into(),
             ));
         }
         let address = if address.is_empty() {
-            view.stay.as_ref().map(|s| s.forwarding_address.clone()).unwrap_or_default()
+            view.stay
+                .as_ref()
+                .map(|s| s.forwarding_address.clone())
+                .unwrap_or_default()
         } else {
             address.to_string()
         };
@@ -287,22 +340,43 @@ impl Messaging {
         view.item.status = MailStatus::Forwarded;
         view.item.forwarded_to = address;
         let mut events = Vec::new();
-        self.mail_step(&mut tx, &mut view.item, CustodyAction::Forwarded, &caller.subject, now, "forwarded", &mut events)
-            .await?;
+        self.mail_step(
+            &mut tx,
+            &mut view.item,
+            CustodyAction::Forwarded,
+            &caller.subject,
+            now,
+            "forwarded",
+            &mut events,
+        )
+        .await?;
         self.finish(tx, events).await?;
         Ok(view)
     }
 
     #[tracing::instrument(skip_all, fields(item_id = %item_id))]
-    pub async fn return_to_sender(&self, caller: &Caller, item_id: &str, reason: &str) -> Result<MailView, Error> {
+    pub async fn return_to_sender(
+        &self,
+        caller: &Caller,
+        item_id: &str,
+        reason: &str,
+    ) -> Result<MailView, Error> {
         let mut tx = self.begin().await?;
         let mut view = load(&mut tx, caller, item_id).await?;
         open_or_refuse(&view.item)?;
         let now = now_micros();
         view.item.status = MailStatus::Returned;
         let mut events = Vec::new();
-        self.mail_step(&mut tx, &mut view.item, CustodyAction::Returned, &caller.subject, now, reason, &mut events)
-            .await?;
+        self.mail_step(
+            &mut tx,
+            &mut view.item,
+            CustodyAction::Returned,
+            &caller.subject,
+            now,
+            reason,
+            &mut events,
+        )
+        .await?;
         self.finish(tx, events).await?;
         Ok(view)
     }
@@ -364,7 +438,11 @@ async fn stay_of(conn: &mut sqlx::AnyConnection, item: &MailRow) -> Result<Optio
     Ok(stay_store::get(conn, &item.stay_id).await?)
 }
 
-async fn load(conn: &mut sqlx::AnyConnection, caller: &Caller, item_id: &str) -> Result<MailView, Error> {
+async fn load(
+    conn: &mut sqlx::AnyConnection,
+    caller: &Caller,
+    item_id: &str,
+) -> Result<MailView, Error> {
     let item = mail_store::get(conn, item_id).await?;
     let item = visible(caller, item, |m| &m.property_id, "mail item", item_id)?;
     let stay = stay_of(conn, &item).await?;

@@ -9,7 +9,9 @@ use crate::store::stays::{self as stay_store, StayRow};
 use frontdesk_platform::auth::Caller;
 use frontdesk_platform::outbox::NewEvent;
 use frontdesk_platform::time::now_micros;
-use frontdesk_proto::messaging::v1::{self as pb, CopyKind, MessageDirection, MessageStatus, StayStatus};
+use frontdesk_proto::messaging::v1::{
+    self as pb, CopyKind, MessageDirection, MessageStatus, StayStatus,
+};
 
 /// A validated message to leave.
 #[derive(Debug, Clone)]
@@ -88,7 +90,11 @@ impl Messaging {
         let message_id = new_id();
         let copies: &[CopyKind] = match m.direction {
             MessageDirection::ForVisitor => &[CopyKind::Switchboard, CopyKind::InformationDesk],
-            _ => &[CopyKind::MailRack, CopyKind::Switchboard, CopyKind::UnderDoor],
+            _ => &[
+                CopyKind::MailRack,
+                CopyKind::Switchboard,
+                CopyKind::UnderDoor,
+            ],
         };
         let row = MessageRow {
             message_id: message_id.clone(),
@@ -137,7 +143,9 @@ impl Messaging {
     pub async fn complete_task(&self, caller: &Caller, task_id: &str) -> Result<TaskRow, Error> {
         let mut tx = self.begin().await?;
         let not_found = || Error::NotFound(format!("delivery task {task_id} not found"));
-        let mut task = msg_store::get_task(&mut tx, task_id).await?.ok_or_else(not_found)?;
+        let mut task = msg_store::get_task(&mut tx, task_id)
+            .await?
+            .ok_or_else(not_found)?;
         let view = load(&mut tx, caller, &task.message_id)
             .await
             .map_err(|_| not_found())?;
@@ -183,7 +191,8 @@ impl Messaging {
             return Ok(view);
         }
         let mut events = Vec::new();
-        self.mark_read_in(&mut tx, &mut view, &caller.subject, &mut events).await?;
+        self.mark_read_in(&mut tx, &mut view, &caller.subject, &mut events)
+            .await?;
         self.finish(tx, events).await?;
         Ok(view)
     }
@@ -226,11 +235,14 @@ impl Messaging {
         let mut view = load(&mut tx, caller, message_id).await?;
         if view.message.direction != MessageDirection::ForVisitor {
             return Err(Error::FailedPrecondition(
-                "only a message for a visitor is collected; a guest's message is marked read".into(),
+                "only a message for a visitor is collected; a guest's message is marked read"
+                    .into(),
             ));
         }
         if view.message.status == MessageStatus::Collected {
-            return Err(Error::FailedPrecondition("the message was already collected".into()));
+            return Err(Error::FailedPrecondition(
+                "the message was already collected".into(),
+            ));
         }
         if !names::same_person(visitor_name, &view.message.visitor_name) {
             return Err(Error::FailedPrecondition(
@@ -259,7 +271,11 @@ impl Messaging {
     }
 
     #[tracing::instrument(skip_all, fields(message_id = %message_id))]
-    pub async fn get_message(&self, caller: &Caller, message_id: &str) -> Result<MessageView, Error> {
+    pub async fn get_message(
+        &self,
+        caller: &Caller,
+        message_id: &str,
+    ) -> Result<MessageView, Error> {
         let mut conn = self.db.pool().acquire().await?;
         load(&mut conn, caller, message_id).await
     }

@@ -4,6 +4,7 @@
 pub mod lookup;
 pub mod mail;
 pub mod messages;
+pub mod outgoing;
 pub mod shifts;
 pub mod stays;
 
@@ -79,7 +80,11 @@ async fn replay(conn: &mut AnyConnection, idem: &Idempotency) -> Result<Option<S
     }
 }
 
-async fn remember(conn: &mut AnyConnection, idem: &Idempotency, result_id: &str) -> Result<(), Error> {
+async fn remember(
+    conn: &mut AnyConnection,
+    idem: &Idempotency,
+    result_id: &str,
+) -> Result<(), Error> {
     store::save_idempotent(conn, &idem.scope, &idem.key, &idem.request_hash, result_id)
         .await
         .map_err(|e| {
@@ -92,7 +97,13 @@ async fn remember(conn: &mut AnyConnection, idem: &Idempotency, result_id: &str)
 }
 
 /// NOT_FOUND for a missing record and for another property's record alike.
-fn visible<T>(caller: &Caller, record: Option<T>, property: impl Fn(&T) -> &str, what: &str, id: &str) -> Result<T, Error> {
+fn visible<T>(
+    caller: &Caller,
+    record: Option<T>,
+    property: impl Fn(&T) -> &str,
+    what: &str,
+    id: &str,
+) -> Result<T, Error> {
     match record {
         Some(r) if caller.can_access(property(&r)) => Ok(r),
         _ => Err(Error::NotFound(format!("{what} {id} not found"))),

@@ -82,11 +82,18 @@ impl Messaging {
         let messages = msg_store::open(&mut tx, &prop).await?;
         let mail = mail_store::open(&mut tx, &prop).await?;
         let mut rooms: HashMap<String, String> = HashMap::new();
-        for stay_id in messages.iter().map(|m| &m.stay_id).chain(mail.iter().map(|m| &m.stay_id)) {
+        for stay_id in messages
+            .iter()
+            .map(|m| &m.stay_id)
+            .chain(mail.iter().map(|m| &m.stay_id))
+        {
             if stay_id.is_empty() || rooms.contains_key(stay_id) {
                 continue;
             }
-            let room = stay_store::get(&mut tx, stay_id).await?.map(|s| s.room).unwrap_or_default();
+            let room = stay_store::get(&mut tx, stay_id)
+                .await?
+                .map(|s| s.room)
+                .unwrap_or_default();
             rooms.insert(stay_id.clone(), room);
         }
         let room = |id: &str| rooms.get(id).cloned().unwrap_or_default();
@@ -162,7 +169,11 @@ impl Messaging {
     }
 
     #[tracing::instrument(skip_all, fields(handover_id = %handover_id))]
-    pub async fn acknowledge_handover(&self, caller: &Caller, handover_id: &str) -> Result<HandoverRow, Error> {
+    pub async fn acknowledge_handover(
+        &self,
+        caller: &Caller,
+        handover_id: &str,
+    ) -> Result<HandoverRow, Error> {
         let mut tx = self.begin().await?;
         let h = shift_store::get_handover(&mut tx, handover_id).await?;
         let mut h = visible(caller, h, |h| &h.property_id, "handover", handover_id)?;
@@ -201,7 +212,11 @@ impl Messaging {
     }
 
     #[tracing::instrument(skip_all, fields(handover_id = %handover_id))]
-    pub async fn get_handover(&self, caller: &Caller, handover_id: &str) -> Result<HandoverRow, Error> {
+    pub async fn get_handover(
+        &self,
+        caller: &Caller,
+        handover_id: &str,
+    ) -> Result<HandoverRow, Error> {
         let mut conn = self.db.pool().acquire().await?;
         let h = shift_store::get_handover(&mut conn, handover_id).await?;
         visible(caller, h, |h| &h.property_id, "handover", handover_id)

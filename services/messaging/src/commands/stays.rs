@@ -51,7 +51,10 @@ impl Messaging {
         if !store::property_exists(&mut tx, property_id).await? {
             return Err(Error::NotFound(format!("property {property_id} not found")));
         }
-        let ids: Vec<String> = input.iter().map(|i| i.record.reservation_id.clone()).collect();
+        let ids: Vec<String> = input
+            .iter()
+            .map(|i| i.record.reservation_id.clone())
+            .collect();
         let mut existing: std::collections::HashMap<String, StayRow> =
             stay_store::by_reservations(&mut tx, property_id, &ids)
                 .await?
@@ -248,8 +251,15 @@ impl Messaging {
         let mut events = Vec::new();
         // A later full sync of the same PMS record must still count as a change.
         new.fingerprint = String::new();
-        self.reconcile(&mut tx, &old, &mut new, &caller.subject, now_micros(), &mut events)
-            .await?;
+        self.reconcile(
+            &mut tx,
+            &old,
+            &mut new,
+            &caller.subject,
+            now_micros(),
+            &mut events,
+        )
+        .await?;
         self.finish(tx, events).await?;
         Ok(new)
     }
@@ -271,12 +281,21 @@ impl Messaging {
         if arrived {
             new.checked_in_at = Some(now);
             new.checked_out_at = None;
-            let held = mail_store::for_stay(tx, &new.stay_id, &[MailStatus::HeldForArrival]).await?;
+            let held =
+                mail_store::for_stay(tx, &new.stay_id, &[MailStatus::HeldForArrival]).await?;
             for mut item in held.clone() {
                 item.sort_class = SortClass::InHouse;
                 item.status = mail_rules::on_check_in(item.kind);
-                self.mail_step(tx, &mut item, CustodyAction::AttachedOnCheckIn, actor, now, "guest checked in", events)
-                    .await?;
+                self.mail_step(
+                    tx,
+                    &mut item,
+                    CustodyAction::AttachedOnCheckIn,
+                    actor,
+                    now,
+                    "guest checked in",
+                    events,
+                )
+                .await?;
             }
             events.push(event(
                 events::GUEST_CHECKED_IN,
@@ -297,7 +316,11 @@ impl Messaging {
             let open = mail_store::for_stay(
                 tx,
                 &new.stay_id,
-                &[MailStatus::AwaitingCall, MailStatus::AwaitingDelivery, MailStatus::HeldForArrival],
+                &[
+                    MailStatus::AwaitingCall,
+                    MailStatus::AwaitingDelivery,
+                    MailStatus::HeldForArrival,
+                ],
             )
             .await?;
             let forwarding = new.forwarding(now);
@@ -308,8 +331,16 @@ impl Messaging {
                 if status == MailStatus::ToReturn {
                     item.return_due_at = Some(now + self.return_after_micros);
                 }
-                self.mail_step(tx, &mut item, CustodyAction::RoutedOnCheckOut, actor, now, "guest checked out", events)
-                    .await?;
+                self.mail_step(
+                    tx,
+                    &mut item,
+                    CustodyAction::RoutedOnCheckOut,
+                    actor,
+                    now,
+                    "guest checked out",
+                    events,
+                )
+                .await?;
             }
             let unread = msg_store::unread_for_guest(tx, &new.stay_id).await?;
             let n = open.len() as i32;
@@ -329,7 +360,10 @@ impl Messaging {
                 },
             ));
         }
-        if old.status == StayStatus::InHouse && new.status == StayStatus::InHouse && old.room != new.room {
+        if old.status == StayStatus::InHouse
+            && new.status == StayStatus::InHouse
+            && old.room != new.room
+        {
             events.push(event(
                 events::GUEST_ROOM_MOVED,
                 &prop,
@@ -343,7 +377,9 @@ impl Messaging {
                 },
             ));
         }
-        if old.status != new.status && matches!(new.status, StayStatus::Cancelled | StayStatus::NoShow) {
+        if old.status != new.status
+            && matches!(new.status, StayStatus::Cancelled | StayStatus::NoShow)
+        {
             events.push(event(
                 events::STAY_CANCELLED,
                 &prop,
@@ -358,7 +394,8 @@ impl Messaging {
         }
         let unread = msg_store::unread_for_guest(tx, &new.stay_id).await?;
         new.lamp_on = lamp::should_be_on(new.status, unread);
-        for (room, on) in lamp::switch_commands((&old.room, old.lamp_on), (&new.room, new.lamp_on)) {
+        for (room, on) in lamp::switch_commands((&old.room, old.lamp_on), (&new.room, new.lamp_on))
+        {
             events.push(events::lamp(&prop, &new.stay_id, &room, on, actor));
         }
         new.updated_at = now;
@@ -407,7 +444,13 @@ impl Messaging {
             stay.lamp_on = on;
             stay.updated_at = now_micros();
             stay_store::update(tx, stay).await?;
-            events.push(events::lamp(&stay.property_id, &stay.stay_id, &stay.room, on, actor));
+            events.push(events::lamp(
+                &stay.property_id,
+                &stay.stay_id,
+                &stay.room,
+                on,
+                actor,
+            ));
         }
         Ok(())
     }

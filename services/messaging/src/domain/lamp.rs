@@ -8,10 +8,7 @@ pub fn should_be_on(status: StayStatus, unread_for_guest: i64) -> bool {
 }
 
 /// What a switch must be told after a change: (room, on) pairs, old room first.
-pub fn switch_commands(
-    old: (&str, bool),
-    new: (&str, bool),
-) -> Vec<(String, bool)> {
+pub fn switch_commands(old: (&str, bool), new: (&str, bool)) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     if old.0 == new.0 {
         if old.1 != new.1 {

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn md_4_1_sort_order() {
-        let all = vec![
+        let all = [
             c("departed", StayStatus::Departed, false),
             c("forward", StayStatus::Departed, true),
             c("expected", StayStatus::Expected, false),
@@ -129,9 +129,11 @@ mod tests {
             ("departed", SortClass::Departed),
         ];
         for (i, (id, class)) in order.iter().enumerate() {
-            let rest: Vec<Candidate> = all.iter().filter(|x| {
-                order[..i].iter().all(|(gone, _)| x.stay_id != *gone)
-            }).cloned().collect();
+            let rest: Vec<Candidate> = all
+                .iter()
+                .filter(|x| order[..i].iter().all(|(gone, _)| x.stay_id != *gone))
+                .cloned()
+                .collect();
             let s = sort(&rest);
             assert_eq!((s.stay_id.as_deref(), s.class), (Some(*id), *class));
             assert!(!s.ambiguous);
@@ -154,12 +156,30 @@ mod tests {
 
     #[test]
     fn registered_kinds_wait_for_a_call_letters_do_not() {
-        assert_eq!(initial_status(SortClass::InHouse, MailKind::Letter), MailStatus::AwaitingDelivery);
-        for k in [MailKind::Registered, MailKind::RemittanceSlip, MailKind::Fax, MailKind::Express, MailKind::Parcel] {
-            assert_eq!(initial_status(SortClass::InHouse, k), MailStatus::AwaitingCall);
+        assert_eq!(
+            initial_status(SortClass::InHouse, MailKind::Letter),
+            MailStatus::AwaitingDelivery
+        );
+        for k in [
+            MailKind::Registered,
+            MailKind::RemittanceSlip,
+            MailKind::Fax,
+            MailKind::Express,
+            MailKind::Parcel,
+        ] {
+            assert_eq!(
+                initial_status(SortClass::InHouse, k),
+                MailStatus::AwaitingCall
+            );
         }
-        assert_eq!(initial_status(SortClass::HoldForArrival, MailKind::Parcel), MailStatus::HeldForArrival);
-        assert_eq!(initial_status(SortClass::Unknown, MailKind::Letter), MailStatus::ToReturn);
+        assert_eq!(
+            initial_status(SortClass::HoldForArrival, MailKind::Parcel),
+            MailStatus::HeldForArrival
+        );
+        assert_eq!(
+            initial_status(SortClass::Unknown, MailKind::Letter),
+            MailStatus::ToReturn
+        );
         assert_eq!(on_check_out(true).1, MailStatus::ToForward);
         assert_eq!(on_check_out(false).1, MailStatus::ToReturn);
     }

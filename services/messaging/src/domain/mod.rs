@@ -18,7 +18,9 @@ pub enum Refusal {
 impl From<Refusal> for frontdesk_platform::error::ServiceError {
     fn from(r: Refusal) -> Self {
         match r {
-            Refusal::Precondition(m) => frontdesk_platform::error::ServiceError::FailedPrecondition(m),
+            Refusal::Precondition(m) => {
+                frontdesk_platform::error::ServiceError::FailedPrecondition(m)
+            }
         }
     }
 }

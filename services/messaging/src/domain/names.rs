@@ -6,7 +6,9 @@
 use pinyin::ToPinyin;
 use std::collections::BTreeSet;
 
-const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam"];
+const TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam",
+];
 const ZH_TITLES: &[&str] = &["先生", "女士", "小姐", "太太", "夫人", "教授", "博士"];
 
 fn is_cjk(c: char) -> bool {

@@ -32,7 +32,10 @@ pub fn script(d: Disclosure) -> (&'static str, &'static str) {
             "这位客人在本店入住。我们可以为您留言，或为您转接客房电话。",
             "The guest is staying with us. We can take a message or put you through to the room.",
         ),
-        Disclosure::StaffDetail => ("内部查询结果，请勿向外透露房号。", "Staff lookup: never give a room number to a caller."),
+        Disclosure::StaffDetail => (
+            "内部查询结果，请勿向外透露房号。",
+            "Staff lookup: never give a room number to a caller.",
+        ),
         _ => (
             "抱歉，我们无法确认这位客人的入住信息。如您愿意，我们可以为您留下口信。",
             "I'm sorry, we cannot confirm a guest by that name. We can take a message for you if you wish.",

@@ -12,9 +12,9 @@ pub enum Step {
 
 pub fn check_in(status: StayStatus, room_now: &str, room: &str) -> Result<Step, Refusal> {
     match status {
-        StayStatus::Expected if room.is_empty() && room_now.is_empty() => Err(Refusal::Precondition(
-            "the stay has no room yet: give the room to check in to".into(),
-        )),
+        StayStatus::Expected if room.is_empty() && room_now.is_empty() => Err(
+            Refusal::Precondition("the stay has no room yet: give the room to check in to".into()),
+        ),
         StayStatus::Expected => Ok(Step::Apply),
         StayStatus::InHouse if room.is_empty() || room == room_now => Ok(Step::Unchanged),
         StayStatus::InHouse => Err(Refusal::Precondition(
@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn check_in_and_out_are_safe_to_repeat() {
         assert_eq!(check_in(StayStatus::Expected, "", "1201"), Ok(Step::Apply));
-        assert_eq!(check_in(StayStatus::InHouse, "1201", "1201"), Ok(Step::Unchanged));
+        assert_eq!(
+            check_in(StayStatus::InHouse, "1201", "1201"),
+            Ok(Step::Unchanged)
+        );
         assert!(check_in(StayStatus::InHouse, "1201", "1508").is_err());
         assert!(check_in(StayStatus::Expected, "", "").is_err());
         assert!(check_in(StayStatus::Departed, "1201", "1201").is_err());
@@ -89,11 +92,23 @@ mod tests {
 
     #[test]
     fn only_in_house_guests_move_and_only_expected_stays_cancel() {
-        assert_eq!(room_move(StayStatus::InHouse, "1201", "1508"), Ok(Step::Apply));
-        assert_eq!(room_move(StayStatus::InHouse, "1201", "1201"), Ok(Step::Unchanged));
+        assert_eq!(
+            room_move(StayStatus::InHouse, "1201", "1508"),
+            Ok(Step::Apply)
+        );
+        assert_eq!(
+            room_move(StayStatus::InHouse, "1201", "1201"),
+            Ok(Step::Unchanged)
+        );
         assert!(room_move(StayStatus::Expected, "", "1508").is_err());
-        assert_eq!(cancel(StayStatus::Expected, StayStatus::NoShow), Ok(Step::Apply));
-        assert_eq!(cancel(StayStatus::NoShow, StayStatus::NoShow), Ok(Step::Unchanged));
+        assert_eq!(
+            cancel(StayStatus::Expected, StayStatus::NoShow),
+            Ok(Step::Apply)
+        );
+        assert_eq!(
+            cancel(StayStatus::NoShow, StayStatus::NoShow),
+            Ok(Step::Unchanged)
+        );
         assert!(cancel(StayStatus::InHouse, StayStatus::Cancelled).is_err());
     }
 }

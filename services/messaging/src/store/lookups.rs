@@ -31,7 +31,11 @@ fn from_row(r: &AnyRow) -> anyhow::Result<LookupRow> {
         query_name: r.try_get("query_name")?,
         query_reservation_id: r.try_get("query_reservation_id")?,
         disclosure: code(r, "disclosure")?,
-        matched_stay_ids: ids.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+        matched_stay_ids: ids
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
         room_disclosed: flag(r, "room_disclosed")?,
     })
 }

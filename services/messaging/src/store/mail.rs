@@ -131,13 +131,16 @@ pub async fn update(conn: &mut AnyConnection, m: &MailRow) -> anyhow::Result<()>
     Ok(())
 }
 
-pub async fn add_custody(conn: &mut AnyConnection, item_id: &str, step: &CustodyRow) -> anyhow::Result<()> {
-    let next: i64 = sqlx::query_scalar::<Any, i64>(
-        "SELECT COUNT(*) FROM custody_steps WHERE item_id = $1",
-    )
-    .bind(item_id)
-    .fetch_one(&mut *conn)
-    .await?;
+pub async fn add_custody(
+    conn: &mut AnyConnection,
+    item_id: &str,
+    step: &CustodyRow,
+) -> anyhow::Result<()> {
+    let next: i64 =
+        sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM custody_steps WHERE item_id = $1")
+            .bind(item_id)
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query::<Any>(
         "INSERT INTO custody_steps (item_id, position, action, actor, at, status, note) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -154,7 +157,10 @@ pub async fn add_custody(conn: &mut AnyConnection, item_id: &str, step: &Custody
     Ok(())
 }
 
-async fn with_custody(conn: &mut AnyConnection, mut items: Vec<MailRow>) -> anyhow::Result<Vec<MailRow>> {
+async fn with_custody(
+    conn: &mut AnyConnection,
+    mut items: Vec<MailRow>,
+) -> anyhow::Result<Vec<MailRow>> {
     for m in &mut items {
         let rows = sqlx::query::<Any>(
             "SELECT action, actor, at, status, note FROM custody_steps WHERE item_id = $1 \
@@ -181,8 +187,14 @@ async fn with_custody(conn: &mut AnyConnection, mut items: Vec<MailRow>) -> anyh
 
 pub async fn get(conn: &mut AnyConnection, item_id: &str) -> anyhow::Result<Option<MailRow>> {
     let sql = format!("SELECT {COLUMNS} FROM mail_items WHERE item_id = $1");
-    let rows = sqlx::query::<Any>(&sql).bind(item_id).fetch_all(&mut *conn).await?;
-    let items = rows.iter().map(from_row).collect::<anyhow::Result<Vec<_>>>()?;
+    let rows = sqlx::query::<Any>(&sql)
+        .bind(item_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let items = rows
+        .iter()
+        .map(from_row)
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(with_custody(conn, items).await?.pop())
 }
 
@@ -222,7 +234,9 @@ pub async fn list(
         sql.push_str(&format!(" AND status IN ({})", marks(n, statuses.len())));
         n += statuses.len();
     }
-    sql.push_str(&format!(" ORDER BY registered_at DESC, item_id DESC LIMIT ${n}"));
+    sql.push_str(&format!(
+        " ORDER BY registered_at DESC, item_id DESC LIMIT ${n}"
+    ));
     let mut q = sqlx::query::<Any>(&sql).bind(property_id);
     if let Some((at, id)) = &after {
         q = q.bind(*at).bind(id.clone());
@@ -231,13 +245,20 @@ pub async fn list(
         q = q.bind(s.code());
     }
     let rows = q.bind(limit).fetch_all(&mut *conn).await?;
-    let items = rows.iter().map(from_row).collect::<anyhow::Result<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(from_row)
+        .collect::<anyhow::Result<Vec<_>>>()?;
     with_custody(conn, items).await
 }
 
 /// Every item still in the desk's custody, oldest first (handover).
 pub async fn open(conn: &mut AnyConnection, property_id: &str) -> anyhow::Result<Vec<MailRow>> {
-    let closed = [MailStatus::Delivered, MailStatus::Forwarded, MailStatus::Returned];
+    let closed = [
+        MailStatus::Delivered,
+        MailStatus::Forwarded,
+        MailStatus::Returned,
+    ];
     let sql = format!(
         "SELECT {COLUMNS} FROM mail_items WHERE property_id = $1 AND status NOT IN ({}) \
          ORDER BY registered_at, item_id",

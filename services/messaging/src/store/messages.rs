@@ -105,7 +105,10 @@ pub async fn insert(conn: &mut AnyConnection, m: &MessageRow) -> anyhow::Result<
     Ok(())
 }
 
-async fn with_tasks(conn: &mut AnyConnection, mut msgs: Vec<MessageRow>) -> anyhow::Result<Vec<MessageRow>> {
+async fn with_tasks(
+    conn: &mut AnyConnection,
+    mut msgs: Vec<MessageRow>,
+) -> anyhow::Result<Vec<MessageRow>> {
     for chunk in msgs.chunks_mut(500) {
         if chunk.is_empty() {
             continue;
@@ -126,7 +129,11 @@ async fn with_tasks(conn: &mut AnyConnection, mut msgs: Vec<MessageRow>) -> anyh
             .map(task_from_row)
             .collect::<anyhow::Result<Vec<_>>>()?;
         for m in chunk.iter_mut() {
-            m.tasks = tasks.iter().filter(|t| t.message_id == m.message_id).cloned().collect();
+            m.tasks = tasks
+                .iter()
+                .filter(|t| t.message_id == m.message_id)
+                .cloned()
+                .collect();
             m.tasks.sort_by_key(|t| t.copy as i32);
         }
     }
@@ -135,8 +142,14 @@ async fn with_tasks(conn: &mut AnyConnection, mut msgs: Vec<MessageRow>) -> anyh
 
 pub async fn get(conn: &mut AnyConnection, message_id: &str) -> anyhow::Result<Option<MessageRow>> {
     let sql = format!("SELECT {COLUMNS} FROM messages WHERE message_id = $1");
-    let rows = sqlx::query::<Any>(&sql).bind(message_id).fetch_all(&mut *conn).await?;
-    let msgs = rows.iter().map(from_row).collect::<anyhow::Result<Vec<_>>>()?;
+    let rows = sqlx::query::<Any>(&sql)
+        .bind(message_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let msgs = rows
+        .iter()
+        .map(from_row)
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(with_tasks(conn, msgs).await?.pop())
 }
 
@@ -152,7 +165,12 @@ pub async fn get_task(conn: &mut AnyConnection, task_id: &str) -> anyhow::Result
     .transpose()
 }
 
-pub async fn complete_task(conn: &mut AnyConnection, task_id: &str, by: &str, at: i64) -> anyhow::Result<()> {
+pub async fn complete_task(
+    conn: &mut AnyConnection,
+    task_id: &str,
+    by: &str,
+    at: i64,
+) -> anyhow::Result<()> {
     sqlx::query::<Any>("UPDATE delivery_tasks SET done_by = $2, done_at = $3 WHERE task_id = $1")
         .bind(task_id)
         .bind(by)
@@ -200,6 +218,9 @@ pub async fn open(conn: &mut AnyConnection, property_id: &str) -> anyhow::Result
         .bind(MessageStatus::Waiting.code())
         .fetch_all(&mut *conn)
         .await?;
-    let msgs = rows.iter().map(from_row).collect::<anyhow::Result<Vec<_>>>()?;
+    let msgs = rows
+        .iter()
+        .map(from_row)
+        .collect::<anyhow::Result<Vec<_>>>()?;
     with_tasks(conn, msgs).await
 }

@@ -28,8 +28,7 @@ pub struct HandoverRow {
 }
 
 const SHIFT: &str = "shift_id, property_id, desk, opened_by, opened_at, closed_by, closed_at";
-const HANDOVER: &str =
-    "handover_id, shift_id, property_id, desk, written_at, snapshot, acknowledged_by, acknowledged_at";
+const HANDOVER: &str = "handover_id, shift_id, property_id, desk, written_at, snapshot, acknowledged_by, acknowledged_at";
 
 fn shift(r: &AnyRow) -> anyhow::Result<ShiftRow> {
     Ok(ShiftRow {
@@ -71,7 +70,10 @@ pub async fn insert_shift(conn: &mut AnyConnection, s: &ShiftRow) -> anyhow::Res
     Ok(())
 }
 
-pub async fn get_shift(conn: &mut AnyConnection, shift_id: &str) -> anyhow::Result<Option<ShiftRow>> {
+pub async fn get_shift(
+    conn: &mut AnyConnection,
+    shift_id: &str,
+) -> anyhow::Result<Option<ShiftRow>> {
     let sql = format!("SELECT {SHIFT} FROM shifts WHERE shift_id = $1");
     sqlx::query::<Any>(&sql)
         .bind(shift_id)
@@ -101,7 +103,12 @@ pub async fn open_shift(
         .transpose()
 }
 
-pub async fn close_shift(conn: &mut AnyConnection, shift_id: &str, by: &str, at: i64) -> anyhow::Result<()> {
+pub async fn close_shift(
+    conn: &mut AnyConnection,
+    shift_id: &str,
+    by: &str,
+    at: i64,
+) -> anyhow::Result<()> {
     sqlx::query::<Any>("UPDATE shifts SET closed_by = $2, closed_at = $3 WHERE shift_id = $1")
         .bind(shift_id)
         .bind(by)
@@ -127,7 +134,10 @@ pub async fn insert_handover(conn: &mut AnyConnection, h: &HandoverRow) -> anyho
     Ok(())
 }
 
-pub async fn get_handover(conn: &mut AnyConnection, id: &str) -> anyhow::Result<Option<HandoverRow>> {
+pub async fn get_handover(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> anyhow::Result<Option<HandoverRow>> {
     let sql = format!("SELECT {HANDOVER} FROM handovers WHERE handover_id = $1");
     sqlx::query::<Any>(&sql)
         .bind(id)
@@ -158,7 +168,12 @@ pub async fn pending_handover(
         .transpose()
 }
 
-pub async fn acknowledge(conn: &mut AnyConnection, id: &str, by: &str, at: i64) -> anyhow::Result<()> {
+pub async fn acknowledge(
+    conn: &mut AnyConnection,
+    id: &str,
+    by: &str,
+    at: i64,
+) -> anyhow::Result<()> {
     sqlx::query::<Any>(
         "UPDATE handovers SET acknowledged_by = $2, acknowledged_at = $3 WHERE handover_id = $1",
     )

@@ -65,7 +65,10 @@ fn from_row(r: &AnyRow) -> anyhow::Result<StayRow> {
     })
 }
 
-async fn with_guests(conn: &mut AnyConnection, mut stays: Vec<StayRow>) -> anyhow::Result<Vec<StayRow>> {
+async fn with_guests(
+    conn: &mut AnyConnection,
+    mut stays: Vec<StayRow>,
+) -> anyhow::Result<Vec<StayRow>> {
     if stays.is_empty() {
         return Ok(stays);
     }
@@ -82,13 +85,17 @@ async fn with_guests(conn: &mut AnyConnection, mut stays: Vec<StayRow>) -> anyho
         }
         for r in q.fetch_all(&mut *conn).await? {
             let lang: String = r.try_get("language")?;
-            by_id.entry(r.try_get("stay_id")?).or_default().push(pb::Guest {
-                name_zh: r.try_get("name_zh")?,
-                name_en: r.try_get("name_en")?,
-                phone: r.try_get("phone")?,
-                email: r.try_get("email")?,
-                language: Language::from_str_name(&lang).unwrap_or(Language::Unspecified) as i32,
-            });
+            by_id
+                .entry(r.try_get("stay_id")?)
+                .or_default()
+                .push(pb::Guest {
+                    name_zh: r.try_get("name_zh")?,
+                    name_en: r.try_get("name_en")?,
+                    phone: r.try_get("phone")?,
+                    email: r.try_get("email")?,
+                    language: Language::from_str_name(&lang).unwrap_or(Language::Unspecified)
+                        as i32,
+                });
         }
     }
     for s in &mut stays {
@@ -99,8 +106,14 @@ async fn with_guests(conn: &mut AnyConnection, mut stays: Vec<StayRow>) -> anyho
 
 pub async fn get(conn: &mut AnyConnection, stay_id: &str) -> anyhow::Result<Option<StayRow>> {
     let sql = format!("SELECT {COLUMNS} FROM stays WHERE stay_id = $1");
-    let rows = sqlx::query::<Any>(&sql).bind(stay_id).fetch_all(&mut *conn).await?;
-    let stays = rows.iter().map(from_row).collect::<anyhow::Result<Vec<_>>>()?;
+    let rows = sqlx::query::<Any>(&sql)
+        .bind(stay_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let stays = rows
+        .iter()
+        .map(from_row)
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(with_guests(conn, stays).await?.pop())
 }
 
@@ -109,7 +122,11 @@ pub async fn by_reservation(
     property_id: &str,
     reservation_id: &str,
 ) -> anyhow::Result<Option<StayRow>> {
-    Ok(by_reservations(conn, property_id, &[reservation_id.to_string()]).await?.pop())
+    Ok(
+        by_reservations(conn, property_id, &[reservation_id.to_string()])
+            .await?
+            .pop(),
+    )
 }
 
 pub async fn by_reservations(
@@ -153,7 +170,10 @@ pub async fn by_name_keys(
         q = q.bind(k.as_str());
     }
     let rows = q.fetch_all(&mut *conn).await?;
-    let stays = rows.iter().map(from_row).collect::<anyhow::Result<Vec<_>>>()?;
+    let stays = rows
+        .iter()
+        .map(from_row)
+        .collect::<anyhow::Result<Vec<_>>>()?;
     with_guests(conn, stays).await
 }
 
@@ -276,6 +296,12 @@ pub async fn lit_lamps(
     .fetch_all(conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("room")?, r.try_get("stay_id")?, r.try_get("waiting")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("room")?,
+                r.try_get("stay_id")?,
+                r.try_get("waiting")?,
+            ))
+        })
         .collect()
 }
