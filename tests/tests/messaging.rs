@@ -1550,7 +1550,48 @@ async fn md_4_4_outgoing_post_is_charged_to_the_room_or_paid(backend: Backend) {
     assert!(!list.next_page_token.is_empty());
 }
 
+/// A full resync of a 1,000-room property (1,500 stays) is one call, and a replay of it
+/// changes nothing.
+async fn pms_full_resync_of_1500_stays(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut p = pms(&app).await;
+    let recs: Vec<pb::StayRecord> = (0..1500)
+        .map(|i| {
+            let status = if i < 1000 {
+                pb::StayStatus::InHouse
+            } else {
+                pb::StayStatus::Expected
+            };
+            let name = format!("Guest{i} Test");
+            record(
+                &format!("R-{i}"),
+                guest("", &name),
+                &format!("{}", 1000 + i % 1000),
+                status,
+                pb::PrivacyLevel::None,
+            )
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    let first = sync(&mut p, recs.clone()).await;
+    let took = t.elapsed();
+    assert_eq!(first.created, 1500);
+    let again = sync(&mut p, recs).await;
+    assert_eq!(again.unchanged, 1500);
+    eprintln!("full resync of 1,500 stays on {backend:?}: {took:?} (debug build)");
+    let mut a = agent(&app).await;
+    let found = a
+        .locate_guest(locate("Test Guest1499", pb::CallerKind::Staff))
+        .await
+        .expect("locate")
+        .into_inner();
+    assert_eq!(found.matches.len(), 1);
+    assert_eq!(found.matches[0].status, pb::StayStatus::Expected as i32);
+}
+
 on_both_backends!(
+    pms_full_resync_of_1500_stays,
     md_2_1_outside_callers_never_learn_a_room_and_protected_guests_read_as_absent,
     md_2_1_names_match_in_chinese_pinyin_and_either_order,
     pms_sync_is_an_idempotent_upsert,
