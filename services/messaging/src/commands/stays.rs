@@ -248,6 +248,9 @@ impl Messaging {
         apply: impl FnOnce(&mut StayRow) -> Result<Step, Refusal>,
     ) -> Result<StayRow, Error> {
         let mut tx = self.begin().await?;
+        // Concurrent calls for the same stay apply one after the other, each to the state the
+        // other committed.
+        stay_store::lock_reservation(&mut tx, property_id, reservation_id).await?;
         let old = stay_store::by_reservation(&mut tx, property_id, reservation_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("reservation {reservation_id} not found")))?;
@@ -480,12 +483,19 @@ impl Messaging {
         actor: &str,
         events: &mut Vec<NewEvent>,
     ) -> Result<(), Error> {
+        // Lock first, then count: a message left and a message read at the same time cannot
+        // leave the lamp dark with a message waiting (or lit with none).
+        if let Some((status, room, lamp_on)) = stay_store::lock(tx, &stay.stay_id).await? {
+            stay.status = status;
+            stay.room = room;
+            stay.lamp_on = lamp_on;
+        }
         let unread = msg_store::unread_for_guest(tx, &stay.stay_id).await?;
         let on = lamp::should_be_on(stay.status, unread);
         if on != stay.lamp_on {
             stay.lamp_on = on;
             stay.updated_at = now_micros();
-            stay_store::update(tx, stay).await?;
+            stay_store::set_lamp(tx, &stay.stay_id, on, stay.updated_at).await?;
             events.push(events::lamp(
                 &stay.property_id,
                 &stay.stay_id,

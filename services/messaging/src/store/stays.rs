@@ -312,6 +312,62 @@ async fn write_guests(conn: &mut AnyConnection, stays: &[StayRow]) -> anyhow::Re
     Ok(())
 }
 
+/// Locks a stay's row for the rest of the transaction (a no-op update) and returns its
+/// status, room and lamp as committed: writers of the same stay's messages and lamp run one
+/// after the other, each seeing what the other wrote.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    stay_id: &str,
+) -> anyhow::Result<Option<(StayStatus, String, bool)>> {
+    let row = sqlx::query::<Any>(
+        "UPDATE stays SET updated_at = updated_at WHERE stay_id = $1 \
+         RETURNING status, room, lamp_on",
+    )
+    .bind(stay_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            code(&r, "status")?,
+            r.try_get("room")?,
+            flag(&r, "lamp_on")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Sets only the lamp (other columns may have changed since the caller read the stay).
+pub async fn set_lamp(
+    conn: &mut AnyConnection,
+    stay_id: &str,
+    on: bool,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query::<Any>("UPDATE stays SET lamp_on = $2, updated_at = $3 WHERE stay_id = $1")
+        .bind(stay_id)
+        .bind(i64::from(on))
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Locks the stay of a reservation for the rest of the transaction.
+pub async fn lock_reservation(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    reservation_id: &str,
+) -> anyhow::Result<()> {
+    sqlx::query::<Any>(
+        "UPDATE stays SET updated_at = updated_at WHERE property_id = $1 AND reservation_id = $2",
+    )
+    .bind(property_id)
+    .bind(reservation_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Lit lamps of a property in room order, after `after_room`.
 pub async fn lit_lamps(
     conn: &mut AnyConnection,
