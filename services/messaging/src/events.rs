@@ -18,6 +18,7 @@ pub const MESSAGE_LEFT: &str = "frontdesk.messaging.v1.MessageLeft";
 pub const MESSAGE_CHANGED: &str = "frontdesk.messaging.v1.MessageChanged";
 pub const MAIL_ITEM_CHANGED: &str = "frontdesk.messaging.v1.MailItemChanged";
 pub const SHIFT_CHANGED: &str = "frontdesk.messaging.v1.ShiftChanged";
+pub const OUTGOING_POST_REGISTERED: &str = "frontdesk.messaging.v1.OutgoingPostRegistered";
 
 pub fn event<M: Message>(
     event_type: &str,

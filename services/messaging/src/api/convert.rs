@@ -175,6 +175,23 @@ pub fn mail(v: &MailView) -> pb::MailItem {
     }
 }
 
+pub fn post(p: &crate::store::outgoing::PostRow) -> pb::OutgoingPost {
+    pb::OutgoingPost {
+        post_id: p.post_id.clone(),
+        property_id: p.property_id.clone(),
+        stay_id: p.stay_id.clone(),
+        room: p.room.clone(),
+        kind: p.kind as i32,
+        destination: p.destination.clone(),
+        carrier: p.carrier.clone(),
+        postage_minor: p.postage_minor,
+        currency: p.currency.clone(),
+        payment: p.payment as i32,
+        registered_by: p.registered_by.clone(),
+        registered_at: Some(to_timestamp(p.registered_at)),
+    }
+}
+
 pub fn lookup(l: &LookupRow) -> pb::GuestLookup {
     pb::GuestLookup {
         lookup_id: l.lookup_id.clone(),

@@ -6,6 +6,7 @@ pub mod validate;
 
 use crate::commands::mail::{NewMailItem, Signed};
 use crate::commands::messages::NewMessage;
+use crate::commands::outgoing::NewPost;
 use crate::commands::stays::StayInput;
 use crate::commands::{Error, Messaging};
 use crate::events;
@@ -816,6 +817,83 @@ impl MessagingService for MessagingApi {
         });
         ok(pb::ListMailItemsResponse {
             items: rows.iter().map(convert::mail).collect(),
+            next_page_token: next,
+        })
+    }
+
+    async fn register_outgoing_post(
+        &self,
+        req: Request<pb::RegisterOutgoingPostRequest>,
+    ) -> Res<pb::RegisterOutgoingPostResponse> {
+        let caller = authorise(&req, DESK)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let prop = property(&caller, &r.property_id, &mut v)?;
+        let stay_id = id("stay_id", &r.stay_id, &mut v);
+        let kind: pb::MailKind = required_enum("kind", r.kind, &mut v);
+        let destination = text("destination", &r.destination, MAX_TEXT, true, &mut v);
+        let carrier = text("carrier", &r.carrier, MAX_NAME, false, &mut v);
+        if r.postage_minor < 0 {
+            v.add("postage_minor", "must not be negative");
+        }
+        let currency = r.currency.trim().to_string();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+            v.add("currency", "an ISO 4217 code such as CNY");
+        }
+        let payment: pb::PostagePayment = required_enum("payment", r.payment, &mut v);
+        let idem = idempotency(
+            format!("{prop}/RegisterOutgoingPost"),
+            &r.idempotency_key,
+            &r,
+            |m| m.idempotency_key.clear(),
+            &mut v,
+        );
+        check(v).map_err(err)?;
+        let n = NewPost {
+            property_id: prop,
+            stay_id,
+            kind,
+            destination,
+            carrier,
+            postage_minor: r.postage_minor,
+            currency,
+            payment,
+        };
+        let (post, created) = self
+            .desk
+            .register_post(&caller, n, idem)
+            .await
+            .map_err(err)?;
+        ok(pb::RegisterOutgoingPostResponse {
+            post: Some(convert::post(&post)),
+            created,
+        })
+    }
+
+    async fn list_outgoing_post(
+        &self,
+        req: Request<pb::ListOutgoingPostRequest>,
+    ) -> Res<pb::ListOutgoingPostResponse> {
+        let caller = authorise(&req, READ)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let prop = property(&caller, &r.property_id, &mut v)?;
+        let size = page_size(r.page_size, &mut v);
+        let after = paging::read_token(&r.page_token, &mut v).map(|k| paging::parse_position(&k));
+        if matches!(after, Some(None)) {
+            v.add("page_token", "not a token returned by this list call");
+        }
+        check(v).map_err(err)?;
+        let rows = self
+            .desk
+            .list_post(&prop, after.flatten(), size + 1)
+            .await
+            .map_err(err)?;
+        let (rows, next) = paging::page(rows, size, |p| {
+            paging::position_key(p.registered_at, &p.post_id)
+        });
+        ok(pb::ListOutgoingPostResponse {
+            posts: rows.iter().map(convert::post).collect(),
             next_page_token: next,
         })
     }

@@ -4,6 +4,7 @@
 pub mod lookup;
 pub mod mail;
 pub mod messages;
+pub mod outgoing;
 pub mod shifts;
 pub mod stays;
 
@@ -17,6 +18,8 @@ use sqlx::AnyConnection;
 pub use frontdesk_platform::error::ServiceError as Error;
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+const EVENT_BATCH: usize = 100;
 
 /// The messaging desk: its database, the wake-ups of its event stream and its settings.
 #[derive(Clone)]
@@ -58,9 +61,16 @@ impl Messaging {
 
     /// Writes the events, commits, and wakes watchers and relays.
     async fn finish(&self, mut tx: Tx, events: Vec<NewEvent>) -> Result<(), Error> {
-        let stored = outbox::append_many(&mut tx, events).await?;
+        // Statements stay small (a full PMS resync writes thousands of events): SQLite binds
+        // parameters by name, and very wide statements cost more than they save.
+        let mut last = None;
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let batch: Vec<NewEvent> = events.by_ref().take(EVENT_BATCH).collect();
+            last = outbox::append_many(&mut tx, batch).await?.pop().or(last);
+        }
         tx.commit().await?;
-        if let Some(last) = stored.last() {
+        if let Some(last) = last {
             self.fanout.publish(last.sequence).await;
         }
         Ok(())

@@ -64,6 +64,7 @@ impl Messaging {
         let now = now_micros();
         let mut events = Vec::new();
         let mut results = Vec::with_capacity(input.len());
+        let mut created = Vec::new();
         for i in input {
             let fp = fingerprint(&i.record);
             let (old, outcome) = match existing.remove(&i.record.reservation_id) {
@@ -98,7 +99,6 @@ impl Messaging {
                         updated_at: now,
                         guests: i.record.guests.clone(),
                     };
-                    stay_store::insert(&mut tx, &s).await?;
                     (s, SyncOutcome::Created)
                 }
             };
@@ -113,11 +113,17 @@ impl Messaging {
             new.vip = i.record.vip;
             new.fingerprint = fp;
             new.guests = i.record.guests.clone();
-            if outcome == SyncOutcome::Updated && new.guests != old.guests {
-                stay_store::replace_guests(&mut tx, &new).await?;
+            if outcome == SyncOutcome::Created {
+                // A new stay has no messages or mail yet: only the arrival itself to record.
+                self.created(&mut new, &caller.subject, now, &mut events);
+                created.push(new.clone());
+            } else {
+                if new.guests != old.guests {
+                    stay_store::replace_guests(&mut tx, &new).await?;
+                }
+                self.reconcile(&mut tx, &old, &mut new, &caller.subject, now, &mut events)
+                    .await?;
             }
-            self.reconcile(&mut tx, &old, &mut new, &caller.subject, now, &mut events)
-                .await?;
             events.push(event(
                 events::STAY_SYNCED,
                 property_id,
@@ -143,6 +149,7 @@ impl Messaging {
             });
             existing.insert(new.reservation_id.clone(), new);
         }
+        stay_store::insert_many(&mut tx, &created).await?;
         self.finish(tx, events).await?;
         for r in &results {
             let outcome = SyncOutcome::try_from(r.outcome).unwrap_or_default();
@@ -241,6 +248,9 @@ impl Messaging {
         apply: impl FnOnce(&mut StayRow) -> Result<Step, Refusal>,
     ) -> Result<StayRow, Error> {
         let mut tx = self.begin().await?;
+        // Concurrent calls for the same stay apply one after the other, each to the state the
+        // other committed.
+        stay_store::lock_reservation(&mut tx, property_id, reservation_id).await?;
         let old = stay_store::by_reservation(&mut tx, property_id, reservation_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("reservation {reservation_id} not found")))?;
@@ -266,10 +276,6 @@ impl Messaging {
 
     /// Writes `new` and applies what its change from `old` means: check-in attaches held
     /// mail, check-out routes undelivered mail, and the lamp follows the guest's room.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "one transition table for every PMS status change; split it with the next change"
-    )]
     pub(crate) async fn reconcile(
         &self,
         tx: &mut Tx,
@@ -407,6 +413,41 @@ impl Messaging {
         Ok(())
     }
 
+    /// What [`Self::reconcile`] does for a stay the PMS sends for the first time, without
+    /// the queries (it has no messages or mail yet): arrival time and check-in event.
+    fn created(&self, new: &mut StayRow, actor: &str, now: i64, events: &mut Vec<NewEvent>) {
+        new.updated_at = now;
+        if new.status == StayStatus::InHouse {
+            new.checked_in_at = Some(now);
+            events.push(event(
+                events::GUEST_CHECKED_IN,
+                &new.property_id,
+                &new.stay_id,
+                actor,
+                &pb::GuestCheckedIn {
+                    stay_id: new.stay_id.clone(),
+                    reservation_id: new.reservation_id.clone(),
+                    room: new.room.clone(),
+                    at: Some(to_timestamp(now)),
+                    mail_items_attached: 0,
+                },
+            ));
+        }
+        if matches!(new.status, StayStatus::Cancelled | StayStatus::NoShow) {
+            events.push(event(
+                events::STAY_CANCELLED,
+                &new.property_id,
+                &new.stay_id,
+                actor,
+                &pb::StayCancelled {
+                    stay_id: new.stay_id.clone(),
+                    reservation_id: new.reservation_id.clone(),
+                    status: new.status as i32,
+                },
+            ));
+        }
+    }
+
     /// Records one custody step of an item (status already set) and its event.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn mail_step(
@@ -442,12 +483,19 @@ impl Messaging {
         actor: &str,
         events: &mut Vec<NewEvent>,
     ) -> Result<(), Error> {
+        // Lock first, then count: a message left and a message read at the same time cannot
+        // leave the lamp dark with a message waiting (or lit with none).
+        if let Some((status, room, lamp_on)) = stay_store::lock(tx, &stay.stay_id).await? {
+            stay.status = status;
+            stay.room = room;
+            stay.lamp_on = lamp_on;
+        }
         let unread = msg_store::unread_for_guest(tx, &stay.stay_id).await?;
         let on = lamp::should_be_on(stay.status, unread);
         if on != stay.lamp_on {
             stay.lamp_on = on;
             stay.updated_at = now_micros();
-            stay_store::update(tx, stay).await?;
+            stay_store::set_lamp(tx, &stay.stay_id, on, stay.updated_at).await?;
             events.push(events::lamp(
                 &stay.property_id,
                 &stay.stay_id,

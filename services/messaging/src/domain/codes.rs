@@ -35,6 +35,7 @@ code!(
     pb::SortClass,
     pb::MailStatus,
     pb::CustodyAction,
+    pb::PostagePayment,
 );
 
 /// An enum from the wire; `None` for unspecified or unknown values (the caller names the

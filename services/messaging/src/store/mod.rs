@@ -5,6 +5,7 @@
 pub mod lookups;
 pub mod mail;
 pub mod messages;
+pub mod outgoing;
 pub mod shifts;
 pub mod stays;
 
@@ -14,11 +15,18 @@ use frontdesk_platform::db::Db;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[(
-    3000,
-    "messaging",
-    include_str!("../../migrations/3000_messaging.sql"),
-)];
+pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
+    (
+        3000,
+        "messaging",
+        include_str!("../../migrations/3000_messaging.sql"),
+    ),
+    (
+        3001,
+        "outgoing post",
+        include_str!("../../migrations/3001_outgoing_post.sql"),
+    ),
+];
 
 pub async fn seed_properties(db: &Db, ids: &[String]) -> anyhow::Result<()> {
     for id in ids {

@@ -178,31 +178,41 @@ pub async fn by_name_keys(
 }
 
 pub async fn insert(conn: &mut AnyConnection, s: &StayRow) -> anyhow::Result<()> {
-    let sql = format!(
-        "INSERT INTO stays ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17)"
-    );
-    sqlx::query::<Any>(&sql)
-        .bind(&s.stay_id)
-        .bind(&s.property_id)
-        .bind(&s.reservation_id)
-        .bind(&s.room)
-        .bind(s.arrival)
-        .bind(s.departure)
-        .bind(s.status.code())
-        .bind(s.privacy.code())
-        .bind(&s.forwarding_address)
-        .bind(s.forwarding_until)
-        .bind(i64::from(s.vip))
-        .bind(i64::from(s.lamp_on))
-        .bind(s.checked_in_at)
-        .bind(s.checked_out_at)
-        .bind(&s.fingerprint)
-        .bind(s.created_at)
-        .bind(s.updated_at)
-        .execute(&mut *conn)
-        .await?;
-    write_guests(conn, s).await
+    insert_many(conn, std::slice::from_ref(s)).await
+}
+
+/// Inserts new stays with their guests and name keys in a few multi-row statements (a full
+/// PMS resync creates hundreds at once).
+pub async fn insert_many(conn: &mut AnyConnection, stays: &[StayRow]) -> anyhow::Result<()> {
+    for chunk in stays.chunks(50) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", marks(r * 17 + 1, 17)))
+            .collect();
+        let sql = format!("INSERT INTO stays ({COLUMNS}) VALUES {}", rows.join(", "));
+        let mut q = sqlx::query::<Any>(&sql);
+        for s in chunk {
+            q = q
+                .bind(&s.stay_id)
+                .bind(&s.property_id)
+                .bind(&s.reservation_id)
+                .bind(&s.room)
+                .bind(s.arrival)
+                .bind(s.departure)
+                .bind(s.status.code())
+                .bind(s.privacy.code())
+                .bind(&s.forwarding_address)
+                .bind(s.forwarding_until)
+                .bind(i64::from(s.vip))
+                .bind(i64::from(s.lamp_on))
+                .bind(s.checked_in_at)
+                .bind(s.checked_out_at)
+                .bind(&s.fingerprint)
+                .bind(s.created_at)
+                .bind(s.updated_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    write_guests(conn, stays).await
 }
 
 /// Writes every mutable column of a stay (not its guests).
@@ -242,38 +252,119 @@ pub async fn replace_guests(conn: &mut AnyConnection, s: &StayRow) -> anyhow::Re
         .bind(&s.stay_id)
         .execute(&mut *conn)
         .await?;
-    write_guests(conn, s).await
+    write_guests(conn, std::slice::from_ref(s)).await
 }
 
-async fn write_guests(conn: &mut AnyConnection, s: &StayRow) -> anyhow::Result<()> {
-    let mut keys = std::collections::BTreeSet::new();
-    for (i, g) in s.guests.iter().enumerate() {
-        let lang = Language::try_from(g.language).unwrap_or(Language::Unspecified);
-        sqlx::query::<Any>(
+/// Guests and their name keys of `stays`, in multi-row statements.
+async fn write_guests(conn: &mut AnyConnection, stays: &[StayRow]) -> anyhow::Result<()> {
+    let guests: Vec<(&StayRow, usize, &pb::Guest)> = stays
+        .iter()
+        .flat_map(|s| s.guests.iter().enumerate().map(move |(i, g)| (s, i, g)))
+        .collect();
+    for chunk in guests.chunks(150) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", marks(r * 7 + 1, 7)))
+            .collect();
+        let sql = format!(
             "INSERT INTO stay_guests (stay_id, position, name_zh, name_en, phone, email, language) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&s.stay_id)
-        .bind(i as i64)
-        .bind(&g.name_zh)
-        .bind(&g.name_en)
-        .bind(&g.phone)
-        .bind(&g.email)
-        .bind(lang.as_str_name())
-        .execute(&mut *conn)
-        .await?;
-        keys.extend(names::guest_keys(&g.name_zh, &g.name_en));
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query::<Any>(&sql);
+        for (s, i, g) in chunk {
+            let lang = Language::try_from(g.language).unwrap_or(Language::Unspecified);
+            q = q
+                .bind(s.stay_id.as_str())
+                .bind(*i as i64)
+                .bind(g.name_zh.as_str())
+                .bind(g.name_en.as_str())
+                .bind(g.phone.as_str())
+                .bind(g.email.as_str())
+                .bind(lang.as_str_name());
+        }
+        q.execute(&mut *conn).await?;
     }
-    for k in keys {
-        sqlx::query::<Any>(
-            "INSERT INTO guest_keys (property_id, name_key, stay_id) VALUES ($1, $2, $3)",
-        )
-        .bind(&s.property_id)
-        .bind(k)
-        .bind(&s.stay_id)
-        .execute(&mut *conn)
-        .await?;
+    let mut keys = Vec::new();
+    for s in stays {
+        let mut own = std::collections::BTreeSet::new();
+        for g in &s.guests {
+            own.extend(names::guest_keys(&g.name_zh, &g.name_en));
+        }
+        keys.extend(own.into_iter().map(|k| (s, k)));
     }
+    for chunk in keys.chunks(300) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", marks(r * 3 + 1, 3)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO guest_keys (property_id, name_key, stay_id) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query::<Any>(&sql);
+        for (s, k) in chunk {
+            q = q
+                .bind(s.property_id.as_str())
+                .bind(k.as_str())
+                .bind(s.stay_id.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Locks a stay's row for the rest of the transaction (a no-op update) and returns its
+/// status, room and lamp as committed: writers of the same stay's messages and lamp run one
+/// after the other, each seeing what the other wrote.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    stay_id: &str,
+) -> anyhow::Result<Option<(StayStatus, String, bool)>> {
+    let row = sqlx::query::<Any>(
+        "UPDATE stays SET updated_at = updated_at WHERE stay_id = $1 \
+         RETURNING status, room, lamp_on",
+    )
+    .bind(stay_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            code(&r, "status")?,
+            r.try_get("room")?,
+            flag(&r, "lamp_on")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Sets only the lamp (other columns may have changed since the caller read the stay).
+pub async fn set_lamp(
+    conn: &mut AnyConnection,
+    stay_id: &str,
+    on: bool,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query::<Any>("UPDATE stays SET lamp_on = $2, updated_at = $3 WHERE stay_id = $1")
+        .bind(stay_id)
+        .bind(i64::from(on))
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Locks the stay of a reservation for the rest of the transaction.
+pub async fn lock_reservation(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    reservation_id: &str,
+) -> anyhow::Result<()> {
+    sqlx::query::<Any>(
+        "UPDATE stays SET updated_at = updated_at WHERE property_id = $1 AND reservation_id = $2",
+    )
+    .bind(property_id)
+    .bind(reservation_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
