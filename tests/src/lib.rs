@@ -155,7 +155,7 @@ pub struct TestApp {
 
 /// Adds `authorization: Bearer …` to every call.
 #[derive(Clone)]
-pub struct Bearer(Option<AsciiMetadataValue>);
+pub struct Bearer(pub Option<AsciiMetadataValue>);
 
 impl tonic::service::Interceptor for Bearer {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
