@@ -1,6 +1,9 @@
 //! Routing's directory: default departments, staff and partners per property, through gRPC
 //! on SQLite and Postgres.
 
+// Scenarios read top to bottom, as staff would play them.
+#![allow(clippy::too_many_lines)]
+
 use frontdesk_platform::auth::Role;
 use frontdesk_platform::error::violated_fields;
 use frontdesk_proto::common::v1 as common;

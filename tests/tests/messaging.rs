@@ -1,6 +1,9 @@
 //! Messaging (MD-2 … MD-4) through a real gRPC client, on SQLite and Postgres + Redis: stays
 //! from the PMS, privacy-safe lookups, messages and the lamp, mail custody, shift handover.
 
+// Scenarios read top to bottom, as staff would play them.
+#![allow(clippy::too_many_lines)]
+
 use frontdesk::services::ServiceName;
 use frontdesk_platform::auth::Role;
 use frontdesk_platform::error::violated_fields;

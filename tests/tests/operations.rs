@@ -1,5 +1,8 @@
 //! What SREs and tools rely on: gRPC health per service and reflection for grpcurl.
 
+// Scenarios read top to bottom, as staff would play them.
+#![allow(clippy::too_many_lines)]
+
 use frontdesk_tests::{Backend, Env};
 use tokio_stream::StreamExt;
 use tonic_health::pb::HealthCheckRequest;

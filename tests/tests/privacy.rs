@@ -3,6 +3,9 @@
 //! of the inquiry's texts. Delivered events leave the outbox after the retention; the
 //! timeline (intake's archive) stays.
 
+// Scenarios read top to bottom, as staff would play them.
+#![allow(clippy::too_many_lines)]
+
 use frontdesk::services::ServiceName;
 use frontdesk_platform::db::Db;
 use frontdesk_tests::intake_pb as pb;

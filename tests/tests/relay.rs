@@ -1,6 +1,9 @@
 //! Outbox relay → EventSink consumer: at-least-once delivery, applied exactly once, even
 //! when the delivering replica is killed mid-delivery.
 
+// Scenarios read top to bottom, as staff would play them.
+#![allow(clippy::too_many_lines)]
+
 use frontdesk::services::ServiceName;
 use frontdesk_platform::auth::Authenticator;
 use frontdesk_platform::db::Db;

@@ -1,6 +1,9 @@
 //! End to end: intake → routing (rules, assignment, deadlines) → intake's projection, and
 //! the SLA engine warning, breaching and escalating on a controllable clock.
 
+// Scenarios read top to bottom, as staff would play them.
+#![allow(clippy::too_many_lines)]
+
 use frontdesk_platform::auth::Role;
 use frontdesk_platform::timers::Clock;
 use frontdesk_proto::common::v1 as common;

@@ -2,6 +2,9 @@
 //! delivering events to each other over gRPC. A consumer that is down delays events; it
 //! never loses them.
 
+// Scenarios read top to bottom, as staff would play them.
+#![allow(clippy::too_many_lines)]
+
 use frontdesk::services::ServiceName;
 use frontdesk_platform::auth::Role;
 use frontdesk_platform::relay::Subscriber;

@@ -2,6 +2,9 @@
 //! Intake runs alone here so routing's projection updates do not interleave with the
 //! changes each test makes.
 
+// Scenarios read top to bottom, as staff would play them.
+#![allow(clippy::too_many_lines)]
+
 use frontdesk_platform::auth::Role;
 use frontdesk_tests::intake_pb as pb;
 use frontdesk_tests::{Backend, Client, Env, PROPERTY_B, create, new_inquiry, on_both_backends};

@@ -42,12 +42,19 @@ pub enum DbError {
 /// A migration embedded in the binary: (version, description, SQL).
 pub type MigrationFile = (i64, &'static str, &'static str);
 
-/// Platform tables every service database has: outbox, delivery cursors, inbox.
-const PLATFORM_MIGRATIONS: &[MigrationFile] = &[(
-    10,
-    "outbox inbox",
-    include_str!("../migrations/0010_outbox_inbox.sql"),
-)];
+/// Platform tables every service database has: outbox, delivery cursors, inbox, parked events.
+const PLATFORM_MIGRATIONS: &[MigrationFile] = &[
+    (
+        10,
+        "outbox inbox",
+        include_str!("../migrations/0010_outbox_inbox.sql"),
+    ),
+    (
+        20,
+        "parked events",
+        include_str!("../migrations/0020_parked_events.sql"),
+    ),
+];
 
 /// Builds a migrator from embedded SQL (no proc-macro, so no database needed at build time).
 fn migrator(files: &[MigrationFile]) -> Migrator {
@@ -171,6 +178,12 @@ impl Db {
                 })?;
         }
         Ok(())
+    }
+
+    /// True when the database answers `SELECT 1` within `within` (health checks).
+    pub async fn ping(&self, within: Duration) -> bool {
+        let q = sqlx::query_scalar::<sqlx::Any, i32>("SELECT 1").fetch_one(&self.pool);
+        matches!(tokio::time::timeout(within, q).await, Ok(Ok(1)))
     }
 
     pub async fn close(&self) {

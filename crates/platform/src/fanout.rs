@@ -17,9 +17,13 @@ pub struct Fanout {
 
 #[derive(Clone)]
 struct RedisFanout {
-    conn: redis::aio::ConnectionManager,
-    channel: String,
+    /// The newest sequence to announce; a background task publishes it, so a commit never
+    /// waits on Redis (announcements coalesce: only the newest matters to a watcher).
+    outgoing: watch::Sender<i64>,
 }
+
+/// Longest a publish may take before it is counted as a Redis error and dropped.
+const PUBLISH_TIMEOUT: Duration = Duration::from_millis(500);
 
 impl Fanout {
     pub fn in_process() -> Self {
@@ -38,21 +42,22 @@ impl Fanout {
         })?;
         let local = watch::channel(0).0;
         tokio::spawn(listen(client, channel.clone(), local.clone()));
+        let outgoing = watch::channel(0).0;
+        tokio::spawn(publisher(conn, channel, outgoing.subscribe()));
         Ok(Fanout {
             local,
-            redis: Some(RedisFanout { conn, channel }),
+            redis: Some(RedisFanout { outgoing }),
         })
     }
 
-    /// Announces that events up to `sequence` are committed.
+    /// Announces that events up to `sequence` are committed. Never waits on Redis: this
+    /// replica's watchers are woken at once; other replicas' through a background publish,
+    /// best effort (they also poll the database from their cursor, so a lost announcement
+    /// only delays them).
     pub async fn publish(&self, sequence: i64) {
         self.local.send_if_modified(|v| bump(v, sequence));
         if let Some(r) = &self.redis {
-            let mut conn = r.conn.clone();
-            // Best effort: peers also poll, so a failed publish only delays them.
-            if let Err(e) = conn.publish::<_, _, ()>(&r.channel, sequence).await {
-                tracing::warn!(error.message = %e, "redis publish failed; peers will catch up by polling");
-            }
+            r.outgoing.send_if_modified(|v| bump(v, sequence));
         }
     }
 
@@ -71,13 +76,39 @@ fn bump(v: &mut i64, sequence: i64) -> bool {
     }
 }
 
+/// Publishes the newest announced sequence, one publish at a time, each bounded by
+/// [`PUBLISH_TIMEOUT`]; failures are counted and logged, never waited on by a writer.
+async fn publisher(
+    mut conn: redis::aio::ConnectionManager,
+    channel: String,
+    mut outgoing: watch::Receiver<i64>,
+) {
+    while outgoing.changed().await.is_ok() {
+        let sequence = *outgoing.borrow_and_update();
+        let sent = tokio::time::timeout(
+            PUBLISH_TIMEOUT,
+            conn.publish::<_, _, ()>(&channel, sequence),
+        )
+        .await;
+        let error = match sent {
+            Ok(Ok(())) => {
+                crate::health::redis_ok();
+                continue;
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {PUBLISH_TIMEOUT:?}"),
+        };
+        crate::health::redis_failed("publish", &error);
+    }
+}
+
 /// Forwards Redis messages to the local channel, reconnecting forever with a pause.
 async fn listen(client: redis::Client, channel: String, local: watch::Sender<i64>) {
     loop {
         match client.get_async_pubsub().await {
             Ok(mut pubsub) => {
                 if let Err(e) = pubsub.subscribe(&channel).await {
-                    tracing::warn!(error.message = %e, "redis subscribe failed");
+                    crate::health::redis_failed("subscribe", &e.to_string());
                 } else {
                     let mut messages = pubsub.on_message();
                     while let Some(msg) = messages.next().await {
@@ -87,7 +118,7 @@ async fn listen(client: redis::Client, channel: String, local: watch::Sender<i64
                     }
                 }
             }
-            Err(e) => tracing::warn!(error.message = %e, "redis pub/sub connection failed"),
+            Err(e) => crate::health::redis_failed("subscribe", &e.to_string()),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod fanout;
 pub mod grpc;
+pub mod health;
 pub mod inbox;
 pub mod metrics;
 pub mod mount;

@@ -6,8 +6,11 @@ use std::net::SocketAddr;
 
 pub const GRPC_REQUESTS: &str = "frontdesk_grpc_requests_total";
 pub const GRPC_DURATION: &str = "frontdesk_grpc_request_duration_seconds";
-pub const OUTBOX_PENDING: &str = "frontdesk_outbox_pending";
+pub const OUTBOX_LAG: &str = "frontdesk_outbox_lag_events";
+pub const RELAY_DELIVERY_ERRORS: &str = "frontdesk_relay_delivery_errors_total";
 pub const EVENTS_DELIVERED: &str = "frontdesk_outbox_events_delivered_total";
+pub const REDIS_ERRORS: &str = "frontdesk_redis_errors_total";
+pub const INBOX_PARKED: &str = "frontdesk_inbox_parked_events";
 pub const INQUIRIES_CREATED: &str = "frontdesk_inquiries_created_total";
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -37,8 +40,20 @@ fn describe() {
         "gRPC request latency until response headers"
     );
     metrics::describe_gauge!(
-        OUTBOX_PENDING,
-        "Outbox events not yet delivered to a subscriber"
+        OUTBOX_LAG,
+        "Outbox events not yet delivered to a subscriber, by source and subscriber"
+    );
+    metrics::describe_counter!(
+        RELAY_DELIVERY_ERRORS,
+        "Failed deliveries (retried with backoff), by source and subscriber"
+    );
+    metrics::describe_counter!(
+        REDIS_ERRORS,
+        "Failed Redis operations by op (publish, subscribe, timers); callers never wait on them"
+    );
+    metrics::describe_gauge!(
+        INBOX_PARKED,
+        "Events a consumer parked because they cannot be applied (alert when above 0)"
     );
     metrics::describe_counter!(EVENTS_DELIVERED, "Outbox events delivered to subscribers");
     metrics::describe_counter!(

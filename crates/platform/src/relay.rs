@@ -93,6 +93,8 @@ pub async fn run(db: Db, cfg: RelayConfig, mut wake: watch::Receiver<i64>, mut s
             }
             Ok(Step::NotLeader) => cfg.lease / 3,
             Err(e) => {
+                metrics::counter!(crate::metrics::RELAY_DELIVERY_ERRORS, "source" => cfg.source.clone(), "subscriber" => cfg.subscriber.name.clone())
+                    .increment(1);
                 tracing::warn!(subscriber = %cfg.subscriber.name, error.message = %e, error.cause_chain = ?e, "event delivery failed; will retry");
                 client = None;
                 backoff = (backoff * 2).min(Duration::from_secs(10));
@@ -150,7 +152,7 @@ async fn step(
             .fetch_one(db.pool())
             .await?;
     let head = outbox::head(db).await?;
-    metrics::gauge!(crate::metrics::OUTBOX_PENDING, "service" => cfg.source.clone(), "subscriber" => cfg.subscriber.name.clone())
+    metrics::gauge!(crate::metrics::OUTBOX_LAG, "source" => cfg.source.clone(), "subscriber" => cfg.subscriber.name.clone())
         .set((head - cursor) as f64);
     let events = outbox::read_after(db, cursor, cfg.batch_size, None).await?;
     let Some(last) = events.last().map(|e| e.sequence) else {

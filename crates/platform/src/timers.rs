@@ -35,6 +35,12 @@ pub struct Claimed {
     pub claimed_at: i64,
 }
 
+/// True when the error came from Redis (not the database): callers fall back to the
+/// database for the duration of the outage.
+pub fn is_redis_error(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<redis::RedisError>())
+}
+
 /// Where "now" comes from.
 #[derive(Clone)]
 pub enum Clock {
@@ -50,6 +56,15 @@ impl Clock {
     pub fn manual(start: i64) -> (Clock, Arc<AtomicI64>) {
         let cell = Arc::new(AtomicI64::new(start));
         (Clock::Manual(cell.clone()), cell)
+    }
+
+    /// "Now" when the shared clock cannot be read (Redis down): this host's clock for a
+    /// Redis clock, otherwise the clock itself.
+    pub fn now_without_redis(&self) -> i64 {
+        match self {
+            Clock::Manual(c) => c.load(Ordering::SeqCst),
+            Clock::System | Clock::Redis(_) => crate::time::now_micros(),
+        }
     }
 
     pub async fn now(&self) -> anyhow::Result<i64> {
@@ -122,6 +137,11 @@ fn micros(d: Duration) -> i64 {
 }
 
 impl TimerWheel {
+    /// True for the Redis wheel (shared by replicas; may be unreachable).
+    pub fn is_redis(&self) -> bool {
+        matches!(self, TimerWheel::Redis(_))
+    }
+
     pub fn in_process() -> Self {
         TimerWheel::InProcess(Arc::new(Mutex::new(InProcess::default())))
     }

@@ -9,6 +9,7 @@ use anyhow::Context;
 use frontdesk_platform::auth::{Authenticator, Role};
 use frontdesk_platform::db::Db;
 use frontdesk_platform::grpc::{GrpcLayer, reflection};
+use frontdesk_platform::health::REDIS_HEALTH;
 use frontdesk_platform::inbox::EventSinkService;
 use frontdesk_platform::mount::{Deps, EventSource};
 use frontdesk_platform::outbox;
@@ -16,6 +17,7 @@ use frontdesk_platform::relay::{self, RelayConfig, Subscriber};
 use frontdesk_platform::shutdown::{self, Shutdown, ShutdownTrigger};
 use frontdesk_platform::timers::Clock;
 use frontdesk_proto::events::v1::event_sink_server::EventSinkServer;
+use frontdesk_proto::events::v1::parked_events_server::ParkedEventsServer;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -132,27 +134,10 @@ impl Application {
             }
         }
         for m in &mounted {
-            let Some(events) = &m.events else { continue };
-            let mut subscribers: Vec<Subscriber> = cfg
-                .subscribers
-                .iter()
-                .filter(|s| s.name != m.name)
-                .cloned()
-                .collect();
-            subscribers.extend(consumes.iter().filter(|(_, source)| *source == m.name).map(
-                |(consumer, _)| Subscriber {
-                    name: consumer.to_string(),
-                    endpoint: own.clone(),
-                },
-            ));
-            spawn_relays(&mut tasks, &cfg, &shutdown, m.name, events, subscribers)?;
-            tasks.0.push(tokio::spawn(outbox::run_pruner(
-                events.db.clone(),
-                m.name,
-                cfg.outbox_retention,
-                cfg.prune_every,
-                shutdown.clone(),
-            )));
+            if let Some(events) = &m.events {
+                let subscribers = subscribers_of(m.name, &cfg.subscribers, &consumes, &own);
+                spawn_delivery(&mut tasks, &cfg, &shutdown, m.name, events, subscribers)?;
+            }
         }
 
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -169,11 +154,28 @@ impl Application {
                 .await;
         }
         if !sink.is_empty() {
+            // Operators list, retry and skip the events these consumers parked.
+            sink.refresh_gauges().await;
+            let auth = cfg.auth.clone();
+            routes.add_service(ParkedEventsServer::with_interceptor(
+                sink.parked_events(),
+                move |req| auth.authenticate(req),
+            ));
             let auth = cfg.auth.clone();
             routes.add_service(EventSinkServer::with_interceptor(sink, move |req| {
                 auth.authenticate(req)
             }));
         }
+
+        tasks.0.push(tokio::spawn(watch_dependencies(
+            health.clone(),
+            mounted
+                .iter()
+                .map(|m| (m.health_name, m.db.clone()))
+                .collect(),
+            cfg.redis.is_some(),
+            shutdown.clone(),
+        )));
 
         // Without TCP_NODELAY, Nagle waits for the client's delayed ACK: a 40 ms stall on
         // most unary replies (measured in BENCHMARKS.md).
@@ -250,6 +252,51 @@ impl Application {
     }
 }
 
+/// Who receives `source`'s events: the configured subscribers in other processes, and the
+/// consumers mounted here (delivered through this server's own EventSink).
+fn subscribers_of(
+    source: &str,
+    configured: &[Subscriber],
+    consumes: &[(&'static str, &'static str)],
+    own: &str,
+) -> Vec<Subscriber> {
+    let mut subscribers: Vec<Subscriber> = configured
+        .iter()
+        .filter(|s| s.name != source)
+        .cloned()
+        .collect();
+    subscribers.extend(
+        consumes
+            .iter()
+            .filter(|(_, s)| *s == source)
+            .map(|(consumer, _)| Subscriber {
+                name: consumer.to_string(),
+                endpoint: own.to_string(),
+            }),
+    );
+    subscribers
+}
+
+/// A relay per subscriber, and the pruner that empties the outbox behind them.
+fn spawn_delivery(
+    tasks: &mut Tasks,
+    cfg: &AppConfig,
+    shutdown: &Shutdown,
+    source: &'static str,
+    events: &EventSource,
+    subscribers: Vec<Subscriber>,
+) -> anyhow::Result<()> {
+    spawn_relays(tasks, cfg, shutdown, source, events, subscribers)?;
+    tasks.0.push(tokio::spawn(outbox::run_pruner(
+        events.db.clone(),
+        source,
+        cfg.outbox_retention,
+        cfg.prune_every,
+        shutdown.clone(),
+    )));
+    Ok(())
+}
+
 fn spawn_relays(
     tasks: &mut Tasks,
     cfg: &AppConfig,
@@ -278,4 +325,81 @@ fn spawn_relays(
         )));
     }
     Ok(())
+}
+
+/// How often the host checks the mounted services' databases and Redis.
+const DEPENDENCY_CHECK: Duration = Duration::from_secs(1);
+
+/// Keeps health truthful without a restart: a mounted service whose database does not answer
+/// a ping goes NOT_SERVING (and so does the whole server, `""`) until it answers again;
+/// Redis reachability is a detail under [`REDIS_HEALTH`]: the services stay SERVING without
+/// it (writes never wait on Redis, timers fall back to the database).
+async fn watch_dependencies(
+    health: tonic_health::server::HealthReporter,
+    mounted: Vec<(&'static str, Db)>,
+    uses_redis: bool,
+    mut shutdown: Shutdown,
+) {
+    // Everything starts SERVING (set at build); only changes are written, so the drain's
+    // NOT_SERVING is never overwritten.
+    let mut last: Vec<Option<bool>> = vec![Some(true); mounted.len()];
+    let mut overall = true;
+    let mut redis_last: Option<bool> = None;
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = tokio::time::sleep(DEPENDENCY_CHECK) => {}
+        }
+        if shutdown.is_triggered() {
+            return;
+        }
+        for (i, (name, db)) in mounted.iter().enumerate() {
+            let up = db.ping(DEPENDENCY_CHECK * 2).await;
+            if last[i] != Some(up) {
+                if up {
+                    tracing::info!(service = name, "database reachable again: SERVING");
+                } else {
+                    tracing::error!(
+                        alert = "database_unreachable",
+                        service = name,
+                        database = db.display_url(),
+                        "database unreachable: NOT_SERVING; calls answer UNAVAILABLE until it is back"
+                    );
+                }
+                let status = if up {
+                    ServingStatus::Serving
+                } else {
+                    ServingStatus::NotServing
+                };
+                health.set_service_status(*name, status).await;
+                last[i] = Some(up);
+            }
+        }
+        let all_up = last.iter().all(|s| *s != Some(false));
+        if all_up != overall && !shutdown.is_triggered() {
+            let status = if all_up {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
+            health.set_service_status("", status).await;
+            overall = all_up;
+        }
+        if uses_redis {
+            let up = frontdesk_platform::health::redis_problem().is_none();
+            if redis_last != Some(up) {
+                health
+                    .set_service_status(
+                        REDIS_HEALTH,
+                        if up {
+                            ServingStatus::Serving
+                        } else {
+                            ServingStatus::NotServing
+                        },
+                    )
+                    .await;
+                redis_last = Some(up);
+            }
+        }
+    }
 }

@@ -63,6 +63,14 @@ enum Cmd {
         #[command(subcommand)]
         cmd: frontdesk::cli_routing::SlaCmd,
     },
+    /// Events a service's consumers parked because they cannot be applied (client; role
+    /// manager or service).
+    Events {
+        #[command(flatten)]
+        client: cli::ClientArgs,
+        #[command(subcommand)]
+        cmd: frontdesk::cli_events::EventsCmd,
+    },
     /// Work with inquiries (client).
     Inquiry {
         #[command(flatten)]
@@ -227,6 +235,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Inquiry { client, cmd } => cli::run(client, cmd).await,
+        Cmd::Events { client, cmd } => frontdesk::cli_events::run(client, cmd).await,
         Cmd::Routing {
             client,
             property,

@@ -660,6 +660,17 @@ impl RoutingService for RoutingApi {
         caller.require_role(MANAGERS)?;
         let r = req.into_inner();
         let property_id = property(&caller, &r.property_id, "property_id")?;
+        let max = crate::domain::routing_rules::MAX_RULES_BYTES;
+        if r.toml.len() > max {
+            return Err(Error::invalid(
+                "toml",
+                format!(
+                    "rules are {} bytes; at most {max} are accepted",
+                    r.toml.len()
+                ),
+            )
+            .into());
+        }
         let rules = crate::domain::routing_rules::RoutingRules::default_rules()
             .with_override(&r.toml)
             .map_err(|v| Error::InvalidArgument(prefixed("toml", v)))?;
@@ -702,8 +713,20 @@ impl RoutingService for RoutingApi {
         caller.require_role(MANAGERS)?;
         let r = req.into_inner();
         let property_id = property(&caller, &r.property_id, "property_id")?;
-        crate::engine::parse_policy(&r.toml)
-            .map_err(|e| Error::invalid("toml", format!("{e:#}")))?;
+        // The same checks routing runs when it plans an inquiry's deadlines: a policy saved
+        // here can always be planned with.
+        crate::domain::sla_policy::SlaPolicy::parse(&r.toml).map_err(|found| {
+            let mut v = Violations::new();
+            for (field, description) in found {
+                let field = if field.is_empty() {
+                    "toml".to_string()
+                } else {
+                    format!("toml.{field}")
+                };
+                v.add(field, description);
+            }
+            Error::InvalidArgument(v)
+        })?;
         let mut tx = self.db.pool().begin().await.map_err(Error::from)?;
         store::save_property_config(
             &mut tx,

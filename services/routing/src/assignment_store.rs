@@ -240,6 +240,21 @@ pub async fn to_arm(db: &Db, limit: i64) -> anyhow::Result<Vec<(String, i64)>> {
         .collect()
 }
 
+/// Pending deadlines due by `now`, oldest first (fired from here while Redis is down).
+pub async fn due_pending(db: &Db, now: i64, limit: i64) -> anyhow::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT timer_id, due_at FROM deadlines WHERE state = 'pending' AND due_at <= $1 \
+         ORDER BY due_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("timer_id")?, r.try_get("due_at")?)))
+        .collect()
+}
+
 /// Marks deadlines armed, unless they moved meanwhile (then they stay for the next round).
 pub async fn mark_armed(db: &Db, armed: &[(String, i64)]) -> anyhow::Result<()> {
     let mut tx = db.pool().begin().await?;

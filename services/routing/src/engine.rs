@@ -4,10 +4,11 @@
 use crate::domain::assignment::{Choice, choose};
 use crate::domain::routing_rules::RoutingRules;
 use crate::domain::shift;
-use crate::domain::sla_policy::{PolicySpec, SlaPolicy};
+use crate::domain::sla_policy::SlaPolicy;
 use anyhow::Context;
 use frontdesk_platform::db::Db;
 use frontdesk_platform::fanout::Fanout;
+use frontdesk_platform::inbox::Permanent;
 use frontdesk_platform::peer::Peer;
 use frontdesk_proto::intake::v1 as intake_pb;
 use intake_pb::intake_service_client::IntakeServiceClient;
@@ -138,10 +139,21 @@ impl Routing {
     }
 }
 
+/// A policy text as saved: parsed and checked by planning with it (see `SlaPolicy::check`).
 pub fn parse_policy(body: &str) -> anyhow::Result<SlaPolicy> {
-    let spec: PolicySpec = toml::from_str(body)?;
-    spec.validate().map_err(|e| anyhow::anyhow!(e))?;
-    SlaPolicy::from_spec(&spec).map_err(|e| anyhow::anyhow!("{e}"))
+    SlaPolicy::parse(body).map_err(|v| {
+        let parts: Vec<String> = v
+            .iter()
+            .map(|(f, d)| {
+                if f.is_empty() {
+                    d.clone()
+                } else {
+                    format!("{f}: {d}")
+                }
+            })
+            .collect();
+        anyhow::anyhow!(parts.join("; "))
+    })
 }
 
 async fn cached<T>(
@@ -162,18 +174,25 @@ async fn cached<T>(
     {
         return Ok(parsed.clone());
     }
-    // Saved rows were validated; a row that no longer parses (after an upgrade) falls back
-    // to the base configuration rather than stopping routing.
+    // Saved rows were validated; a row that no longer passes (saved by an older version
+    // before checks were added) is an error retrying cannot fix: the event that needed it is
+    // parked (not silently planned with another property's defaults), the stream goes on,
+    // and once the configuration is fixed an operator retries the parked event.
     match parse(&body) {
         Ok(parsed) => {
             let parsed = Arc::new(parsed);
             c.insert(property_id.to_string(), (version, parsed.clone()));
             Ok(parsed)
         }
-        Err(e) => {
-            tracing::error!(property_id, kind, error.message = %e, "stored configuration no longer valid; using the default");
-            Ok(base)
-        }
+        Err(e) => Err(anyhow::Error::new(Permanent::new(format!(
+            "stored {kind} configuration of property {property_id} (version {version}) is not \
+             valid; fix it with Set{}: {e:#}",
+            if kind == SLA {
+                "SlaPolicy"
+            } else {
+                "RoutingRules"
+            }
+        )))),
     }
 }
 
@@ -194,10 +213,7 @@ pub fn load_config(
         rules.set(&property, r);
     }
     for (property, text, path) in toml_files(&dir.join("sla"))? {
-        let spec: PolicySpec = toml::from_str(&text).with_context(|| path.clone())?;
-        spec.validate()
-            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-        let p = SlaPolicy::from_spec(&spec).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        let p = parse_policy(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
         policies.set(&property, p);
     }
     Ok((rules, policies))

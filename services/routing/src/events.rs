@@ -19,6 +19,16 @@ pub struct DeadlineFired {
     pub notify_staff_id: String,
 }
 
+/// Changes that are a deadline firing, the only ones that carry `deadline_kind`.
+pub fn is_deadline_change(change: pb::AssignmentChange) -> bool {
+    matches!(
+        change,
+        pb::AssignmentChange::SlaWarning
+            | pb::AssignmentChange::SlaBreached
+            | pb::AssignmentChange::Escalated
+    )
+}
+
 /// Appends an AssignmentChanged event in the caller's transaction; returns its sequence.
 pub async fn emit(
     conn: &mut AnyConnection,
@@ -29,8 +39,15 @@ pub async fn emit(
     deadline: Option<DeadlineFired>,
 ) -> anyhow::Result<i64> {
     let (deadline_kind, due_at, notify_staff_id) = match deadline {
+        // Only a deadline event names a deadline kind: a consumer filtering on
+        // `deadline_kind = first_response_breach` must not count ROUTED (whose due time and
+        // person told are the first-response deadline's, but nothing fired) as a breach.
         Some(d) => (
-            d.kind.code().to_string(),
+            if is_deadline_change(change) {
+                d.kind.code().to_string()
+            } else {
+                String::new()
+            },
             Some(to_timestamp(d.due_at)),
             d.notify_staff_id,
         ),

@@ -7,13 +7,19 @@
 //!   event naming who must be told.
 //!
 //! "Now" comes from one clock (Redis `TIME` in a cluster, a manual clock in tests).
+//!
+//! **Redis unreachable**: the firer polls the database instead (pending deadlines due by
+//! this host's clock), every tick, until Redis answers again; firing stays once-only (the
+//! conditional update in `store::fire`), so replicas polling together fire each deadline
+//! once. The armer's failures are counted as Redis errors; once Redis is back, the timers
+//! still in the wheel are claimed and dropped as already fired.
 
 use crate::assignment_store as store;
 use crate::domain::sla_policy::DeadlineKind;
 use crate::engine::Routing;
 use crate::events::{DeadlineFired, emit};
 use frontdesk_platform::shutdown::Shutdown;
-use frontdesk_platform::timers::{ArmedTimer, Clock, TimerWheel};
+use frontdesk_platform::timers::{ArmedTimer, Clock, TimerWheel, is_redis_error};
 use frontdesk_proto::routing::v1::AssignmentChange;
 use std::time::Duration;
 
@@ -27,6 +33,9 @@ pub struct SlaEngine {
     /// How often to look for due timers (bounds fire lateness).
     pub tick: Duration,
 }
+
+/// Longest a round may wait on Redis before the engine treats it as unreachable.
+const REDIS_BOUND: Duration = Duration::from_secs(1);
 
 pub const BREACHES: &str = "frontdesk_sla_breaches_total";
 pub const FIRE_LATENESS: &str = "frontdesk_sla_fire_lateness_seconds";
@@ -47,6 +56,27 @@ impl SlaEngine {
 
     /// One round: re-arm everything if the wheel was emptied, then arm what is new.
     pub async fn arm_once(&self) -> anyhow::Result<usize> {
+        if self.wheel.is_redis() {
+            return match tokio::time::timeout(REDIS_BOUND, self.arm_wheel()).await {
+                Ok(Ok(n)) => {
+                    frontdesk_platform::health::redis_ok();
+                    Ok(n)
+                }
+                Ok(Err(e)) if is_redis_error(&e) => {
+                    frontdesk_platform::health::redis_failed("timers", &format!("{e:#}"));
+                    Ok(0)
+                }
+                Ok(Err(e)) => Err(e),
+                Err(_) => {
+                    frontdesk_platform::health::redis_failed("timers", "arming timed out");
+                    Ok(0)
+                }
+            };
+        }
+        self.arm_wheel().await
+    }
+
+    async fn arm_wheel(&self) -> anyhow::Result<usize> {
         let rearm = self.wheel.needs_rearm().await?;
         if rearm {
             let n = store::unarm_all(&self.routing.db).await?;
@@ -97,33 +127,71 @@ impl SlaEngine {
         }
     }
 
-    /// Claims and fires what is due now; returns how many timers were claimed.
+    /// Claims and fires what is due now; returns how many timers were claimed (or, with
+    /// Redis unreachable, how many deadlines were fired from the database).
     pub async fn fire_once(&self) -> anyhow::Result<usize> {
-        let now = self.clock.now().await?;
-        let claimed = self.wheel.claim_due(now, 500, self.lease).await?;
+        let claim = async {
+            let now = self.clock.now().await?;
+            let claimed = self.wheel.claim_due(now, 500, self.lease).await?;
+            anyhow::Ok((now, claimed))
+        };
+        let (now, claimed) = if self.wheel.is_redis() {
+            match tokio::time::timeout(REDIS_BOUND, claim).await {
+                Ok(Ok(x)) => {
+                    frontdesk_platform::health::redis_ok();
+                    x
+                }
+                Ok(Err(e)) if is_redis_error(&e) => {
+                    frontdesk_platform::health::redis_failed("timers", &format!("{e:#}"));
+                    return self.fire_from_database().await;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    frontdesk_platform::health::redis_failed("timers", "claiming timed out");
+                    return self.fire_from_database().await;
+                }
+            }
+        } else {
+            claim.await?
+        };
         if claimed.is_empty() {
             return Ok(0);
         }
-        let mut done = Vec::with_capacity(claimed.len());
+        let due: Vec<(String, i64)> = claimed.iter().map(|c| (c.id.clone(), c.due_at)).collect();
+        let done = self.fire_due(now, &due).await?;
+        self.wheel.complete(&done).await?;
+        Ok(claimed.len())
+    }
+
+    /// Redis is unreachable: fire the pending deadlines that are due by this host's clock
+    /// straight from the database.
+    async fn fire_from_database(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now_without_redis();
+        let due = store::due_pending(&self.routing.db, now, 500).await?;
+        let fired = self.fire_due(now, &due).await?;
+        Ok(fired.len())
+    }
+
+    /// Fires each deadline (once: a conditional update) with its event; returns the ids.
+    async fn fire_due(&self, now: i64, due: &[(String, i64)]) -> anyhow::Result<Vec<String>> {
+        let mut done = Vec::with_capacity(due.len());
         let mut head = 0;
-        for c in &claimed {
+        for (id, due_at) in due {
             let mut tx = self.routing.db.pool().begin().await?;
-            if let Some((inquiry_id, kind, due_at)) =
-                store::fire(&mut tx, &c.id, c.due_at, now).await?
+            if let Some((inquiry_id, kind, due_at)) = store::fire(&mut tx, id, *due_at, now).await?
             {
                 if let Some(seq) = self.announce(&mut tx, &inquiry_id, kind, due_at).await? {
                     head = head.max(seq);
                 }
-                metrics::histogram!(FIRE_LATENESS).record((now - c.due_at).max(0) as f64 / 1e6);
+                metrics::histogram!(FIRE_LATENESS).record((now - due_at).max(0) as f64 / 1e6);
             }
             tx.commit().await?;
-            done.push(c.id.clone());
+            done.push(id.clone());
         }
-        self.wheel.complete(&done).await?;
         if head > 0 {
             self.routing.fanout.publish(head).await;
         }
-        Ok(claimed.len())
+        Ok(done)
     }
 
     async fn announce(

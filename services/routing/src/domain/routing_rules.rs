@@ -32,6 +32,8 @@ pub const FALLBACK_RECEIVER: &str = "front_office";
 
 /// Keeps `route` cheap and a rules file reviewable.
 pub const MAX_RULES: usize = 200;
+/// Largest rules text SetRoutingRules accepts (TOML bytes); the default file is ~5 KB.
+pub const MAX_RULES_BYTES: usize = 64 * 1024;
 
 const DEFAULT_TOML: &str = include_str!("../../rules/default_routing.toml");
 
