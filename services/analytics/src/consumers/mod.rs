@@ -3,3 +3,6 @@
 
 pub mod intake;
 pub mod routing;
+
+#[cfg(test)]
+mod tests;
