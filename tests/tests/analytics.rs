@@ -196,6 +196,27 @@ async fn kpis_from_a_hand_computed_scenario(backend: Backend) {
     assert_eq!(res.groups[0].kpis.as_ref().expect("kpis").inquiries, 4);
     assert_eq!(res.rule.expect("rule").hotline.expect("hotline").seconds, 1);
 
+    // The same report as CSV for Excel.
+    let csv = a
+        .export_kpi_report_csv(request(PROPERTY_A, apb::GroupBy::Channel))
+        .await
+        .expect("csv")
+        .into_inner();
+    assert_eq!(csv.content_type, "text/csv; charset=utf-8");
+    assert!(
+        csv.csv.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "UTF-8 BOM for Excel"
+    );
+    let text = String::from_utf8(csv.csv).expect("utf-8");
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
+    assert!(lines[0].starts_with("group,inquiries,"));
+    assert!(
+        lines[1].starts_with("(total),4,4,0,3,0.7500,0.9500,-0.2000,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].starts_with("hotline,4,4,"), "{}", lines[2]);
+
     // Another property's report is empty, and a period before the inquiries too.
     let mut both = analytics_as(&app, "max", Role::Manager, &[PROPERTY_A, PROPERTY_B]).await;
     let other = both

@@ -83,13 +83,13 @@ fn breakdown(g: pb::GroupBy) -> Option<Breakdown> {
     }
 }
 
-#[tonic::async_trait]
-impl AnalyticsService for AnalyticsApi {
-    async fn get_kpi_report(
+impl AnalyticsApi {
+    /// Authorizes, validates and computes a report (shared by the RPCs).
+    async fn compute(
         &self,
-        req: Request<pb::GetKpiReportRequest>,
-    ) -> Result<Response<pb::GetKpiReportResponse>, Status> {
-        let caller = Caller::from_request(&req)?;
+        req: &Request<pb::GetKpiReportRequest>,
+    ) -> Result<(Query, kpi::Report), Status> {
+        let caller = Caller::from_request(req)?;
         let q = validate(req.get_ref())?;
         // CI-5.5: an agent sees their own row of the per-employee report, nothing else.
         let own_row_only = caller.role == Role::Agent;
@@ -114,6 +114,17 @@ impl AnalyticsService for AnalyticsApi {
             };
         }
         metrics::report_served(q.group_by.as_str_name());
+        Ok((q, report))
+    }
+}
+
+#[tonic::async_trait]
+impl AnalyticsService for AnalyticsApi {
+    async fn get_kpi_report(
+        &self,
+        req: Request<pb::GetKpiReportRequest>,
+    ) -> Result<Response<pb::GetKpiReportResponse>, Status> {
+        let (q, report) = self.compute(&req).await?;
         Ok(Response::new(pb::GetKpiReportResponse {
             property_id: q.property_id,
             from_time: Some(to_timestamp(q.from)),
@@ -129,6 +140,17 @@ impl AnalyticsService for AnalyticsApi {
                 })
                 .collect(),
             rule: Some(convert::rule(&self.rule)),
+        }))
+    }
+
+    async fn export_kpi_report_csv(
+        &self,
+        req: Request<pb::GetKpiReportRequest>,
+    ) -> Result<Response<pb::ExportKpiReportCsvResponse>, Status> {
+        let (_, report) = self.compute(&req).await?;
+        Ok(Response::new(pb::ExportKpiReportCsvResponse {
+            content_type: "text/csv; charset=utf-8".into(),
+            csv: crate::domain::csv::report_csv(&report).into_bytes(),
         }))
     }
 }
