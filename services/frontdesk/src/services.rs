@@ -60,6 +60,7 @@ services! {
     intake => frontdesk_intake::IntakeService,
     routing => frontdesk_routing::RoutingService,
     messaging => frontdesk_messaging::MessagingService,
+    analytics => frontdesk_analytics::AnalyticsService,
 }
 
 impl std::fmt::Display for ServiceName {

@@ -1,0 +1,156 @@
+//! gRPC handlers: authenticate, validate, read the facts, compute (domain), encode.
+
+pub mod convert;
+
+use crate::domain::kpi::{self, Breakdown, Targets, TimelinessRule};
+use crate::{metrics, store};
+use frontdesk_platform::auth::{Caller, Role};
+use frontdesk_platform::db::Db;
+use frontdesk_platform::error::{ServiceError, Violations};
+use frontdesk_platform::time::{from_timestamp, to_timestamp};
+use frontdesk_proto::analytics::v1::{self as pb, analytics_service_server::AnalyticsService};
+use tonic::{Request, Response, Status};
+
+/// Supervisors and managers read a property's reports (CI-5.1, CI-5.4).
+const REPORTS: &[Role] = &[Role::Supervisor, Role::Manager];
+
+#[derive(Clone)]
+pub struct AnalyticsApi {
+    db: Db,
+    rule: TimelinessRule,
+    targets: Targets,
+}
+
+impl AnalyticsApi {
+    pub fn new(db: Db, rule: TimelinessRule, targets: Targets) -> Self {
+        AnalyticsApi { db, rule, targets }
+    }
+}
+
+/// A validated report request.
+struct Query {
+    property_id: String,
+    from: i64,
+    to: i64,
+    group_by: pb::GroupBy,
+}
+
+fn validate(req: &pb::GetKpiReportRequest) -> Result<Query, ServiceError> {
+    let mut v = Violations::new();
+    if req.property_id.trim().is_empty() {
+        v.add("property_id", "required");
+    }
+    let mut time = |ts: Option<&prost_types::Timestamp>, field: &str| match ts {
+        None => {
+            v.add(field, "required");
+            None
+        }
+        Some(t) => {
+            let at = from_timestamp(t);
+            if at.is_none() {
+                v.add(field, "not a valid timestamp");
+            }
+            at
+        }
+    };
+    let from = time(req.from_time.as_ref(), "from_time");
+    let to = time(req.to_time.as_ref(), "to_time");
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        v.add("to_time", "must be after from_time");
+    }
+    let group_by = pb::GroupBy::try_from(req.group_by).ok();
+    if group_by.is_none() {
+        v.add("group_by", format!("unknown value {}", req.group_by));
+    }
+    v.into_result(())?;
+    Ok(Query {
+        property_id: req.property_id.clone(),
+        from: from.unwrap_or_default(),
+        to: to.unwrap_or_default(),
+        group_by: group_by.unwrap_or_default(),
+    })
+}
+
+fn breakdown(g: pb::GroupBy) -> Option<Breakdown> {
+    match g {
+        pb::GroupBy::Unspecified => None,
+        pb::GroupBy::Department => Some(Breakdown::Department),
+        pb::GroupBy::Employee => Some(Breakdown::Employee),
+        pb::GroupBy::Channel => Some(Breakdown::Channel),
+        pb::GroupBy::Category => Some(Breakdown::Category),
+    }
+}
+
+impl AnalyticsApi {
+    /// Authorizes, validates and computes a report (shared by the RPCs).
+    async fn compute(
+        &self,
+        req: &Request<pb::GetKpiReportRequest>,
+    ) -> Result<(Query, kpi::Report), Status> {
+        let caller = Caller::from_request(req)?;
+        let q = validate(req.get_ref())?;
+        // CI-5.5: an agent sees their own row of the per-employee report, nothing else.
+        let own_row_only = caller.role == Role::Agent;
+        if own_row_only && q.group_by != pb::GroupBy::Employee {
+            return Err(Status::permission_denied(
+                "agents may read only their own row of the per-employee report (group_by = GROUP_BY_EMPLOYEE)",
+            ));
+        }
+        if !own_row_only {
+            caller.require_role(REPORTS)?;
+        }
+        caller.require_access(&q.property_id)?;
+        let facts = store::facts_in_period(&self.db, &q.property_id, q.from, q.to)
+            .await
+            .map_err(ServiceError::Internal)?;
+        let mut report = kpi::report(&facts, &self.rule, &self.targets, breakdown(q.group_by));
+        if own_row_only {
+            report.groups.retain(|(k, _)| *k == caller.subject);
+            report.total = match report.groups.first() {
+                Some((_, k)) => k.clone(),
+                None => kpi::report(&[], &self.rule, &self.targets, None).total,
+            };
+        }
+        metrics::report_served(q.group_by.as_str_name());
+        Ok((q, report))
+    }
+}
+
+#[tonic::async_trait]
+impl AnalyticsService for AnalyticsApi {
+    async fn get_kpi_report(
+        &self,
+        req: Request<pb::GetKpiReportRequest>,
+    ) -> Result<Response<pb::GetKpiReportResponse>, Status> {
+        let (q, report) = self.compute(&req).await?;
+        Ok(Response::new(pb::GetKpiReportResponse {
+            property_id: q.property_id,
+            from_time: Some(to_timestamp(q.from)),
+            to_time: Some(to_timestamp(q.to)),
+            group_by: q.group_by as i32,
+            total: Some(convert::kpis(&report.total)),
+            groups: report
+                .groups
+                .iter()
+                .map(|(key, k)| pb::KpiGroup {
+                    key: key.clone(),
+                    kpis: Some(convert::kpis(k)),
+                })
+                .collect(),
+            rule: Some(convert::rule(&self.rule)),
+        }))
+    }
+
+    async fn export_kpi_report_csv(
+        &self,
+        req: Request<pb::GetKpiReportRequest>,
+    ) -> Result<Response<pb::ExportKpiReportCsvResponse>, Status> {
+        let (_, report) = self.compute(&req).await?;
+        Ok(Response::new(pb::ExportKpiReportCsvResponse {
+            content_type: "text/csv; charset=utf-8".into(),
+            csv: crate::domain::csv::report_csv(&report).into_bytes(),
+        }))
+    }
+}

@@ -1,0 +1,189 @@
+//! The facts analytics keeps per inquiry, read from intake's and routing's event payloads.
+//! Vocabulary values are checked: UNSPECIFIED is "not known yet", a number this build does
+//! not know is an error (the event is retried, never folded in with a guessed value).
+
+use anyhow::{anyhow, bail};
+use frontdesk_platform::time::from_timestamp;
+use frontdesk_proto::common::v1::{Category, Channel, Complexity, Language, Satisfaction};
+use frontdesk_proto::intake::v1 as intake_pb;
+use frontdesk_proto::routing::v1 as routing_pb;
+
+/// An audit verdict of one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerdict {
+    pub response_id: String,
+    pub responded_by: String,
+    pub accurate: bool,
+}
+
+/// What an intake event says about its inquiry (all of it, as of `version`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntakeFacts {
+    pub inquiry_id: String,
+    pub property_id: String,
+    pub channel: &'static str,
+    pub category: Option<&'static str>,
+    pub complexity: Option<&'static str>,
+    pub language: Option<&'static str>,
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub expected_at: Option<i64>,
+    pub handler: String,
+    pub satisfaction: Option<&'static str>,
+    pub audits: Vec<AuditVerdict>,
+    pub delay_notices: i64,
+    pub version: i64,
+}
+
+/// What a routing event says about its inquiry's assignment, and what it counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutingFacts {
+    pub inquiry_id: String,
+    pub property_id: String,
+    pub department: String,
+    pub handler: String,
+    pub first_response_due: Option<i64>,
+    pub resolution_due: Option<i64>,
+    pub original_resolution_due: Option<i64>,
+    pub version: i64,
+    pub transfers: i64,
+    pub sla_breaches: i64,
+    pub escalations: i64,
+}
+
+fn time(ts: Option<&prost_types::Timestamp>, field: &str) -> anyhow::Result<Option<i64>> {
+    ts.map(|t| from_timestamp(t).ok_or_else(|| anyhow!("{field}: timestamp out of range")))
+        .transpose()
+}
+
+/// `None` for UNSPECIFIED; an error for a value this build does not know.
+fn code<E>(
+    v: i32,
+    field: &str,
+    code: impl Fn(E) -> Option<&'static str>,
+) -> anyhow::Result<Option<&'static str>>
+where
+    E: TryFrom<i32>,
+{
+    match E::try_from(v) {
+        Ok(e) => Ok(code(e)),
+        Err(_) => bail!("{field}: unknown value {v}"),
+    }
+}
+
+impl IntakeFacts {
+    pub fn from_pb(f: &intake_pb::InquiryFacts) -> anyhow::Result<IntakeFacts> {
+        if f.inquiry_id.is_empty() || f.property_id.is_empty() {
+            bail!("facts without inquiry_id or property_id");
+        }
+        let channel = code(f.channel, "channel", Channel::code)?
+            .ok_or_else(|| anyhow!("inquiry {}: channel unspecified", f.inquiry_id))?;
+        let created_at = time(f.created_at.as_ref(), "created_at")?
+            .ok_or_else(|| anyhow!("inquiry {}: created_at missing", f.inquiry_id))?;
+        Ok(IntakeFacts {
+            inquiry_id: f.inquiry_id.clone(),
+            property_id: f.property_id.clone(),
+            channel,
+            category: code(f.category, "category", Category::code)?,
+            complexity: code(f.complexity, "complexity", Complexity::code)?,
+            language: code(f.language, "language", Language::code)?,
+            created_at,
+            first_response_at: time(f.first_response_at.as_ref(), "first_response_at")?,
+            resolved_at: time(f.resolved_at.as_ref(), "resolved_at")?,
+            expected_at: time(f.expected_at.as_ref(), "expected_at")?,
+            handler: f.assignee.clone(),
+            satisfaction: code(f.satisfaction, "satisfaction", Satisfaction::code)?,
+            audits: f
+                .audits
+                .iter()
+                .map(|a| AuditVerdict {
+                    response_id: a.response_id.clone(),
+                    responded_by: a.responded_by.clone(),
+                    accurate: a.accurate,
+                })
+                .collect(),
+            delay_notices: i64::from(f.delay_notices),
+            version: f.version,
+        })
+    }
+}
+
+impl RoutingFacts {
+    pub fn from_pb(changed: &routing_pb::AssignmentChanged) -> anyhow::Result<RoutingFacts> {
+        use routing_pb::AssignmentChange as C;
+        let a = changed
+            .assignment
+            .as_ref()
+            .ok_or_else(|| anyhow!("AssignmentChanged without assignment"))?;
+        if a.inquiry_id.is_empty() || a.property_id.is_empty() {
+            bail!("assignment without inquiry_id or property_id");
+        }
+        let change = C::try_from(changed.change)
+            .map_err(|_| anyhow!("change: unknown value {}", changed.change))?;
+        let one = |c: C| i64::from(change == c);
+        Ok(RoutingFacts {
+            inquiry_id: a.inquiry_id.clone(),
+            property_id: a.property_id.clone(),
+            department: a.lead_department.clone(),
+            handler: a.assignee.clone(),
+            first_response_due: time(a.first_response_due.as_ref(), "first_response_due")?,
+            resolution_due: time(a.resolution_due.as_ref(), "resolution_due")?,
+            original_resolution_due: time(
+                a.original_resolution_due.as_ref(),
+                "original_resolution_due",
+            )?,
+            version: a.version,
+            transfers: one(C::Transferred),
+            sla_breaches: one(C::SlaBreached),
+            escalations: one(C::Escalated),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frontdesk_platform::time::to_timestamp;
+
+    fn facts() -> intake_pb::InquiryFacts {
+        intake_pb::InquiryFacts {
+            inquiry_id: "i1".into(),
+            property_id: "p".into(),
+            channel: Channel::Hotline as i32,
+            created_at: Some(to_timestamp(10)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn unspecified_is_unknown_but_an_unknown_number_is_an_error() {
+        let f = IntakeFacts::from_pb(&facts()).expect("valid");
+        assert_eq!(f.channel, "hotline");
+        assert_eq!(f.category, None);
+        assert_eq!(f.satisfaction, None);
+        let mut bad = facts();
+        bad.category = 999;
+        assert!(IntakeFacts::from_pb(&bad).is_err());
+        let mut no_channel = facts();
+        no_channel.channel = 0;
+        assert!(IntakeFacts::from_pb(&no_channel).is_err());
+    }
+
+    #[test]
+    fn routing_counts_transfers_and_breaches() {
+        let changed = routing_pb::AssignmentChanged {
+            change: routing_pb::AssignmentChange::SlaBreached as i32,
+            assignment: Some(routing_pb::Assignment {
+                inquiry_id: "i1".into(),
+                property_id: "p".into(),
+                lead_department: "front_office".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let r = RoutingFacts::from_pb(&changed).expect("valid");
+        assert_eq!((r.sla_breaches, r.transfers, r.escalations), (1, 0, 0));
+        assert_eq!(r.department, "front_office");
+    }
+}

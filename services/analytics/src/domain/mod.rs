@@ -1,0 +1,6 @@
+//! Pure rules: what an event contributes to an inquiry's facts (`facts`) and the KPI math of
+//! CI-5.4 (`kpi`). No I/O.
+
+pub mod csv;
+pub mod facts;
+pub mod kpi;

@@ -1,0 +1,205 @@
+//! Analytics' repository: the only module that knows its tables. One SQL text for Postgres
+//! and SQLite: times are unix micros, ids text, vocabulary values their codes.
+
+use crate::domain::facts::{AuditVerdict, IntakeFacts, RoutingFacts};
+use crate::domain::kpi::Fact;
+use anyhow::{Context, anyhow};
+use frontdesk_platform::db::Db;
+use frontdesk_platform::time::now_micros;
+use frontdesk_proto::common::v1::{Category, Channel, Satisfaction};
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[(
+    5000,
+    "analytics",
+    include_str!("../../migrations/5000_analytics.sql"),
+)];
+
+/// Creates the inquiry's row if this is the first event about it.
+async fn ensure_row(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+    property_id: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO analytics_facts (inquiry_id, property_id, handler, delay_notices, \
+         intake_version, department, routing_handler, routing_version, transfers, sla_breaches, \
+         escalations, updated_at) VALUES ($1, $2, '', 0, -1, '', '', -1, 0, 0, 0, $3) \
+         ON CONFLICT (inquiry_id) DO NOTHING",
+    )
+    .bind(inquiry_id)
+    .bind(property_id)
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Folds intake's facts in unless newer ones are already there; returns whether it did.
+pub async fn apply_intake(conn: &mut AnyConnection, f: &IntakeFacts) -> anyhow::Result<bool> {
+    ensure_row(conn, &f.inquiry_id, &f.property_id).await?;
+    let updated = sqlx::query(
+        "UPDATE analytics_facts SET property_id = $2, channel = $3, category = $4, \
+         complexity = $5, language = $6, created_at = $7, first_response_at = $8, \
+         resolved_at = $9, expected_at = $10, handler = $11, satisfaction = $12, \
+         delay_notices = $13, intake_version = $14, updated_at = $15 \
+         WHERE inquiry_id = $1 AND intake_version <= $14",
+    )
+    .bind(&f.inquiry_id)
+    .bind(&f.property_id)
+    .bind(f.channel)
+    .bind(f.category)
+    .bind(f.complexity)
+    .bind(f.language)
+    .bind(f.created_at)
+    .bind(f.first_response_at)
+    .bind(f.resolved_at)
+    .bind(f.expected_at)
+    .bind(&f.handler)
+    .bind(f.satisfaction)
+    .bind(f.delay_notices)
+    .bind(f.version)
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM analytics_audits WHERE inquiry_id = $1")
+        .bind(&f.inquiry_id)
+        .execute(&mut *conn)
+        .await?;
+    for a in &f.audits {
+        sqlx::query(
+            "INSERT INTO analytics_audits (inquiry_id, response_id, responded_by, accurate) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (inquiry_id, response_id) DO UPDATE SET \
+             responded_by = excluded.responded_by, accurate = excluded.accurate",
+        )
+        .bind(&f.inquiry_id)
+        .bind(&a.response_id)
+        .bind(&a.responded_by)
+        .bind(i64::from(a.accurate))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Adds a routing event's counts and folds its assignment in unless a newer one is there.
+pub async fn apply_routing(conn: &mut AnyConnection, r: &RoutingFacts) -> anyhow::Result<()> {
+    ensure_row(conn, &r.inquiry_id, &r.property_id).await?;
+    sqlx::query(
+        "UPDATE analytics_facts SET transfers = transfers + $2, sla_breaches = sla_breaches + $3, \
+         escalations = escalations + $4 WHERE inquiry_id = $1",
+    )
+    .bind(&r.inquiry_id)
+    .bind(r.transfers)
+    .bind(r.sla_breaches)
+    .bind(r.escalations)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE analytics_facts SET department = $2, routing_handler = $3, \
+         first_response_due = $4, resolution_due = $5, original_resolution_due = $6, \
+         routing_version = $7, updated_at = $8 WHERE inquiry_id = $1 AND routing_version <= $7",
+    )
+    .bind(&r.inquiry_id)
+    .bind(&r.department)
+    .bind(&r.handler)
+    .bind(r.first_response_due)
+    .bind(r.resolution_due)
+    .bind(r.original_resolution_due)
+    .bind(r.version)
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn vocab<T>(
+    v: Option<String>,
+    field: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> anyhow::Result<Option<T>> {
+    v.map(|c| parse(&c).ok_or_else(|| anyhow!("stored {field} {c:?} is not a known code")))
+        .transpose()
+}
+
+/// The facts of `property_id`'s inquiries created in [from, to), with their audits.
+pub async fn facts_in_period(
+    db: &Db,
+    property_id: &str,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<Vec<Fact>> {
+    let rows = sqlx::query(
+        "SELECT inquiry_id, channel, category, department, handler, routing_handler, created_at, \
+         first_response_at, resolved_at, satisfaction, resolution_due, original_resolution_due, \
+         transfers, sla_breaches FROM analytics_facts \
+         WHERE property_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY inquiry_id",
+    )
+    .bind(property_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.pool())
+    .await
+    .context("loading facts")?;
+    let mut audits: HashMap<String, Vec<AuditVerdict>> = HashMap::new();
+    let audit_rows = sqlx::query(
+        "SELECT a.inquiry_id, a.response_id, a.responded_by, a.accurate FROM analytics_audits a \
+         JOIN analytics_facts f ON f.inquiry_id = a.inquiry_id \
+         WHERE f.property_id = $1 AND f.created_at >= $2 AND f.created_at < $3 \
+         ORDER BY a.inquiry_id, a.response_id",
+    )
+    .bind(property_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.pool())
+    .await
+    .context("loading audits")?;
+    for r in audit_rows {
+        audits
+            .entry(r.try_get("inquiry_id")?)
+            .or_default()
+            .push(AuditVerdict {
+                response_id: r.try_get("response_id")?,
+                responded_by: r.try_get("responded_by")?,
+                accurate: r.try_get::<i64, _>("accurate")? != 0,
+            });
+    }
+    rows.into_iter()
+        .map(|r| {
+            let inquiry_id: String = r.try_get("inquiry_id")?;
+            let channel = vocab(r.try_get("channel")?, "channel", Channel::from_code)?
+                .ok_or_else(|| anyhow!("inquiry {inquiry_id} has no channel"))?;
+            let handler: String = r.try_get("handler")?;
+            let routing_handler: String = r.try_get("routing_handler")?;
+            Ok(Fact {
+                channel,
+                category: vocab(r.try_get("category")?, "category", Category::from_code)?,
+                department: r.try_get("department")?,
+                handler: if handler.is_empty() {
+                    routing_handler
+                } else {
+                    handler
+                },
+                created_at: r.try_get("created_at")?,
+                first_response_at: r.try_get("first_response_at")?,
+                resolved_at: r.try_get("resolved_at")?,
+                satisfaction: vocab(
+                    r.try_get("satisfaction")?,
+                    "satisfaction",
+                    Satisfaction::from_code,
+                )?,
+                audits: audits.remove(&inquiry_id).unwrap_or_default(),
+                resolution_due: r.try_get("resolution_due")?,
+                original_resolution_due: r.try_get("original_resolution_due")?,
+                transfers: r.try_get("transfers")?,
+                sla_breaches: r.try_get("sla_breaches")?,
+                inquiry_id,
+            })
+        })
+        .collect()
+}

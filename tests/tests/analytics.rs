@@ -1,0 +1,285 @@
+//! Analytics through gRPC on both backends: inquiries driven through intake, then the KPI
+//! report polled (bounded) until the facts reflect them, with rates computed by hand.
+
+// Scenarios read top to bottom, as staff would play them.
+#![allow(clippy::too_many_lines)]
+
+use frontdesk_platform::auth::Role;
+use frontdesk_platform::error::violated_fields;
+use frontdesk_proto::analytics::v1 as apb;
+use frontdesk_proto::analytics::v1::analytics_service_client::AnalyticsServiceClient;
+use frontdesk_proto::common::v1 as common;
+use frontdesk_tests::intake_pb as pb;
+use frontdesk_tests::{
+    Backend, Client, Env, PROPERTY_A, PROPERTY_B, TestApp, create, on_both_backends, token,
+};
+use prost_types::Timestamp;
+use std::time::Duration;
+use tonic::Code;
+use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+/// Adds the caller's bearer token to every call.
+#[derive(Clone)]
+struct As(AsciiMetadataValue);
+
+impl tonic::service::Interceptor for As {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        req.metadata_mut().insert("authorization", self.0.clone());
+        Ok(req)
+    }
+}
+
+type Analytics = AnalyticsServiceClient<InterceptedService<Channel, As>>;
+
+async fn analytics_as(app: &TestApp, subject: &str, role: Role, props: &[&str]) -> Analytics {
+    let value = MetadataValue::try_from(format!("Bearer {}", token(subject, role, props)))
+        .expect("ascii token");
+    AnalyticsServiceClient::with_interceptor(app.channel().await, As(value))
+}
+
+fn ts(seconds: i64) -> Option<Timestamp> {
+    Some(Timestamp { seconds, nanos: 0 })
+}
+
+/// A period around now: the last hour and the next.
+fn request(property: &str, group_by: apb::GroupBy) -> apb::GetKpiReportRequest {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    apb::GetKpiReportRequest {
+        property_id: property.into(),
+        from_time: ts(now - 3600),
+        to_time: ts(now + 3600),
+        group_by: group_by as i32,
+    }
+}
+
+async fn respond(c: &mut Client, id: &str, key: &str) -> String {
+    c.respond(pb::RespondRequest {
+        inquiry_id: id.into(),
+        text: "请到二楼 / second floor".into(),
+        method: 0,
+        on_the_spot: true,
+        idempotency_key: key.into(),
+    })
+    .await
+    .expect("respond")
+    .into_inner()
+    .response_id
+}
+
+async fn feedback(c: &mut Client, id: &str, level: common::Satisfaction) {
+    c.record_feedback(pb::RecordFeedbackRequest {
+        inquiry_id: id.into(),
+        satisfaction: level as i32,
+        comment: String::new(),
+        on_behalf_of_customer: true,
+    })
+    .await
+    .expect("feedback");
+}
+
+fn counts(k: &apb::Kpis) -> (i64, i64, i64, i64) {
+    let r = |x: &Option<apb::Rate>| x.as_ref().map_or(0, |r| r.denominator);
+    (
+        k.inquiries,
+        k.responded,
+        r(&k.satisfaction),
+        r(&k.answer_accuracy),
+    )
+}
+
+/// Polls the report until its counts are `want` (facts arrive by event, eventually).
+async fn report_when(
+    a: &mut Analytics,
+    req: apb::GetKpiReportRequest,
+    want: (i64, i64, i64, i64),
+) -> apb::GetKpiReportResponse {
+    let mut last = None;
+    for _ in 0..300 {
+        let res = a
+            .get_kpi_report(req.clone())
+            .await
+            .expect("report")
+            .into_inner();
+        let got = counts(res.total.as_ref().expect("total"));
+        if got == want {
+            return res;
+        }
+        last = Some(got);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("report never reached {want:?}; last {last:?}");
+}
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+/// CI-5.4 by hand: 4 hotline inquiries (limit set to 1 s), 3 answered at once and 1 late →
+/// timeliness 3/4; feedback very satisfied, satisfied, dissatisfied → 2/3; audits accurate
+/// and inaccurate → 1/2.
+async fn kpis_from_a_hand_computed_scenario(backend: Backend) {
+    let env = Env::new(backend).await;
+    let mut cfg = env.config();
+    cfg.args.analytics.hotline_within_secs = 1;
+    let app = env.spawn_with(cfg).await;
+    let mut amy = app.agent().await;
+
+    let mut ids = Vec::new();
+    let mut answers = Vec::new();
+    for n in 0..3 {
+        let i = create(&mut amy, &format!("餐厅几点开门? {n}")).await;
+        answers.push(respond(&mut amy, &i.inquiry_id, &format!("r{n}")).await);
+        ids.push(i.inquiry_id);
+    }
+    let late = create(&mut amy, "Where is the gym?").await;
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    respond(&mut amy, &late.inquiry_id, "late").await;
+
+    feedback(&mut amy, &ids[0], common::Satisfaction::VerySatisfied).await;
+    feedback(&mut amy, &ids[1], common::Satisfaction::Satisfied).await;
+    feedback(&mut amy, &ids[2], common::Satisfaction::Dissatisfied).await;
+    let mut sue = app.client_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    for (n, accurate) in [(0, true), (1, false)] {
+        sue.audit_answer(pb::AuditAnswerRequest {
+            inquiry_id: ids[n].clone(),
+            response_id: answers[n].clone(),
+            accurate,
+            note: String::new(),
+        })
+        .await
+        .expect("audit");
+    }
+
+    let mut a = analytics_as(&app, "sue", Role::Supervisor, &[PROPERTY_A]).await;
+    let res = report_when(
+        &mut a,
+        request(PROPERTY_A, apb::GroupBy::Channel),
+        (4, 4, 3, 2),
+    )
+    .await;
+    let t = res.total.expect("total");
+    let timely = t.response_timeliness.expect("timeliness");
+    assert_eq!((timely.numerator, timely.denominator), (3, 4));
+    assert!(close(timely.value, 0.75));
+    assert!(close(Some(timely.target), 0.95));
+    assert!(close(timely.gap, 0.75 - 0.95));
+    let acc = t.answer_accuracy.expect("accuracy");
+    assert_eq!((acc.numerator, acc.denominator), (1, 2));
+    assert!(close(acc.value, 0.5));
+    assert!(close(Some(acc.target), 0.98));
+    let sat = t.satisfaction.expect("satisfaction");
+    assert_eq!((sat.numerator, sat.denominator), (2, 3));
+    assert!(close(Some(sat.target), 0.90));
+    assert!(close(sat.gap, 2.0 / 3.0 - 0.90));
+    let levels = t.satisfaction_levels.expect("levels");
+    assert_eq!(
+        (
+            levels.very_satisfied,
+            levels.satisfied,
+            levels.neutral,
+            levels.dissatisfied,
+            levels.very_dissatisfied
+        ),
+        (1, 1, 0, 1, 0)
+    );
+    let p90 = t.first_response_p90.expect("p90");
+    assert!(p90.seconds >= 1, "the late answer is the p90: {p90:?}");
+    let p50 = t.first_response_p50.expect("p50");
+    assert!(
+        p50.seconds < 1,
+        "three of four were answered at once: {p50:?}"
+    );
+    assert_eq!(res.groups.len(), 1);
+    assert_eq!(res.groups[0].key, "hotline");
+    assert_eq!(res.groups[0].kpis.as_ref().expect("kpis").inquiries, 4);
+    assert_eq!(res.rule.expect("rule").hotline.expect("hotline").seconds, 1);
+
+    // The same report as CSV for Excel.
+    let csv = a
+        .export_kpi_report_csv(request(PROPERTY_A, apb::GroupBy::Channel))
+        .await
+        .expect("csv")
+        .into_inner();
+    assert_eq!(csv.content_type, "text/csv; charset=utf-8");
+    assert!(
+        csv.csv.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "UTF-8 BOM for Excel"
+    );
+    let text = String::from_utf8(csv.csv).expect("utf-8");
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
+    assert!(lines[0].starts_with("group,inquiries,"));
+    assert!(
+        lines[1].starts_with("(total),4,4,0,3,0.7500,0.9500,-0.2000,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].starts_with("hotline,4,4,"), "{}", lines[2]);
+
+    // Another property's report is empty, and a period before the inquiries too.
+    let mut both = analytics_as(&app, "max", Role::Manager, &[PROPERTY_A, PROPERTY_B]).await;
+    let other = both
+        .get_kpi_report(request(PROPERTY_B, apb::GroupBy::Unspecified))
+        .await
+        .expect("report B")
+        .into_inner()
+        .total
+        .expect("total");
+    assert_eq!(other.inquiries, 0);
+    assert_eq!(other.response_timeliness.expect("rate").value, None);
+
+    // CI-5.5: an agent reads their own row of the per-employee report: amy gave every
+    // audited answer.
+    let mut agent = analytics_as(&app, "amy", Role::Agent, &[PROPERTY_A]).await;
+    let own = agent
+        .get_kpi_report(request(PROPERTY_A, apb::GroupBy::Employee))
+        .await
+        .expect("own row")
+        .into_inner();
+    assert!(
+        own.groups.iter().all(|g| g.key == "amy"),
+        "{:?}",
+        own.groups
+    );
+    let own_acc = own.total.expect("total").answer_accuracy.expect("accuracy");
+    assert_eq!((own_acc.numerator, own_acc.denominator), (1, 2));
+    let err = agent
+        .get_kpi_report(request(PROPERTY_A, apb::GroupBy::Unspecified))
+        .await
+        .expect_err("an agent cannot read the property's report");
+    assert_eq!(err.code(), Code::PermissionDenied);
+    app.stop().await;
+}
+
+/// A supervisor of one property cannot read another's report; an invalid period names its
+/// field.
+async fn refusals(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut a = analytics_as(&app, "bea", Role::Supervisor, &[PROPERTY_B]).await;
+    let err = a
+        .get_kpi_report(request(PROPERTY_A, apb::GroupBy::Unspecified))
+        .await
+        .expect_err("cross-property");
+    assert_eq!(err.code(), Code::PermissionDenied);
+
+    let mut backwards = request(PROPERTY_B, apb::GroupBy::Unspecified);
+    std::mem::swap(&mut backwards.from_time, &mut backwards.to_time);
+    let err = a.get_kpi_report(backwards).await.expect_err("backwards");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&err), vec!["to_time"]);
+
+    let mut missing = request(PROPERTY_B, apb::GroupBy::Unspecified);
+    missing.from_time = None;
+    missing.group_by = 99;
+    let err = a.get_kpi_report(missing).await.expect_err("missing");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&err), vec!["from_time", "group_by"]);
+    app.stop().await;
+}
+
+on_both_backends!(kpis_from_a_hand_computed_scenario, refusals);
