@@ -11,32 +11,21 @@ use frontdesk_proto::analytics::v1::analytics_service_client::AnalyticsServiceCl
 use frontdesk_proto::common::v1 as common;
 use frontdesk_tests::intake_pb as pb;
 use frontdesk_tests::{
-    Backend, Client, Env, PROPERTY_A, PROPERTY_B, TestApp, create, on_both_backends, token,
+    Backend, Bearer, Client, Env, PROPERTY_A, PROPERTY_B, TestApp, create, on_both_backends, token,
 };
 use prost_types::Timestamp;
 use std::time::Duration;
 use tonic::Code;
-use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-/// Adds the caller's bearer token to every call.
-#[derive(Clone)]
-struct As(AsciiMetadataValue);
-
-impl tonic::service::Interceptor for As {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        req.metadata_mut().insert("authorization", self.0.clone());
-        Ok(req)
-    }
-}
-
-type Analytics = AnalyticsServiceClient<InterceptedService<Channel, As>>;
+type Analytics = AnalyticsServiceClient<InterceptedService<Channel, Bearer>>;
 
 async fn analytics_as(app: &TestApp, subject: &str, role: Role, props: &[&str]) -> Analytics {
-    let value = MetadataValue::try_from(format!("Bearer {}", token(subject, role, props)))
-        .expect("ascii token");
-    AnalyticsServiceClient::with_interceptor(app.channel().await, As(value))
+    AnalyticsServiceClient::with_interceptor(
+        app.channel().await,
+        Bearer::new(&token(subject, role, props)).expect("ascii token"),
+    )
 }
 
 fn ts(seconds: i64) -> Option<Timestamp> {
