@@ -38,6 +38,50 @@ pub struct Claims {
     pub props: Vec<String>,
     pub iat: i64,
     pub exp: i64,
+    /// Not valid before (seconds since the epoch), when the issuer sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+}
+
+/// Shortest signing secret `serve` accepts: an HS256 key shorter than its hash can be
+/// brute-forced offline from any captured token.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Longest lifetime `frontdesk token` mints: a leaked token must expire on its own.
+pub const MAX_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Clock skew tolerated between the token issuer and this server.
+const LEEWAY_SECS: i64 = 30;
+
+impl Role {
+    /// The role as tokens and the README spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::Manager => "manager",
+            Role::Integration => "integration",
+            Role::Service => "service",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Refuses a signing secret too short for production (`serve`).
+pub fn check_secret(secret: &[u8]) -> anyhow::Result<()> {
+    if secret.len() < MIN_SECRET_BYTES {
+        anyhow::bail!(
+            "the token signing secret is {} bytes; it must be at least {MIN_SECRET_BYTES} \
+             (generate one with `openssl rand -base64 48`)",
+            secret.len()
+        );
+    }
+    Ok(())
 }
 
 /// The authenticated caller, put in each request's extensions by [`Authenticator`].
@@ -88,9 +132,11 @@ impl Caller {
         if allowed.contains(&self.role) {
             Ok(())
         } else {
+            let allowed: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
             Err(Status::permission_denied(format!(
-                "role {:?} may not do this; needs one of {allowed:?}",
-                self.role
+                "a caller with role {} may not do this; it needs role {}",
+                self.role,
+                allowed.join(" or ")
             )))
         }
     }
@@ -123,7 +169,8 @@ impl Authenticator {
     pub fn new(secret: &[u8]) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS.unsigned_abs();
+        validation.validate_nbf = true;
         Authenticator {
             inner: Arc::new(Inner {
                 encoding: EncodingKey::from_secret(secret),
@@ -157,6 +204,7 @@ impl Authenticator {
             props: properties.to_vec(),
             iat: now,
             exp: now.saturating_add(ttl),
+            nbf: None,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -168,8 +216,18 @@ impl Authenticator {
     pub fn verify(&self, token: &str) -> Result<Caller, Status> {
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
-                .map_err(|e| Status::unauthenticated(format!("invalid bearer token: {e}")))?;
+                .map_err(|e| {
+                    let why = token_problem(&e);
+                    tracing::info!(reason = why, "bearer token refused");
+                    Status::unauthenticated(format!("bearer token refused: {why}"))
+                })?;
         let c = data.claims;
+        if c.iat > crate::time::now_micros() / 1_000_000 + LEEWAY_SECS {
+            tracing::info!(reason = "issued in the future", "bearer token refused");
+            return Err(Status::unauthenticated(
+                "bearer token refused: it was issued in the future",
+            ));
+        }
         if c.sub.trim().is_empty() {
             return Err(Status::unauthenticated("token has an empty subject"));
         }
@@ -195,6 +253,22 @@ impl Authenticator {
         };
         req.extensions_mut().insert(caller);
         Ok(req)
+    }
+}
+
+/// Why a token was refused, in words a caller understands (never the library's type names).
+fn token_problem(e: &jsonwebtoken::errors::Error) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match e.kind() {
+        K::ExpiredSignature => "it has expired",
+        K::ImmatureSignature => "it is not valid yet",
+        K::InvalidSignature => "its signature does not match this deployment's key",
+        K::InvalidAlgorithm | K::InvalidAlgorithmName => {
+            "it is signed with an algorithm this deployment does not accept"
+        }
+        K::MissingRequiredClaim(_) => "it lacks a required claim (sub, exp)",
+        K::Json(_) => "its claims are not valid (unknown role or wrong types)",
+        _ => "it is malformed",
     }
 }
 
@@ -248,9 +322,62 @@ mod tests {
             props: vec![],
             iat: now - 7200,
             exp: now - 3600,
+            nbf: None,
         };
         let t = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &a.inner.encoding)
             .expect("encode");
-        assert!(a.verify(&t).is_err());
+        let err = a.verify(&t).expect_err("expired");
+        assert_eq!(err.message(), "bearer token refused: it has expired");
+    }
+
+    fn signed(a: &Authenticator, iat: i64, nbf: Option<i64>) -> String {
+        let now = crate::time::now_micros() / 1_000_000;
+        let claims = Claims {
+            sub: "x".into(),
+            role: Role::Agent,
+            props: vec![],
+            iat,
+            exp: now + 3600,
+            nbf,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &a.inner.encoding)
+            .expect("encode")
+    }
+
+    #[test]
+    fn tokens_from_the_future_are_rejected_within_a_small_skew() {
+        let a = Authenticator::new(b"s");
+        let now = crate::time::now_micros() / 1_000_000;
+        let err = a
+            .verify(&signed(&a, now, Some(now + 600)))
+            .expect_err("nbf");
+        assert_eq!(err.message(), "bearer token refused: it is not valid yet");
+        let err = a.verify(&signed(&a, now + 600, None)).expect_err("iat");
+        assert!(err.message().contains("issued in the future"), "{err:?}");
+        // Ten seconds of clock skew is tolerated.
+        assert!(a.verify(&signed(&a, now + 10, Some(now + 10))).is_ok());
+    }
+
+    #[test]
+    fn refusals_speak_plain_words() {
+        let c = Caller::new("x", Role::Agent, vec![]);
+        let err = c
+            .require_role(&[Role::Supervisor, Role::Manager])
+            .expect_err("denied");
+        assert_eq!(
+            err.message(),
+            "a caller with role agent may not do this; it needs role supervisor or manager"
+        );
+        let t = Authenticator::new(b"one")
+            .issue("x", Role::Manager, &["*".into()], Duration::from_secs(60))
+            .expect("issue");
+        let err = Authenticator::new(b"two").verify(&t).expect_err("key");
+        assert!(!err.message().contains("InvalidSignature"), "{err:?}");
+    }
+
+    #[test]
+    fn short_secrets_are_refused_for_serve() {
+        assert!(check_secret(b"x").is_err());
+        assert!(check_secret(random_secret().as_bytes()).is_ok());
     }
 }

@@ -175,6 +175,7 @@ struct TokenArgs {
     /// Property ids the token may touch (repeat), or * for the whole chain.
     #[arg(long = "property", required = true)]
     properties: Vec<String>,
+    /// Hours the token is valid (1 to 720).
     #[arg(long, default_value_t = 24)]
     ttl_hours: u64,
     /// Signing secret; default: the one `frontdesk dev` keeps in its data directory.
@@ -225,11 +226,19 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             };
             let role =
                 Role::parse(&a.role).with_context(|| format!("unknown role {:?}", a.role))?;
+            let ttl = Duration::from_secs(a.ttl_hours.saturating_mul(3600));
+            if ttl > frontdesk_platform::auth::MAX_TOKEN_TTL || ttl.is_zero() {
+                anyhow::bail!(
+                    "--ttl-hours {} is out of range: a token lives 1 to {} hours",
+                    a.ttl_hours,
+                    frontdesk_platform::auth::MAX_TOKEN_TTL.as_secs() / 3600
+                );
+            }
             let token = Authenticator::new(secret.as_bytes()).issue(
                 &a.subject,
                 role,
                 &a.properties,
-                Duration::from_secs(a.ttl_hours * 3600),
+                ttl,
             )?;
             println!("{token}");
             Ok(())
@@ -295,6 +304,7 @@ async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
         clock: None,
         outbox_retention: a.common.outbox_retention(),
         prune_every: Duration::from_secs(600),
+        db_acquire_timeout: a.common.db_acquire_timeout(),
     })
     .await?;
     if a.common.insecure {
@@ -330,6 +340,7 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
                 "--jwt-secret (FRONTDESK_JWT_SECRET or FRONTDESK_JWT_SECRET_FILE) is required, or --insecure",
             )?,
         };
+        frontdesk_platform::auth::check_secret(secret.as_bytes())?;
         Authenticator::new(secret.as_bytes())
     };
     let url = served_database_url(a.database_url.clone(), a.service, &a.services)?;
@@ -354,6 +365,7 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         clock: None,
         outbox_retention: a.common.outbox_retention(),
         prune_every: Duration::from_secs(600),
+        db_acquire_timeout: a.common.db_acquire_timeout(),
     })
     .await?;
     let res = app

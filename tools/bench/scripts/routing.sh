@@ -13,7 +13,7 @@ export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-
 PG="postgres://${PGUSER}@${PGHOST}:${PGPORT}"
 N="${N:-10000}" C="${C:-16}"
 PORT_INTAKE="${PORT_INTAKE:-50181}" PORT_ROUTING="${PORT_ROUTING:-50182}"
-SECRET="bench-$(date +%s)-$RANDOM"
+SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PREFIX="bench:routing:$RANDOM:"
 BIN="$CARGO_TARGET_DIR/release/frontdesk"
 BENCH="$CARGO_TARGET_DIR/release/frontdesk-bench"

@@ -30,7 +30,7 @@ PG_URL_BASE="postgres://${PGUSER}@${PGHOST}:${PGPORT}"
 PORT_PG="${PORT_PG:-50171}"
 PORT_SQLITE="${PORT_SQLITE:-50172}"
 PORT_LIST="${PORT_LIST:-50173}"
-SECRET="${SECRET:-bench-secret-$(date +%s)-$RANDOM}"
+SECRET="${SECRET:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 PROPERTY=demo-hotel
 
 CONCURRENCIES="${CONCURRENCIES:-1 16 64}"
