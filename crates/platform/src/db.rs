@@ -86,10 +86,26 @@ pub struct Db {
     url: String,
 }
 
+/// How long a call waits for a pooled connection by default: an outage answers UNAVAILABLE
+/// within this, instead of hanging.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+pub const SQLITE_MIN_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Db {
     /// Connects (creating a SQLite file and its directory when missing). Errors name the
     /// backend and the URL with any password removed.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
+        Self::connect_with(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// As [`Db::connect`], with the longest a call waits for a pooled connection before it
+    /// answers UNAVAILABLE (SQLite's single connection is a queue, not an outage signal: it
+    /// waits at least [`SQLITE_MIN_ACQUIRE_TIMEOUT`]).
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Db, DbError> {
         install_default_drivers();
         let shown = redact(url);
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -99,7 +115,10 @@ impl Db {
         } else {
             return Err(DbError::UnsupportedUrl(shown));
         };
-        let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let mut opts = AnyPoolOptions::new().acquire_timeout(match backend {
+            Backend::Postgres => acquire_timeout,
+            Backend::Sqlite => acquire_timeout.max(SQLITE_MIN_ACQUIRE_TIMEOUT),
+        });
         let connect_url = match backend {
             Backend::Postgres => {
                 opts = opts.max_connections(max_connections.max(1));
@@ -201,14 +220,21 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(dir) = std::path::Path::new(path).parent()
+    let path = std::path::Path::new(path);
+    if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
+        crate::private_files::create_dir(dir).map_err(|source| DbError::DataDir {
             path: dir.display().to_string(),
             source,
         })?;
     }
+    // Guests' names and contacts live in these files: owner-only from the first byte (SQLite
+    // gives its -wal and -shm files the database file's mode).
+    crate::private_files::touch(path).map_err(|source| DbError::DataDir {
+        path: path.display().to_string(),
+        source,
+    })?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use frontdesk_platform::auth::{Authenticator, Role, random_secret};
+use frontdesk_platform::private_files;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ pub const TOKEN_FILE: &str = "dev-token";
 
 /// Reads the data directory's secret, creating it (mode 0600) on first run.
 pub fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<String> {
-    std::fs::create_dir_all(data_dir)
+    private_files::create_dir(data_dir)
         .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
     let path = data_dir.join(SECRET_FILE);
     if let Ok(s) = std::fs::read_to_string(&path) {
@@ -20,19 +21,10 @@ pub fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<String> {
         }
     }
     let secret = random_secret();
-    std::fs::write(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
-    restrict(&path);
+    private_files::write(&path, secret.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(secret)
 }
-
-#[cfg(unix)]
-fn restrict(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-}
-
-#[cfg(not(unix))]
-fn restrict(_: &Path) {}
 
 /// Mints a chain-wide manager token for local use and stores it where the CLI finds it.
 pub fn write_dev_token(data_dir: &Path, auth: &Authenticator) -> anyhow::Result<String> {
@@ -43,8 +35,8 @@ pub fn write_dev_token(data_dir: &Path, auth: &Authenticator) -> anyhow::Result<
         Duration::from_secs(30 * 24 * 3600),
     )?;
     let path = data_dir.join(TOKEN_FILE);
-    std::fs::write(&path, &token).with_context(|| format!("cannot write {}", path.display()))?;
-    restrict(&path);
+    private_files::write(&path, token.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(token)
 }
 
