@@ -22,9 +22,15 @@ pub fn opt_timestamp(micros: Option<i64>) -> Option<Timestamp> {
     micros.map(to_timestamp)
 }
 
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range `google.protobuf.Timestamp`
+/// allows (RFC 3339 has four-digit years); anything outside is a caller's mistake.
+pub const MIN_SECONDS: i64 = -62_135_596_800;
+pub const MAX_SECONDS: i64 = 253_402_300_799;
+
 /// `None` for a timestamp out of range or with invalid nanos (so callers can name the field).
 pub fn from_timestamp(ts: &Timestamp) -> Option<i64> {
-    if !(0..1_000_000_000).contains(&ts.nanos) {
+    if !(0..1_000_000_000).contains(&ts.nanos) || !(MIN_SECONDS..=MAX_SECONDS).contains(&ts.seconds)
+    {
         return None;
     }
     ts.seconds
@@ -59,5 +65,16 @@ mod tests {
             }),
             None
         );
+        // 10000-01-01T00:00:00Z is one second past the last valid instant.
+        let year_10000 = Timestamp {
+            seconds: 253_402_300_800,
+            nanos: 0,
+        };
+        assert_eq!(from_timestamp(&year_10000), None);
+        let last = Timestamp {
+            seconds: 253_402_300_799,
+            nanos: 999_999_999,
+        };
+        assert_eq!(from_timestamp(&last), Some(253_402_300_799_999_999));
     }
 }

@@ -5,6 +5,7 @@ use super::inquiry::Customer;
 use super::model::{Channel, ReplyMethod};
 use frontdesk_platform::contact::{valid_email, valid_phone};
 use frontdesk_platform::error::Violations;
+use frontdesk_platform::text;
 
 pub const MAX_TEXT_CHARS: usize = 8_000;
 pub const MAX_NAME_CHARS: usize = 200;
@@ -69,6 +70,8 @@ impl NewInquiry {
                     "customer.name",
                     format!("at most {MAX_NAME_CHARS} characters"),
                 );
+            } else {
+                text::check_required(&mut v, "customer.name", &name, true);
             }
             if phone.is_empty() && email.is_empty() && social_handle.is_empty() {
                 v.add(
@@ -82,6 +85,7 @@ impl NewInquiry {
             if !email.is_empty() && !valid_email(&email) {
                 v.add("customer.email", "not an e-mail address");
             }
+            text::check(&mut v, "customer.social_handle", &social_handle, true);
             if social_handle.chars().count() > MAX_NAME_CHARS {
                 v.add(
                     "customer.social_handle",
@@ -109,8 +113,11 @@ impl NewInquiry {
             v.add("text", "required: the full content of the inquiry");
         } else if text.chars().count() > MAX_TEXT_CHARS {
             v.add("text", format!("at most {MAX_TEXT_CHARS} characters"));
+        } else {
+            text::check_required(&mut v, "text", &text, false);
         }
         let reservation_ref = raw.reservation_ref.trim().to_string();
+        text::check(&mut v, "reservation_ref", &reservation_ref, true);
         if reservation_ref.chars().count() > MAX_ID_CHARS {
             v.add(
                 "reservation_ref",
