@@ -36,6 +36,10 @@ pub struct CommonArgs {
     /// archive is each service's own tables).
     #[arg(long, env = "FRONTDESK_OUTBOX_RETENTION_HOURS", default_value_t = 168)]
     pub outbox_retention_hours: u64,
+    /// Longest a call waits for a database connection before it answers UNAVAILABLE (with a
+    /// retry hint) instead of hanging; a caller's shorter `grpc-timeout` cuts it shorter.
+    #[arg(long, env = "FRONTDESK_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000)]
+    pub db_acquire_timeout_ms: u64,
     /// Tokio worker threads; 0 = from the container's CPU quota (cgroup), else the host's CPUs.
     #[arg(long, env = "FRONTDESK_WORKER_THREADS", default_value_t = 0)]
     pub worker_threads: usize,
@@ -79,6 +83,10 @@ impl CommonArgs {
 
     pub fn outbox_retention(&self) -> Duration {
         Duration::from_secs(self.outbox_retention_hours.saturating_mul(3600))
+    }
+
+    pub fn db_acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_acquire_timeout_ms.max(1))
     }
 
     pub fn shutdown_grace(&self) -> Duration {

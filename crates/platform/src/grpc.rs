@@ -81,6 +81,7 @@ where
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let (service, method) = split_path(req.uri().path());
+        let (service, method) = known_method(&service, &method);
         let parent = TraceContextPropagator::new().extract(&HeaderExtractor(req.headers()));
         let span = tracing::info_span!(
             "grpc.server",
@@ -110,19 +111,115 @@ where
                         .unwrap_or(0),
                     Err(_) => 2,
                 };
+                let mut res = res;
+                let code = match &mut res {
+                    Ok(r) => malformed_message_is_invalid_argument(r, code),
+                    Err(_) => code,
+                };
                 tracing::Span::current().record("rpc.grpc.status_code", code);
-                // Unknown paths would otherwise let callers mint label values.
-                let method = if code == 12 { "unknown".to_string() } else { method };
-                let code_name = format!("{:?}", tonic::Code::from_i32(code));
-                metrics::counter!(crate::metrics::GRPC_REQUESTS, "service" => service.clone(), "method" => method.clone(), "code" => code_name)
+                let code_name = code_name(code);
+                metrics::counter!(crate::metrics::GRPC_REQUESTS, "grpc_service" => service, "grpc_method" => method, "grpc_code" => code_name)
                     .increment(1);
-                metrics::histogram!(crate::metrics::GRPC_DURATION, "service" => service, "method" => method)
+                metrics::histogram!(crate::metrics::GRPC_DURATION, "grpc_service" => service, "grpc_method" => method)
                     .record(start.elapsed().as_secs_f64());
                 res
             }
             .instrument(span),
         )
     }
+}
+
+/// Canonical gRPC code names (`OK`, `INVALID_ARGUMENT` …), as the OpenTelemetry RPC
+/// conventions and every other gRPC dashboard spell them.
+fn code_name(code: i32) -> &'static str {
+    match code {
+        0 => "OK",
+        1 => "CANCELLED",
+        3 => "INVALID_ARGUMENT",
+        4 => "DEADLINE_EXCEEDED",
+        5 => "NOT_FOUND",
+        6 => "ALREADY_EXISTS",
+        7 => "PERMISSION_DENIED",
+        8 => "RESOURCE_EXHAUSTED",
+        9 => "FAILED_PRECONDITION",
+        10 => "ABORTED",
+        11 => "OUT_OF_RANGE",
+        12 => "UNIMPLEMENTED",
+        13 => "INTERNAL",
+        14 => "UNAVAILABLE",
+        15 => "DATA_LOSS",
+        16 => "UNAUTHENTICATED",
+        _ => "UNKNOWN",
+    }
+}
+
+/// Every method this binary can serve, from the compiled descriptors: label values come from
+/// this set only, so callers of made-up paths cannot mint new metric series.
+static KNOWN_METHODS: std::sync::LazyLock<std::collections::HashSet<String>> =
+    std::sync::LazyLock::new(|| {
+        use prost::Message as _;
+        let mut known = std::collections::HashSet::new();
+        for set in [
+            frontdesk_proto::FILE_DESCRIPTOR_SET,
+            tonic_health::pb::FILE_DESCRIPTOR_SET,
+        ] {
+            let Ok(set) = prost_types::FileDescriptorSet::decode(set) else {
+                continue;
+            };
+            for file in set.file {
+                let package = file.package.unwrap_or_default();
+                for svc in file.service {
+                    let name = format!("{package}.{}", svc.name.unwrap_or_default());
+                    for m in svc.method {
+                        known.insert(format!("{name}/{}", m.name.unwrap_or_default()));
+                    }
+                }
+            }
+        }
+        for reflection in ["grpc.reflection.v1", "grpc.reflection.v1alpha"] {
+            known.insert(format!(
+                "{reflection}.ServerReflection/ServerReflectionInfo"
+            ));
+        }
+        known
+    });
+
+/// The (service, method) labels of a path: itself when this binary knows it, else one
+/// shared `("unknown", "unknown")`.
+fn known_method(service: &str, method: &str) -> (&'static str, &'static str) {
+    match KNOWN_METHODS.get(&format!("{service}/{method}")) {
+        Some(full) => {
+            // The set lives for the whole process, so its strings can be labels as they are.
+            let full: &'static str = full.as_str();
+            full.split_once('/').unwrap_or(("unknown", "unknown"))
+        }
+        None => ("unknown", "unknown"),
+    }
+}
+
+/// tonic answers a request body that does not decode with INTERNAL ("failed to decode
+/// Protobuf message"), which blames the server for the caller's bytes. Rewrite that
+/// trailers-only answer to INVALID_ARGUMENT; returns the code the caller gets.
+fn malformed_message_is_invalid_argument<RB>(res: &mut http::Response<RB>, code: i32) -> i32 {
+    if code != 13 {
+        return code;
+    }
+    let decode_error = res
+        .headers()
+        .get("grpc-message")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|m| m.contains("decode") && m.contains("Protobuf"));
+    if !decode_error {
+        return code;
+    }
+    let headers = res.headers_mut();
+    headers.insert("grpc-status", http::HeaderValue::from_static("3"));
+    headers.insert(
+        "grpc-message",
+        http::HeaderValue::from_static("the request message is not valid protobuf for this method"),
+    );
+    headers.remove("grpc-status-details-bin");
+    3
 }
 
 /// "/frontdesk.intake.v1.IntakeService/CreateInquiry" → ("frontdesk.intake.v1.IntakeService", "CreateInquiry")
@@ -199,5 +296,25 @@ mod tests {
             )
         );
         assert_eq!(split_path("/"), ("unknown".into(), "unknown".into()));
+    }
+
+    #[test]
+    fn only_served_methods_become_label_values() {
+        assert_eq!(
+            known_method("frontdesk.intake.v1.IntakeService", "CreateInquiry"),
+            ("frontdesk.intake.v1.IntakeService", "CreateInquiry")
+        );
+        assert_eq!(
+            known_method("grpc.health.v1.Health", "Check"),
+            ("grpc.health.v1.Health", "Check")
+        );
+        assert_eq!(
+            known_method("frontdesk.intake.v1.IntakeService", "DropTables"),
+            ("unknown", "unknown")
+        );
+        assert_eq!(known_method("made.up.Service", "X"), ("unknown", "unknown"));
+        assert_eq!(code_name(0), "OK");
+        assert_eq!(code_name(3), "INVALID_ARGUMENT");
+        assert_eq!(code_name(99), "UNKNOWN");
     }
 }

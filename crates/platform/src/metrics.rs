@@ -11,6 +11,7 @@ pub const RELAY_DELIVERY_ERRORS: &str = "frontdesk_relay_delivery_errors_total";
 pub const EVENTS_DELIVERED: &str = "frontdesk_outbox_events_delivered_total";
 pub const REDIS_ERRORS: &str = "frontdesk_redis_errors_total";
 pub const INBOX_PARKED: &str = "frontdesk_inbox_parked_events";
+pub const DB_UNAVAILABLE: &str = "frontdesk_db_unavailable_total";
 pub const INQUIRIES_CREATED: &str = "frontdesk_inquiries_created_total";
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -32,7 +33,8 @@ pub fn install(addr: SocketAddr) -> anyhow::Result<()> {
 fn describe() {
     metrics::describe_counter!(
         GRPC_REQUESTS,
-        "gRPC requests by service, method and status code"
+        "gRPC requests by grpc_service, grpc_method and grpc_code (unknown paths share one \
+         value)"
     );
     metrics::describe_histogram!(
         GRPC_DURATION,
@@ -54,6 +56,10 @@ fn describe() {
     metrics::describe_gauge!(
         INBOX_PARKED,
         "Events a consumer parked because they cannot be applied (alert when above 0)"
+    );
+    metrics::describe_counter!(
+        DB_UNAVAILABLE,
+        "Calls answered UNAVAILABLE because the database could not be reached in time"
     );
     metrics::describe_counter!(EVENTS_DELIVERED, "Outbox events delivered to subscribers");
     metrics::describe_counter!(

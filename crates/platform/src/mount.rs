@@ -16,6 +16,7 @@ use futures::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tonic::service::RoutesBuilder;
 
 /// Redis shared by replicas (fan-out, timers, caches), never the only copy of anything.
@@ -41,6 +42,8 @@ pub struct Deps {
     pub clock: Option<Clock>,
     /// Other services this one calls, by name (e.g. "intake" → http://intake:50051).
     pub peers: BTreeMap<String, String>,
+    /// Longest a call waits for a pooled database connection (then UNAVAILABLE).
+    pub db_acquire_timeout: Duration,
 }
 
 impl Deps {
@@ -50,7 +53,8 @@ impl Deps {
         max_connections: u32,
         migrations: &[MigrationFile],
     ) -> anyhow::Result<Db> {
-        let db = Db::connect(&self.database_url, max_connections).await?;
+        let db =
+            Db::connect_with(&self.database_url, max_connections, self.db_acquire_timeout).await?;
         db.migrate(migrations).await?;
         Ok(db)
     }

@@ -20,6 +20,61 @@ pub fn parse_cursor(cursor: &str) -> Option<i64> {
     cursor.parse::<i64>().ok().filter(|c| *c >= 0)
 }
 
+/// Where a watch starts: after the caller's `cursor`, at the beginning, or (neither) after
+/// the newest change. A cursor past the newest change is OUT_OF_RANGE naming the head: it
+/// comes from another deployment or from before a restore, and accepting it would silently
+/// skip the next changes.
+pub async fn start_after(
+    db: &Db,
+    cursor: &str,
+    from_beginning: bool,
+    rpc: &str,
+) -> Result<i64, Status> {
+    let head = || async {
+        outbox::head(db)
+            .await
+            .map_err(|e| Status::from(crate::error::ServiceError::from(e)))
+    };
+    if cursor.is_empty() {
+        return if from_beginning { Ok(0) } else { head().await };
+    }
+    let Some(after) = parse_cursor(cursor) else {
+        return Err(crate::error::invalid_argument(
+            &crate::error::Violations::single("cursor", format!("not a cursor returned by {rpc}")),
+        ));
+    };
+    let head = head().await?;
+    if after > head {
+        return Err(cursor_past_head(after, head));
+    }
+    Ok(after)
+}
+
+fn cursor_past_head(after: i64, head: i64) -> Status {
+    use tonic_types::{ErrorDetails, StatusExt};
+    let mut details = ErrorDetails::new();
+    details.set_error_info(
+        "CURSOR_PAST_HEAD",
+        crate::error::ERROR_DOMAIN,
+        [
+            ("cursor".to_string(), after.to_string()),
+            ("head".to_string(), head.to_string()),
+        ],
+    );
+    details.add_bad_request_violation(
+        "cursor",
+        format!("cursor {after} is past the newest change {head}"),
+    );
+    Status::with_error_details(
+        tonic::Code::OutOfRange,
+        format!(
+            "cursor {after} is past the newest change ({head}): it is from another deployment \
+             or from before a restore; resume from {head} or start from the beginning"
+        ),
+        details,
+    )
+}
+
 /// Streams `map(event)` for each outbox event after `after` of `properties` (`None`: all)
 /// until the client leaves or the server shuts down. `map` returns `None` to skip an event.
 pub fn stream<T, F>(
@@ -89,8 +144,14 @@ where
                 _ = wake.changed() => {},
                 _ = tokio::time::sleep(POLL) => {},
                 _ = tx.closed() => return,
-                // tonic's graceful shutdown waits for open streams: end ours.
-                _ = shutdown.wait() => return,
+                // tonic's graceful shutdown waits for open streams: end ours, with
+                // UNAVAILABLE so the client reconnects (to another replica) with its cursor.
+                _ = shutdown.wait() => {
+                    let _ = tx.try_send(Err(Status::unavailable(
+                        "server shutting down; resume from your last cursor",
+                    )));
+                    return;
+                }
             }
         }
     });

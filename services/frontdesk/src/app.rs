@@ -56,6 +56,8 @@ pub struct AppConfig {
     pub outbox_retention: Duration,
     /// How often the outbox is pruned.
     pub prune_every: Duration,
+    /// Longest a call waits for a pooled database connection (then UNAVAILABLE).
+    pub db_acquire_timeout: Duration,
 }
 
 /// Background tasks that die with the application, also when it is dropped mid-flight (a
@@ -109,6 +111,7 @@ impl Application {
                 shutdown: shutdown.clone(),
                 clock: cfg.clock.clone(),
                 peers: peers.clone(),
+                db_acquire_timeout: cfg.db_acquire_timeout,
             };
             let m = cfg
                 .args

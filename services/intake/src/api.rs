@@ -262,20 +262,13 @@ impl IntakeService for IntakeApi {
         let caller = Caller::from_request(&req)?;
         let r = req.into_inner();
         let properties = scope_properties(&caller, &r.property_ids)?;
-        let after = if !r.cursor.is_empty() {
-            watch::parse_cursor(&r.cursor).ok_or_else(|| {
-                Status::from(Error::invalid(
-                    "cursor",
-                    "not a cursor returned by WatchInquiries",
-                ))
-            })?
-        } else if r.from_beginning {
-            0
-        } else {
-            frontdesk_platform::outbox::head(self.intake.db())
-                .await
-                .map_err(Error::from)?
-        };
+        let after = frontdesk_platform::watch::start_after(
+            self.intake.db(),
+            &r.cursor,
+            r.from_beginning,
+            "WatchInquiries",
+        )
+        .await?;
         Ok(Response::new(watch::stream(
             self.intake.clone(),
             properties,

@@ -401,7 +401,7 @@ impl Intake {
 }
 
 fn not_found(inquiry_id: &str) -> Error {
-    Error::NotFound(format!("inquiry {inquiry_id} not found"))
+    Error::not_found("inquiry", inquiry_id)
 }
 
 pub(crate) async fn append_event(

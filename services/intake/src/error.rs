@@ -8,7 +8,7 @@ impl From<Refusal> for Error {
     fn from(r: Refusal) -> Self {
         match r {
             Refusal::Precondition(m) => Error::FailedPrecondition(m),
-            Refusal::NotFound(m) => Error::NotFound(m),
+            Refusal::NotFound { kind, name } => Error::NotFound { kind, name },
             Refusal::AlreadyExists(m) => Error::AlreadyExists(m),
             Refusal::Invalid(v) => Error::InvalidArgument(v),
         }

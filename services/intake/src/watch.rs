@@ -13,8 +13,6 @@ use std::collections::HashMap;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
-pub use frontdesk_platform::watch::parse_cursor;
-
 pub type WatchStream = ReceiverStream<Result<pb::WatchInquiriesResponse, Status>>;
 
 pub fn stream(

@@ -593,20 +593,13 @@ impl RoutingService for RoutingApi {
         let caller = Caller::from_request(&req)?;
         let r = req.into_inner();
         let property_id = property(&caller, &r.property_id, "property_id")?;
-        let after = if !r.cursor.is_empty() {
-            frontdesk_platform::watch::parse_cursor(&r.cursor).ok_or_else(|| {
-                Status::from(Error::invalid(
-                    "cursor",
-                    "not a cursor returned by WatchAssignments",
-                ))
-            })?
-        } else if r.from_beginning {
-            0
-        } else {
-            frontdesk_platform::outbox::head(&self.db)
-                .await
-                .map_err(Error::from)?
-        };
+        let after = frontdesk_platform::watch::start_after(
+            &self.db,
+            &r.cursor,
+            r.from_beginning,
+            "WatchAssignments",
+        )
+        .await?;
         let department = r.department_code.trim().to_string();
         let staff = r.staff_id.trim().to_string();
         let stream = frontdesk_platform::watch::stream(

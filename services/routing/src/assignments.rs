@@ -55,7 +55,7 @@ impl Assignments {
         store::load(conn, id)
             .await?
             .filter(|r| caller.can_access(&r.property_id))
-            .ok_or_else(|| Error::NotFound(format!("no assignment for inquiry {id}")))
+            .ok_or_else(|| Error::not_found("assignment for inquiry", id))
     }
 
     /// Saves `routed` and emits `change`; then commits and wakes the relay.
@@ -336,7 +336,7 @@ impl Assignments {
         let mut tx = self.routing.db.pool().begin().await?;
         let row = store::referral(&mut tx, referral_id)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("no referral {referral_id}")))?;
+            .ok_or_else(|| Error::not_found("referral", referral_id))?;
         let mut r = self.load(&mut tx, caller, &row.inquiry_id).await?;
         if !referral_move_allowed(&row.state, to) {
             return Err(Error::FailedPrecondition(format!(

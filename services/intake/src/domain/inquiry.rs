@@ -116,8 +116,8 @@ pub struct Inquiry {
 pub enum Refusal {
     #[error("{0}")]
     Precondition(String),
-    #[error("{0}")]
-    NotFound(String),
+    #[error("{kind} {name} not found")]
+    NotFound { kind: &'static str, name: String },
     #[error("{0}")]
     AlreadyExists(String),
     #[error("{0}")]
@@ -286,9 +286,10 @@ impl Inquiry {
             .iter_mut()
             .find(|r| r.response_id == response_id)
         else {
-            return Err(Refusal::NotFound(format!(
-                "response {response_id} not found on this inquiry"
-            )));
+            return Err(Refusal::NotFound {
+                kind: "response",
+                name: response_id.to_string(),
+            });
         };
         if answer.audit.is_some() {
             return Err(Refusal::AlreadyExists(format!(
@@ -496,7 +497,7 @@ mod tests {
         };
         assert!(matches!(
             i.audit_answer("nope", a.clone()),
-            Err(Refusal::NotFound(_))
+            Err(Refusal::NotFound { .. })
         ));
         i.audit_answer("r1", a.clone()).expect("audit");
         assert!(matches!(

@@ -563,18 +563,12 @@ impl MessagingService for MessagingApi {
         let r = req.into_inner();
         let mut v = Violations::new();
         let prop = property(&caller, &r.property_id, &mut v)?;
-        let after = if r.cursor.is_empty() {
-            0
-        } else {
-            match frontdesk_platform::watch::parse_cursor(&r.cursor) {
-                Some(c) => c,
-                None => {
-                    v.add("cursor", "not a cursor returned by WatchLamps");
-                    0
-                }
-            }
-        };
         check(v).map_err(err)?;
+        // An empty cursor streams from the beginning: a switch adapter starting fresh needs
+        // every lamp's state.
+        let after =
+            frontdesk_platform::watch::start_after(self.desk.db(), &r.cursor, true, "WatchLamps")
+                .await?;
         let wake = self.desk.fanout().subscribe();
         let stream = frontdesk_platform::watch::stream(
             self.desk.db().clone(),

@@ -49,7 +49,7 @@ impl Messaging {
         let mut stay = stay_store::get(&mut tx, &m.stay_id)
             .await?
             .filter(|s| s.property_id == m.property_id)
-            .ok_or_else(|| Error::NotFound(format!("stay {} not found", m.stay_id)))?;
+            .ok_or_else(|| Error::not_found("stay", &m.stay_id))?;
         let allowed = match m.direction {
             MessageDirection::ForVisitor => matches!(stay.status, StayStatus::InHouse),
             _ => matches!(stay.status, StayStatus::InHouse | StayStatus::Expected),
@@ -142,7 +142,7 @@ impl Messaging {
     #[tracing::instrument(skip_all, fields(task_id = %task_id))]
     pub async fn complete_task(&self, caller: &Caller, task_id: &str) -> Result<TaskRow, Error> {
         let mut tx = self.begin().await?;
-        let not_found = || Error::NotFound(format!("delivery task {task_id} not found"));
+        let not_found = || Error::not_found("delivery task", task_id);
         let mut task = msg_store::get_task(&mut tx, task_id)
             .await?
             .ok_or_else(not_found)?;

@@ -110,12 +110,12 @@ fn visible<T>(
     caller: &Caller,
     record: Option<T>,
     property: impl Fn(&T) -> &str,
-    what: &str,
+    what: &'static str,
     id: &str,
 ) -> Result<T, Error> {
     match record {
         Some(r) if caller.can_access(property(&r)) => Ok(r),
-        _ => Err(Error::NotFound(format!("{what} {id} not found"))),
+        _ => Err(Error::not_found(what, id)),
     }
 }
 

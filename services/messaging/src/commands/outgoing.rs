@@ -42,7 +42,7 @@ impl Messaging {
         let stay = stay_store::get(&mut tx, &n.stay_id)
             .await?
             .filter(|s| s.property_id == n.property_id)
-            .ok_or_else(|| Error::NotFound(format!("stay {} not found", n.stay_id)))?;
+            .ok_or_else(|| Error::not_found("stay", &n.stay_id))?;
         if n.payment == PostagePayment::ChargedToRoom && stay.status != StayStatus::InHouse {
             return Err(Error::FailedPrecondition(
                 "postage can be charged to the room only while the guest is in house; take payment instead".into(),

@@ -22,7 +22,7 @@ impl Messaging {
     ) -> Result<(ShiftRow, Option<HandoverRow>), Error> {
         let mut tx = self.begin().await?;
         if !store::property_exists(&mut tx, property_id).await? {
-            return Err(Error::NotFound(format!("property {property_id} not found")));
+            return Err(Error::not_found("property", property_id));
         }
         if let Some(open) = shift_store::open_shift(&mut tx, property_id, desk).await? {
             return Err(Error::FailedPrecondition(format!(

@@ -49,7 +49,7 @@ impl Messaging {
     ) -> Result<Vec<pb::SyncResult>, Error> {
         let mut tx = self.begin().await?;
         if !store::property_exists(&mut tx, property_id).await? {
-            return Err(Error::NotFound(format!("property {property_id} not found")));
+            return Err(Error::not_found("property", property_id));
         }
         let ids: Vec<String> = input
             .iter()
@@ -253,7 +253,7 @@ impl Messaging {
         stay_store::lock_reservation(&mut tx, property_id, reservation_id).await?;
         let old = stay_store::by_reservation(&mut tx, property_id, reservation_id)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("reservation {reservation_id} not found")))?;
+            .ok_or_else(|| Error::not_found("reservation", reservation_id))?;
         let mut new = old.clone();
         if apply(&mut new)? == Step::Unchanged {
             return Ok(old);
