@@ -156,12 +156,16 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
             // Postgres: class 08 connection exception, 57P01-03 shutdown / cannot connect
-            // now, 53300 too many connections. SQLite: 5 busy, 6 locked.
+            // now, 53300 too many connections, 28xxx / 3D000 refused at connect (nothing the
+            // caller can fix), 55000 "not currently accepting connections". SQLite: 5 busy,
+            // 6 locked.
             code.starts_with("08")
+                || code.starts_with("28")
                 || matches!(
                     code.as_ref(),
-                    "57P01" | "57P02" | "57P03" | "53300" | "5" | "6"
+                    "57P01" | "57P02" | "57P03" | "53300" | "3D000" | "5" | "6"
                 )
+                || (code == "55000" && db.message().contains("accepting connections"))
         }
         _ => false,
     }
