@@ -244,11 +244,14 @@ impl IntakeService for IntakeApi {
         check(v)?;
         filter.limit = page_size + 1;
         let rows = self.intake.list(&filter).await?;
-        let (rows, next_page_token) = paging::page(rows, page_size, |i| {
-            paging::position_key(i.created_at, &i.inquiry_id)
-        });
+        let (inquiries, next_page_token) = paging::page_within(
+            rows,
+            page_size,
+            |i| paging::position_key(i.created_at, &i.inquiry_id),
+            inquiry_to_pb,
+        );
         Ok(Response::new(pb::ListInquiriesResponse {
-            inquiries: rows.iter().map(inquiry_to_pb).collect(),
+            inquiries,
             next_page_token,
         }))
     }
@@ -576,23 +579,22 @@ impl IntakeService for IntakeApi {
             .intake
             .list_corrections(properties.as_deref(), after, page_size + 1)
             .await?;
-        let (rows, next_page_token) = paging::page(rows, page_size, |c| {
-            paging::position_key(c.at, &c.inquiry_id)
-        });
-        let reclassifications = rows
-            .into_iter()
-            .map(|c| pb::Reclassification {
-                inquiry_id: c.inquiry_id,
-                property_id: c.property_id,
+        let (reclassifications, next_page_token) = paging::page_within(
+            rows,
+            page_size,
+            |c| paging::position_key(c.at, &c.inquiry_id),
+            |c| pb::Reclassification {
+                inquiry_id: c.inquiry_id.clone(),
+                property_id: c.property_id.clone(),
                 channel: convert::channel_to_pb(c.channel),
-                text: c.text,
+                text: c.text.clone(),
                 from_category: convert::category_to_pb(c.from),
                 to_category: convert::category_to_pb(c.to),
-                reason: c.reason,
-                actor: c.actor,
+                reason: c.reason.clone(),
+                actor: c.actor.clone(),
                 at: Some(frontdesk_platform::time::to_timestamp(c.at)),
-            })
-            .collect();
+            },
+        );
         Ok(Response::new(pb::ListReclassificationsResponse {
             reclassifications,
             next_page_token,

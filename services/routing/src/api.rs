@@ -706,6 +706,17 @@ impl RoutingService for RoutingApi {
         caller.require_role(MANAGERS)?;
         let r = req.into_inner();
         let property_id = property(&caller, &r.property_id, "property_id")?;
+        let max = crate::domain::routing_rules::MAX_RULES_BYTES;
+        if r.toml.len() > max {
+            return Err(Error::invalid(
+                "toml",
+                format!(
+                    "at most {max} bytes (got {}): an SLA policy is a page, not a file dump",
+                    r.toml.len()
+                ),
+            )
+            .into());
+        }
         // The same checks routing runs when it plans an inquiry's deadlines: a policy saved
         // here can always be planned with.
         crate::domain::sla_policy::SlaPolicy::parse(&r.toml).map_err(|found| {
