@@ -115,11 +115,7 @@ impl From<sqlx::Error> for ServiceError {
         if is_unavailable(&e) {
             database_unavailable(&e)
         } else if is_bad_text(&e) {
-            // A field the service did not check yet: still the caller's bytes, not our fault.
-            ServiceError::invalid(
-                "request",
-                "contains text the database cannot store (a NUL character or invalid UTF-8)",
-            )
+            bad_text()
         } else {
             ServiceError::Internal(e.into())
         }
@@ -136,6 +132,14 @@ fn database_unavailable(e: &sqlx::Error) -> ServiceError {
         what: "the database".into(),
         retry_after: DATABASE_RETRY_AFTER,
     }
+}
+
+/// A text field the service did not check itself: still the caller's bytes, not our fault.
+fn bad_text() -> ServiceError {
+    ServiceError::invalid(
+        "request",
+        "a text field contains what the database cannot store (a NUL character)",
+    )
 }
 
 /// Postgres 22021 (character not in repertoire: NUL) and 22P05 (untranslatable character).
@@ -222,9 +226,14 @@ impl From<ServiceError> for Status {
             ServiceError::Internal(e) => {
                 // A dependency outage wrapped on its way up is still an outage.
                 if let Some(db) = e.chain().find_map(|c| c.downcast_ref::<sqlx::Error>())
-                    && is_unavailable(db)
+                    && (is_unavailable(db) || is_bad_text(db))
                 {
-                    return Status::from(database_unavailable(db));
+                    let mapped = if is_unavailable(db) {
+                        database_unavailable(db)
+                    } else {
+                        bad_text()
+                    };
+                    return Status::from(mapped);
                 }
                 return internal(&e);
             }
