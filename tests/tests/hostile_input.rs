@@ -248,3 +248,103 @@ async fn with_postgres_gone_calls_fail_fast_unavailable_and_recover_without_rest
     let _ = admin.close().await;
     app.stop().await;
 }
+
+/// One runaway caller is slowed down with a retry hint; others go on; open watches are capped
+/// per caller and a closed one frees its slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_and_stream_limits_slow_one_caller_not_the_desk() {
+    use frontdesk_platform::limits::Limits;
+    let env = Env::new(Backend::Sqlite).await;
+    let mut cfg = env.config();
+    cfg.auth = frontdesk_platform::auth::Authenticator::new(frontdesk_tests::SECRET).with_limits(
+        Limits {
+            per_caller: 5,
+            per_peer: 0,
+            streams_per_caller: 2,
+        },
+    );
+    let app = env.spawn_with(cfg).await;
+    let mut amy = app.agent().await;
+    let get = || pb::GetInquiryRequest {
+        inquiry_id: "INQ-NOPE".into(),
+    };
+    let mut limited = None;
+    for _ in 0..40 {
+        match amy.get_inquiry(get()).await {
+            Err(e) if e.code() == Code::ResourceExhausted => {
+                limited = Some(e);
+                break;
+            }
+            Err(e) => assert_eq!(e.code(), Code::NotFound, "{e:?}"),
+            Ok(_) => panic!("no such inquiry"),
+        }
+    }
+    let err = limited.expect("amy is limited within 40 quick calls (burst 10)");
+    assert!(
+        err.get_details_retry_info()
+            .and_then(|r| r.retry_delay)
+            .is_some(),
+        "{err:?}"
+    );
+    assert_eq!(err.get_details_error_info().expect("ErrorInfo").reason, "RATE_LIMITED");
+    // Another agent at the same desk is not affected.
+    let mut bob = app.client_as("bob", Role::Agent, &[PROPERTY_A]).await;
+    assert_eq!(
+        bob.get_inquiry(get()).await.expect_err("not found").code(),
+        Code::NotFound
+    );
+
+    // Streams: two open watches, the third refused until one closes.
+    let mut carol = app.client_as("carol", Role::Agent, &[PROPERTY_A]).await;
+    let watch = || pb::WatchInquiriesRequest::default();
+    let first = carol.watch_inquiries(watch()).await.expect("first");
+    let _second = carol.watch_inquiries(watch()).await.expect("second");
+    let err = carol.watch_inquiries(watch()).await.expect_err("third");
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    drop(first);
+    let mut reopened = false;
+    for _ in 0..100 {
+        if carol.watch_inquiries(watch()).await.is_ok() {
+            reopened = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(reopened, "a closed watch frees its slot");
+    app.stop().await;
+}
+
+/// A flood of forged tokens from one address is cut off by the per-address limit (before
+/// the server spends more time verifying signatures), and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_tokens_from_one_address_hit_the_peer_limit() {
+    use frontdesk_platform::limits::Limits;
+    let env = Env::new(Backend::Sqlite).await;
+    let mut cfg = env.config();
+    cfg.auth = frontdesk_platform::auth::Authenticator::new(frontdesk_tests::SECRET).with_limits(
+        Limits {
+            per_caller: 0,
+            per_peer: 5,
+            streams_per_caller: 0,
+        },
+    );
+    let app = env.spawn_with(cfg).await;
+    let mut forger = app.client_with_token(Some("not.a.token".into())).await;
+    let mut codes = Vec::new();
+    for _ in 0..30 {
+        let code = forger
+            .get_inquiry(pb::GetInquiryRequest {
+                inquiry_id: "INQ-1".into(),
+            })
+            .await
+            .expect_err("forged")
+            .code();
+        codes.push(code);
+        if code == Code::ResourceExhausted {
+            break;
+        }
+    }
+    assert_eq!(codes.first(), Some(&Code::Unauthenticated));
+    assert_eq!(codes.last(), Some(&Code::ResourceExhausted), "{codes:?}");
+    app.stop().await;
+}

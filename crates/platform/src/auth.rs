@@ -163,6 +163,8 @@ struct Inner {
     validation: Validation,
     /// `--insecure`: no token needed, every call is a chain-wide manager. Dev only.
     insecure: bool,
+    /// Request and stream limits; `None`: unlimited.
+    limiter: Option<Arc<crate::limits::Limiter>>,
 }
 
 impl Authenticator {
@@ -177,8 +179,20 @@ impl Authenticator {
                 decoding: DecodingKey::from_secret(secret),
                 validation,
                 insecure: false,
+                limiter: None,
             }),
         }
+    }
+
+    /// The same authenticator, also enforcing `limits` on every call it authenticates.
+    pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
+        let limiter =
+            (limits != crate::limits::Limits::OFF).then(|| crate::limits::Limiter::new(limits));
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.limiter = limiter,
+            None => tracing::warn!("limits set on a shared authenticator are ignored"),
+        }
+        self
     }
 
     pub fn insecure() -> Self {
@@ -236,7 +250,29 @@ impl Authenticator {
 
     /// Tonic interceptor body: authenticate, then store the [`Caller`] in the extensions.
     pub fn authenticate(&self, mut req: Request<()>) -> Result<Request<()>, Status> {
-        let caller = if self.inner.insecure {
+        let caller = match self.identify(&req) {
+            Ok(c) => c,
+            Err(e) => {
+                // Forged or missing tokens count against their address too.
+                if let Some(l) = &self.inner.limiter {
+                    l.check_peer(req.remote_addr().map(|a| a.ip()))?;
+                }
+                return Err(e);
+            }
+        };
+        if let Some(l) = &self.inner.limiter
+            && caller.role != Role::Service
+        {
+            l.check_peer(req.remote_addr().map(|a| a.ip()))?;
+            l.check_caller(&caller)?;
+            req.extensions_mut().insert(l.clone());
+        }
+        req.extensions_mut().insert(caller);
+        Ok(req)
+    }
+
+    fn identify(&self, req: &Request<()>) -> Result<Caller, Status> {
+        Ok(if self.inner.insecure {
             Caller::new("dev", Role::Manager, vec!["*".into()])
         } else {
             let header = req
@@ -250,9 +286,7 @@ impl Authenticator {
                 .or_else(|| header.strip_prefix("bearer "))
                 .ok_or_else(|| Status::unauthenticated("authorization must be `Bearer <token>`"))?;
             self.verify(token.trim())?
-        };
-        req.extensions_mut().insert(caller);
-        Ok(req)
+        })
     }
 }
 

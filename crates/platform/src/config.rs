@@ -40,6 +40,16 @@ pub struct CommonArgs {
     /// retry hint) instead of hanging; a caller's shorter `grpc-timeout` cuts it shorter.
     #[arg(long, env = "FRONTDESK_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000)]
     pub db_acquire_timeout_ms: u64,
+    /// Requests per second one token subject may make (bursts up to twice that); 0 = no
+    /// limit. Service identities are exempt. Over it: RESOURCE_EXHAUSTED with a retry delay.
+    #[arg(long, env = "FRONTDESK_RATE_LIMIT_PER_CALLER", default_value_t = 100)]
+    pub rate_limit_per_caller: u32,
+    /// Requests per second from one client address (also unauthenticated ones); 0 = no limit.
+    #[arg(long, env = "FRONTDESK_RATE_LIMIT_PER_PEER", default_value_t = 1000)]
+    pub rate_limit_per_peer: u32,
+    /// Watch streams one token subject may hold open at once; 0 = no limit.
+    #[arg(long, env = "FRONTDESK_MAX_STREAMS_PER_CALLER", default_value_t = 16)]
+    pub max_streams_per_caller: u32,
     /// Tokio worker threads; 0 = from the container's CPU quota (cgroup), else the host's CPUs.
     #[arg(long, env = "FRONTDESK_WORKER_THREADS", default_value_t = 0)]
     pub worker_threads: usize,
@@ -87,6 +97,14 @@ impl CommonArgs {
 
     pub fn db_acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.db_acquire_timeout_ms.max(1))
+    }
+
+    pub fn limits(&self) -> crate::limits::Limits {
+        crate::limits::Limits {
+            per_caller: self.rate_limit_per_caller,
+            per_peer: self.rate_limit_per_peer,
+            streams_per_caller: self.max_streams_per_caller,
+        }
     }
 
     pub fn shutdown_grace(&self) -> Duration {

@@ -12,6 +12,7 @@ pub const EVENTS_DELIVERED: &str = "frontdesk_outbox_events_delivered_total";
 pub const REDIS_ERRORS: &str = "frontdesk_redis_errors_total";
 pub const INBOX_PARKED: &str = "frontdesk_inbox_parked_events";
 pub const DB_UNAVAILABLE: &str = "frontdesk_db_unavailable_total";
+pub const RATE_LIMITED: &str = "frontdesk_rate_limited_total";
 pub const INQUIRIES_CREATED: &str = "frontdesk_inquiries_created_total";
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -60,6 +61,10 @@ fn describe() {
     metrics::describe_counter!(
         DB_UNAVAILABLE,
         "Calls answered UNAVAILABLE because the database could not be reached in time"
+    );
+    metrics::describe_counter!(
+        RATE_LIMITED,
+        "Calls refused RESOURCE_EXHAUSTED by a rate or stream limit, by limit (caller, client address, streams)"
     );
     metrics::describe_counter!(EVENTS_DELIVERED, "Outbox events delivered to subscribers");
     metrics::describe_counter!(

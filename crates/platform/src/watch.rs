@@ -5,6 +5,7 @@
 //! again, and a slow poll covers a lost wake-up.
 
 use crate::db::Db;
+use crate::limits::StreamSlot;
 use crate::outbox::{self, StoredEvent};
 use crate::shutdown::Shutdown;
 use std::time::Duration;
@@ -83,6 +84,7 @@ pub fn stream<T, F>(
     properties: Option<Vec<String>>,
     after: i64,
     shutdown: Shutdown,
+    slot: Option<StreamSlot>,
     map: F,
 ) -> ReceiverStream<Result<T, Status>>
 where
@@ -90,7 +92,7 @@ where
     F: Fn(StoredEvent) -> Option<T> + Send + Sync + 'static,
 {
     let map = std::sync::Arc::new(map);
-    stream_from(wake, after, shutdown, move |cursor| {
+    stream_from(wake, after, shutdown, slot, move |cursor| {
         let (db, properties, map) = (db.clone(), properties.clone(), map.clone());
         async move {
             let events = outbox::read_after(&db, cursor, BATCH, properties.as_deref()).await?;
@@ -106,6 +108,7 @@ pub fn stream_from<T, R, Fut>(
     mut wake: watch::Receiver<i64>,
     after: i64,
     mut shutdown: Shutdown,
+    slot: Option<StreamSlot>,
     read: R,
 ) -> ReceiverStream<Result<T, Status>>
 where
@@ -115,6 +118,8 @@ where
 {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
+        // The caller's stream slot (see `limits`) is held until this stream ends.
+        let _slot = slot;
         let mut cursor = after;
         loop {
             let items = match read(cursor).await {

@@ -278,6 +278,7 @@ async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
         };
         Authenticator::new(secret.as_bytes())
     };
+    let auth = auth.with_limits(a.common.limits());
     std::fs::create_dir_all(&a.data_dir)
         .with_context(|| format!("cannot create {}", a.data_dir.display()))?;
     let services = ServiceName::ALL
@@ -343,6 +344,7 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         frontdesk_platform::auth::check_secret(secret.as_bytes())?;
         Authenticator::new(secret.as_bytes())
     };
+    let auth = auth.with_limits(a.common.limits());
     let url = served_database_url(a.database_url.clone(), a.service, &a.services)?;
     let app = Application::build(AppConfig {
         listen: a.listen,

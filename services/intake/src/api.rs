@@ -263,6 +263,7 @@ impl IntakeService for IntakeApi {
         req: Request<pb::WatchInquiriesRequest>,
     ) -> Res<Self::WatchInquiriesStream> {
         let caller = Caller::from_request(&req)?;
+        let slot = frontdesk_platform::limits::stream_slot(&req, &caller)?;
         let r = req.into_inner();
         let properties = scope_properties(&caller, &r.property_ids)?;
         let after = frontdesk_platform::watch::start_after(
@@ -277,6 +278,7 @@ impl IntakeService for IntakeApi {
             properties,
             after,
             self.shutdown.clone(),
+            slot,
         )))
     }
 

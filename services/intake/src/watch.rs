@@ -6,6 +6,7 @@
 use crate::commands::Intake;
 use crate::convert::inquiry_to_pb;
 use crate::store::{self, timeline};
+use frontdesk_platform::limits::StreamSlot;
 use frontdesk_platform::shutdown::Shutdown;
 use frontdesk_platform::watch::BATCH;
 use frontdesk_proto::intake::v1 as pb;
@@ -20,9 +21,10 @@ pub fn stream(
     properties: Option<Vec<String>>,
     after: i64,
     shutdown: Shutdown,
+    slot: Option<StreamSlot>,
 ) -> WatchStream {
     let wake = intake.fanout().subscribe();
-    frontdesk_platform::watch::stream_from(wake, after, shutdown, move |cursor| {
+    frontdesk_platform::watch::stream_from(wake, after, shutdown, slot, move |cursor| {
         let (db, properties) = (intake.db().clone(), properties.clone());
         async move {
             let entries = timeline::after(&db, cursor, BATCH, properties.as_deref()).await?;

@@ -591,6 +591,7 @@ impl RoutingService for RoutingApi {
         req: Request<pb::WatchAssignmentsRequest>,
     ) -> Res<AssignmentStream> {
         let caller = Caller::from_request(&req)?;
+        let slot = frontdesk_platform::limits::stream_slot(&req, &caller)?;
         let r = req.into_inner();
         let property_id = property(&caller, &r.property_id, "property_id")?;
         let after = frontdesk_platform::watch::start_after(
@@ -608,6 +609,7 @@ impl RoutingService for RoutingApi {
             Some(vec![property_id]),
             after,
             self.shutdown.clone(),
+            slot,
             move |e| {
                 if e.event_type != <pb::AssignmentChanged as prost::Name>::full_name() {
                     return None;

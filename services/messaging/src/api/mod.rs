@@ -560,6 +560,7 @@ impl MessagingService for MessagingApi {
         req: Request<pb::WatchLampsRequest>,
     ) -> Res<Self::WatchLampsStream> {
         let caller = authorise(&req, LAMPS)?;
+        let slot = frontdesk_platform::limits::stream_slot(&req, &caller)?;
         let r = req.into_inner();
         let mut v = Violations::new();
         let prop = property(&caller, &r.property_id, &mut v)?;
@@ -576,6 +577,7 @@ impl MessagingService for MessagingApi {
             Some(vec![prop]),
             after,
             self.shutdown.clone(),
+            slot,
             |e| {
                 if e.event_type != events::LAMP_CHANGED {
                     return None;
