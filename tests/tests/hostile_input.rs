@@ -256,13 +256,12 @@ async fn rate_and_stream_limits_slow_one_caller_not_the_desk() {
     use frontdesk_platform::limits::Limits;
     let env = Env::new(Backend::Sqlite).await;
     let mut cfg = env.config();
-    cfg.auth = frontdesk_platform::auth::Authenticator::new(frontdesk_tests::SECRET).with_limits(
-        Limits {
+    cfg.auth =
+        frontdesk_platform::auth::Authenticator::new(frontdesk_tests::SECRET).with_limits(Limits {
             per_caller: 5,
             per_peer: 0,
             streams_per_caller: 2,
-        },
-    );
+        });
     let app = env.spawn_with(cfg).await;
     let mut amy = app.agent().await;
     let get = || pb::GetInquiryRequest {
@@ -286,7 +285,10 @@ async fn rate_and_stream_limits_slow_one_caller_not_the_desk() {
             .is_some(),
         "{err:?}"
     );
-    assert_eq!(err.get_details_error_info().expect("ErrorInfo").reason, "RATE_LIMITED");
+    assert_eq!(
+        err.get_details_error_info().expect("ErrorInfo").reason,
+        "RATE_LIMITED"
+    );
     // Another agent at the same desk is not affected.
     let mut bob = app.client_as("bob", Role::Agent, &[PROPERTY_A]).await;
     assert_eq!(
@@ -321,13 +323,12 @@ async fn forged_tokens_from_one_address_hit_the_peer_limit() {
     use frontdesk_platform::limits::Limits;
     let env = Env::new(Backend::Sqlite).await;
     let mut cfg = env.config();
-    cfg.auth = frontdesk_platform::auth::Authenticator::new(frontdesk_tests::SECRET).with_limits(
-        Limits {
+    cfg.auth =
+        frontdesk_platform::auth::Authenticator::new(frontdesk_tests::SECRET).with_limits(Limits {
             per_caller: 0,
             per_peer: 5,
             streams_per_caller: 0,
-        },
-    );
+        });
     let app = env.spawn_with(cfg).await;
     let mut forger = app.client_with_token(Some("not.a.token".into())).await;
     let mut codes = Vec::new();

@@ -656,6 +656,95 @@ impl IntakeService for IntakeApi {
             inquiry: Some(inquiry),
         }))
     }
+
+    async fn erase_customer(
+        &self,
+        req: Request<pb::EraseCustomerRequest>,
+    ) -> Res<pb::EraseCustomerResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(&[Role::Manager])?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let reason = bounded_text("reason", &r.reason, MAX_NOTE_CHARS, true, &mut v);
+        let (property_id, contact) = customer_contact(&caller, r.customer.as_ref(), &mut v)?;
+        check(v)?;
+        let erased = crate::privacy::erase(
+            &self.intake,
+            &caller.subject,
+            &property_id,
+            &contact,
+            &reason,
+        )
+        .await?;
+        Ok(Response::new(pb::EraseCustomerResponse {
+            erasure_id: erased.erasure_id,
+            inquiries_erased: i32::try_from(erased.inquiries).unwrap_or(i32::MAX),
+            erased_at: Some(frontdesk_platform::time::to_timestamp(erased.at)),
+        }))
+    }
+
+    async fn export_customer_data(
+        &self,
+        req: Request<pb::ExportCustomerDataRequest>,
+    ) -> Res<pb::ExportCustomerDataResponse> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(&[Role::Manager])?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        let (property_id, contact) = customer_contact(&caller, r.customer.as_ref(), &mut v)?;
+        check(v)?;
+        let (json, n) = crate::privacy::export(&self.intake, &property_id, &contact).await?;
+        Ok(Response::new(pb::ExportCustomerDataResponse {
+            json: json.to_string(),
+            inquiries: i32::try_from(n).unwrap_or(i32::MAX),
+        }))
+    }
+}
+
+/// The property (which the caller must be allowed) and the one contact naming a customer.
+fn customer_contact(
+    caller: &Caller,
+    c: Option<&pb::CustomerContact>,
+    v: &mut Violations,
+) -> Result<(String, crate::privacy::Contact), Status> {
+    use crate::privacy::Contact;
+    use pb::customer_contact::Contact as C;
+    let Some(c) = c else {
+        v.add(
+            "customer",
+            "required: property_id and one of phone, email, social_handle",
+        );
+        return Ok((String::new(), Contact::Phone(String::new())));
+    };
+    let property_id = required_id("customer.property_id", &c.property_id, v);
+    if !property_id.is_empty() {
+        caller.require_access(&property_id)?;
+    }
+    let contact = match &c.contact {
+        Some(C::Phone(p)) if !p.trim().is_empty() => Contact::Phone(p.trim().to_string()),
+        Some(C::Email(e)) if !e.trim().is_empty() => Contact::Email(e.trim().to_string()),
+        Some(C::SocialHandle(h)) if !h.trim().is_empty() => Contact::Social(h.trim().to_string()),
+        Some(C::Phone(_)) => {
+            v.add("customer.phone", "empty");
+            Contact::Phone(String::new())
+        }
+        Some(C::Email(_)) => {
+            v.add("customer.email", "empty");
+            Contact::Phone(String::new())
+        }
+        Some(C::SocialHandle(_)) => {
+            v.add("customer.social_handle", "empty");
+            Contact::Phone(String::new())
+        }
+        None => {
+            v.add(
+                "customer.contact",
+                "required: one of phone, email, social_handle",
+            );
+            Contact::Phone(String::new())
+        }
+    };
+    Ok((property_id, contact))
 }
 
 /// Timeline detail: "resolved" or "resolved: booked for Friday".

@@ -30,6 +30,25 @@ pub struct IntakeArgs {
     /// Directory of per-property rule overrides, one `<property_id>.toml` each.
     #[arg(long, env = "FRONTDESK_CLASSIFIER_PROPERTY_RULES")]
     pub classifier_property_rules: Option<PathBuf>,
+
+    /// Days the personal data of a resolved inquiry is kept; then a background sweep erases
+    /// it, keeping the facts (PIPL / GDPR storage limitation). 0 keeps it.
+    #[arg(
+        id = "intake_personal_data_retention_days",
+        long = "intake-personal-data-retention-days",
+        env = "FRONTDESK_INTAKE_PERSONAL_DATA_RETENTION_DAYS",
+        default_value_t = 730
+    )]
+    pub personal_data_retention_days: u32,
+
+    /// Seconds between retention sweeps.
+    #[arg(
+        id = "intake_retention_sweep_secs",
+        long = "intake-retention-sweep-secs",
+        env = "FRONTDESK_INTAKE_RETENTION_SWEEP_SECS",
+        default_value_t = 3600
+    )]
+    pub retention_sweep_secs: u64,
 }
 
 impl Default for IntakeArgs {
@@ -39,6 +58,8 @@ impl Default for IntakeArgs {
             db_max_connections: 16,
             classifier_rules: None,
             classifier_property_rules: None,
+            personal_data_retention_days: 730,
+            retention_sweep_secs: 3600,
         }
     }
 }

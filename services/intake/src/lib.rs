@@ -10,6 +10,7 @@ pub mod config;
 pub mod convert;
 pub mod domain;
 pub mod error;
+pub mod privacy;
 pub mod routing_events;
 pub mod store;
 pub mod watch;
@@ -85,13 +86,21 @@ impl Service for IntakeService {
             api::IntakeApi::new(intake.clone(), deps.shutdown.clone()),
             move |req| auth.authenticate(req),
         );
-        Ok(Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
-            .grpc(api)
-            .emits(db.clone(), fanout)
-            .consume(
-                "routing",
-                Consumer::new(db, Self::NAME, routing_events::RoutingEvents::new(intake)),
-            ))
+        let mut mounted = Mounted::new(Self::NAME, HEALTH_NAME, db.clone());
+        if args.personal_data_retention_days > 0 {
+            mounted = mounted.task(privacy::run_retention(
+                db.clone(),
+                std::time::Duration::from_secs(
+                    u64::from(args.personal_data_retention_days) * 86_400,
+                ),
+                std::time::Duration::from_secs(args.retention_sweep_secs.max(1)),
+                deps.shutdown.clone(),
+            ));
+        }
+        Ok(mounted.grpc(api).emits(db.clone(), fanout).consume(
+            "routing",
+            Consumer::new(db, Self::NAME, routing_events::RoutingEvents::new(intake)),
+        ))
     }
 }
 

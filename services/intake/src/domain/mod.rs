@@ -4,3 +4,4 @@ pub mod classify;
 pub mod inquiry;
 pub mod model;
 pub mod new_inquiry;
+pub mod privacy;

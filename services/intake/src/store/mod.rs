@@ -12,6 +12,7 @@ use frontdesk_platform::db::Db;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
 
+pub mod privacy;
 pub mod timeline;
 
 pub type Tx = sqlx::Transaction<'static, Any>;
@@ -41,6 +42,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         1004,
         "needs triage",
         include_str!("../../migrations/1004_needs_triage.sql"),
+    ),
+    (
+        1005,
+        "erasures",
+        include_str!("../../migrations/1005_erasures.sql"),
     ),
 ];
 
