@@ -267,6 +267,7 @@ async fn an_undecodable_event_is_parked_and_can_be_skipped(backend: Backend) {
             aggregate_id: "garbage-1".into(),
             actor: "test".into(),
             payload: vec![0xff, 0xff, 0xff, 0xff],
+            traceparent: String::new(),
         },
     )
     .await

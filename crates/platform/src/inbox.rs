@@ -27,6 +27,7 @@ use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 /// A handler's failure that retrying cannot fix: the inbox parks the event instead of
 /// failing the delivery. Return it (or wrap it with context) from
@@ -55,6 +56,30 @@ pub fn bounded(text: &str, max: usize) -> String {
         None => text.to_string(),
         Some((i, _)) => format!("{}… ({} more bytes)", &text[..i], text.len() - i),
     }
+}
+
+/// The span of applying one event: a child of the call that caused the event (its stored
+/// `traceparent`), so one trace follows an inquiry from intake's CreateInquiry into
+/// routing's decision and back, across processes and relays.
+fn apply_span(consumer: &str, event: &Event) -> tracing::Span {
+    use opentelemetry::propagation::TextMapPropagator;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let span = tracing::info_span!(
+        "consumer.apply",
+        otel.name = %format!("{consumer} apply {}", event.r#type),
+        otel.kind = "consumer",
+        messaging.system = "frontdesk",
+        messaging.source.name = %event.source,
+        messaging.message.id = %event.event_id,
+    );
+    if !event.traceparent.is_empty() {
+        let carrier: std::collections::HashMap<String, String> =
+            [("traceparent".to_string(), event.traceparent.clone())].into();
+        let parent =
+            opentelemetry_sdk::propagation::TraceContextPropagator::new().extract(&carrier);
+        let _ = span.set_parent(parent);
+    }
+    span
 }
 
 /// What a consumer does with one event, inside the transaction that records it as applied.
@@ -104,7 +129,10 @@ impl<H: EventHandler> Consumer<H> {
         if inserted == 0 {
             return Ok(false);
         }
-        self.handler.apply(&mut tx, event).await?;
+        self.handler
+            .apply(&mut tx, event)
+            .instrument(apply_span(&self.name, event))
+            .await?;
         tx.commit().await?;
         self.handler.applied().await;
         Ok(true)
@@ -160,7 +188,10 @@ impl<H: EventHandler> ApplyOnce for Consumer<H> {
         .await?
         .rows_affected();
         anyhow::ensure!(marked == 1, "event {} is not parked", event.event_id);
-        self.handler.apply(&mut tx, event).await?;
+        self.handler
+            .apply(&mut tx, event)
+            .instrument(apply_span(&self.name, event))
+            .await?;
         tx.commit().await?;
         self.handler.applied().await;
         self.parking.refresh_gauge().await;
@@ -183,7 +214,10 @@ impl<H: EventHandler> ApplyOnce for Consumer<H> {
             .await?
             .rows_affected();
             if inserted == 1 {
-                self.handler.apply(&mut tx, event).await?;
+                self.handler
+                    .apply(&mut tx, event)
+                    .instrument(apply_span(&self.name, event))
+                    .await?;
                 applied += 1;
             }
         }

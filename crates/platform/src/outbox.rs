@@ -15,6 +15,10 @@ pub struct NewEvent {
     pub aggregate_id: String,
     pub actor: String,
     pub payload: Vec<u8>,
+    /// W3C `traceparent` of the call that caused it; empty: the current span's. Writers
+    /// that batch several callers' changes (intake's create batcher) set it per event, so
+    /// each event joins its own caller's trace.
+    pub traceparent: String,
 }
 
 /// An event as stored, with its place in the stream.
@@ -150,7 +154,11 @@ pub async fn append_many(
             actor: e.actor,
             occurred_at: now,
             payload: e.payload,
-            traceparent: traceparent.clone(),
+            traceparent: if e.traceparent.is_empty() {
+                traceparent.clone()
+            } else {
+                e.traceparent
+            },
         })
         .collect();
     let sql = format!(

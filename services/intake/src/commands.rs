@@ -45,6 +45,8 @@ pub struct Intake {
 /// A validated, classified create waiting for the batch writer.
 struct CreateInput {
     actor: String,
+    /// The caller's trace: the batch writer runs in its own task.
+    traceparent: String,
     new: NewInquiry,
     classification: Classification,
     request_hash: String,
@@ -130,6 +132,7 @@ impl Intake {
             .classify(&new.property_id, new.channel, &new.text);
         let input = CreateInput {
             actor: caller.subject.clone(),
+            traceparent: frontdesk_platform::grpc::current_traceparent(),
             new,
             classification,
             request_hash,
@@ -239,7 +242,12 @@ impl Intake {
         store::insert_new(&mut tx, &rows).await?;
         let (events, details): (Vec<NewEvent>, Vec<String>) = fresh
             .iter()
-            .map(|(n, i)| created_event(&inputs[*n].actor, i, &inputs[*n].classification))
+            .map(|(n, i)| {
+                let (mut event, detail) =
+                    created_event(&inputs[*n].actor, i, &inputs[*n].classification);
+                event.traceparent.clone_from(&inputs[*n].traceparent);
+                (event, detail)
+            })
             .unzip();
         let stored = outbox::append_many(&mut tx, events).await?;
         let entries: Vec<timeline::Entry> = stored
@@ -493,6 +501,7 @@ fn inquiry_event(actor: &str, inquiry: &Inquiry, change: ChangeType) -> NewEvent
         aggregate_id: inquiry.inquiry_id.clone(),
         actor: actor.to_string(),
         payload,
+        traceparent: String::new(),
     }
 }
 

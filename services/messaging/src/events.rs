@@ -33,6 +33,7 @@ pub fn event<M: Message>(
         aggregate_id: aggregate_id.to_string(),
         actor: actor.to_string(),
         payload: payload.encode_to_vec(),
+        traceparent: String::new(),
     }
 }
 

@@ -70,6 +70,7 @@ pub async fn emit(
             aggregate_id: routed.inquiry_id.clone(),
             actor: SOURCE.to_string(),
             payload,
+            traceparent: String::new(),
         },
     )
     .await?;
