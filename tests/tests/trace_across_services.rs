@@ -74,6 +74,13 @@ async fn one_trace_follows_an_inquiry_from_intake_into_routing_and_back() {
     let (creates, routings, projections) = seen;
     assert_eq!(creates.len(), 1, "one CreateInquiry span");
     let trace = creates[0].span_context.trace_id();
+    // The span's trace id is also a field, so JSON log lines inside it carry `trace_id`.
+    let logged = creates[0]
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == "trace_id")
+        .map(|kv| kv.value.to_string());
+    assert_eq!(logged, Some(trace.to_string()));
     assert!(
         routings.iter().any(|s| s.span_context.trace_id() == trace),
         "routing's decision joins the create's trace ({} routing spans)",

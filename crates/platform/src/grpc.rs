@@ -91,8 +91,10 @@ where
             rpc.service = %service,
             rpc.method = %method,
             rpc.grpc.status_code = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
         );
         let _ = span.set_parent(parent);
+        record_trace_id(&span);
         // The clone that was polled ready is the one that must be called.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -118,6 +120,7 @@ where
                 };
                 tracing::Span::current().record("rpc.grpc.status_code", code);
                 let code_name = code_name(code);
+                log_refusal(service, method, code, code_name, start.elapsed());
                 metrics::counter!(crate::metrics::GRPC_REQUESTS, "grpc_service" => service, "grpc_method" => method, "grpc_code" => code_name)
                     .increment(1);
                 metrics::histogram!(crate::metrics::GRPC_DURATION, "grpc_service" => service, "grpc_method" => method)
@@ -126,6 +129,41 @@ where
             }
             .instrument(span),
         )
+    }
+}
+
+/// Puts the span's OpenTelemetry trace id in its `trace_id` field, so every JSON log line
+/// written inside it (they carry the current span's fields) can be found from a trace and
+/// the other way round.
+pub fn record_trace_id(span: &tracing::Span) {
+    use opentelemetry::trace::TraceContextExt;
+    let cx = span.context();
+    let sc = cx.span().span_context().clone();
+    if sc.is_valid() {
+        span.record("trace_id", tracing::field::display(sc.trace_id()));
+    }
+}
+
+/// Refused and failed calls are logged (method and code, never the message: it may repeat
+/// the caller's input): caller mistakes at INFO, server-side failures at WARN.
+fn log_refusal(service: &str, method: &str, code: i32, code_name: &str, took: std::time::Duration) {
+    let ms = took.as_millis();
+    match code {
+        0 => {}
+        2 | 4 | 13 | 14 | 15 => tracing::warn!(
+            grpc_service = service,
+            grpc_method = method,
+            grpc_code = code_name,
+            duration_ms = ms,
+            "call failed"
+        ),
+        _ => tracing::info!(
+            grpc_service = service,
+            grpc_method = method,
+            grpc_code = code_name,
+            duration_ms = ms,
+            "call refused"
+        ),
     }
 }
 

@@ -71,6 +71,7 @@ fn apply_span(consumer: &str, event: &Event) -> tracing::Span {
         messaging.system = "frontdesk",
         messaging.source.name = %event.source,
         messaging.message.id = %event.event_id,
+        trace_id = tracing::field::Empty,
     );
     if !event.traceparent.is_empty() {
         let carrier: std::collections::HashMap<String, String> =
@@ -79,6 +80,7 @@ fn apply_span(consumer: &str, event: &Event) -> tracing::Span {
             opentelemetry_sdk::propagation::TraceContextPropagator::new().extract(&carrier);
         let _ = span.set_parent(parent);
     }
+    crate::grpc::record_trace_id(&span);
     span
 }
 

@@ -13,6 +13,8 @@ pub const REDIS_ERRORS: &str = "frontdesk_redis_errors_total";
 pub const INBOX_PARKED: &str = "frontdesk_inbox_parked_events";
 pub const DB_UNAVAILABLE: &str = "frontdesk_db_unavailable_total";
 pub const RATE_LIMITED: &str = "frontdesk_rate_limited_total";
+pub const DB_POOL: &str = "frontdesk_db_pool_connections";
+pub const BUILD_INFO: &str = "frontdesk_build_info";
 pub const INQUIRIES_CREATED: &str = "frontdesk_inquiries_created_total";
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -65,6 +67,14 @@ fn describe() {
     metrics::describe_counter!(
         RATE_LIMITED,
         "Calls refused RESOURCE_EXHAUSTED by a rate or stream limit, by limit (caller, client address, streams)"
+    );
+    metrics::describe_gauge!(
+        DB_POOL,
+        "Database pool connections by service and state (in_use, idle)"
+    );
+    metrics::describe_gauge!(
+        BUILD_INFO,
+        "Always 1; the version and the services this process mounts as labels"
     );
     metrics::describe_counter!(EVENTS_DELIVERED, "Outbox events delivered to subscribers");
     metrics::describe_counter!(

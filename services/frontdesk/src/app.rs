@@ -83,7 +83,7 @@ pub struct Application {
     /// Health names and databases of the mounted services.
     mounted: Vec<(&'static str, Db)>,
     grace: Duration,
-    health: tonic_health::server::HealthReporter,
+    health: frontdesk_platform::health::HealthStatus,
 }
 
 impl Application {
@@ -143,7 +143,8 @@ impl Application {
             }
         }
 
-        let (health, health_service) = tonic_health::server::health_reporter();
+        let health = frontdesk_platform::health::HealthStatus::new();
+        let health_service = health.server(shutdown.clone());
         let (reflection_v1, reflection_v1alpha) = reflection()?;
         let mut routes = RoutesBuilder::default();
         routes
@@ -191,6 +192,9 @@ impl Application {
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(incoming, async move { stop.wait().await });
         let names: Vec<&str> = mounted.iter().map(|m| m.name).collect();
+        metrics::gauge!(frontdesk_platform::metrics::BUILD_INFO,
+            "version" => env!("CARGO_PKG_VERSION"), "services" => names.join(","))
+        .set(1.0);
         tracing::info!(port, services = %names.join(","), "frontdesk listening");
         Ok(Application {
             port,
@@ -233,7 +237,7 @@ impl Application {
             .await;
         for (health_name, _) in &mounted {
             health
-                .set_service_status(*health_name, ServingStatus::NotServing)
+                .set_service_status(health_name, ServingStatus::NotServing)
                 .await;
         }
         trigger.trigger();
@@ -338,7 +342,7 @@ const DEPENDENCY_CHECK: Duration = Duration::from_secs(1);
 /// Redis reachability is a detail under [`REDIS_HEALTH`]: the services stay SERVING without
 /// it (writes never wait on Redis, timers fall back to the database).
 async fn watch_dependencies(
-    health: tonic_health::server::HealthReporter,
+    health: frontdesk_platform::health::HealthStatus,
     mounted: Vec<(&'static str, Db)>,
     uses_redis: bool,
     mut shutdown: Shutdown,
@@ -357,6 +361,12 @@ async fn watch_dependencies(
             return;
         }
         for (i, (name, db)) in mounted.iter().enumerate() {
+            let pool = db.pool();
+            let idle = pool.num_idle() as f64;
+            metrics::gauge!(frontdesk_platform::metrics::DB_POOL, "service" => *name, "state" => "idle")
+                .set(idle);
+            metrics::gauge!(frontdesk_platform::metrics::DB_POOL, "service" => *name, "state" => "in_use")
+                .set(f64::from(pool.size()) - idle);
             let up = db.ping(DEPENDENCY_CHECK * 2).await;
             if last[i] != Some(up) {
                 if up {
@@ -374,7 +384,7 @@ async fn watch_dependencies(
                 } else {
                     ServingStatus::NotServing
                 };
-                health.set_service_status(*name, status).await;
+                health.set_service_status(name, status).await;
                 last[i] = Some(up);
             }
         }
