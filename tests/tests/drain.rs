@@ -4,9 +4,9 @@
 use frontdesk_tests::{Backend, Env};
 use std::time::{Duration, Instant};
 use tokio_stream::StreamExt;
+use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open_health_watch_sees_not_serving_and_does_not_hold_the_drain() {
@@ -42,8 +42,15 @@ async fn an_open_health_watch_sees_not_serving_and_does_not_hold_the_drain() {
             Err(_) => break,
         }
     }
-    assert_eq!(statuses.last(), Some(&(ServingStatus::NotServing as i32)), "{statuses:?}");
+    assert_eq!(
+        statuses.last(),
+        Some(&(ServingStatus::NotServing as i32)),
+        "{statuses:?}"
+    );
     stopping.await.expect("stopped");
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(30), "the drain took {took:?} of a 60 s grace");
+    assert!(
+        took < Duration::from_secs(30),
+        "the drain took {took:?} of a 60 s grace"
+    );
 }

@@ -165,6 +165,8 @@ struct Inner {
     insecure: bool,
     /// Request and stream limits; `None`: unlimited.
     limiter: Option<Arc<crate::limits::Limiter>>,
+    /// The identity provider's keys (RS256, ES256, EdDSA tokens); `None`: HS256 only.
+    jwks: Option<crate::jwks::Keys>,
 }
 
 impl Authenticator {
@@ -180,6 +182,7 @@ impl Authenticator {
                 validation,
                 insecure: false,
                 limiter: None,
+                jwks: None,
             }),
         }
     }
@@ -191,6 +194,16 @@ impl Authenticator {
         match Arc::get_mut(&mut self.inner) {
             Some(inner) => inner.limiter = limiter,
             None => tracing::warn!("limits set on a shared authenticator are ignored"),
+        }
+        self
+    }
+
+    /// The same authenticator, also accepting the identity provider's tokens signed by a key
+    /// of `keys` (HS256 tokens keep working).
+    pub fn with_jwks(mut self, keys: crate::jwks::Keys) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.jwks = Some(keys),
+            None => tracing::warn!("a key set given to a shared authenticator is ignored"),
         }
         self
     }
@@ -228,13 +241,33 @@ impl Authenticator {
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, Status> {
-        let data =
+        let refuse = |why: &'static str| {
+            tracing::info!(reason = why, "bearer token refused");
+            Status::unauthenticated(format!("bearer token refused: {why}"))
+        };
+        let header = jsonwebtoken::decode_header(token).map_err(|e| refuse(token_problem(&e)))?;
+        let data = if header.alg == Algorithm::HS256 {
             jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
-                .map_err(|e| {
-                    let why = token_problem(&e);
-                    tracing::info!(reason = why, "bearer token refused");
-                    Status::unauthenticated(format!("bearer token refused: {why}"))
-                })?;
+        } else {
+            let Some(keys) = &self.inner.jwks else {
+                return Err(refuse(
+                    "it is signed with an algorithm this deployment does not accept",
+                ));
+            };
+            let kid = header
+                .kid
+                .as_deref()
+                .ok_or_else(|| refuse("it names no key (kid)"))?;
+            let jwk = keys.find(kid).ok_or_else(|| {
+                refuse("it is signed by a key the identity provider does not list")
+            })?;
+            // The key decides the algorithm family; a token cannot pick a weaker one.
+            let key = DecodingKey::from_jwk(&jwk).map_err(|_| refuse("its key is unusable"))?;
+            let mut validation = self.inner.validation.clone();
+            validation.algorithms = vec![header.alg];
+            jsonwebtoken::decode::<Claims>(token, &key, &validation)
+        }
+        .map_err(|e| refuse(token_problem(&e)))?;
         let c = data.claims;
         if c.iat > crate::time::now_micros() / 1_000_000 + LEEWAY_SECS {
             tracing::info!(reason = "issued in the future", "bearer token refused");

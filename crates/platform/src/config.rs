@@ -24,6 +24,19 @@ pub struct CommonArgs {
     #[arg(long, env = "FRONTDESK_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
+    /// The identity provider's JSON Web Key Set as a file: RS256, ES256 and EdDSA tokens
+    /// signed by its keys are accepted (by `kid`), beside HS256 ones. Reloaded periodically.
+    #[arg(long, env = "FRONTDESK_JWKS_FILE", conflicts_with = "jwks_url")]
+    pub jwks_file: Option<std::path::PathBuf>,
+
+    /// The key set at an `http://` URL (in-cluster); as `--jwks-file` otherwise.
+    #[arg(long, env = "FRONTDESK_JWKS_URL")]
+    pub jwks_url: Option<String>,
+
+    /// Seconds between key set reloads (a rotation at the provider needs no restart).
+    #[arg(long, env = "FRONTDESK_JWKS_REFRESH_SECS", default_value_t = 300)]
+    pub jwks_refresh_secs: u64,
+
     /// Accept calls without a token (every caller is a chain-wide manager). Local use only.
     #[arg(long, env = "FRONTDESK_INSECURE", default_value_t = false)]
     pub insecure: bool,
@@ -104,6 +117,14 @@ impl CommonArgs {
             per_caller: self.rate_limit_per_caller,
             per_peer: self.rate_limit_per_peer,
             streams_per_caller: self.max_streams_per_caller,
+        }
+    }
+
+    pub fn jwks_source(&self) -> Option<crate::jwks::JwksSource> {
+        match (&self.jwks_file, &self.jwks_url) {
+            (Some(f), _) => Some(crate::jwks::JwksSource::File(f.clone())),
+            (None, Some(u)) => Some(crate::jwks::JwksSource::Url(u.clone())),
+            (None, None) => None,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod fanout;
 pub mod grpc;
 pub mod health;
 pub mod inbox;
+pub mod jwks;
 pub mod limits;
 pub mod metrics;
 pub mod mount;

@@ -345,6 +345,18 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         Authenticator::new(secret.as_bytes())
     };
     let auth = auth.with_limits(a.common.limits());
+    let jwks = match a.common.jwks_source() {
+        Some(source) => {
+            let set = frontdesk_platform::jwks::load(&source).await?;
+            tracing::info!(keys = set.keys.len(), source = %source.describe(), "identity provider keys loaded");
+            Some((frontdesk_platform::jwks::Keys::new(set), source))
+        }
+        None => None,
+    };
+    let auth = match &jwks {
+        Some((keys, _)) => auth.with_jwks(keys.clone()),
+        None => auth,
+    };
     let url = served_database_url(a.database_url.clone(), a.service, &a.services)?;
     let app = Application::build(AppConfig {
         listen: a.listen,
@@ -370,6 +382,14 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         db_acquire_timeout: a.common.db_acquire_timeout(),
     })
     .await?;
+    if let Some((keys, source)) = jwks {
+        tokio::spawn(frontdesk_platform::jwks::refresh(
+            keys,
+            source,
+            Duration::from_secs(a.common.jwks_refresh_secs.max(1)),
+            app.shutdown_handle(),
+        ));
+    }
     let res = app
         .run_until(frontdesk_platform::shutdown::os_signal())
         .await;
