@@ -45,6 +45,87 @@ pub struct Env {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// Each test leaves nothing behind: its Postgres databases are dropped and its Redis keys
+/// deleted when its `Env` goes (also when the test panics). Drop cannot await, so the
+/// cleanup runs on a thread with its own runtime; it never panics (a panic while unwinding
+/// would abort the whole test binary) and only warns when something is left.
+impl Drop for Env {
+    fn drop(&mut self) {
+        if self.backend != Backend::Postgres {
+            return; // the temp dir removes itself
+        }
+        let databases: Vec<String> = self
+            .databases
+            .values()
+            .filter_map(|url| url.rsplit('/').next().map(str::to_string))
+            .collect();
+        let redis = self.redis.clone();
+        let cleanup = std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => return eprintln!("test cleanup: no runtime: {e}"),
+            };
+            rt.block_on(async move {
+                if let Err(e) = drop_databases(&databases).await {
+                    eprintln!("test cleanup: databases {databases:?} left behind: {e}");
+                }
+                if let Some(r) = redis
+                    && let Err(e) = delete_redis_keys(&r.url, &r.prefix).await
+                {
+                    eprintln!("test cleanup: Redis keys {}* left behind: {e}", r.prefix);
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+async fn drop_databases(names: &[String]) -> anyhow::Result<()> {
+    // One connection each, all at once: each DROP waits for a checkpoint, and concurrent
+    // ones share it.
+    let drops = names.iter().map(|db| async move {
+        let mut admin =
+            sqlx::AnyConnection::connect(&format!("{}/postgres", postgres_base())).await?;
+        // FORCE: a killed replica's pool may still hold connections.
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await?;
+        let _ = admin.close().await;
+        anyhow::Ok(())
+    });
+    for res in futures::future::join_all(drops).await {
+        res?;
+    }
+    Ok(())
+}
+
+/// Deletes every key under `prefix` (SCAN, not KEYS: other tests share this Redis).
+pub async fn delete_redis_keys(url: &str, prefix: &str) -> anyhow::Result<()> {
+    let client = redis::Client::open(url)?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await?;
+        if !keys.is_empty() {
+            let _: () = redis::cmd("DEL").arg(keys).query_async(&mut conn).await?;
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
+}
+
 impl Env {
     pub async fn new(backend: Backend) -> Env {
         frontdesk_platform::telemetry::init_for_tests();
