@@ -115,7 +115,11 @@ async fn due_timers_fire_once_and_refire_after_a_dead_claimers_lease() {
     drop_keys(&p).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Only the wheel stands between replicas and a double fire here: no database, no
+/// conditional update. (The full-stack test in routing_flow.rs cannot catch a Redis double
+/// claim, because routing's conditional update of the deadline row refuses the second fire;
+/// this test is the one that would.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
 async fn three_replicas_claiming_together_fire_each_timer_exactly_once() {
     let p = prefix();
     let w = wheel(&p).await;
@@ -126,32 +130,45 @@ async fn three_replicas_claiming_together_fire_each_timer_exactly_once() {
         })
         .collect();
     w.arm(&timers).await.expect("arm");
+    // All three connect first, then start claiming at the same moment.
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(3));
     let mut tasks = Vec::new();
     for _ in 0..3 {
         let replica = wheel(&p).await;
+        let start = start.clone();
         tasks.push(tokio::spawn(async move {
+            start.wait().await;
             let mut mine = Vec::new();
             loop {
                 let got = replica
-                    .claim_due(10_000, 50, Duration::from_secs(60))
+                    .claim_due(10_000, 10, Duration::from_secs(60))
                     .await
                     .expect("claim");
                 if got.is_empty() {
                     break;
                 }
                 mine.extend(got.into_iter().map(|c| c.id));
+                // Let the others in between batches, as replicas on separate hosts would be.
+                tokio::task::yield_now().await;
             }
             mine
         }));
     }
     let mut all = Vec::new();
+    let mut per_replica = Vec::new();
     for t in tasks {
-        all.extend(t.await.expect("task"));
+        let mine = t.await.expect("task");
+        per_replica.push(mine.len());
+        all.extend(mine);
     }
+    drop_keys(&p).await;
     let unique: HashSet<&String> = all.iter().collect();
     assert_eq!(all.len(), 3_000, "no timer fired twice");
     assert_eq!(unique.len(), 3_000, "every timer fired");
-    drop_keys(&p).await;
+    assert!(
+        per_replica.iter().all(|n| *n > 0),
+        "the replicas claimed concurrently, each took some: {per_replica:?}"
+    );
 }
 
 #[tokio::test]
