@@ -216,17 +216,23 @@ impl Env {
     }
 
     pub async fn spawn_with(&self, cfg: AppConfig) -> TestApp {
-        let app = Application::build(cfg).await.expect("application builds");
+        self.try_spawn_with(cfg).await.expect("application builds")
+    }
+
+    /// As [`Env::spawn_with`], but a failure to start (e.g. its fixed port was taken) is
+    /// the caller's to handle.
+    pub async fn try_spawn_with(&self, cfg: AppConfig) -> anyhow::Result<TestApp> {
+        let app = Application::build(cfg).await?;
         let port = app.port();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(app.run_until(async move {
             let _ = stop_rx.await;
         }));
-        TestApp {
+        Ok(TestApp {
             port,
             stop: Some(stop_tx),
             handle: Some(handle),
-        }
+        })
     }
 }
 
