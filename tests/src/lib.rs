@@ -36,6 +36,24 @@ fn redis_url() -> String {
     std::env::var("FRONTDESK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
+/// `FRONTDESK_TEST_RUN` (letters and digits, e.g. set by `.ci/run`) names this run in every
+/// database and Redis prefix, as `fdtest_<run>_…`, so a run can clean up after itself
+/// without touching a concurrent run's.
+fn run_tag() -> String {
+    let run: String = std::env::var("FRONTDESK_TEST_RUN")
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .take(20)
+        .collect();
+    if run.is_empty() {
+        run
+    } else {
+        format!("{run}_")
+    }
+}
+
 /// Storage shared by the replicas of one test: a database per service (each service owns
 /// its own), and a Redis key prefix on Postgres.
 pub struct Env {
@@ -102,6 +120,36 @@ async fn drop_databases(names: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A fresh Redis key prefix of this run, for tests that use Redis without an [`Env`].
+pub fn redis_test_prefix() -> String {
+    format!(
+        "fdtest:fdtest_{}{}:",
+        run_tag(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Deletes the keys under its prefix when dropped (also when the test panics).
+pub struct RedisKeys(pub String);
+
+impl Drop for RedisKeys {
+    fn drop(&mut self) {
+        let prefix = self.0.clone();
+        let cleanup = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            if let Err(e) = rt.block_on(delete_redis_keys(&redis_url(), &prefix)) {
+                eprintln!("test cleanup: Redis keys {prefix}* left behind: {e}");
+            }
+        });
+        let _ = cleanup.join();
+    }
+}
+
 /// Deletes every key under `prefix` (SCAN, not KEYS: other tests share this Redis).
 pub async fn delete_redis_keys(url: &str, prefix: &str) -> anyhow::Result<()> {
     let client = redis::Client::open(url)?;
@@ -145,7 +193,7 @@ impl Env {
                 }
             }
             Backend::Postgres => {
-                let name = format!("fdtest_{}", uuid::Uuid::new_v4().simple());
+                let name = format!("fdtest_{}{}", run_tag(), uuid::Uuid::new_v4().simple());
                 let mut admin =
                     sqlx::AnyConnection::connect(&format!("{}/postgres", postgres_base()))
                         .await

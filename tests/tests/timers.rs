@@ -12,8 +12,10 @@ fn redis_url() -> String {
     std::env::var("FRONTDESK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-fn prefix() -> String {
-    format!("fdtest:{}:", uuid::Uuid::new_v4().simple())
+/// A fresh prefix, and the guard that deletes its keys when the test ends (or panics).
+fn prefix() -> (String, frontdesk_tests::RedisKeys) {
+    let p = frontdesk_tests::redis_test_prefix();
+    (p.clone(), frontdesk_tests::RedisKeys(p))
 }
 
 async fn wheel(prefix: &str) -> TimerWheel {
@@ -44,7 +46,7 @@ async fn drop_keys(prefix: &str) {
 
 #[tokio::test]
 async fn due_timers_fire_once_and_refire_after_a_dead_claimers_lease() {
-    let p = prefix();
+    let (p, _cleanup) = prefix();
     let w = wheel(&p).await;
     let (clock, now) = Clock::manual(1_000_000);
     w.arm(&[
@@ -112,7 +114,6 @@ async fn due_timers_fire_once_and_refire_after_a_dead_claimers_lease() {
             .iter()
             .all(|c| c.id != "first-response:1")
     );
-    drop_keys(&p).await;
 }
 
 /// Only the wheel stands between replicas and a double fire here: no database, no
@@ -121,7 +122,7 @@ async fn due_timers_fire_once_and_refire_after_a_dead_claimers_lease() {
 /// this test is the one that would.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 3)]
 async fn three_replicas_claiming_together_fire_each_timer_exactly_once() {
-    let p = prefix();
+    let (p, _cleanup) = prefix();
     let w = wheel(&p).await;
     let timers: Vec<ArmedTimer> = (0..3_000)
         .map(|i| ArmedTimer {
@@ -161,7 +162,6 @@ async fn three_replicas_claiming_together_fire_each_timer_exactly_once() {
         per_replica.push(mine.len());
         all.extend(mine);
     }
-    drop_keys(&p).await;
     let unique: HashSet<&String> = all.iter().collect();
     assert_eq!(all.len(), 3_000, "no timer fired twice");
     assert_eq!(unique.len(), 3_000, "every timer fired");
@@ -173,7 +173,7 @@ async fn three_replicas_claiming_together_fire_each_timer_exactly_once() {
 
 #[tokio::test]
 async fn an_emptied_redis_is_detected_so_deadlines_can_be_rearmed() {
-    let p = prefix();
+    let (p, _cleanup) = prefix();
     let w = wheel(&p).await;
     assert!(
         w.needs_rearm().await.expect("epoch"),
@@ -194,7 +194,8 @@ async fn an_emptied_redis_is_detected_so_deadlines_can_be_rearmed() {
 
 #[tokio::test]
 async fn redis_time_is_the_shared_clock() {
-    let w = wheel(&prefix()).await;
+    let (p, _cleanup) = prefix();
+    let w = wheel(&p).await;
     let a = w.clock().now().await.expect("redis time");
     let local = frontdesk_platform::time::now_micros();
     assert!(
