@@ -36,6 +36,24 @@ fn redis_url() -> String {
     std::env::var("FRONTDESK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
+/// `FRONTDESK_TEST_RUN` (letters and digits, e.g. set by `.ci/run`) names this run in every
+/// database and Redis prefix, as `fdtest_<run>_…`, so a run can clean up after itself
+/// without touching a concurrent run's.
+fn run_tag() -> String {
+    let run: String = std::env::var("FRONTDESK_TEST_RUN")
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .take(20)
+        .collect();
+    if run.is_empty() {
+        run
+    } else {
+        format!("{run}_")
+    }
+}
+
 /// Storage shared by the replicas of one test: a database per service (each service owns
 /// its own), and a Redis key prefix on Postgres.
 pub struct Env {
@@ -43,6 +61,117 @@ pub struct Env {
     pub databases: BTreeMap<ServiceName, String>,
     pub redis: Option<RedisConfig>,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// Each test leaves nothing behind: its Postgres databases are dropped and its Redis keys
+/// deleted when its `Env` goes (also when the test panics). Drop cannot await, so the
+/// cleanup runs on a thread with its own runtime; it never panics (a panic while unwinding
+/// would abort the whole test binary) and only warns when something is left.
+impl Drop for Env {
+    fn drop(&mut self) {
+        if self.backend != Backend::Postgres {
+            return; // the temp dir removes itself
+        }
+        let databases: Vec<String> = self
+            .databases
+            .values()
+            .filter_map(|url| url.rsplit('/').next().map(str::to_string))
+            .collect();
+        let redis = self.redis.clone();
+        let cleanup = std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => return eprintln!("test cleanup: no runtime: {e}"),
+            };
+            rt.block_on(async move {
+                if let Err(e) = drop_databases(&databases).await {
+                    eprintln!("test cleanup: databases {databases:?} left behind: {e}");
+                }
+                if let Some(r) = redis
+                    && let Err(e) = delete_redis_keys(&r.url, &r.prefix).await
+                {
+                    eprintln!("test cleanup: Redis keys {}* left behind: {e}", r.prefix);
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+async fn drop_databases(names: &[String]) -> anyhow::Result<()> {
+    // One connection each, all at once: each DROP waits for a checkpoint, and concurrent
+    // ones share it.
+    let drops = names.iter().map(|db| async move {
+        let mut admin =
+            sqlx::AnyConnection::connect(&format!("{}/postgres", postgres_base())).await?;
+        // FORCE: a killed replica's pool may still hold connections.
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await?;
+        let _ = admin.close().await;
+        anyhow::Ok(())
+    });
+    for res in futures::future::join_all(drops).await {
+        res?;
+    }
+    Ok(())
+}
+
+/// A fresh Redis key prefix of this run, for tests that use Redis without an [`Env`].
+pub fn redis_test_prefix() -> String {
+    format!(
+        "fdtest:fdtest_{}{}:",
+        run_tag(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Deletes the keys under its prefix when dropped (also when the test panics).
+pub struct RedisKeys(pub String);
+
+impl Drop for RedisKeys {
+    fn drop(&mut self) {
+        let prefix = self.0.clone();
+        let cleanup = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            if let Err(e) = rt.block_on(delete_redis_keys(&redis_url(), &prefix)) {
+                eprintln!("test cleanup: Redis keys {prefix}* left behind: {e}");
+            }
+        });
+        let _ = cleanup.join();
+    }
+}
+
+/// Deletes every key under `prefix` (SCAN, not KEYS: other tests share this Redis).
+pub async fn delete_redis_keys(url: &str, prefix: &str) -> anyhow::Result<()> {
+    let client = redis::Client::open(url)?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await?;
+        if !keys.is_empty() {
+            let _: () = redis::cmd("DEL").arg(keys).query_async(&mut conn).await?;
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
 }
 
 impl Env {
@@ -64,7 +193,7 @@ impl Env {
                 }
             }
             Backend::Postgres => {
-                let name = format!("fdtest_{}", uuid::Uuid::new_v4().simple());
+                let name = format!("fdtest_{}{}", run_tag(), uuid::Uuid::new_v4().simple());
                 let mut admin =
                     sqlx::AnyConnection::connect(&format!("{}/postgres", postgres_base()))
                         .await
@@ -135,17 +264,23 @@ impl Env {
     }
 
     pub async fn spawn_with(&self, cfg: AppConfig) -> TestApp {
-        let app = Application::build(cfg).await.expect("application builds");
+        self.try_spawn_with(cfg).await.expect("application builds")
+    }
+
+    /// As [`Env::spawn_with`], but a failure to start (e.g. its fixed port was taken) is
+    /// the caller's to handle.
+    pub async fn try_spawn_with(&self, cfg: AppConfig) -> anyhow::Result<TestApp> {
+        let app = Application::build(cfg).await?;
         let port = app.port();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(app.run_until(async move {
             let _ = stop_rx.await;
         }));
-        TestApp {
+        Ok(TestApp {
             port,
             stop: Some(stop_tx),
             handle: Some(handle),
-        }
+        })
     }
 }
 

@@ -238,16 +238,21 @@ async fn personal_data_past_retention_is_erased_by_the_sweep(backend: Backend) {
     let open = create_for_li_lei(&mut amy, "还没解决 still open").await;
     let recent = create(&mut amy, "刚刚解决 just resolved").await;
     answer_and_resolve(&mut amy, &recent.inquiry_id).await;
-    // Two days ago, as far as the archive knows.
+    // Two days ago, as far as the archive knows. The version moves too: routing's
+    // projection update may have loaded the inquiry before this and would otherwise save
+    // the old resolved_at back over it (its save is conditional on the version it loaded).
     let db = frontdesk_platform::db::Db::connect(env.database_url(ServiceName::intake), 1)
         .await
         .expect("intake db");
-    sqlx::query("UPDATE inquiries SET resolved_at = resolved_at - $1 WHERE inquiry_id = $2")
-        .bind(2 * 86_400 * 1_000_000_i64)
-        .bind(&old.inquiry_id)
-        .execute(db.pool())
-        .await
-        .expect("age it");
+    sqlx::query(
+        "UPDATE inquiries SET resolved_at = resolved_at - $1, version = version + 1 \
+         WHERE inquiry_id = $2",
+    )
+    .bind(2 * 86_400 * 1_000_000_i64)
+    .bind(&old.inquiry_id)
+    .execute(db.pool())
+    .await
+    .expect("age it");
     db.close().await;
 
     let mut erased = false;

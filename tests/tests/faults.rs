@@ -23,41 +23,64 @@ const MINUTE: i64 = 60_000_000;
 struct OwnRedis {
     child: std::process::Child,
     port: u16,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl OwnRedis {
+    /// On a port that was free a moment ago. Another test may take it before redis-server
+    /// binds it (then ours exits, and we try another); the server answering is checked to be
+    /// ours by its data directory, not just by the port accepting connections.
     async fn start() -> OwnRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("free port")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let dir = tempfile::tempdir().expect("dir");
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH");
-        // Owned from here: dropping it kills and reaps the server.
-        let own = OwnRedis {
-            child,
-            port,
-            _dir: dir,
-        };
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return own;
+        for _ in 0..10 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .expect("free port")
+                .local_addr()
+                .expect("addr")
+                .port();
+            let dir = tempfile::tempdir().expect("dir");
+            let child = std::process::Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(dir.path())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("redis-server on PATH");
+            // Owned from here: dropping it kills and reaps the server.
+            let mut own = OwnRedis { child, port, dir };
+            for _ in 0..100 {
+                if let Ok(Some(_)) = own.child.try_wait() {
+                    break; // it could not bind: the port was taken meanwhile
+                }
+                if own.answers().await {
+                    return own;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("own redis-server did not start");
+    }
+
+    /// Whether the server on our port is this one (its working directory is ours).
+    async fn answers(&self) -> bool {
+        let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{}", self.port)) else {
+            return false;
+        };
+        let Ok(Ok(mut conn)) = tokio::time::timeout(
+            Duration::from_millis(500),
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        else {
+            return false;
+        };
+        let dir: Result<Vec<String>, _> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("dir")
+            .query_async(&mut conn)
+            .await;
+        let ours = self.dir.path().canonicalize().ok();
+        matches!(dir, Ok(d) if d.get(1).map(std::path::PathBuf::from) == ours)
     }
 
     fn kill(&mut self) {

@@ -140,10 +140,20 @@ async fn relay_redelivers_after_a_kill_and_the_consumer_applies_once(backend: Ba
         calls.load(Ordering::SeqCst) >= 2,
         "the stalled batch was delivered again"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A later event is the marker: the relay delivers in order, so once it is applied any
+    // repeat of the first three would have arrived before it.
+    create(&mut c, "Is there a pharmacy nearby?").await;
+    let consumer = consumer_db.clone();
+    let marker = tokio::time::timeout(Duration::from_secs(20), async move {
+        while applied_count(&consumer).await < 4 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(marker.is_ok(), "the marker event arrived");
     assert_eq!(
         applied_count(&consumer_db).await,
-        3,
+        4,
         "each event applied exactly once"
     );
     let inbox: i64 =
@@ -151,7 +161,7 @@ async fn relay_redelivers_after_a_kill_and_the_consumer_applies_once(backend: Ba
             .fetch_one(consumer_db.pool())
             .await
             .expect("inbox");
-    assert_eq!(inbox, 3);
+    assert_eq!(inbox, 4);
     replica2.stop().await;
 }
 

@@ -231,9 +231,19 @@ async fn deadlines_warn_breach_and_escalate_on_the_clock_until_answered(backend:
         a.state == rpb::AssignmentState::Responded as i32
     })
     .await;
-    now.store(due + 61 * MINUTE, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let a = assignment_where(&mut r, &i.inquiry_id, "still", |_| true).await;
+    // Past the duty manager's escalation and past the resolution deadline: the resolution
+    // breach (due later) firing is the marker that the engine got that far.
+    let resolution_due =
+        frontdesk_platform::time::from_timestamp(&a.resolution_due.expect("resolution due"))
+            .expect("µs");
+    now.store(
+        (due + 61 * MINUTE).max(resolution_due + 1),
+        Ordering::SeqCst,
+    );
+    let a = assignment_where(&mut r, &i.inquiry_id, "resolution breach", |a| {
+        a.fired.iter().any(|f| f == "resolution_breach")
+    })
+    .await;
     assert!(
         !a.fired
             .iter()
@@ -722,6 +732,10 @@ async fn waiting_on_the_customer_pauses_the_clock(backend: Backend) {
     let before = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
     let due = before.first_response_due.expect("due");
 
+    // Another inquiry, due no earlier, that nobody waits on: its breach is the marker.
+    let marker = create(&mut c, "Can you check my booking? It is under Wang.").await;
+    assignment_where(&mut r, &marker.inquiry_id, "routed", |_| true).await;
+    let waited = std::time::Instant::now();
     c.wait_for_customer(pb::WaitForCustomerRequest {
         inquiry_id: i.inquiry_id.clone(),
         reason: "confirmation number".into(),
@@ -743,7 +757,13 @@ async fn waiting_on_the_customer_pauses_the_clock(backend: Backend) {
     // Past the original due time while paused: nothing fires.
     let due_us = frontdesk_platform::time::from_timestamp(&due).expect("µs");
     now.store(due_us + 10_000_000, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assignment_where(
+        &mut r,
+        &marker.inquiry_id,
+        "the unpaused one breached",
+        |a| a.fired.iter().any(|f| f == "first_response_breach"),
+    )
+    .await;
     let paused = assignment_where(&mut r, &i.inquiry_id, "still paused", |_| true).await;
     assert!(
         paused.fired.is_empty(),
@@ -757,14 +777,23 @@ async fn waiting_on_the_customer_pauses_the_clock(backend: Backend) {
     })
     .await
     .expect("reply");
+    // The wait lasted at most this long (it includes the polling above, so no fixed bound).
+    let most = i64::try_from(waited.elapsed().as_micros()).expect("µs");
     let moved = assignment_where(&mut r, &i.inquiry_id, "deadline moved", |a| {
         a.first_response_due != Some(due)
     })
     .await;
-    let shift = moved.first_response_due.expect("due").seconds - due.seconds;
+    let moved_us =
+        frontdesk_platform::time::from_timestamp(&moved.first_response_due.expect("due"))
+            .expect("µs");
+    let shift = moved_us - due_us;
     assert!(
-        (1..=5).contains(&shift),
-        "moved by the ~1.5 s waited, got {shift} s"
+        shift > 0 && shift <= most + 1_000_000,
+        "moved by the time waited (at most {most} µs), got {shift} µs"
+    );
+    now.store(
+        now.load(Ordering::SeqCst).max(moved_us + 1),
+        Ordering::SeqCst,
     );
     // The clock runs again and is now past the new due time: the breach fires.
     assignment_where(&mut r, &i.inquiry_id, "breach after the pause", |a| {
@@ -777,10 +806,10 @@ async fn staff_off_shift_are_not_assigned(backend: Backend) {
     let env = Env::new(backend).await;
     let app = env.spawn().await;
     // Today and tomorrow in China time (the default policy's zone); 1970-01-01 was a Thursday.
-    let days = (frontdesk_platform::time::now_micros() / 1_000_000 + 8 * 3600) / 86_400;
     let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let today = names[((days + 3) % 7) as usize];
-    let tomorrow = names[((days + 4) % 7) as usize];
+    let weekday = |unix_seconds: i64| names[((unix_seconds + 8 * 3600) / 86_400 + 3) as usize % 7];
+    let now = frontdesk_platform::time::now_micros() / 1_000_000;
+    let (today, tomorrow) = (weekday(now), weekday(now + 86_400));
     let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
     for (id, shift) in [
         ("NIGHT", format!("{tomorrow} 00:00-24:00")),
@@ -808,11 +837,234 @@ async fn staff_off_shift_are_not_assigned(backend: Backend) {
     for n in 0..3 {
         let i = create(&mut c, &format!("Question {n}: what time is breakfast?")).await;
         let a = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+        // Routing goes by the inquiry's own instant; judge by that same fixed instant, not
+        // by a second reading of the clock (which may fall after Shanghai midnight).
+        let at = weekday(i.created_at.expect("created").seconds);
+        let on_shift = if at == today { "DAY" } else { "NIGHT" };
+        assert!(at == today || at == tomorrow, "{at}");
         assert_eq!(
-            a.assignee, "DAY",
-            "only the colleague on shift today takes inquiries"
+            a.assignee, on_shift,
+            "only the colleague on shift on {at} takes inquiries"
         );
     }
+}
+
+/// Staff of another property (bob works at B) get nothing from A's routing: per-inquiry
+/// calls answer NOT_FOUND exactly as for an inquiry that does not exist (no hint that it
+/// does), property-wide calls PERMISSION_DENIED; and nothing they tried changed anything.
+async fn another_propertys_staff_cannot_read_or_move_routing(backend: Backend) {
+    use tonic::Code;
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    staff_on_duty(&app, "F1", "front_office", &["en"]).await;
+    staff_on_duty(&app, "K1", "food_beverage", &["en"]).await;
+    let mut c = app.agent().await;
+    let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    sup.upsert_partner(rpb::UpsertPartnerRequest {
+        partner: Some(rpb::Partner {
+            property_id: PROPERTY_A.into(),
+            partner_id: "spring-travel".into(),
+            kind: rpb::PartnerKind::TravelAgency as i32,
+            name: "春秋旅行社".into(),
+            phone: "+86 21 6252 0000".into(),
+            ..Default::default()
+        }),
+    })
+    .await
+    .expect("partner");
+    let i = create(&mut c, "Can you book us a day tour to Suzhou?").await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let before = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    let referral = r
+        .refer(rpb::ReferRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            partner_id: "spring-travel".into(),
+            note: String::new(),
+        })
+        .await
+        .expect("refer")
+        .into_inner()
+        .referral
+        .expect("referral");
+    let before = assignment_where(&mut r, &i.inquiry_id, "referred", |a| {
+        a.version >= before.version
+    })
+    .await;
+
+    // Bob is a manager, but of property B.
+    let mut bob = app
+        .routing_as("bob", Role::Manager, &[frontdesk_tests::PROPERTY_B])
+        .await;
+    for (id, existing) in [(i.inquiry_id.clone(), true), ("no-such".to_string(), false)] {
+        let what = if existing {
+            "A's inquiry"
+        } else {
+            "a missing one"
+        };
+        let mut codes: Vec<(&str, Code)> = Vec::new();
+        let get = bob
+            .get_assignment(rpb::GetAssignmentRequest {
+                inquiry_id: id.clone(),
+            })
+            .await;
+        codes.push(("GetAssignment", get.expect_err(what).code()));
+        let claim = bob
+            .claim(rpb::ClaimRequest {
+                inquiry_id: id.clone(),
+            })
+            .await;
+        codes.push(("Claim", claim.expect_err(what).code()));
+        let transfer = bob
+            .transfer(rpb::TransferRequest {
+                inquiry_id: id.clone(),
+                to_department: "food_beverage".into(),
+                reason: "cakes".into(),
+                customer_told_wait_minutes: 10,
+                force: true,
+            })
+            .await;
+        codes.push(("Transfer", transfer.expect_err(what).code()));
+        let refer = bob
+            .refer(rpb::ReferRequest {
+                inquiry_id: id.clone(),
+                partner_id: "spring-travel".into(),
+                note: String::new(),
+            })
+            .await;
+        codes.push(("Refer", refer.expect_err(what).code()));
+        let reassign = bob
+            .reassign(rpb::ReassignRequest {
+                inquiry_id: id.clone(),
+                staff_id: "K1".into(),
+                reason: "mine now".into(),
+            })
+            .await;
+        codes.push(("Reassign", reassign.expect_err(what).code()));
+        let release = bob
+            .release(rpb::ReleaseRequest {
+                inquiry_id: id.clone(),
+                reason: String::new(),
+            })
+            .await;
+        codes.push(("Release", release.expect_err(what).code()));
+        let referral_id = if existing {
+            referral.referral_id.clone()
+        } else {
+            "no-such".into()
+        };
+        let update = bob
+            .update_referral(rpb::UpdateReferralRequest {
+                referral_id,
+                state: rpb::ReferralState::Closed as i32,
+                note: String::new(),
+            })
+            .await;
+        codes.push(("UpdateReferral", update.expect_err(what).code()));
+        assert!(
+            codes.iter().all(|(_, code)| *code == Code::NotFound),
+            "{what}: {codes:?}"
+        );
+    }
+    let listed = bob
+        .list_referrals(rpb::ListReferralsRequest {
+            inquiry_id: i.inquiry_id.clone(),
+        })
+        .await;
+    match listed {
+        Ok(l) => assert!(
+            l.into_inner().referrals.is_empty(),
+            "A's referral shown to B"
+        ),
+        Err(e) => assert_eq!(e.code(), Code::NotFound),
+    }
+
+    // Property-wide calls naming A.
+    let mut codes: Vec<(&str, Code)> = Vec::new();
+    let watch = bob
+        .watch_assignments(rpb::WatchAssignmentsRequest {
+            property_id: PROPERTY_A.into(),
+            ..Default::default()
+        })
+        .await;
+    codes.push(("WatchAssignments", watch.expect_err("watch A").code()));
+    let list = bob
+        .list_assignments(rpb::ListAssignmentsRequest {
+            property_id: PROPERTY_A.into(),
+            ..Default::default()
+        })
+        .await;
+    codes.push(("ListAssignments", list.expect_err("list A").code()));
+    let rules = bob
+        .get_routing_rules(rpb::GetRoutingRulesRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await;
+    codes.push(("GetRoutingRules", rules.expect_err("rules of A").code()));
+    let set_rules = bob
+        .set_routing_rules(rpb::SetRoutingRulesRequest {
+            property_id: PROPERTY_A.into(),
+            toml: "[[rule]]\nid = \"all\"\ntext_any = [\"room\"]\ndepartment = \"front_office\"\n"
+                .into(),
+        })
+        .await;
+    codes.push(("SetRoutingRules", set_rules.expect_err("rules of A").code()));
+    let policy = bob
+        .get_sla_policy(rpb::GetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await;
+    codes.push(("GetSlaPolicy", policy.expect_err("policy of A").code()));
+    let set_policy = bob
+        .set_sla_policy(rpb::SetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+            toml: "[escalation]\nhead_after_minutes = 1\n".into(),
+        })
+        .await;
+    codes.push(("SetSlaPolicy", set_policy.expect_err("policy of A").code()));
+    assert!(
+        codes
+            .iter()
+            .all(|(_, code)| *code == Code::PermissionDenied),
+        "{codes:?}"
+    );
+
+    // Nothing moved: same assignment, same referral state, A's rules and policy untouched.
+    let after = assignment_where(&mut r, &i.inquiry_id, "unchanged", |_| true).await;
+    assert_eq!(after, before);
+    let referrals = r
+        .list_referrals(rpb::ListReferralsRequest {
+            inquiry_id: i.inquiry_id.clone(),
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .referrals;
+    assert_eq!(
+        referrals
+            .iter()
+            .map(|x| (x.referral_id.as_str(), x.state))
+            .collect::<Vec<_>>(),
+        [(
+            referral.referral_id.as_str(),
+            rpb::ReferralState::Referred as i32
+        )]
+    );
+    let policy = r
+        .get_sla_policy(rpb::GetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await
+        .expect("policy")
+        .into_inner();
+    assert_eq!(policy.version, 0, "{policy:?}");
+    let rules = r
+        .get_routing_rules(rpb::GetRoutingRulesRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await
+        .expect("rules")
+        .into_inner();
+    assert_eq!(rules.version, 0);
 }
 
 on_both_backends!(
@@ -827,6 +1079,7 @@ on_both_backends!(
     managers_edit_routing_rules_and_sla_policies_validated_on_save,
     waiting_on_the_customer_pauses_the_clock,
     staff_off_shift_are_not_assigned,
+    another_propertys_staff_cannot_read_or_move_routing,
 );
 
 /// Three routing replicas on one Postgres + Redis share the clock: every deadline fires once,
@@ -897,8 +1150,38 @@ async fn replicas_never_double_fire_and_a_flushed_redis_loses_no_deadline() {
         .await;
     }
 
-    // Each deadline produced exactly one event, whichever replica fired it.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The duty manager's escalation is the marker: once it fired for every inquiry, the
+    // earlier deadlines' fires are long settled. Each of them produced exactly one event,
+    // whichever replica fired it. (This cannot catch a double claim in Redis: routing's
+    // conditional update of the deadline row refuses a second fire. timers.rs has the test
+    // where only the wheel stands between replicas and a double fire.)
+    cell.store(latest_due + 61 * MINUTE, Ordering::SeqCst);
+    for id in &ids {
+        assignment_where(&mut r, id, "duty manager told", |a| {
+            a.fired
+                .iter()
+                .any(|f| f == "first_response_escalate_duty_manager")
+        })
+        .await;
+    }
+    let seen: std::collections::HashMap<_, _> = deadline_events(&env)
+        .await
+        .into_iter()
+        .filter(|((_, kind), _)| kind != "first_response_escalate_duty_manager")
+        .collect();
+    assert_eq!(
+        seen.len(),
+        ids.len() * 3,
+        "warning, breach and head escalation for each: {seen:?}"
+    );
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "a deadline fired twice: {seen:?}"
+    );
+}
+
+/// How many warning / breach / escalation events routing emitted, per (inquiry, deadline).
+async fn deadline_events(env: &Env) -> std::collections::HashMap<(String, String), usize> {
     let db = frontdesk_platform::db::Db::connect(
         env.database_url(frontdesk::services::ServiceName::routing),
         2,
@@ -909,6 +1192,7 @@ async fn replicas_never_double_fire_and_a_flushed_redis_loses_no_deadline() {
         .fetch_all(db.pool())
         .await
         .expect("outbox");
+    db.close().await;
     let mut seen = std::collections::HashMap::new();
     for p in payloads {
         let e = <rpb::AssignmentChanged as prost::Message>::decode(p.as_slice()).expect("event");
@@ -921,71 +1205,168 @@ async fn replicas_never_double_fire_and_a_flushed_redis_loses_no_deadline() {
                 .or_insert(0) += 1;
         }
     }
-    assert_eq!(
-        seen.len(),
-        ids.len() * 3,
-        "warning, breach and head escalation for each: {seen:?}"
-    );
-    assert!(
-        seen.values().all(|n| *n == 1),
-        "a deadline fired twice: {seen:?}"
-    );
+    seen
 }
 
-/// A replica claims a due timer and dies before firing it: nothing is lost — once its lease
-/// runs out, a live replica fires the deadline, once.
+/// A replica claims a due timer and is killed before its fire commits: nothing is lost —
+/// once its lease runs out, another replica fires the deadline, and it fires once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_killed_while_holding_a_claim_loses_no_deadline() {
+    use sqlx::Connection;
     let env = Env::new(Backend::Postgres).await;
     let cell = Arc::new(AtomicI64::new(frontdesk_platform::time::now_micros()));
     let mut cfg = env.config();
     cfg.clock = Some(Clock::Manual(cell.clone()));
-    let app = env.spawn_with(cfg).await;
-    let mut c = app.agent().await;
-    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let doomed = env.spawn_with(cfg.clone()).await;
+    let mut c = doomed.agent().await;
+    let mut r = doomed.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
     let i = create(&mut c, "Is late check-out possible?").await;
-    assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
-    let warn_at = cell.load(Ordering::SeqCst) + 3 * MINUTE; // well past 80 % of 3 minutes
-    // The doomed replica claims what is due at `warn_at` with a 30 s lease, then dies: it
-    // never fires or completes. It reads the same wheel (same Redis keys) as the service.
-    let redis = env.redis.clone().expect("redis");
-    let doomed = frontdesk_platform::timers::TimerWheel::redis(
-        &redis.url,
-        &format!("{}routing:", redis.prefix),
+    let routed = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    let due = frontdesk_platform::time::from_timestamp(&routed.first_response_due.expect("due"))
+        .expect("µs");
+
+    // Hold the warning's row, so the doomed replica's fire (claim first, then a conditional
+    // update in a transaction) stops half-way: claimed in Redis, not yet fired.
+    let routing_db = env.database_url(frontdesk::services::ServiceName::routing);
+    let mut blocker = sqlx::AnyConnection::connect(routing_db)
+        .await
+        .expect("connect");
+    let mut held = blocker.begin().await.expect("begin");
+    let locked: Vec<String> = sqlx::query_scalar(
+        "SELECT timer_id FROM deadlines WHERE inquiry_id = $1 AND kind = 'first_response_warning' \
+         FOR UPDATE",
     )
+    .bind(&i.inquiry_id)
+    .fetch_all(&mut *held)
     .await
-    .expect("wheel");
-    let mut held = Vec::new();
-    for _ in 0..100 {
-        held = doomed
-            .claim_due(warn_at, 100, Duration::from_secs(30))
+    .expect("lock");
+    assert_eq!(locked.len(), 1, "{locked:?}");
+
+    // Past 80 % of 3 minutes, before the breach: only the warning is due.
+    cell.store(due - 30_000_000, Ordering::SeqCst);
+    let mut admin = sqlx::AnyConnection::connect(routing_db)
+        .await
+        .expect("connect");
+    let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                   AND wait_event_type = 'Lock' AND query LIKE 'UPDATE deadlines%'";
+    let mut blocked = 0_i64;
+    for _ in 0..200 {
+        blocked = sqlx::query_scalar(waiting)
+            .fetch_one(&mut admin)
             .await
-            .expect("claim");
-        if !held.is_empty() {
+            .expect("activity");
+        if blocked > 0 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await; // the armer may not have run yet
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(
-        held.iter()
-            .any(|t| t.id.ends_with("/first_response_warning")),
-        "{held:?}"
-    );
-    drop(doomed);
-
-    // Time passes beyond the due time but within the dead replica's lease: nothing fires.
-    cell.store(warn_at + 10_000_000, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let a = assignment_where(&mut r, &i.inquiry_id, "still held", |_| true).await;
-    assert!(
-        !a.fired.iter().any(|f| f == "first_response_warning"),
-        "fired while another replica held it"
+    assert_eq!(
+        blocked, 1,
+        "the doomed replica claimed the warning and is firing it"
     );
 
-    // The lease runs out: the live replica fires it.
-    cell.store(warn_at + 31_000_000, Ordering::SeqCst);
-    assignment_where(&mut r, &i.inquiry_id, "fired after the lease", |a| {
+    // Killed: its tasks stop and its connections die with it (the open transaction rolls
+    // back, as when a process is killed).
+    doomed.kill();
+    let _: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() \
+         AND query LIKE 'UPDATE deadlines%'",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .expect("terminate");
+    held.rollback().await.expect("unlock");
+
+    // A live replica takes over once the dead one's 30 s lease ran out on the shared clock.
+    let live = env.spawn_with(cfg).await;
+    let mut r = live.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    cell.store(due - 30_000_000 + 31_000_000, Ordering::SeqCst);
+    assignment_where(&mut r, &i.inquiry_id, "warning after the lease", |a| {
         a.fired.iter().any(|f| f == "first_response_warning")
     })
     .await;
+    // A later deadline fires too: by then anything the dead replica had in flight is over.
+    assignment_where(&mut r, &i.inquiry_id, "breach", |a| {
+        a.fired.iter().any(|f| f == "first_response_breach")
+    })
+    .await;
+    let events = deadline_events(&env).await;
+    let warnings: Vec<usize> = events
+        .iter()
+        .filter(|((id, kind), _)| id == &i.inquiry_id && kind == "first_response_warning")
+        .map(|(_, n)| *n)
+        .collect();
+    assert_eq!(warnings, [1], "the warning fired exactly once: {events:?}");
+    let _ = admin.close().await;
+    let _ = blocker.close().await;
+    live.stop().await;
+}
+
+/// Two replicas on the clock a cluster really runs on: Redis `TIME` (no manual clock). A
+/// 2-second first-response target warns and breaches on time, each once, whichever replica
+/// fires it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_fires_deadlines_on_the_shared_redis_clock() {
+    let env = Env::new(Backend::Postgres).await;
+    let cfg = env.config();
+    assert!(
+        cfg.clock.is_none(),
+        "the engine takes Redis TIME from its wheel"
+    );
+    let replicas = [env.spawn_with(cfg.clone()).await, env.spawn_with(cfg).await];
+    let mut manager = replicas[0]
+        .routing_as("max", Role::Manager, &[PROPERTY_A])
+        .await;
+    manager
+        .set_sla_policy(rpb::SetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+            toml: "[categories.dining]\nfirst_response = { amount = { seconds = 2 }, clock = \"around_the_clock\" }\n".into(),
+        })
+        .await
+        .expect("a 2 s target for dining");
+    let mut c = replicas[0].agent().await;
+    let mut r = replicas[1]
+        .routing_as("amy", Role::Agent, &[PROPERTY_A])
+        .await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let i = create(&mut c, &format!("Question {n}: what time is breakfast?")).await;
+        let a = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+        assert_eq!(
+            a.first_response_due.expect("due").seconds - i.created_at.expect("at").seconds,
+            2,
+            "the policy's 2 s target"
+        );
+        ids.push((i.inquiry_id, a.first_response_due.expect("due")));
+    }
+    for (id, due) in &ids {
+        let a = assignment_where(&mut r, id, "breach on the Redis clock", |a| {
+            a.fired.iter().any(|f| f == "first_response_breach")
+        })
+        .await;
+        let due = frontdesk_platform::time::from_timestamp(due).expect("µs");
+        // Redis runs on this host: its TIME is this clock, give or take the polling.
+        assert!(
+            frontdesk_platform::time::now_micros() >= due - 200_000,
+            "breached before it was due"
+        );
+        assert!(a.fired.iter().any(|f| f == "first_response_warning"));
+    }
+    // A later inquiry's breach is the marker: once it fired, the earlier ones' are settled.
+    let last = create(&mut c, "One more: what time is breakfast?").await;
+    assignment_where(&mut r, &last.inquiry_id, "marker breach", |a| {
+        a.fired.iter().any(|f| f == "first_response_breach")
+    })
+    .await;
+    let events = deadline_events(&env).await;
+    for (id, _) in &ids {
+        for kind in ["first_response_warning", "first_response_breach"] {
+            assert_eq!(
+                events.get(&(id.clone(), kind.to_string())),
+                Some(&1),
+                "{kind} of {id} fired once: {events:?}"
+            );
+        }
+    }
 }

@@ -13,6 +13,8 @@ use frontdesk_tests::intake_pb as pb;
 use frontdesk_tests::{Backend, Env, PROPERTY_A, TestApp, create, on_both_backends};
 use std::time::Duration;
 
+/// A port that was free a moment ago: another test may take it before we bind it, so
+/// whoever binds it must be ready to try again.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -20,7 +22,7 @@ fn free_port() -> u16 {
         .expect("port")
 }
 
-async fn intake_service(env: &Env, port: u16, routing_port: u16) -> TestApp {
+fn intake_config(env: &Env, port: u16, routing_port: u16) -> frontdesk::app::AppConfig {
     let mut cfg = env.config();
     cfg.listen = format!("127.0.0.1:{port}").parse().expect("addr");
     cfg.services.remove(&ServiceName::routing);
@@ -28,12 +30,12 @@ async fn intake_service(env: &Env, port: u16, routing_port: u16) -> TestApp {
         name: "routing".into(),
         endpoint: format!("http://127.0.0.1:{routing_port}"),
     }];
-    env.spawn_with(cfg).await
+    cfg
 }
 
-async fn routing_service(env: &Env, port: u16, intake_port: u16) -> TestApp {
+/// Routing on a port of its own choosing (no race), delivering to intake at `intake_port`.
+async fn routing_service(env: &Env, intake_port: u16) -> TestApp {
     let mut cfg = env.config();
-    cfg.listen = format!("127.0.0.1:{port}").parse().expect("addr");
     cfg.services.remove(&ServiceName::intake);
     cfg.subscribers = vec![Subscriber {
         name: "intake".into(),
@@ -44,11 +46,43 @@ async fn routing_service(env: &Env, port: u16, intake_port: u16) -> TestApp {
     env.spawn_with(cfg).await
 }
 
+/// Intake and routing pointing at each other. Intake's port must be known before it binds
+/// (routing is told it first); when another test took it meanwhile, both start again.
+async fn both_services(env: &Env) -> (TestApp, TestApp) {
+    for _ in 0..20 {
+        let intake_port = free_port();
+        let routing = routing_service(env, intake_port).await;
+        match env
+            .try_spawn_with(intake_config(env, intake_port, routing.port))
+            .await
+        {
+            Ok(intake) => return (intake, routing),
+            Err(e) => eprintln!("port {intake_port} taken meanwhile ({e:#}); again"),
+        }
+    }
+    panic!("no free port for intake in 20 tries");
+}
+
+/// Intake again on the port routing delivers to (just released by the stopped intake).
+async fn restart_intake(env: &Env, port: u16, routing_port: u16) -> TestApp {
+    let mut last = None;
+    for _ in 0..50 {
+        match env
+            .try_spawn_with(intake_config(env, port, routing_port))
+            .await
+        {
+            Ok(app) => return app,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("intake could not listen on {port} again: {last:?}");
+}
+
 async fn routing_events_wait_for_intake_while_it_is_down(backend: Backend) {
     let env = Env::new(backend).await;
-    let (intake_port, routing_port) = (free_port(), free_port());
-    let routing = routing_service(&env, routing_port, intake_port).await;
-    let intake = intake_service(&env, intake_port, routing_port).await;
+    let (intake, routing) = both_services(&env).await;
+    let (intake_port, routing_port) = (intake.port, routing.port);
 
     let mut c = intake.agent().await;
     let i = create(&mut c, "Is there a shuttle to the airport tomorrow at 6?").await;
@@ -84,7 +118,7 @@ async fn routing_events_wait_for_intake_while_it_is_down(backend: Backend) {
     .expect("transfer while intake is down");
 
     // Intake comes back on the same database: the projection catches up.
-    let intake = intake_service(&env, intake_port, routing_port).await;
+    let intake = restart_intake(&env, intake_port, routing_port).await;
     let mut c = intake.agent().await;
     let mut lead = String::new();
     for _ in 0..300 {

@@ -12,8 +12,10 @@ fn redis_url() -> String {
     std::env::var("FRONTDESK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-fn prefix() -> String {
-    format!("fdtest:{}:", uuid::Uuid::new_v4().simple())
+/// A fresh prefix, and the guard that deletes its keys when the test ends (or panics).
+fn prefix() -> (String, frontdesk_tests::RedisKeys) {
+    let p = frontdesk_tests::redis_test_prefix();
+    (p.clone(), frontdesk_tests::RedisKeys(p))
 }
 
 async fn wheel(prefix: &str) -> TimerWheel {
@@ -44,7 +46,7 @@ async fn drop_keys(prefix: &str) {
 
 #[tokio::test]
 async fn due_timers_fire_once_and_refire_after_a_dead_claimers_lease() {
-    let p = prefix();
+    let (p, _cleanup) = prefix();
     let w = wheel(&p).await;
     let (clock, now) = Clock::manual(1_000_000);
     w.arm(&[
@@ -112,12 +114,15 @@ async fn due_timers_fire_once_and_refire_after_a_dead_claimers_lease() {
             .iter()
             .all(|c| c.id != "first-response:1")
     );
-    drop_keys(&p).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Only the wheel stands between replicas and a double fire here: no database, no
+/// conditional update. (The full-stack test in routing_flow.rs cannot catch a Redis double
+/// claim, because routing's conditional update of the deadline row refuses the second fire;
+/// this test is the one that would.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
 async fn three_replicas_claiming_together_fire_each_timer_exactly_once() {
-    let p = prefix();
+    let (p, _cleanup) = prefix();
     let w = wheel(&p).await;
     let timers: Vec<ArmedTimer> = (0..3_000)
         .map(|i| ArmedTimer {
@@ -126,37 +131,49 @@ async fn three_replicas_claiming_together_fire_each_timer_exactly_once() {
         })
         .collect();
     w.arm(&timers).await.expect("arm");
+    // All three connect first, then start claiming at the same moment.
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(3));
     let mut tasks = Vec::new();
     for _ in 0..3 {
         let replica = wheel(&p).await;
+        let start = start.clone();
         tasks.push(tokio::spawn(async move {
+            start.wait().await;
             let mut mine = Vec::new();
             loop {
                 let got = replica
-                    .claim_due(10_000, 50, Duration::from_secs(60))
+                    .claim_due(10_000, 10, Duration::from_secs(60))
                     .await
                     .expect("claim");
                 if got.is_empty() {
                     break;
                 }
                 mine.extend(got.into_iter().map(|c| c.id));
+                // Let the others in between batches, as replicas on separate hosts would be.
+                tokio::task::yield_now().await;
             }
             mine
         }));
     }
     let mut all = Vec::new();
+    let mut per_replica = Vec::new();
     for t in tasks {
-        all.extend(t.await.expect("task"));
+        let mine = t.await.expect("task");
+        per_replica.push(mine.len());
+        all.extend(mine);
     }
     let unique: HashSet<&String> = all.iter().collect();
     assert_eq!(all.len(), 3_000, "no timer fired twice");
     assert_eq!(unique.len(), 3_000, "every timer fired");
-    drop_keys(&p).await;
+    assert!(
+        per_replica.iter().all(|n| *n > 0),
+        "the replicas claimed concurrently, each took some: {per_replica:?}"
+    );
 }
 
 #[tokio::test]
 async fn an_emptied_redis_is_detected_so_deadlines_can_be_rearmed() {
-    let p = prefix();
+    let (p, _cleanup) = prefix();
     let w = wheel(&p).await;
     assert!(
         w.needs_rearm().await.expect("epoch"),
@@ -177,7 +194,8 @@ async fn an_emptied_redis_is_detected_so_deadlines_can_be_rearmed() {
 
 #[tokio::test]
 async fn redis_time_is_the_shared_clock() {
-    let w = wheel(&prefix()).await;
+    let (p, _cleanup) = prefix();
+    let w = wheel(&p).await;
     let a = w.clock().now().await.expect("redis time");
     let local = frontdesk_platform::time::now_micros();
     assert!(

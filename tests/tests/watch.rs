@@ -153,7 +153,9 @@ on_both_backends!(
     data_survives_a_restart,
 );
 
-/// Cluster mode: two intake replicas on one Postgres + Redis.
+/// Cluster mode: two intake replicas on one Postgres + Redis, both taking writes at once.
+/// The change sequence is the commit order: every watcher, on either replica, sees the same
+/// changes in the same order, and a cursor taken on one replica resumes on the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watcher_on_one_replica_sees_writes_on_another_and_resumes_there() {
     let env = Env::new(Backend::Postgres).await;
@@ -163,31 +165,65 @@ async fn a_watcher_on_one_replica_sees_writes_on_another_and_resumes_there() {
     let mut on2 = replica2.agent().await;
 
     let mut stream = watch(&mut on1, "", false).await;
-    let mut created = Vec::new();
-    for i in 0..5 {
-        created.push(
-            create(&mut on2, &format!("Question {i}: is the spa open late?"))
-                .await
-                .inquiry_id,
-        );
+    let writer = |mut c: Client, who: &'static str| async move {
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            ids.push(
+                create(&mut c, &format!("{who} {i}: is the spa open late?"))
+                    .await
+                    .inquiry_id,
+            );
+        }
+        ids
+    };
+    let t1 = tokio::spawn(writer(on1.clone(), "replica 1"));
+    let t2 = tokio::spawn(writer(on2.clone(), "replica 2"));
+    let (by1, by2) = (t1.await.expect("writer 1"), t2.await.expect("writer 2"));
+    let mut live = Vec::new();
+    for _ in 0..12 {
+        live.push(next(&mut stream).await);
     }
-    let mut seen = Vec::new();
-    for _ in 0..3 {
-        seen.push(next(&mut stream).await);
-    }
-    let cursor = seen.last().expect("three seen").cursor.clone();
     drop(stream);
-
-    // Reconnect on the other replica with the cursor: the remaining two, exactly once.
-    let mut stream = watch(&mut on2, &cursor, false).await;
-    for _ in 0..2 {
-        seen.push(next(&mut stream).await);
-    }
-    let ids: Vec<String> = seen
+    let ids = |changes: &[pb::WatchInquiriesResponse]| -> Vec<String> {
+        changes
+            .iter()
+            .map(|s| s.inquiry.clone().expect("i").inquiry_id)
+            .collect()
+    };
+    let seen = ids(&live);
+    let cursors: Vec<i64> = live
         .iter()
-        .map(|s| s.inquiry.clone().expect("i").inquiry_id)
+        .map(|c| c.cursor.parse().expect("numeric"))
         .collect();
-    assert_eq!(ids, created);
-    let extra = tokio::time::timeout(Duration::from_millis(1500), stream.next()).await;
-    assert!(extra.is_err(), "nothing is delivered twice");
+    assert!(cursors.windows(2).all(|w| w[0] < w[1]), "{cursors:?}");
+    // Each writer's own creates, one after another, appear in the order they were made.
+    for mine in [&by1, &by2] {
+        let order: Vec<&String> = seen.iter().filter(|id| mine.contains(id)).collect();
+        assert_eq!(order, mine.iter().collect::<Vec<_>>());
+    }
+
+    // Resume mid-stream on the other replica: exactly the rest, in the same order.
+    let mut resumed = watch(&mut on2, &live[4].cursor, false).await;
+    let mut rest = Vec::new();
+    for _ in 0..7 {
+        rest.push(next(&mut resumed).await);
+    }
+    // From the beginning on the other replica: the same sequence.
+    let mut replay = watch(&mut on2, "", true).await;
+    let mut all = Vec::new();
+    for _ in 0..12 {
+        all.push(next(&mut replay).await);
+    }
+    assert_eq!(ids(&all), seen, "both replicas tell the same order");
+    // The marker: a change made after everything above. It comes next, so nothing was
+    // delivered twice.
+    let marker = create(&mut on1, "And the gym?").await.inquiry_id;
+    rest.push(next(&mut resumed).await);
+    let mut expected = seen[5..].to_vec();
+    expected.push(marker);
+    assert_eq!(
+        ids(&rest),
+        expected,
+        "the rest, exactly once, then the marker"
+    );
 }

@@ -1,14 +1,21 @@
-//! The README's first command, as a new user runs it: `frontdesk dev` starts with nothing
-//! but a data directory, the CLI finds its dev token, SIGTERM stops it cleanly, and the data
-//! is still there after a restart.
+//! The README's first command, as a new user runs it: `make run` is `frontdesk dev
+//! --log-format pretty` in the checkout, with the data in `./.frontdesk`. It prints a ready
+//! dev token, the CLI (run from the same directory) finds it, SIGTERM stops it cleanly, and
+//! the data is still there after a restart.
 
+use std::io::Read;
 use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
 
+/// `make run`'s arguments, exactly (see the Makefile).
+const MAKE_RUN: &[&str] = &["dev", "--log-format", "pretty"];
+
+/// A port that was free a moment ago; `start` tries again when it was taken meanwhile.
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -16,50 +23,137 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-fn start(dir: &Path, port: u16) -> Child {
-    let _ = std::fs::remove_file(dir.join("dev-token"));
-    let child = Command::new(BIN)
-        .args([
-            "dev",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--metrics-addr",
-            "",
-            "--log",
-            "warn",
-        ])
-        .arg("--data-dir")
-        .arg(dir)
-        .spawn()
-        .expect("frontdesk dev starts");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !dir.join("dev-token").exists() {
-        assert!(Instant::now() < deadline, "frontdesk dev did not come up");
-        std::thread::sleep(Duration::from_millis(100));
+/// Settings a developer's shell might carry that `make run` would pick up: the test runs
+/// without them, as on a fresh machine.
+fn clean_env(cmd: &mut Command) -> &mut Command {
+    for (key, _) in std::env::vars() {
+        if key.starts_with("FRONTDESK_") || key.starts_with("OTEL_") || key == "RUST_LOG" {
+            cmd.env_remove(key);
+        }
     }
-    child
+    cmd
 }
 
-fn cli(dir: &Path, port: u16, args: &[&str]) -> Output {
-    Command::new(BIN)
+/// `frontdesk dev` running in `cwd`. Dropping it kills the process, so a failing test never
+/// leaves one behind.
+struct Dev {
+    child: Child,
+    port: u16,
+    output: Arc<Mutex<String>>,
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Dev {
+    fn output(&self) -> String {
+        self.output.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+}
+
+/// Collects what the process prints (the pipes must be drained or it would block).
+fn collect(from: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut from = from;
+        let mut buf = [0_u8; 4096];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut o) = into.lock() {
+                o.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
+}
+
+fn data_dir(cwd: &Path) -> PathBuf {
+    cwd.join(".frontdesk")
+}
+
+/// Runs `make run`'s command in `cwd`. Only the addresses come from the environment (a
+/// fixed 50051 and 9464 would collide with other tests and a developer's own `make run`);
+/// the command line is the Makefile's.
+fn start(cwd: &Path) -> Dev {
+    let token_file = data_dir(cwd).join("dev-token");
+    let _ = std::fs::remove_file(&token_file);
+    for _ in 0..10 {
+        let (port, metrics) = (free_port(), free_port());
+        let mut cmd = Command::new(BIN);
+        clean_env(&mut cmd)
+            .args(MAKE_RUN)
+            .current_dir(cwd)
+            .env("FRONTDESK_LISTEN", format!("127.0.0.1:{port}"))
+            .env("FRONTDESK_METRICS_ADDR", format!("127.0.0.1:{metrics}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("frontdesk dev starts");
+        let output = Arc::new(Mutex::new(String::new()));
+        collect(child.stdout.take().expect("stdout"), output.clone());
+        collect(child.stderr.take().expect("stderr"), output.clone());
+        let mut dev = Dev {
+            child,
+            port,
+            output,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if token_file.exists() {
+                return dev;
+            }
+            if let Some(status) = dev.child.try_wait().expect("wait") {
+                let out = dev.output();
+                assert!(
+                    out.contains("in use"),
+                    "frontdesk dev exited with {status}:\n{out}"
+                );
+                break; // a port was taken between choosing and binding it: again
+            }
+            assert!(
+                Instant::now() < deadline,
+                "frontdesk dev did not come up:\n{}",
+                dev.output()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    panic!("frontdesk dev found no free port in 10 tries");
+}
+
+/// The CLI as the README shows it, from the same directory: it finds the dev token in
+/// `./.frontdesk` by itself.
+fn cli(cwd: &Path, port: u16, args: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    clean_env(&mut cmd)
         .args(args)
         .arg("--json")
+        .current_dir(cwd)
         .env("FRONTDESK_SERVER", format!("http://127.0.0.1:{port}"))
-        .env("FRONTDESK_DATA_DIR", dir)
         .output()
         .expect("cli runs")
 }
 
-fn stop(mut child: Child) {
-    let pid = child.id().to_string();
+fn stop(mut dev: Dev) {
+    let pid = dev.child.id().to_string();
     Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .expect("kill");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "graceful shutdown exits 0, got {status}");
+        if let Some(status) = dev.child.try_wait().expect("wait") {
+            assert!(
+                status.success(),
+                "graceful shutdown exits 0, got {status}:\n{}",
+                dev.output()
+            );
             return;
         }
         assert!(
@@ -70,14 +164,39 @@ fn stop(mut child: Child) {
     }
 }
 
+/// What `make run` promises on start: pretty (not JSON) logs, and the dev token printed,
+/// the same one the CLI will read from `.frontdesk/dev-token`.
+fn assert_started_as_the_readme_says(dev: &Dev, cwd: &Path) {
+    let token = std::fs::read_to_string(data_dir(cwd).join("dev-token")).expect("dev token");
+    let token = token.trim();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = dev.output();
+        if out.contains(token) && out.contains("frontdesk listening") {
+            assert!(out.contains("dev token"), "{out}");
+            assert!(
+                !out.lines().any(|l| l.trim_start().starts_with('{')),
+                "pretty logs, not JSON:\n{out}"
+            );
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the token in .frontdesk/dev-token was not printed, or no pretty log line:\n{out}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn dev_serves_the_cli_stops_on_sigterm_and_keeps_data_across_restarts() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let dev = start(dir.path(), port);
+    let checkout = tempfile::tempdir().expect("temp dir");
+    let cwd = checkout.path();
+    let dev = start(cwd);
+    assert_started_as_the_readme_says(&dev, cwd);
     let out = cli(
-        dir.path(),
-        port,
+        cwd,
+        dev.port,
         &[
             "inquiry",
             "create",
@@ -100,9 +219,14 @@ fn dev_serves_the_cli_stops_on_sigterm_and_keeps_data_across_restarts() {
     let id = created["inquiry_id"].as_str().expect("id").to_string();
     assert_eq!(created["category"], "dining");
     stop(dev);
+    assert!(
+        data_dir(cwd).join("intake.db").exists(),
+        "the data lives in ./.frontdesk"
+    );
 
-    let dev = start(dir.path(), port);
-    let out = cli(dir.path(), port, &["inquiry", "get", &id]);
+    // Restarted (on whatever port is free now): the same data directory, the same data.
+    let dev = start(cwd);
+    let out = cli(cwd, dev.port, &["inquiry", "get", &id]);
     assert!(
         out.status.success(),
         "{}",

@@ -799,6 +799,12 @@ mod tests {
             decode_position(&t),
             Some((1_700_000_000_000_000, "0190-abc".into()))
         );
+        // A token handed out earlier still reads the same (base64url of "1700000000000000/0190-abc").
+        assert_eq!(t, "MTcwMDAwMDAwMDAwMDAwMC8wMTkwLWFiYw");
+        assert_eq!(
+            decode_position("MTcwMDAwMDAwMDAwMDAwMC8wMTkwLWFiYw"),
+            Some((1_700_000_000_000_000, "0190-abc".into()))
+        );
         assert_eq!(decode_position("%%%"), None);
         assert_eq!(decode_position(&paging::encode_token("no-slash")), None);
     }

@@ -272,6 +272,27 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(status_from_pb(status_to_pb(*s)), Some(*s));
         }
+        // The wire numbers are the published contract (common.proto, intake.proto): fixed
+        // here, not taken from the mapping under test.
+        assert_eq!(
+            Channel::ALL
+                .iter()
+                .map(|c| channel_to_pb(*c))
+                .collect::<Vec<_>>(),
+            (1..=10).collect::<Vec<i32>>()
+        );
+        assert_eq!(channel_to_pb(Channel::Hotline), 10);
+        assert_eq!(channel_from_pb(7), Some(Channel::SocialWeibo));
+        assert_eq!(category_to_pb(Category::CheckInOut), 3);
+        assert_eq!(category_to_pb(Category::Complaint), 10);
+        assert_eq!(category_from_pb(13), Some(Category::Other));
+        assert_eq!(
+            Status::ALL
+                .iter()
+                .map(|s| status_to_pb(*s))
+                .collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
         assert_eq!(channel_from_pb(0), None);
         assert_eq!(channel_from_pb(999), None);
         assert_eq!(optional_reply(999), Err(UnknownValue(999)));

@@ -168,6 +168,17 @@ mod tests {
             assert_eq!(Channel::from_code(c.code()), Some(*c));
         }
         assert_eq!(Status::from_code("nonsense"), None);
+        // Stored codes: fixed, whatever the code says.
+        assert_eq!(
+            Status::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
+            ["new", "acknowledged", "answered", "resolved", "reopened"]
+        );
+        assert_eq!(Channel::SocialWechat.code(), "social_wechat");
+        assert_eq!(Category::CheckInOut.code(), "check_in_out");
+        assert_eq!(
+            Category::from_code("check_in_out"),
+            Some(Category::CheckInOut)
+        );
     }
 
     #[test]

@@ -801,5 +801,17 @@ mod tests {
         let shown = rules.to_toml();
         assert!(shown.contains("[[rule]]"));
         assert_eq!(RoutingRules::from_toml(&shown), Ok(rules));
+        // What managers are shown says what the rules file says, in its words.
+        let v: toml::Value = toml::from_str(&shown).expect("toml");
+        assert_eq!(v["receiving_team"]["hotline"].as_str(), Some("call_center"));
+        assert_eq!(
+            v["receiving_team"]["front_desk"].as_str(),
+            Some("front_office")
+        );
+        assert_eq!(
+            v["category_owner"]["events"].as_str(),
+            Some("banquets_conferences")
+        );
+        assert_eq!(v["rule"][0]["id"].as_str(), Some("social_complaint"));
     }
 }

@@ -635,5 +635,20 @@ mod tests {
         for k in DeadlineKind::ALL {
             assert_eq!(DeadlineKind::from_code(k.code()), Some(k));
         }
+        // The codes are stored and sent in events: fixed, whatever the code says.
+        assert_eq!(
+            DeadlineKind::ALL.map(DeadlineKind::code),
+            [
+                "first_response_warning",
+                "first_response_breach",
+                "first_response_escalate_head",
+                "first_response_escalate_duty_manager",
+                "resolution_warning",
+                "resolution_breach",
+                "resolution_escalate_head",
+                "resolution_escalate_duty_manager",
+            ]
+        );
+        assert_eq!(DeadlineKind::from_code("first_response"), None);
     }
 }

@@ -135,5 +135,7 @@ mod tests {
     fn shift_display_round_trips() {
         let s = Shift::parse("13:30-24:00", "f");
         assert_eq!(s.map(|s| s.to_string()), Ok("13:30-24:00".to_string()));
+        let s = Shift::parse("09:00:30-17:45", "f");
+        assert_eq!(s.map(|s| s.to_string()), Ok("09:00:30-17:45".to_string()));
     }
 }

@@ -139,5 +139,19 @@ fri = ["09:00-12:00", "13:30-18:00"]
         let text = toml::to_string(&defaults).expect("serialises");
         let back: SlaTargets = toml::from_str(&text).expect("parses");
         assert_eq!(back, defaults);
+        // CI-5.4's limits as a property's file writes them.
+        let written: SlaTargets = toml::from_str(
+            r#"
+first_response_offline = { amount = { seconds = 300 }, clock = "around_the_clock" }
+first_response_online = { amount = { seconds = 3600 }, clock = "business_hours" }
+first_response_phone = { amount = { seconds = 180 }, clock = "around_the_clock" }
+first_response_email = { amount = { seconds = 7200 }, clock = "business_hours" }
+resolution_simple = { amount = { seconds = 14400 }, clock = "business_hours" }
+resolution_complex = { amount = { working_days = 3 }, clock = "business_hours" }
+warn_fraction = 0.8
+"#,
+        )
+        .expect("parses");
+        assert_eq!(written, defaults);
     }
 }
