@@ -1076,7 +1076,67 @@ async fn restart_and_replicas(backend: Backend) {
     assert_eq!(hits(&mut amy2, "luggage", PROPERTY_A).await.len(), 1);
 }
 
+/// `frontdesk dev` serves `demo-hotel`: a new database gets the bilingual starter knowledge
+/// base, searchable at once; a restart does not load it twice.
+async fn demo_seed(backend: Backend) {
+    let env = Env::new(backend).await;
+    let mut cfg = env.config();
+    cfg.properties.push("demo-hotel".into());
+    let app = env.spawn_with(cfg.clone()).await;
+    let mut desk = kb_as(&app, "amy", Role::Agent, &["demo-hotel"]).await;
+    let title = |h: &[kpb::SearchHit]| h.first().map(|h| h.title.clone()).unwrap_or_default();
+    assert_eq!(
+        title(&hits(&mut desk, "wifi密码", "demo-hotel").await),
+        "无线网络（Wi-Fi）名称和密码"
+    );
+    assert_eq!(
+        title(&hits(&mut desk, "几点离店", "demo-hotel").await),
+        "入住和退房时间"
+    );
+    assert_eq!(
+        title(&hits(&mut desk, "breakfst time", "demo-hotel").await),
+        "Breakfast time and place"
+    );
+    for q in ["airport pickup", "接机"] {
+        let h = hits(&mut desk, q, "demo-hotel").await;
+        assert_eq!(
+            h.first().map(|h| h.slug.as_str()),
+            Some("airport-transfer"),
+            "{q}"
+        );
+    }
+    // Other properties see none of it.
+    let mut amy = kb_as(&app, "amy", Role::Agent, &[PROPERTY_A]).await;
+    assert!(hits(&mut amy, "wifi", PROPERTY_A).await.is_empty());
+    let listed = desk
+        .list_articles(kpb::ListArticlesRequest {
+            property_id: "demo-hotel".into(),
+            kind: Kind::ReplyTemplate as i32,
+            language: Language::En as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("templates")
+        .into_inner()
+        .articles;
+    assert_eq!(listed.len(), 2);
+    app.stop().await;
+    let again = env.spawn_with(cfg).await;
+    let mut desk = kb_as(&again, "amy", Role::Agent, &["demo-hotel"]).await;
+    let all = desk
+        .list_articles(kpb::ListArticlesRequest {
+            property_id: "demo-hotel".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .articles;
+    assert_eq!(all.len(), 18, "loaded once");
+}
+
 on_both_backends!(
+    demo_seed,
     workflow_and_search,
     bilingual_search,
     property_scoping,

@@ -167,6 +167,8 @@ pub async fn follow_once(
     }
     let mut conn = db.pool().acquire().await?;
     let syn = store::counter(&mut conn, "synonyms").await?;
+    // SQLite has one connection: give it back before reading the list.
+    drop(conn);
     if syn != *synonyms_seen {
         let (groups, _, _) = articles::synonyms(db).await?;
         index.set_synonyms(groups);

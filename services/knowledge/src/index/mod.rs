@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, RwLock};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing,
     TextOptions, Value,
@@ -24,6 +26,14 @@ const CHAIN: &str = "_chain";
 /// Typo tolerance applies to Latin terms at least this long (one edit).
 const FUZZY_MIN_CHARS: usize = 5;
 const SNIPPET_CHARS: usize = 160;
+/// Weight of terms a synonym group added, against the caller's own words.
+const SYNONYM_WEIGHT: f32 = 0.6;
+/// Score added to documents in the query's own script.
+const SCRIPT_NUDGE: f32 = 1.5;
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}')
+}
 
 /// A published article version as search serves it.
 #[derive(Debug, Clone, PartialEq)]
@@ -255,40 +265,93 @@ impl KbIndex {
         Ok(())
     }
 
-    /// The text part of a query: every analyzed term of the query and of its synonyms, in
-    /// title (strongest), tags and body; Latin terms of five letters or more also match with
-    /// one typo.
+    /// The text part of a query: every analyzed term of the query in title (strongest), tags
+    /// and body, Latin terms of five letters or more also with one typo; the terms synonyms
+    /// add count for less than the caller's own words; and documents in the query's script
+    /// (Han → zh, Latin → en) get a nudge, so "几点离店" prefers the Chinese article.
     fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
-        let expanded = self
+        let groups = self
             .synonyms
             .read()
-            .map(|s| s.expand(text))
-            .unwrap_or_else(|_| text.to_string());
+            .map(|s| s.alternatives(text))
+            .unwrap_or_default();
         let mut a = analyzer();
-        let words = terms(&mut a, &expanded);
+        let own = terms(&mut a, text);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let f = self.fields;
-        for w in &words {
-            for (field, boost) in [(f.title, 3.0_f32), (f.tags, 2.0), (f.body, 1.0)] {
-                let term = Term::from_field_text(field, w);
-                let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+        for w in &own {
+            self.term_clauses(w, 1.0, &mut clauses);
+        }
+        // A synonym group counts once, by its best alternative: "check-out" is one
+        // alternative of 退房, not two extra words.
+        for group in groups {
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            for alt in group {
+                let words: Vec<String> = terms(&mut a, &alt)
+                    .into_iter()
+                    .filter(|t| !own.contains(t))
+                    .collect();
+                let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for w in &words {
+                    let mut per_word = Vec::new();
+                    self.term_clauses(w, SYNONYM_WEIGHT, &mut per_word);
+                    all.push((Occur::Must, Box::new(BooleanQuery::new(per_word))));
+                }
+                // A two-word alternative must not outweigh a one-word one by being two words.
+                #[allow(clippy::cast_precision_loss)]
+                let share = 1.0 / all.len().max(1) as f32;
+                if !all.is_empty() {
+                    alternatives.push(Box::new(BoostQuery::new(
+                        Box::new(BooleanQuery::new(all)),
+                        share,
+                    )));
+                }
+            }
+            if !alternatives.is_empty() {
                 clauses.push((
                     Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(exact), boost)),
+                    Box::new(DisjunctionMaxQuery::new(alternatives)),
                 ));
-                if w.is_ascii() && w.chars().count() >= FUZZY_MIN_CHARS {
-                    let fuzzy = FuzzyTermQuery::new(term, 1, true);
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.5)),
-                    ));
-                }
             }
         }
         if clauses.is_empty() {
-            None
+            return None;
+        }
+        let script = if text.chars().any(is_han) {
+            Lang::Zh
         } else {
-            Some(Box::new(BooleanQuery::new(clauses)))
+            Lang::En
+        };
+        let nudge = TermQuery::new(
+            Term::from_field_text(self.fields.lang, script.code()),
+            IndexRecordOption::Basic,
+        );
+        let text_part: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Must, text_part),
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(nudge), SCRIPT_NUDGE)),
+            ),
+        ])))
+    }
+
+    fn term_clauses(&self, w: &str, weight: f32, out: &mut Vec<(Occur, Box<dyn Query>)>) {
+        let f = self.fields;
+        for (field, boost) in [(f.title, 3.0_f32), (f.tags, 2.0), (f.body, 1.0)] {
+            let boost = boost * weight;
+            let term = Term::from_field_text(field, w);
+            let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            out.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(exact), boost)),
+            ));
+            if w.is_ascii() && w.chars().count() >= FUZZY_MIN_CHARS {
+                let fuzzy = FuzzyTermQuery::new(term, 1, true);
+                out.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.5)),
+                ));
+            }
         }
     }
 

@@ -42,19 +42,37 @@ impl Synonyms {
 
     /// The query followed by the other terms of every group it names.
     pub fn expand(&self, query: &str) -> String {
-        let lower = query.to_lowercase();
-        let mut out = query.to_string();
-        for group in &self.groups {
-            if group.iter().any(|t| occurs(&lower, t)) {
-                for t in group {
-                    if !occurs(&lower, t) {
-                        out.push(' ');
-                        out.push_str(t);
-                    }
-                }
-            }
+        let extra = self.extra(query);
+        if extra.is_empty() {
+            query.to_string()
+        } else {
+            format!("{query} {extra}")
         }
-        out
+    }
+
+    /// The other terms of every group the query names (space-separated), not in the query.
+    pub fn extra(&self, query: &str) -> String {
+        self.alternatives(query)
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Per group the query names, its other terms (each an alternative of the others).
+    pub fn alternatives(&self, query: &str) -> Vec<Vec<String>> {
+        let lower = query.to_lowercase();
+        self.groups
+            .iter()
+            .filter(|g| g.iter().any(|t| occurs(&lower, t)))
+            .map(|g| {
+                g.iter()
+                    .filter(|t| !occurs(&lower, t))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .filter(|alts| !alts.is_empty())
+            .collect()
     }
 }
 

@@ -137,3 +137,31 @@ fn pages_follow_each_other() {
     let (second, _) = index.search(&q).expect("search");
     assert_ne!(first[0].doc.article_id, second[0].doc.article_id);
 }
+
+#[test]
+fn a_synonym_counts_once_and_the_query_script_is_preferred() {
+    let index = KbIndex::new().expect("index");
+    index
+        .replace_all(
+            vec![
+                doc("zh", "a", "co", Lang::Zh, "入住和退房时间", "入住时间为 14:00 以后，退房时间为 12:00 以前。延迟退房请联系前台。"),
+                doc("en", "a", "co", Lang::En, "Check-in and check-out times", "Check-in is from 14:00, check-out by 12:00. Late check-out until 14:00 is free."),
+            ],
+            2,
+        )
+        .expect("build");
+    index.set_synonyms(vec![vec![
+        "退房".into(),
+        "离店".into(),
+        "check-out".into(),
+        "checkout".into(),
+    ]]);
+    let (hits, _) = index.search(&query("几点离店", "a")).expect("search");
+    let got: Vec<(String, f32)> = hits
+        .iter()
+        .map(|h| (h.doc.article_id.clone(), h.score))
+        .collect();
+    assert_eq!(got.first().map(|g| g.0.as_str()), Some("zh"), "{got:?}");
+    let (hits, _) = index.search(&query("late checkout", "a")).expect("search");
+    assert_eq!(hits[0].doc.article_id, "en");
+}
