@@ -1,0 +1,255 @@
+//! Search latency at 100,000 articles (Chinese and English) with 16 concurrent callers, and
+//! the time from an index update to its being searchable — on the index itself (no gRPC, no
+//! database), which is what every Search call runs.
+//!
+//! cargo run --release -p frontdesk-knowledge --example search_bench [-- <articles> <callers>]
+
+use frontdesk_knowledge::domain::{Kind, Lang};
+use frontdesk_knowledge::index::{Change, KbIndex, LiveDoc, SearchQuery};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ZH: &[&str] = &[
+    "早餐",
+    "餐厅",
+    "无线网络",
+    "密码",
+    "停车场",
+    "退房",
+    "入住",
+    "机场",
+    "接送",
+    "健身房",
+    "游泳池",
+    "洗衣",
+    "行李",
+    "寄存",
+    "宠物",
+    "吸烟",
+    "发票",
+    "外币",
+    "兑换",
+    "地铁",
+    "外滩",
+    "送餐",
+    "保险箱",
+    "叫醒",
+    "加床",
+    "前台",
+    "礼宾部",
+    "房间",
+    "价格",
+    "时间",
+    "楼层",
+    "服务",
+    "预订",
+    "免费",
+    "收费",
+    "客人",
+    "酒店",
+    "会议室",
+    "婚宴",
+    "儿童",
+    "延迟",
+    "提前",
+];
+const EN: &[&str] = &[
+    "breakfast",
+    "restaurant",
+    "wifi",
+    "password",
+    "parking",
+    "checkout",
+    "checkin",
+    "airport",
+    "transfer",
+    "gym",
+    "pool",
+    "laundry",
+    "luggage",
+    "storage",
+    "pets",
+    "smoking",
+    "invoice",
+    "currency",
+    "exchange",
+    "metro",
+    "bund",
+    "room",
+    "service",
+    "safe",
+    "wake-up",
+    "extra",
+    "bed",
+    "front",
+    "desk",
+    "concierge",
+    "price",
+    "floor",
+    "booking",
+    "free",
+    "charge",
+    "guest",
+    "hotel",
+    "meeting",
+    "wedding",
+    "children",
+    "late",
+    "early",
+];
+const QUERIES: &[&str] = &[
+    "早餐时间",
+    "breakfast hours",
+    "wifi密码",
+    "parking price",
+    "几点退房",
+    "airport transfer",
+    "breakfst",
+    "健身房",
+    "laundry service",
+    "行李寄存",
+    "smoking room",
+    "发票",
+    "currency exchange",
+    "地铁",
+    "room service",
+    "叫醒服务",
+];
+
+/// A small deterministic generator (no dependency needed).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as usize
+    }
+    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
+        words[self.next() % words.len()]
+    }
+}
+
+fn article(i: usize, rng: &mut Rng) -> LiveDoc {
+    let zh = i.is_multiple_of(2);
+    let (words, sep, lang) = if zh {
+        (ZH, "", Lang::Zh)
+    } else {
+        (EN, " ", Lang::En)
+    };
+    let title: Vec<&str> = (0..4).map(|_| rng.pick(words)).collect();
+    let body: Vec<String> = (0..60)
+        .map(|k| {
+            if k % 9 == 8 {
+                format!("{}", rng.next() % 1000)
+            } else {
+                rng.pick(words).to_string()
+            }
+        })
+        .collect();
+    LiveDoc {
+        article_id: format!("a{i:06}"),
+        property_id: if i.is_multiple_of(10) {
+            String::new()
+        } else {
+            format!("p{}", i % 50)
+        },
+        slug: format!("s{i}"),
+        kind: Kind::Faq,
+        language: lang,
+        version: 1,
+        title: title.join(sep),
+        body: body.join(sep),
+        tags: Vec::new(),
+        effective_from: None,
+        effective_until: None,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let callers: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let docs: Vec<LiveDoc> = (0..n).map(|i| article(i, &mut rng)).collect();
+    let index = Arc::new(KbIndex::new()?);
+    index.set_synonyms(vec![
+        vec!["退房".into(), "离店".into(), "checkout".into()],
+        vec!["接机".into(), "airport".into()],
+    ]);
+    let start = Instant::now();
+    index.replace_all(docs, 1)?;
+    println!(
+        "indexed {n} articles in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+
+    let per_caller = 400;
+    let wall = Instant::now();
+    let handles: Vec<_> = (0..callers)
+        .map(|c| {
+            let index = index.clone();
+            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+                let mut out = Vec::with_capacity(per_caller);
+                for k in 0..per_caller {
+                    let q = SearchQuery {
+                        text: QUERIES[(c + k) % QUERIES.len()].to_string(),
+                        property_id: format!("p{}", (c * 7 + k) % 50),
+                        limit: 10,
+                        now: 0,
+                        ..SearchQuery::default()
+                    };
+                    let t = Instant::now();
+                    let _ = index.search(&q)?;
+                    out.push(t.elapsed());
+                }
+                Ok(out)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.join().map_err(|_| anyhow::anyhow!("caller panicked"))??);
+    }
+    let elapsed = wall.elapsed();
+    all.sort();
+    println!(
+        "{} searches, {callers} concurrent callers: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} searches/s",
+        all.len(),
+        percentile(&all, 0.50).as_secs_f64() * 1e3,
+        percentile(&all, 0.99).as_secs_f64() * 1e3,
+        all.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+        all.len() as f64 / elapsed.as_secs_f64()
+    );
+
+    // Publish → searchable: one change applied (commit + reader reload), then found.
+    let mut updates = Vec::new();
+    for k in 0..20 {
+        let mut d = article(n + k, &mut rng);
+        d.title = format!("zzfresh{k} 新文章");
+        d.property_id = String::new();
+        let t = Instant::now();
+        index.apply(vec![Change::Upsert(d)], 2 + k as i64)?;
+        let (hits, _) = index.search(&SearchQuery {
+            text: format!("zzfresh{k}"),
+            limit: 1,
+            now: 0,
+            ..SearchQuery::default()
+        })?;
+        anyhow::ensure!(hits.len() == 1, "update {k} not searchable");
+        updates.push(t.elapsed());
+    }
+    updates.sort();
+    println!(
+        "update → searchable (apply + search, 20 updates): p50 {:.1} ms, max {:.1} ms \
+         (replicas add their follow interval, 200 ms by default)",
+        percentile(&updates, 0.5).as_secs_f64() * 1e3,
+        updates.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    );
+    Ok(())
+}
