@@ -15,8 +15,7 @@ use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing,
-    TextOptions, Value,
+    FAST, Field, IndexRecordOption, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
@@ -88,6 +87,9 @@ pub struct Hit {
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
+    /// A number per live document (fast field): hits map back to articles without reading
+    /// the document store.
+    key: Field,
     title: Field,
     body: Field,
     tags: Field,
@@ -110,13 +112,23 @@ pub struct KbIndex {
 #[derive(Default)]
 struct Docs {
     by_id: HashMap<String, LiveDoc>,
+    /// Fast-field key → article id, and the next key to hand out.
+    by_key_no: HashMap<u64, String>,
+    key_of: HashMap<String, u64>,
+    next_key: u64,
     /// (property, slug, language) → article id, to let property articles hide chain ones.
     by_key: HashMap<(String, String, Lang), String>,
 }
 
 impl Docs {
+    /// Stores `d` (its fast-field key already handed out by [`Docs::new_key`]).
     fn insert(&mut self, d: LiveDoc) {
-        self.remove(&d.article_id);
+        if let Some(old) = self.by_id.remove(&d.article_id) {
+            let key = (old.property_id, old.slug, old.language);
+            if self.by_key.get(&key).is_some_and(|v| *v == d.article_id) {
+                self.by_key.remove(&key);
+            }
+        }
         self.by_key.insert(
             (d.property_id.clone(), d.slug.clone(), d.language),
             d.article_id.clone(),
@@ -124,7 +136,18 @@ impl Docs {
         self.by_id.insert(d.article_id.clone(), d);
     }
 
+    /// A fresh fast-field key for `id`.
+    fn new_key(&mut self, id: &str) -> u64 {
+        self.next_key += 1;
+        self.by_key_no.insert(self.next_key, id.to_string());
+        self.key_of.insert(id.to_string(), self.next_key);
+        self.next_key
+    }
+
     fn remove(&mut self, id: &str) {
+        if let Some(k) = self.key_of.remove(id) {
+            self.by_key_no.remove(&k);
+        }
         if let Some(old) = self.by_id.remove(id) {
             let key = (old.property_id, old.slug, old.language);
             if self.by_key.get(&key).is_some_and(|v| v == id) {
@@ -153,7 +176,8 @@ fn schema() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
+        id: b.add_text_field("id", STRING),
+        key: b.add_u64_field("key", FAST),
         title: b.add_text_field("title", text.clone()),
         body: b.add_text_field("body", text.clone()),
         tags: b.add_text_field("tags", text),
@@ -199,7 +223,7 @@ impl KbIndex {
         }
     }
 
-    fn document(&self, d: &LiveDoc) -> TantivyDocument {
+    fn document(&self, d: &LiveDoc, key: u64) -> TantivyDocument {
         let f = self.fields;
         let property = if d.property_id.is_empty() {
             CHAIN
@@ -208,6 +232,7 @@ impl KbIndex {
         };
         doc!(
             f.id => d.article_id.as_str(),
+            f.key => key,
             f.title => d.title.as_str(),
             f.body => d.body.as_str(),
             f.tags => d.tags.join(" "),
@@ -249,7 +274,9 @@ impl KbIndex {
             match change {
                 Change::Upsert(d) => {
                     writer.delete_term(Term::from_field_text(self.fields.id, &d.article_id));
-                    writer.add_document(self.document(&d))?;
+                    docs.remove(&d.article_id);
+                    let key = docs.new_key(&d.article_id);
+                    writer.add_document(self.document(&d, key))?;
                     docs.insert(d);
                 }
                 Change::Remove(id) => {
@@ -259,9 +286,11 @@ impl KbIndex {
             }
         }
         writer.commit()?;
+        // Searches take the document map before the searcher: holding the map until the
+        // reader sees the commit keeps every search on a matching pair.
+        self.reader.reload()?;
         drop(docs);
         drop(writer);
-        self.reader.reload()?;
         Ok(())
     }
 
@@ -392,24 +421,38 @@ impl KbIndex {
         let mut clauses = self.filter_query(q);
         clauses.push((Occur::Must, text.box_clone()));
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
         let want = q.offset + q.limit + 1;
         let docs = self
             .docs
             .read()
             .map_err(|_| anyhow::anyhow!("index documents poisoned"))?;
+        let searcher = self.reader.searcher();
         // Some hits are filtered after retrieval (dates, overrides): fetch more until enough.
-        let mut fetch = want * 2 + 20;
+        let mut fetch = want + 10;
+        let mut keys: Vec<Option<tantivy::columnar::Column<u64>>> = Vec::new();
         let kept = loop {
             let top = searcher.search(&query, &TopDocs::with_limit(fetch).order_by_score())?;
             let exhausted = top.len() < fetch;
             let mut kept: Vec<(f32, &LiveDoc)> = Vec::new();
             for (score, addr) in top {
-                let stored: TantivyDocument = searcher.doc(addr)?;
-                let Some(id) = stored.get_first(self.fields.id).and_then(|v| v.as_str()) else {
-                    continue;
-                };
-                let Some(d) = docs.by_id.get(id) else {
+                let seg = addr.segment_ord as usize;
+                if keys.len() <= seg {
+                    keys.resize_with(seg + 1, || None);
+                }
+                if keys[seg].is_none() {
+                    keys[seg] = Some(
+                        searcher
+                            .segment_reader(addr.segment_ord)
+                            .fast_fields()
+                            .u64("key")?,
+                    );
+                }
+                let Some(d) = keys[seg]
+                    .as_ref()
+                    .and_then(|c| c.first(addr.doc_id))
+                    .and_then(|k| docs.by_key_no.get(&k))
+                    .and_then(|id| docs.by_id.get(id))
+                else {
                     continue;
                 };
                 if d.effective_at(q.now) && !docs.overridden(d, &q.property_id, q.now) {

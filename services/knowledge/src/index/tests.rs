@@ -165,3 +165,21 @@ fn a_synonym_counts_once_and_the_query_script_is_preferred() {
     let (hits, _) = index.search(&query("late checkout", "a")).expect("search");
     assert_eq!(hits[0].doc.article_id, "en");
 }
+
+#[test]
+fn an_article_applied_again_stays_searchable_once() {
+    let index = sample();
+    for seq in 5..8 {
+        let d = doc(
+            "bf",
+            "",
+            "breakfast",
+            Lang::En,
+            "Breakfast",
+            "Breakfast is served from 06:30.",
+        );
+        index.apply(vec![Change::Upsert(d)], seq).expect("apply");
+        assert_eq!(ids(&index, "breakfast", "b"), ["bf"], "after {seq}");
+    }
+    assert_eq!(index.indexed(), 4);
+}
