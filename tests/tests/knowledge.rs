@@ -856,6 +856,33 @@ async fn templates(backend: Backend) {
         Some(zh.article_id.as_str())
     );
     assert_eq!(s.suggestions[0].version, 1);
+
+    // Or from an inquiry's id: the text is read from intake; another property's inquiry is
+    // not found.
+    let mut intake = app.agent().await;
+    let inquiry = frontdesk_tests::create(&mut intake, "问题需要核实吗？什么时候答复").await;
+    let s = amy
+        .suggest_answers(kpb::SuggestAnswersRequest {
+            property_id: PROPERTY_A.into(),
+            inquiry_id: inquiry.inquiry_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("suggest for an inquiry")
+        .into_inner();
+    assert_eq!(
+        s.suggestions.first().map(|h| h.article_id.as_str()),
+        Some(zh.article_id.as_str())
+    );
+    let mut bob = kb_as(&app, "bob", Role::Agent, &[PROPERTY_B]).await;
+    let err = bob
+        .suggest_answers(kpb::SuggestAnswersRequest {
+            inquiry_id: inquiry.inquiry_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("another property's inquiry");
+    assert_eq!(err.code(), Code::NotFound);
 }
 
 /// Quizzes: scores per person, idempotent submission, flagged articles.
