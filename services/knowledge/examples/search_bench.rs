@@ -2,6 +2,10 @@
 //! the time from an index update to its being searchable — on the index itself (no gRPC, no
 //! database), which is what every Search call runs.
 //!
+//! With `FRONTDESK_BENCH_POSTGRES=postgres://…/db` set, the same articles and queries also run
+//! through Postgres full-text search (`to_tsvector('simple', …)` with a GIN index,
+//! `plainto_tsquery`, `ts_rank`, top 10) at the same concurrency, for comparison.
+//!
 //! cargo run --release -p frontdesk-knowledge --example search_bench [-- <articles> <callers>]
 
 use frontdesk_knowledge::domain::{Kind, Lang};
@@ -177,6 +181,9 @@ fn main() -> anyhow::Result<()> {
     let callers: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let docs: Vec<LiveDoc> = (0..n).map(|i| article(i, &mut rng)).collect();
+    if let Ok(url) = std::env::var("FRONTDESK_BENCH_POSTGRES") {
+        postgres(&url, &docs, callers)?;
+    }
     let index = Arc::new(KbIndex::new()?);
     index.set_synonyms(vec![
         vec!["退房".into(), "离店".into(), "checkout".into()],
@@ -252,4 +259,97 @@ fn main() -> anyhow::Result<()> {
         updates.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
     );
     Ok(())
+}
+
+/// The same articles and queries through Postgres full-text search.
+fn postgres(url: &str, docs: &[LiveDoc], callers: usize) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(u32::try_from(callers).unwrap_or(16))
+            .connect(url)
+            .await?;
+        sqlx::query("DROP TABLE IF EXISTS kb_bench")
+            .execute(&pool)
+            .await?;
+        sqlx::query(
+            "CREATE TABLE kb_bench (id TEXT PRIMARY KEY, property_id TEXT NOT NULL, \
+             title TEXT NOT NULL, body TEXT NOT NULL)",
+        )
+        .execute(&pool)
+        .await?;
+        let start = Instant::now();
+        for chunk in docs.chunks(500) {
+            let sql = format!(
+                "INSERT INTO kb_bench (id, property_id, title, body) VALUES {}",
+                frontdesk_platform::sql::values(chunk.len(), 4, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for d in chunk {
+                q = q
+                    .bind(d.article_id.clone())
+                    .bind(d.property_id.clone())
+                    .bind(d.title.clone())
+                    .bind(d.body.clone());
+            }
+            q.execute(&pool).await?;
+        }
+        sqlx::query(
+            "CREATE INDEX kb_bench_fts ON kb_bench USING GIN \
+             (to_tsvector('simple', title || ' ' || body))",
+        )
+        .execute(&pool)
+        .await?;
+        sqlx::query("ANALYZE kb_bench").execute(&pool).await?;
+        println!(
+            "postgres: loaded and indexed {} articles in {:.1} s",
+            docs.len(),
+            start.elapsed().as_secs_f64()
+        );
+        let per_caller = 200;
+        let wall = Instant::now();
+        let mut tasks = Vec::new();
+        for c in 0..callers {
+            let pool = pool.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut out = Vec::with_capacity(per_caller);
+                for k in 0..per_caller {
+                    let t = Instant::now();
+                    sqlx::query(
+                        "SELECT id FROM kb_bench, plainto_tsquery('simple', $1) q \
+                         WHERE to_tsvector('simple', title || ' ' || body) @@ q \
+                         AND property_id IN ('', $2) \
+                         ORDER BY ts_rank(to_tsvector('simple', title || ' ' || body), q) DESC \
+                         LIMIT 10",
+                    )
+                    .bind(QUERIES[(c + k) % QUERIES.len()])
+                    .bind(format!("p{}", (c * 7 + k) % 50))
+                    .fetch_all(&pool)
+                    .await?;
+                    out.push(t.elapsed());
+                }
+                anyhow::Ok(out)
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await??);
+        }
+        let elapsed = wall.elapsed();
+        all.sort();
+        println!(
+            "postgres to_tsvector: {} searches, {callers} concurrent callers: p50 {:.2} ms, \
+             p99 {:.2} ms, {:.0} searches/s",
+            all.len(),
+            percentile(&all, 0.50).as_secs_f64() * 1e3,
+            percentile(&all, 0.99).as_secs_f64() * 1e3,
+            all.len() as f64 / elapsed.as_secs_f64()
+        );
+        sqlx::query("DROP TABLE kb_bench").execute(&pool).await?;
+        anyhow::Ok(())
+    })
 }
