@@ -531,6 +531,55 @@ async fn property_scoping(backend: Backend) {
         [chain.article_id.as_str()]
     );
     assert!(listed[0].body.is_empty(), "BASIC view has no body");
+
+    // CI-4.2 "kept current": articles due for review, by kind and department.
+    let mut stale = fields(
+        "minibar",
+        Kind::Policy,
+        Language::En,
+        "Minibar prices",
+        "Soft drinks 20 yuan.",
+    );
+    stale.review_by = Some(Timestamp {
+        seconds: now_secs() - 86_400,
+        nanos: 0,
+    });
+    let due = create(&mut amy, PROPERTY_A, stale).await;
+    let listed = amy
+        .list_articles(kpb::ListArticlesRequest {
+            property_id: PROPERTY_A.into(),
+            due_for_review_before: Some(Timestamp {
+                seconds: now_secs(),
+                nanos: 0,
+            }),
+            owner_department: "front_office".into(),
+            view: kpb::ArticleView::Full as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("due for review")
+        .into_inner()
+        .articles;
+    assert_eq!(
+        listed
+            .iter()
+            .map(|a| a.article_id.as_str())
+            .collect::<Vec<_>>(),
+        [due.article_id.as_str()]
+    );
+    assert_eq!(listed[0].body, "Soft drinks 20 yuan.");
+    let drafts = amy
+        .list_articles(kpb::ListArticlesRequest {
+            property_id: PROPERTY_A.into(),
+            status: ArticleStatus::Draft as i32,
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("drafts")
+        .into_inner();
+    assert_eq!(drafts.articles.len(), 1);
+    assert!(drafts.next_page_token.is_empty());
 }
 
 /// Every edit is a version; a stale edit is refused; history and diff show the change; the
