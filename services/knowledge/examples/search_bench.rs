@@ -6,7 +6,7 @@
 //! through Postgres full-text search (`to_tsvector('simple', …)` with a GIN index,
 //! `plainto_tsquery`, `ts_rank`, top 10) at the same concurrency, for comparison.
 //!
-//! cargo run --release -p frontdesk-knowledge --example search_bench [-- <articles> <callers>]
+//! cargo run --release -p frontdesk-knowledge --example search_bench [-- <articles> <callers> [--tiny]]
 
 use frontdesk_knowledge::domain::{Kind, Lang};
 use frontdesk_knowledge::index::{Change, KbIndex, LiveDoc, SearchQuery};
@@ -142,12 +142,16 @@ fn article(i: usize, rng: &mut Rng) -> LiveDoc {
         (EN, " ", Lang::En)
     };
     let title: Vec<&str> = (0..4).map(|_| rng.pick(words)).collect();
+    // One word in five from the hotel vocabulary above, the rest from a 20,000-word
+    // vocabulary (skewed: low ranks far more often), as real text is; with `--tiny` every
+    // word is a hotel word, the worst case where every query term is in most articles.
     let body: Vec<String> = (0..60)
         .map(|k| {
-            if k % 9 == 8 {
-                format!("{}", rng.next() % 1000)
-            } else {
+            if tiny() || k % 5 == 0 {
                 rng.pick(words).to_string()
+            } else {
+                let rank = (rng.next() % 141).pow(2) % 20_000;
+                filler(rank, zh)
             }
         })
         .collect();
@@ -170,15 +174,51 @@ fn article(i: usize, rng: &mut Rng) -> LiveDoc {
     }
 }
 
+fn tiny() -> bool {
+    std::env::args().any(|a| a == "--tiny")
+}
+
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "pe", "du", "gra", "sto", "len", "bor", "fi",
+    "que", "zan", "tor", "mel", "din",
+];
+const HAN: &[char] = &[
+    '春', '夏', '秋', '冬', '山', '水', '花', '草', '风', '云', '江', '河', '湖', '海', '城', '市',
+    '路', '桥', '门', '窗', '灯', '书', '茶', '酒', '米', '面', '鱼', '肉', '菜', '果', '金', '银',
+    '铜', '铁', '石', '木', '竹', '纸', '笔', '墨', '红', '黄', '蓝', '绿', '白', '黑', '东', '西',
+    '南', '北',
+];
+
+/// The `rank`-th word of a synthetic vocabulary (Latin or two/three Han characters).
+fn filler(rank: usize, zh: bool) -> String {
+    if zh {
+        let n = HAN.len();
+        let mut w: String = [HAN[rank % n], HAN[(rank / n) % n]].iter().collect();
+        if rank >= n * n {
+            w.push(HAN[(rank / (n * n)) % n]);
+        }
+        w
+    } else {
+        let n = SYLLABLES.len();
+        format!(
+            "{}{}{}",
+            SYLLABLES[rank % n],
+            SYLLABLES[(rank / n) % n],
+            SYLLABLES[(rank / (n * n)) % n]
+        )
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
 
 fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let callers: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
+    let args = std::env::args().skip(1);
+    let mut numbers = args.filter_map(|a| a.parse::<usize>().ok());
+    let n: usize = numbers.next().unwrap_or(100_000);
+    let callers: usize = numbers.next().unwrap_or(16);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let docs: Vec<LiveDoc> = (0..n).map(|i| article(i, &mut rng)).collect();
     if let Ok(url) = std::env::var("FRONTDESK_BENCH_POSTGRES") {
