@@ -18,7 +18,7 @@ use tantivy::schema::{
     FAST, Field, IndexRecordOption, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term, doc};
 
 /// The property value of chain-wide articles in the index.
 const CHAIN: &str = "_chain";
@@ -298,7 +298,7 @@ impl KbIndex {
     /// and body, Latin terms of five letters or more also with one typo; the terms synonyms
     /// add count for less than the caller's own words; and documents in the query's script
     /// (Han → zh, Latin → en) get a nudge, so "几点离店" prefers the Chinese article.
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+    fn text_query(&self, text: &str, searcher: &Searcher) -> Option<Box<dyn Query>> {
         let groups = self
             .synonyms
             .read()
@@ -308,7 +308,7 @@ impl KbIndex {
         let own = terms(&mut a, text);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for w in &own {
-            self.term_clauses(w, 1.0, &mut clauses);
+            self.term_clauses(w, 1.0, searcher, &mut clauses);
         }
         // A synonym group counts once, by its best alternative: "check-out" is one
         // alternative of 退房, not two extra words.
@@ -322,7 +322,7 @@ impl KbIndex {
                 let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for w in &words {
                     let mut per_word = Vec::new();
-                    self.term_clauses(w, SYNONYM_WEIGHT, &mut per_word);
+                    self.term_clauses(w, SYNONYM_WEIGHT, searcher, &mut per_word);
                     all.push((Occur::Must, Box::new(BooleanQuery::new(per_word))));
                 }
                 // A two-word alternative must not outweigh a one-word one by being two words.
@@ -364,8 +364,23 @@ impl KbIndex {
         ])))
     }
 
-    fn term_clauses(&self, w: &str, weight: f32, out: &mut Vec<(Occur, Box<dyn Query>)>) {
+    fn term_clauses(
+        &self,
+        w: &str,
+        weight: f32,
+        searcher: &Searcher,
+        out: &mut Vec<(Occur, Box<dyn Query>)>,
+    ) {
         let f = self.fields;
+        // Typo tolerance only for words the index does not know: a fuzzy term walks the
+        // term dictionary, the costliest part of a query, and a known word needs no fixing.
+        let fuzzy_ok = w.is_ascii()
+            && w.chars().count() >= FUZZY_MIN_CHARS
+            && [f.title, f.tags, f.body].iter().all(|field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(*field, w))
+                    .is_ok_and(|n| n == 0)
+            });
         for (field, boost) in [(f.title, 3.0_f32), (f.tags, 2.0), (f.body, 1.0)] {
             let boost = boost * weight;
             let term = Term::from_field_text(field, w);
@@ -374,7 +389,7 @@ impl KbIndex {
                 Occur::Should,
                 Box::new(BoostQuery::new(Box::new(exact), boost)),
             ));
-            if w.is_ascii() && w.chars().count() >= FUZZY_MIN_CHARS {
+            if fuzzy_ok {
                 let fuzzy = FuzzyTermQuery::new(term, 1, true);
                 out.push((
                     Occur::Should,
@@ -415,18 +430,18 @@ impl KbIndex {
     /// Ranked hits `offset..offset+limit` of live, effective, in-scope documents, and whether
     /// more follow.
     pub fn search(&self, q: &SearchQuery) -> anyhow::Result<(Vec<Hit>, bool)> {
-        let Some(text) = self.text_query(&q.text) else {
-            return Ok((Vec::new(), false));
-        };
-        let mut clauses = self.filter_query(q);
-        clauses.push((Occur::Must, text.box_clone()));
-        let query = BooleanQuery::new(clauses);
         let want = q.offset + q.limit + 1;
         let docs = self
             .docs
             .read()
             .map_err(|_| anyhow::anyhow!("index documents poisoned"))?;
         let searcher = self.reader.searcher();
+        let Some(text) = self.text_query(&q.text, &searcher) else {
+            return Ok((Vec::new(), false));
+        };
+        let mut clauses = self.filter_query(q);
+        clauses.push((Occur::Must, text.box_clone()));
+        let query = BooleanQuery::new(clauses);
         // Some hits are filtered after retrieval (dates, overrides): fetch more until enough.
         let mut fetch = want + 10;
         let mut keys: Vec<Option<tantivy::columnar::Column<u64>>> = Vec::new();
