@@ -11,6 +11,8 @@ use tonic::{Request, Status};
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Agent,
+    /// Keeps the knowledge base: publishes and retires articles (CI-4.2).
+    Editor,
     Supervisor,
     Manager,
     Integration,
@@ -21,6 +23,7 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "agent" => Some(Role::Agent),
+            "editor" => Some(Role::Editor),
             "supervisor" => Some(Role::Supervisor),
             "manager" => Some(Role::Manager),
             "integration" => Some(Role::Integration),
@@ -58,6 +61,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Agent => "agent",
+            Role::Editor => "editor",
             Role::Supervisor => "supervisor",
             Role::Manager => "manager",
             Role::Integration => "integration",

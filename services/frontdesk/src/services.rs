@@ -60,6 +60,7 @@ services! {
     intake => frontdesk_intake::IntakeService,
     routing => frontdesk_routing::RoutingService,
     messaging => frontdesk_messaging::MessagingService,
+    knowledge => frontdesk_knowledge::KnowledgeService,
     analytics => frontdesk_analytics::AnalyticsService,
 }
 

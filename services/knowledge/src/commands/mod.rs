@@ -1,0 +1,161 @@
+//! Use cases: each one transaction (state change, change sequence and events together);
+//! searches read the replica's index.
+
+pub mod articles;
+pub mod quizzes;
+pub mod search;
+
+use crate::index::KbIndex;
+use crate::store;
+use frontdesk_platform::auth::{Caller, Role};
+use frontdesk_platform::db::{Backend, Db, is_unique_violation};
+use frontdesk_platform::fanout::Fanout;
+use frontdesk_platform::outbox::{self, NewEvent};
+use prost::Message;
+use sqlx::AnyConnection;
+use std::sync::Arc;
+
+pub use frontdesk_platform::error::ServiceError as Error;
+
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Roles that write drafts.
+pub const WRITERS: &[Role] = &[Role::Agent, Role::Editor, Role::Supervisor, Role::Manager];
+/// Roles that publish and retire (CI-4.2: the administration's editors and heads).
+pub const PUBLISHERS: &[Role] = &[Role::Editor, Role::Supervisor, Role::Manager];
+pub const READERS: &[Role] = &[
+    Role::Agent,
+    Role::Editor,
+    Role::Supervisor,
+    Role::Manager,
+    Role::Service,
+];
+pub const SYNONYM_EDITORS: &[Role] = &[Role::Editor, Role::Manager];
+pub const ADMINS: &[Role] = &[Role::Manager];
+pub const QUIZ_MASTERS: &[Role] = &[Role::Editor, Role::Supervisor, Role::Manager];
+pub const QUIZ_TAKERS: &[Role] = &[Role::Agent, Role::Editor, Role::Supervisor, Role::Manager];
+
+/// The knowledge desk of one replica: its database, its index and its event wake-ups.
+#[derive(Clone)]
+pub struct Knowledge {
+    db: Db,
+    index: Arc<KbIndex>,
+    fanout: Fanout,
+}
+
+/// An idempotency key for a retry-able create.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+impl Knowledge {
+    pub fn new(db: Db, index: Arc<KbIndex>, fanout: Fanout) -> Self {
+        Knowledge { db, index, fanout }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn index(&self) -> &Arc<KbIndex> {
+        &self.index
+    }
+
+    fn postgres(&self) -> bool {
+        self.db.backend() == Backend::Postgres
+    }
+
+    async fn begin(&self) -> Result<Tx, Error> {
+        Ok(self.db.pool().begin().await?)
+    }
+
+    /// Writes the events, commits, and wakes relays.
+    async fn finish(&self, mut tx: Tx, events: Vec<NewEvent>) -> Result<(), Error> {
+        let last = if events.is_empty() {
+            None
+        } else {
+            outbox::append_many(&mut tx, events).await?.pop()
+        };
+        tx.commit().await?;
+        if let Some(last) = last {
+            self.fanout.publish(last.sequence).await;
+        }
+        Ok(())
+    }
+}
+
+pub fn event<M: Message + prost::Name>(
+    property_id: &str,
+    aggregate_id: &str,
+    actor: &str,
+    payload: &M,
+) -> NewEvent {
+    NewEvent {
+        event_type: M::full_name(),
+        property_id: property_id.to_string(),
+        aggregate_id: aggregate_id.to_string(),
+        actor: actor.to_string(),
+        payload: payload.encode_to_vec(),
+        traceparent: String::new(),
+    }
+}
+
+/// The earlier result of the same key, or ALREADY_EXISTS when the key was used for a
+/// different request.
+async fn replay(conn: &mut AnyConnection, idem: &Idempotency) -> Result<Option<String>, Error> {
+    match store::find_idempotent(conn, &idem.scope, &idem.key).await? {
+        Some((hash, id)) if hash == idem.request_hash => Ok(Some(id)),
+        Some(_) => Err(Error::AlreadyExists(
+            "idempotency_key was already used for a different request; use a new key".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+async fn remember(
+    conn: &mut AnyConnection,
+    idem: &Idempotency,
+    result_id: &str,
+) -> Result<(), Error> {
+    store::save_idempotent(conn, &idem.scope, &idem.key, &idem.request_hash, result_id)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::Aborted("a request with this idempotency key is in flight; retry".into())
+            } else {
+                e.into()
+            }
+        })
+}
+
+/// Whether the caller may read records of `property_id` ("" = chain-wide: everyone).
+pub fn can_read(caller: &Caller, property_id: &str) -> bool {
+    property_id.is_empty() || caller.can_access(property_id)
+}
+
+/// Writing a chain-wide article needs a chain-wide caller; a property's, access to it.
+pub fn require_write(caller: &Caller, property_id: &str) -> Result<(), Error> {
+    let ok = if property_id.is_empty() {
+        caller.all_properties()
+    } else {
+        caller.can_access(property_id)
+    };
+    if ok {
+        Ok(())
+    } else if property_id.is_empty() {
+        Err(Error::PermissionDenied(
+            "only a chain-wide caller may write chain-wide articles".into(),
+        ))
+    } else {
+        Err(Error::PermissionDenied(format!(
+            "caller may not access property {property_id}"
+        )))
+    }
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

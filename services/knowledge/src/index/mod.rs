@@ -1,0 +1,530 @@
+//! The search index of one replica: tantivy in RAM, built from the database at start and kept
+//! current by applying changes in sequence order (see `crate::follow`). Nothing here knows
+//! gRPC or SQL: it takes live documents and answers queries.
+
+pub mod analyzer;
+pub mod synonyms;
+
+use crate::domain::{Kind, Lang};
+use analyzer::{ANALYZER, analyzer, terms};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, RwLock};
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term, doc};
+
+/// The property value of chain-wide articles in the index.
+const CHAIN: &str = "_chain";
+/// Typo tolerance applies to Latin terms at least this long (one edit).
+const FUZZY_MIN_CHARS: usize = 5;
+const SNIPPET_CHARS: usize = 160;
+/// Weight of terms a synonym group added, against the caller's own words.
+const SYNONYM_WEIGHT: f32 = 0.6;
+/// Score added to documents in the query's own script.
+const SCRIPT_NUDGE: f32 = 1.5;
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}')
+}
+
+/// A published article version as search serves it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveDoc {
+    pub article_id: String,
+    /// "" for chain-wide.
+    pub property_id: String,
+    pub slug: String,
+    pub kind: Kind,
+    pub language: Lang,
+    pub version: i64,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub effective_from: Option<i64>,
+    pub effective_until: Option<i64>,
+}
+
+impl LiveDoc {
+    pub fn effective_at(&self, now: i64) -> bool {
+        self.effective_from.is_none_or(|f| f <= now) && self.effective_until.is_none_or(|u| now < u)
+    }
+}
+
+/// A change to apply: the article's live version, or its removal from search.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Upsert(LiveDoc),
+    Remove(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    /// The caller's property ("" = chain articles only).
+    pub property_id: String,
+    pub language: Option<Lang>,
+    pub kinds: Vec<Kind>,
+    pub offset: usize,
+    pub limit: usize,
+    /// Unix micros: effective dates are judged at this time.
+    pub now: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub doc: LiveDoc,
+    pub snippet: String,
+    pub score: f32,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    /// A number per live document (fast field): hits map back to articles without reading
+    /// the document store.
+    key: Field,
+    title: Field,
+    body: Field,
+    tags: Field,
+    property: Field,
+    kind: Field,
+    lang: Field,
+}
+
+pub struct KbIndex {
+    index: Index,
+    fields: Fields,
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+    docs: RwLock<Docs>,
+    synonyms: RwLock<synonyms::Synonyms>,
+    /// The change sequence the index is current to.
+    sequence: AtomicI64,
+}
+
+#[derive(Default)]
+struct Docs {
+    by_id: HashMap<String, LiveDoc>,
+    /// Fast-field key → article id, and the next key to hand out.
+    by_key_no: HashMap<u64, String>,
+    key_of: HashMap<String, u64>,
+    next_key: u64,
+    /// (property, slug, language) → article id, to let property articles hide chain ones.
+    by_key: HashMap<(String, String, Lang), String>,
+}
+
+impl Docs {
+    /// Stores `d` (its fast-field key already handed out by [`Docs::new_key`]).
+    fn insert(&mut self, d: LiveDoc) {
+        if let Some(old) = self.by_id.remove(&d.article_id) {
+            let key = (old.property_id, old.slug, old.language);
+            if self.by_key.get(&key).is_some_and(|v| *v == d.article_id) {
+                self.by_key.remove(&key);
+            }
+        }
+        self.by_key.insert(
+            (d.property_id.clone(), d.slug.clone(), d.language),
+            d.article_id.clone(),
+        );
+        self.by_id.insert(d.article_id.clone(), d);
+    }
+
+    /// A fresh fast-field key for `id`.
+    fn new_key(&mut self, id: &str) -> u64 {
+        self.next_key += 1;
+        self.by_key_no.insert(self.next_key, id.to_string());
+        self.key_of.insert(id.to_string(), self.next_key);
+        self.next_key
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(k) = self.key_of.remove(id) {
+            self.by_key_no.remove(&k);
+        }
+        if let Some(old) = self.by_id.remove(id) {
+            let key = (old.property_id, old.slug, old.language);
+            if self.by_key.get(&key).is_some_and(|v| v == id) {
+                self.by_key.remove(&key);
+            }
+        }
+    }
+
+    /// A chain document is hidden when the property has its own live, effective version.
+    fn overridden(&self, d: &LiveDoc, property: &str, now: i64) -> bool {
+        if !d.property_id.is_empty() || property.is_empty() {
+            return false;
+        }
+        self.by_key
+            .get(&(property.to_string(), d.slug.clone(), d.language))
+            .and_then(|id| self.by_id.get(id))
+            .is_some_and(|p| p.effective_at(now))
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STRING),
+        key: b.add_u64_field("key", FAST),
+        title: b.add_text_field("title", text.clone()),
+        body: b.add_text_field("body", text.clone()),
+        tags: b.add_text_field("tags", text),
+        property: b.add_text_field("property", STRING),
+        kind: b.add_text_field("kind", STRING),
+        lang: b.add_text_field("lang", STRING),
+    };
+    (b.build(), fields)
+}
+
+impl KbIndex {
+    pub fn new() -> anyhow::Result<KbIndex> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        index.tokenizers().register(ANALYZER, analyzer());
+        let writer = index.writer_with_num_threads(1, 50_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(KbIndex {
+            index,
+            fields,
+            writer: Mutex::new(writer),
+            reader,
+            docs: RwLock::new(Docs::default()),
+            synonyms: RwLock::new(synonyms::Synonyms::default()),
+            sequence: AtomicI64::new(0),
+        })
+    }
+
+    pub fn sequence(&self) -> i64 {
+        self.sequence.load(Ordering::Acquire)
+    }
+
+    pub fn documents(&self) -> usize {
+        self.docs.read().map(|d| d.by_id.len()).unwrap_or(0)
+    }
+
+    pub fn set_synonyms(&self, groups: Vec<Vec<String>>) {
+        if let Ok(mut s) = self.synonyms.write() {
+            *s = synonyms::Synonyms::new(groups);
+        }
+    }
+
+    fn document(&self, d: &LiveDoc, key: u64) -> TantivyDocument {
+        let f = self.fields;
+        let property = if d.property_id.is_empty() {
+            CHAIN
+        } else {
+            d.property_id.as_str()
+        };
+        doc!(
+            f.id => d.article_id.as_str(),
+            f.key => key,
+            f.title => d.title.as_str(),
+            f.body => d.body.as_str(),
+            f.tags => d.tags.join(" "),
+            f.property => property,
+            f.kind => d.kind.code(),
+            f.lang => d.language.code(),
+        )
+    }
+
+    /// Applies changes in order and makes them searchable; `sequence` is the change sequence
+    /// they bring the index to.
+    pub fn apply(&self, changes: Vec<Change>, sequence: i64) -> anyhow::Result<()> {
+        self.write(false, changes)?;
+        self.sequence.fetch_max(sequence, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Replaces the whole index with `docs` (a rebuild from the database).
+    pub fn replace_all(&self, docs: Vec<LiveDoc>, sequence: i64) -> anyhow::Result<()> {
+        self.write(true, docs.into_iter().map(Change::Upsert).collect())?;
+        self.sequence.store(sequence, Ordering::Release);
+        Ok(())
+    }
+
+    fn write(&self, clear: bool, changes: Vec<Change>) -> anyhow::Result<()> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+        let mut docs = self
+            .docs
+            .write()
+            .map_err(|_| anyhow::anyhow!("index documents poisoned"))?;
+        if clear {
+            writer.delete_all_documents()?;
+            *docs = Docs::default();
+        }
+        for change in changes {
+            match change {
+                Change::Upsert(d) => {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &d.article_id));
+                    docs.remove(&d.article_id);
+                    let key = docs.new_key(&d.article_id);
+                    writer.add_document(self.document(&d, key))?;
+                    docs.insert(d);
+                }
+                Change::Remove(id) => {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &id));
+                    docs.remove(&id);
+                }
+            }
+        }
+        writer.commit()?;
+        // Searches take the document map before the searcher: holding the map until the
+        // reader sees the commit keeps every search on a matching pair.
+        self.reader.reload()?;
+        drop(docs);
+        drop(writer);
+        Ok(())
+    }
+
+    /// The text part of a query: every analyzed term of the query in title (strongest), tags
+    /// and body, Latin terms of five letters or more also with one typo; the terms synonyms
+    /// add count for less than the caller's own words; and documents in the query's script
+    /// (Han → zh, Latin → en) get a nudge, so "几点离店" prefers the Chinese article.
+    fn text_query(&self, text: &str, searcher: &Searcher) -> Option<Box<dyn Query>> {
+        let groups = self
+            .synonyms
+            .read()
+            .map(|s| s.alternatives(text))
+            .unwrap_or_default();
+        let mut a = analyzer();
+        let own = terms(&mut a, text);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for w in &own {
+            self.term_clauses(w, 1.0, searcher, &mut clauses);
+        }
+        // A synonym group counts once, by its best alternative: "check-out" is one
+        // alternative of 退房, not two extra words.
+        for group in groups {
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            for alt in group {
+                let words: Vec<String> = terms(&mut a, &alt)
+                    .into_iter()
+                    .filter(|t| !own.contains(t))
+                    .collect();
+                let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for w in &words {
+                    let mut per_word = Vec::new();
+                    self.term_clauses(w, SYNONYM_WEIGHT, searcher, &mut per_word);
+                    all.push((Occur::Must, Box::new(BooleanQuery::new(per_word))));
+                }
+                // A two-word alternative must not outweigh a one-word one by being two words.
+                #[allow(clippy::cast_precision_loss)]
+                let share = 1.0 / all.len().max(1) as f32;
+                if !all.is_empty() {
+                    alternatives.push(Box::new(BoostQuery::new(
+                        Box::new(BooleanQuery::new(all)),
+                        share,
+                    )));
+                }
+            }
+            if !alternatives.is_empty() {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(DisjunctionMaxQuery::new(alternatives)),
+                ));
+            }
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        let script = if text.chars().any(is_han) {
+            Lang::Zh
+        } else {
+            Lang::En
+        };
+        let nudge = TermQuery::new(
+            Term::from_field_text(self.fields.lang, script.code()),
+            IndexRecordOption::Basic,
+        );
+        let text_part: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Must, text_part),
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(nudge), SCRIPT_NUDGE)),
+            ),
+        ])))
+    }
+
+    fn term_clauses(
+        &self,
+        w: &str,
+        weight: f32,
+        searcher: &Searcher,
+        out: &mut Vec<(Occur, Box<dyn Query>)>,
+    ) {
+        let f = self.fields;
+        // Typo tolerance only for words the index does not know: a fuzzy term walks the
+        // term dictionary, the costliest part of a query, and a known word needs no fixing.
+        let fuzzy_ok = w.is_ascii()
+            && w.chars().count() >= FUZZY_MIN_CHARS
+            && [f.title, f.tags, f.body].iter().all(|field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(*field, w))
+                    .is_ok_and(|n| n == 0)
+            });
+        for (field, boost) in [(f.title, 3.0_f32), (f.tags, 2.0), (f.body, 1.0)] {
+            let boost = boost * weight;
+            let term = Term::from_field_text(field, w);
+            let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            out.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(exact), boost)),
+            ));
+            if fuzzy_ok {
+                let fuzzy = FuzzyTermQuery::new(term, 1, true);
+                out.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.5)),
+                ));
+            }
+        }
+    }
+
+    fn filter_query(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        let term = |field: Field, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut props = vec![(Occur::Should, term(f.property, CHAIN))];
+        if !q.property_id.is_empty() {
+            props.push((Occur::Should, term(f.property, &q.property_id)));
+        }
+        let mut out: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(props)))];
+        if let Some(l) = q.language {
+            out.push((Occur::Must, term(f.lang, l.code())));
+        }
+        if !q.kinds.is_empty() {
+            let kinds = q
+                .kinds
+                .iter()
+                .map(|k| (Occur::Should, term(f.kind, k.code())))
+                .collect();
+            out.push((Occur::Must, Box::new(BooleanQuery::new(kinds))));
+        }
+        out
+    }
+
+    /// Ranked hits `offset..offset+limit` of live, effective, in-scope documents, and whether
+    /// more follow.
+    pub fn search(&self, q: &SearchQuery) -> anyhow::Result<(Vec<Hit>, bool)> {
+        let want = q.offset + q.limit + 1;
+        let docs = self
+            .docs
+            .read()
+            .map_err(|_| anyhow::anyhow!("index documents poisoned"))?;
+        let searcher = self.reader.searcher();
+        let Some(text) = self.text_query(&q.text, &searcher) else {
+            return Ok((Vec::new(), false));
+        };
+        let mut clauses = self.filter_query(q);
+        clauses.push((Occur::Must, text.box_clone()));
+        let query = BooleanQuery::new(clauses);
+        // Some hits are filtered after retrieval (dates, overrides): fetch more until enough.
+        let mut fetch = want + 10;
+        let mut keys: Vec<Option<tantivy::columnar::Column<u64>>> = Vec::new();
+        let kept = loop {
+            let top = searcher.search(&query, &TopDocs::with_limit(fetch).order_by_score())?;
+            let exhausted = top.len() < fetch;
+            let mut kept: Vec<(f32, &LiveDoc)> = Vec::new();
+            for (score, addr) in top {
+                let seg = addr.segment_ord as usize;
+                if keys.len() <= seg {
+                    keys.resize_with(seg + 1, || None);
+                }
+                if keys[seg].is_none() {
+                    keys[seg] = Some(
+                        searcher
+                            .segment_reader(addr.segment_ord)
+                            .fast_fields()
+                            .u64("key")?,
+                    );
+                }
+                let Some(d) = keys[seg]
+                    .as_ref()
+                    .and_then(|c| c.first(addr.doc_id))
+                    .and_then(|k| docs.by_key_no.get(&k))
+                    .and_then(|id| docs.by_id.get(id))
+                else {
+                    continue;
+                };
+                if d.effective_at(q.now) && !docs.overridden(d, &q.property_id, q.now) {
+                    kept.push((score, d));
+                }
+            }
+            if kept.len() >= want || exhausted {
+                break kept;
+            }
+            fetch *= 4;
+        };
+        let more = kept.len() > q.offset + q.limit;
+        let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let hits = kept
+            .into_iter()
+            .skip(q.offset)
+            .take(q.limit)
+            .map(|(score, d)| {
+                let mut s = snippets.snippet(&d.body);
+                s.set_snippet_prefix_postfix("<mark>", "</mark>");
+                let snippet = if s.is_empty() {
+                    escape(&d.body.chars().take(SNIPPET_CHARS).collect::<String>())
+                } else {
+                    s.to_html()
+                };
+                Hit {
+                    doc: d.clone(),
+                    snippet,
+                    score,
+                }
+            })
+            .collect();
+        Ok((hits, more))
+    }
+
+    /// The live document of an article, if search serves it.
+    pub fn live(&self, article_id: &str) -> Option<LiveDoc> {
+        self.docs.read().ok()?.by_id.get(article_id).cloned()
+    }
+
+    /// The number of documents tantivy holds (tests: deletions really happened).
+    pub fn indexed(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    #[doc(hidden)]
+    pub fn schema_index(&self) -> &Index {
+        &self.index
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests;
