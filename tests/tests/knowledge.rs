@@ -1080,6 +1080,55 @@ async fn quizzes(backend: Backend) {
         .into_inner();
     assert_eq!(mine.scores.len(), 1);
     assert_eq!(mine.scores[0].staff_id, "ben");
+
+    // CI-5.5: the scores reach analytics' per-employee report (amy 1 of 2, ben 1 of 2).
+    use frontdesk_proto::analytics::v1 as apb;
+    let channel = app.channel().await;
+    let mut analytics = apb::analytics_service_client::AnalyticsServiceClient::with_interceptor(
+        channel,
+        frontdesk_platform::client::Bearer::new(&frontdesk_tests::token(
+            "max",
+            Role::Manager,
+            &[PROPERTY_A],
+        ))
+        .expect("bearer"),
+    );
+    let now = now_secs();
+    let mut amy_row = None;
+    for _ in 0..100 {
+        let report = analytics
+            .get_kpi_report(apb::GetKpiReportRequest {
+                property_id: PROPERTY_A.into(),
+                from_time: Some(Timestamp {
+                    seconds: now - 3_600,
+                    nanos: 0,
+                }),
+                to_time: Some(Timestamp {
+                    seconds: now + 3_600,
+                    nanos: 0,
+                }),
+                group_by: apb::GroupBy::Employee as i32,
+            })
+            .await
+            .expect("report")
+            .into_inner();
+        let total = report
+            .total
+            .and_then(|t| t.quiz_score)
+            .map(|q| (q.numerator, q.denominator));
+        if total == Some((2, 4)) {
+            amy_row = report
+                .groups
+                .into_iter()
+                .find(|g| g.key == "amy")
+                .and_then(|g| g.kpis)
+                .and_then(|k| k.quiz_score)
+                .map(|q| (q.numerator, q.denominator));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(amy_row, Some((1, 2)));
 }
 
 /// The index is rebuilt from the database when a replica starts: stop the app, start a new

@@ -76,6 +76,15 @@ pub struct AnalyticsArgs {
         default_value_t = 90.0
     )]
     pub satisfaction_target_pct: f64,
+
+    /// Target of the staff quiz score (correct answers), percent.
+    #[arg(
+        id = "analytics_quiz_target_pct",
+        long = "analytics-quiz-target-pct",
+        env = "FRONTDESK_ANALYTICS_QUIZ_TARGET_PCT",
+        default_value_t = 80.0
+    )]
+    pub quiz_target_pct: f64,
 }
 
 impl Default for AnalyticsArgs {
@@ -89,6 +98,7 @@ impl Default for AnalyticsArgs {
             timeliness_target_pct: 95.0,
             accuracy_target_pct: 98.0,
             satisfaction_target_pct: 90.0,
+            quiz_target_pct: 80.0,
         }
     }
 }
@@ -108,6 +118,7 @@ impl AnalyticsArgs {
             timeliness: self.timeliness_target_pct / 100.0,
             accuracy: self.accuracy_target_pct / 100.0,
             satisfaction: self.satisfaction_target_pct / 100.0,
+            quiz: self.quiz_target_pct / 100.0,
         }
     }
 }

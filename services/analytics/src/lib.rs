@@ -55,7 +55,11 @@ impl Service for AnalyticsService {
             )
             .consume(
                 "routing",
-                Consumer::new(db, Self::NAME, consumers::routing::RoutingEvents),
+                Consumer::new(db.clone(), Self::NAME, consumers::routing::RoutingEvents),
+            )
+            .consume(
+                "knowledge",
+                Consumer::new(db, Self::NAME, consumers::knowledge::KnowledgeEvents),
             ))
     }
 }

@@ -49,6 +49,7 @@ pub fn kpis(k: &Kpis) -> pb::Kpis {
         breached_inquiries: k.breached_inquiries,
         transfers: k.transfers,
         deadlines_moved: k.deadlines_moved,
+        quiz_score: Some(rate(&k.quiz_score)),
     }
 }
 

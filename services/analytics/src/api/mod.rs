@@ -105,12 +105,21 @@ impl AnalyticsApi {
         let facts = store::facts_in_period(&self.db, &q.property_id, q.from, q.to)
             .await
             .map_err(ServiceError::Internal)?;
-        let mut report = kpi::report(&facts, &self.rule, &self.targets, breakdown(q.group_by));
+        let quizzes = store::quizzes_in_period(&self.db, &q.property_id, q.from, q.to)
+            .await
+            .map_err(ServiceError::Internal)?;
+        let mut report = kpi::report(
+            &facts,
+            &quizzes,
+            &self.rule,
+            &self.targets,
+            breakdown(q.group_by),
+        );
         if own_row_only {
             report.groups.retain(|(k, _)| *k == caller.subject);
             report.total = match report.groups.first() {
                 Some((_, k)) => k.clone(),
-                None => kpi::report(&[], &self.rule, &self.targets, None).total,
+                None => kpi::report(&[], &[], &self.rule, &self.targets, None).total,
             };
         }
         metrics::report_served(q.group_by.as_str_name());

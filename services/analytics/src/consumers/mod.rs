@@ -2,6 +2,7 @@
 //! event is applied once by the platform's inbox, in the same transaction.
 
 pub mod intake;
+pub mod knowledge;
 pub mod routing;
 
 #[cfg(test)]

@@ -113,7 +113,13 @@ mod tests {
 
     #[test]
     fn bom_header_and_one_row_per_group_with_chinese_keys_quoted_when_needed() {
-        let mut r = report(&[], &TimelinessRule::default(), &Targets::default(), None);
+        let mut r = report(
+            &[],
+            &[],
+            &TimelinessRule::default(),
+            &Targets::default(),
+            None,
+        );
         let empty = r.total.clone();
         r.groups = vec![
             ("前台".into(), empty.clone()),

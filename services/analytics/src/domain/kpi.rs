@@ -76,6 +76,15 @@ pub struct Targets {
     pub timeliness: f64,
     pub accuracy: f64,
     pub satisfaction: f64,
+    pub quiz: f64,
+}
+
+/// One staff member's submitted quiz (CI-4.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuizAttempt {
+    pub staff_id: String,
+    pub correct: i64,
+    pub total: i64,
 }
 
 impl Default for Targets {
@@ -84,6 +93,7 @@ impl Default for Targets {
             timeliness: 0.95,
             accuracy: 0.98,
             satisfaction: 0.90,
+            quiz: 0.80,
         }
     }
 }
@@ -161,6 +171,8 @@ pub struct Kpis {
     pub breached_inquiries: i64,
     pub transfers: i64,
     pub deadlines_moved: i64,
+    /// Correct answers / answers in quizzes submitted in the period (CI-4.3, CI-5.5).
+    pub quiz_score: Rate,
 }
 
 /// Running totals of one report row.
@@ -178,9 +190,16 @@ struct Acc {
     breached_inquiries: i64,
     transfers: i64,
     deadlines_moved: i64,
+    quiz_correct: i64,
+    quiz_answers: i64,
 }
 
 impl Acc {
+    fn quiz(&mut self, q: &QuizAttempt) {
+        self.quiz_correct += q.correct;
+        self.quiz_answers += q.total;
+    }
+
     fn add(&mut self, f: &Fact, rule: &TimelinessRule) {
         self.inquiries += 1;
         if let Some(at) = f.first_response_at {
@@ -228,6 +247,7 @@ impl Acc {
             breached_inquiries: self.breached_inquiries,
             transfers: self.transfers,
             deadlines_moved: self.deadlines_moved,
+            quiz_score: rate(self.quiz_correct, self.quiz_answers, targets.quiz),
         }
     }
 }
@@ -275,6 +295,7 @@ pub struct Report {
 
 pub fn report(
     facts: &[Fact],
+    quizzes: &[QuizAttempt],
     rule: &TimelinessRule,
     targets: &Targets,
     by: Option<Breakdown>,
@@ -296,6 +317,13 @@ pub fn report(
                 };
                 groups.entry(k).or_default().audit(a);
             }
+        }
+    }
+    for q in quizzes {
+        total.quiz(q);
+        // Quizzes belong to a person: only the per-employee rows show them.
+        if by == Some(Breakdown::Employee) {
+            groups.entry(q.staff_id.clone()).or_default().quiz(q);
         }
     }
     Report {
@@ -372,7 +400,13 @@ mod tests {
         let r = rate(3, 4, 0.95);
         assert_eq!(r.value, Some(0.75));
         assert!((r.gap.expect("gap") + 0.20).abs() < 1e-12);
-        let empty = report(&[], &TimelinessRule::default(), &Targets::default(), None);
+        let empty = report(
+            &[],
+            &[],
+            &TimelinessRule::default(),
+            &Targets::default(),
+            None,
+        );
         assert_eq!(empty.total.inquiries, 0);
         assert_eq!(empty.total.timeliness.value, None);
         assert_eq!(empty.total.accuracy.value, None);
@@ -410,6 +444,7 @@ mod tests {
         }];
         let r = report(
             &facts,
+            &[],
             &rule,
             &Targets::default(),
             Some(Breakdown::Employee),
@@ -449,11 +484,47 @@ mod tests {
         ];
         let r = report(
             &facts,
+            &[],
             &TimelinessRule::default(),
             &Targets::default(),
             Some(Breakdown::Channel),
         );
         let keys: Vec<&str> = r.groups.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["hotline", "social_wechat"]);
+    }
+
+    #[test]
+    fn quiz_scores_count_answers_per_person_and_in_the_total() {
+        let q = |who: &str, correct, total| QuizAttempt {
+            staff_id: who.into(),
+            correct,
+            total,
+        };
+        let quizzes = [q("amy", 1, 2), q("ben", 2, 2), q("amy", 3, 4)];
+        let r = report(
+            &[],
+            &quizzes,
+            &TimelinessRule::default(),
+            &Targets::default(),
+            Some(Breakdown::Employee),
+        );
+        assert_eq!(
+            (r.total.quiz_score.numerator, r.total.quiz_score.denominator),
+            (6, 8)
+        );
+        let amy = &r.groups.iter().find(|(k, _)| k == "amy").expect("amy").1;
+        assert_eq!(
+            (amy.quiz_score.numerator, amy.quiz_score.denominator),
+            (4, 6)
+        );
+        // By department, quizzes only count in the total (they belong to people).
+        let r = report(
+            &[],
+            &quizzes,
+            &TimelinessRule::default(),
+            &Targets::default(),
+            Some(Breakdown::Department),
+        );
+        assert!(r.groups.is_empty());
     }
 }

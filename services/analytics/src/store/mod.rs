@@ -10,11 +10,71 @@ use frontdesk_proto::common::v1::{Category, Channel, Satisfaction};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
-pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[(
-    5000,
-    "analytics",
-    include_str!("../../migrations/5000_analytics.sql"),
-)];
+pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
+    (
+        5000,
+        "analytics",
+        include_str!("../../migrations/5000_analytics.sql"),
+    ),
+    (
+        5001,
+        "quiz scores",
+        include_str!("../../migrations/5001_quiz_scores.sql"),
+    ),
+];
+
+/// Records a submitted quiz attempt (a resubmission of the same attempt changes nothing).
+pub async fn apply_quiz(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    q: &frontdesk_proto::knowledge::v1::QuizSubmitted,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO analytics_quiz_attempts \
+         (attempt_id, property_id, quiz_id, staff_id, correct, total, submitted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (attempt_id) DO NOTHING",
+    )
+    .bind(&q.attempt_id)
+    .bind(property_id)
+    .bind(&q.quiz_id)
+    .bind(&q.staff_id)
+    .bind(i64::from(q.correct))
+    .bind(i64::from(q.total))
+    .bind(at)
+    .execute(&mut *conn)
+    .await
+    .context("recording a quiz attempt")?;
+    Ok(())
+}
+
+/// Quiz attempts of `property_id` submitted in [from, to).
+pub async fn quizzes_in_period(
+    db: &Db,
+    property_id: &str,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<Vec<crate::domain::kpi::QuizAttempt>> {
+    let rows = sqlx::query(
+        "SELECT staff_id, correct, total FROM analytics_quiz_attempts \
+         WHERE property_id = $1 AND submitted_at >= $2 AND submitted_at < $3 ORDER BY attempt_id",
+    )
+    .bind(property_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.pool())
+    .await
+    .context("loading quiz attempts")?;
+    rows.iter()
+        .map(|r| {
+            Ok(crate::domain::kpi::QuizAttempt {
+                staff_id: r.try_get("staff_id")?,
+                correct: r.try_get("correct")?,
+                total: r.try_get("total")?,
+            })
+        })
+        .collect()
+}
 
 /// Creates the inquiry's row if this is the first event about it.
 async fn ensure_row(
