@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod cli_events;
+pub mod cli_kb;
 pub mod cli_routing;
 pub mod dev;
 pub mod services;

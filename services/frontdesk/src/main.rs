@@ -71,6 +71,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: frontdesk::cli_events::EventsCmd,
     },
+    /// The knowledge base: search, read, history, publish, suggestions (client).
+    Kb {
+        #[command(flatten)]
+        client: cli::ClientArgs,
+        #[command(subcommand)]
+        cmd: frontdesk::cli_kb::KbCmd,
+    },
     /// Work with inquiries (client).
     Inquiry {
         #[command(flatten)]
@@ -245,6 +252,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
         }
         Cmd::Inquiry { client, cmd } => cli::run(client, cmd).await,
         Cmd::Events { client, cmd } => frontdesk::cli_events::run(client, cmd).await,
+        Cmd::Kb { client, cmd } => frontdesk::cli_kb::run(client, cmd).await,
         Cmd::Routing {
             client,
             property,

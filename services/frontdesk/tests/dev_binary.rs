@@ -218,6 +218,21 @@ fn dev_serves_the_cli_stops_on_sigterm_and_keeps_data_across_restarts() {
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let id = created["inquiry_id"].as_str().expect("id").to_string();
     assert_eq!(created["category"], "dining");
+    // The demo knowledge base answers it: by words, and as suggestions for the inquiry.
+    for args in [
+        vec!["kb", "search", "早餐几点"],
+        vec!["kb", "suggest", id.as_str()],
+    ] {
+        let out = cli(cwd, dev.port, &args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let found: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let text = found.to_string();
+        assert!(text.contains("早餐"), "{args:?}: {text}");
+    }
     stop(dev);
     assert!(
         data_dir(cwd).join("intake.db").exists(),
