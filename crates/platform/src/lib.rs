@@ -10,6 +10,7 @@ pub mod error;
 pub mod fanout;
 pub mod grpc;
 pub mod health;
+pub mod idempotency;
 pub mod inbox;
 pub mod jwks;
 pub mod limits;

@@ -6,13 +6,11 @@ pub mod quizzes;
 pub mod search;
 
 use crate::index::KbIndex;
-use crate::store;
 use frontdesk_platform::auth::{Caller, Role};
-use frontdesk_platform::db::{Backend, Db, is_unique_violation};
+use frontdesk_platform::db::{Backend, Db};
 use frontdesk_platform::fanout::Fanout;
 use frontdesk_platform::outbox::{self, NewEvent};
 use prost::Message;
-use sqlx::AnyConnection;
 use std::sync::Arc;
 
 pub use frontdesk_platform::error::ServiceError as Error;
@@ -43,13 +41,8 @@ pub struct Knowledge {
     fanout: Fanout,
 }
 
-/// An idempotency key for a retry-able create.
-#[derive(Debug, Clone)]
-pub struct Idempotency {
-    pub scope: String,
-    pub key: String,
-    pub request_hash: String,
-}
+pub use frontdesk_platform::idempotency::Idempotency;
+use frontdesk_platform::idempotency::{remember, replay};
 
 impl Knowledge {
     pub fn new(db: Db, index: Arc<KbIndex>, fanout: Fanout) -> Self {
@@ -101,34 +94,6 @@ pub fn event<M: Message + prost::Name>(
         payload: payload.encode_to_vec(),
         traceparent: String::new(),
     }
-}
-
-/// The earlier result of the same key, or ALREADY_EXISTS when the key was used for a
-/// different request.
-async fn replay(conn: &mut AnyConnection, idem: &Idempotency) -> Result<Option<String>, Error> {
-    match store::find_idempotent(conn, &idem.scope, &idem.key).await? {
-        Some((hash, id)) if hash == idem.request_hash => Ok(Some(id)),
-        Some(_) => Err(Error::AlreadyExists(
-            "idempotency_key was already used for a different request; use a new key".into(),
-        )),
-        None => Ok(None),
-    }
-}
-
-async fn remember(
-    conn: &mut AnyConnection,
-    idem: &Idempotency,
-    result_id: &str,
-) -> Result<(), Error> {
-    store::save_idempotent(conn, &idem.scope, &idem.key, &idem.request_hash, result_id)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::Aborted("a request with this idempotency key is in flight; retry".into())
-            } else {
-                e.into()
-            }
-        })
 }
 
 /// Whether the caller may read records of `property_id` ("" = chain-wide: everyone).

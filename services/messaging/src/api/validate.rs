@@ -5,7 +5,6 @@ use crate::domain::codes::from_wire;
 use frontdesk_platform::error::Violations;
 use prost::Message;
 use prost_types::Timestamp;
-use sha2::{Digest, Sha256};
 
 pub const MAX_ID: usize = 64;
 pub const MAX_NAME: usize = 200;
@@ -68,16 +67,9 @@ pub fn idempotency<M: Message + Clone>(
     clear: impl FnOnce(&mut M),
     v: &mut Violations,
 ) -> Idempotency {
-    let key = text("idempotency_key", key, MAX_KEY, true, v);
-    let mut m = msg.clone();
-    clear(&mut m);
-    let request_hash = Sha256::digest(m.encode_to_vec())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     Idempotency {
         scope,
-        key,
-        request_hash,
+        key: text("idempotency_key", key, MAX_KEY, true, v),
+        request_hash: frontdesk_platform::idempotency::fingerprint(msg, clear),
     }
 }

@@ -8,12 +8,10 @@ pub mod outgoing;
 pub mod shifts;
 pub mod stays;
 
-use crate::store;
 use frontdesk_platform::auth::Caller;
-use frontdesk_platform::db::{Db, is_unique_violation};
+use frontdesk_platform::db::Db;
 use frontdesk_platform::fanout::Fanout;
 use frontdesk_platform::outbox::{self, NewEvent};
-use sqlx::AnyConnection;
 
 pub use frontdesk_platform::error::ServiceError as Error;
 
@@ -30,13 +28,8 @@ pub struct Messaging {
     return_after_micros: i64,
 }
 
-/// An idempotency key for a retry-able create, scoped by property and call.
-#[derive(Debug, Clone)]
-pub struct Idempotency {
-    pub scope: String,
-    pub key: String,
-    pub request_hash: String,
-}
+pub use frontdesk_platform::idempotency::Idempotency;
+use frontdesk_platform::idempotency::{remember, replay};
 
 impl Messaging {
     pub fn new(db: Db, fanout: Fanout, return_after_days: u32) -> Self {
@@ -75,34 +68,6 @@ impl Messaging {
         }
         Ok(())
     }
-}
-
-/// The earlier result of the same key, or ALREADY_EXISTS when the key was used for a
-/// different request.
-async fn replay(conn: &mut AnyConnection, idem: &Idempotency) -> Result<Option<String>, Error> {
-    match store::find_idempotent(conn, &idem.scope, &idem.key).await? {
-        Some((hash, id)) if hash == idem.request_hash => Ok(Some(id)),
-        Some(_) => Err(Error::AlreadyExists(
-            "idempotency_key was already used for a different request; use a new key".into(),
-        )),
-        None => Ok(None),
-    }
-}
-
-async fn remember(
-    conn: &mut AnyConnection,
-    idem: &Idempotency,
-    result_id: &str,
-) -> Result<(), Error> {
-    store::save_idempotent(conn, &idem.scope, &idem.key, &idem.request_hash, result_id)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::Aborted("a request with this idempotency key is in flight; retry".into())
-            } else {
-                e.into()
-            }
-        })
 }
 
 /// NOT_FOUND for a missing record and for another property's record alike.

@@ -51,45 +51,6 @@ pub async fn property_exists(conn: &mut AnyConnection, id: &str) -> anyhow::Resu
     Ok(n > 0)
 }
 
-/// A stored idempotency key: the request's fingerprint and the record it produced.
-pub async fn find_idempotent(
-    conn: &mut AnyConnection,
-    scope: &str,
-    key: &str,
-) -> anyhow::Result<Option<(String, String)>> {
-    let row = sqlx::query(
-        "SELECT request_hash, result_id FROM idempotency_keys WHERE scope = $1 AND idem_key = $2",
-    )
-    .bind(scope)
-    .bind(key)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| Ok((r.try_get("request_hash")?, r.try_get("result_id")?)))
-        .transpose()
-}
-
-/// Fails with a unique violation when a concurrent call stored the same key first.
-pub async fn save_idempotent(
-    conn: &mut AnyConnection,
-    scope: &str,
-    key: &str,
-    request_hash: &str,
-    result_id: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO idempotency_keys (scope, idem_key, request_hash, result_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(scope)
-    .bind(key)
-    .bind(request_hash)
-    .bind(result_id)
-    .bind(frontdesk_platform::time::now_micros())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub(crate) fn code<T: Code>(row: &AnyRow, col: &str) -> anyhow::Result<T> {
     let s: String = row.try_get(col)?;
     T::from_code(&s).ok_or_else(|| anyhow!("unknown code {s:?} in column {col}"))
