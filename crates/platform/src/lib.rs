@@ -27,4 +27,5 @@ pub mod telemetry;
 pub mod text;
 pub mod time;
 pub mod timers;
+pub mod validate;
 pub mod watch;
