@@ -42,6 +42,19 @@ pub fn read_token(token: &str, v: &mut Violations) -> Option<String> {
     key
 }
 
+/// Reads a `page_token` holding a [`position_key`], recording one violation when it is not
+/// one of ours (not decodable, or not a position).
+pub fn read_position(token: &str, v: &mut Violations) -> Option<(i64, String)> {
+    if token.is_empty() {
+        return None;
+    }
+    let position = decode_token(token).as_deref().and_then(parse_position);
+    if position.is_none() {
+        v.add("page_token", "not a token returned by this list call");
+    }
+    position
+}
+
 /// One page of `rows` (fetched with `size + 1`) and the token for the next, empty on the last.
 pub fn page<T>(mut rows: Vec<T>, size: i64, key: impl Fn(&T) -> String) -> (Vec<T>, String) {
     if rows.len() as i64 <= size {
@@ -116,6 +129,16 @@ mod tests {
         );
         assert_eq!(page(vec![1, 2], 2, |r| r.to_string()).1, "");
         assert_eq!(parse_position("no-slash"), None);
+        let mut v = Violations::new();
+        assert_eq!(read_position("", &mut v), None);
+        assert_eq!(
+            read_position("MTcwMDAwMDAwMDEyMzQ1Ni8wMTkwLWFiYw", &mut v),
+            Some((1_700_000_000_123_456, "0190-abc".into()))
+        );
+        assert!(v.is_empty());
+        read_position(&encode_token("no-slash"), &mut v);
+        read_position("%%", &mut v);
+        assert_eq!(v.fields().collect::<Vec<_>>(), ["page_token", "page_token"]);
     }
 
     #[test]

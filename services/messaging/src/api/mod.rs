@@ -342,14 +342,11 @@ impl MessagingService for MessagingApi {
         let mut v = Violations::new();
         let prop = property(&caller, &r.property_id, &mut v)?;
         let size = page_size(r.page_size, &mut v);
-        let after = paging::read_token(&r.page_token, &mut v).map(|k| paging::parse_position(&k));
-        if matches!(after, Some(None)) {
-            v.add("page_token", "not a token returned by this list call");
-        }
+        let after = paging::read_position(&r.page_token, &mut v);
         check(v).map_err(err)?;
         let rows = self
             .desk
-            .list_lookups(&prop, after.flatten(), size + 1)
+            .list_lookups(&prop, after, size + 1)
             .await
             .map_err(err)?;
         let (rows, next) = paging::page(rows, size, |l| {
@@ -798,14 +795,11 @@ impl MessagingService for MessagingApi {
             ));
         }
         let size = page_size(r.page_size, &mut v);
-        let after = paging::read_token(&r.page_token, &mut v).map(|k| paging::parse_position(&k));
-        if matches!(after, Some(None)) {
-            v.add("page_token", "not a token returned by this list call");
-        }
+        let after = paging::read_position(&r.page_token, &mut v);
         check(v).map_err(err)?;
         let rows = self
             .desk
-            .list_mail(&prop, &statuses, after.flatten(), size + 1)
+            .list_mail(&prop, &statuses, after, size + 1)
             .await
             .map_err(err)?;
         let (rows, next) = paging::page(rows, size, |m| {
@@ -875,14 +869,11 @@ impl MessagingService for MessagingApi {
         let mut v = Violations::new();
         let prop = property(&caller, &r.property_id, &mut v)?;
         let size = page_size(r.page_size, &mut v);
-        let after = paging::read_token(&r.page_token, &mut v).map(|k| paging::parse_position(&k));
-        if matches!(after, Some(None)) {
-            v.add("page_token", "not a token returned by this list call");
-        }
+        let after = paging::read_position(&r.page_token, &mut v);
         check(v).map_err(err)?;
         let rows = self
             .desk
-            .list_post(&prop, after.flatten(), size + 1)
+            .list_post(&prop, after, size + 1)
             .await
             .map_err(err)?;
         let (rows, next) = paging::page(rows, size, |p| {
