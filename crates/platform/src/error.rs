@@ -112,13 +112,7 @@ impl From<Violations> for ServiceError {
 
 impl From<sqlx::Error> for ServiceError {
     fn from(e: sqlx::Error) -> Self {
-        if is_unavailable(&e) {
-            database_unavailable(&e)
-        } else if is_bad_text(&e) {
-            bad_text()
-        } else {
-            ServiceError::Internal(e.into())
-        }
+        expected_failure(&e).unwrap_or_else(|| ServiceError::Internal(e.into()))
     }
 }
 
@@ -131,6 +125,18 @@ fn database_unavailable(e: &sqlx::Error) -> ServiceError {
     ServiceError::Unavailable {
         what: "the database".into(),
         retry_after: DATABASE_RETRY_AFTER,
+    }
+}
+
+/// The database failures that are not our bug: an outage (UNAVAILABLE) or text the caller
+/// sent that the database cannot store (INVALID_ARGUMENT). `None`: anything else.
+fn expected_failure(e: &sqlx::Error) -> Option<ServiceError> {
+    if is_unavailable(e) {
+        Some(database_unavailable(e))
+    } else if is_bad_text(e) {
+        Some(bad_text())
+    } else {
+        None
     }
 }
 
@@ -225,14 +231,11 @@ impl From<ServiceError> for Status {
             }
             ServiceError::Internal(e) => {
                 // A dependency outage wrapped on its way up is still an outage.
-                if let Some(db) = e.chain().find_map(|c| c.downcast_ref::<sqlx::Error>())
-                    && (is_unavailable(db) || is_bad_text(db))
+                if let Some(mapped) = e
+                    .chain()
+                    .find_map(|c| c.downcast_ref::<sqlx::Error>())
+                    .and_then(expected_failure)
                 {
-                    let mapped = if is_unavailable(db) {
-                        database_unavailable(db)
-                    } else {
-                        bad_text()
-                    };
                     return Status::from(mapped);
                 }
                 return internal(&e);
