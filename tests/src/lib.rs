@@ -193,7 +193,11 @@ impl Env {
                 }
             }
             Backend::Postgres => {
-                let name = format!("fdtest_{}{}", run_tag(), uuid::Uuid::new_v4().simple());
+                // Postgres truncates identifiers to 63 bytes, and a truncated name no longer
+                // matches what the tests look up by it: fdtest_ (7) + run tag (≤ 21) + 24 hex
+                // (96 random bits) + _ + service (≤ 9) = at most 62.
+                let unique = uuid::Uuid::new_v4().simple().to_string();
+                let name = format!("fdtest_{}{}", run_tag(), &unique[..24]);
                 let mut admin =
                     sqlx::AnyConnection::connect(&format!("{}/postgres", postgres_base()))
                         .await
@@ -201,6 +205,10 @@ impl Env {
                 let mut databases = BTreeMap::new();
                 for &s in ServiceName::ALL {
                     let db = format!("{name}_{s}");
+                    assert!(
+                        db.len() <= 63,
+                        "database name {db} is longer than Postgres keeps"
+                    );
                     sqlx::query(&format!("CREATE DATABASE {db}"))
                         .execute(&mut admin)
                         .await
