@@ -3,9 +3,40 @@
 //! stripping enum-name prefixes, and an unknown value is `None`, never a silent default.
 
 use crate::common::v1::{Category, Channel, Complexity, Language, Satisfaction, StaffRole};
+use crate::intake::v1::{InquiryStatus, ReplyMethod};
+
+/// A vocabulary enum spoken as codes, for code that handles any of them (parsing a
+/// command-line value and listing the valid ones, say).
+pub trait Coded: Sized + Copy + 'static {
+    /// Every specified value.
+    fn specified() -> &'static [Self];
+    /// The stable code; `None` for UNSPECIFIED.
+    fn to_code(self) -> Option<&'static str>;
+    fn parse_code(code: &str) -> Option<Self>;
+    /// The valid codes, comma-separated, for error messages.
+    fn valid_codes() -> String {
+        Self::specified()
+            .iter()
+            .filter_map(|c| c.to_code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
 
 macro_rules! codes {
     ($name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+        impl Coded for $name {
+            fn specified() -> &'static [Self] {
+                Self::SPECIFIED
+            }
+            fn to_code(self) -> Option<&'static str> {
+                self.code()
+            }
+            fn parse_code(code: &str) -> Option<Self> {
+                Self::from_code(code)
+            }
+        }
+
         impl $name {
             /// Every specified value.
             pub const SPECIFIED: &'static [$name] = &[$($name::$variant),+];
@@ -88,6 +119,27 @@ codes!(StaffRole {
     Manager => "manager",
 });
 
+// Intake's own vocabulary, for clients (the CLI, adapters) that speak codes.
+codes!(ReplyMethod {
+    InPerson => "in_person",
+    Phone => "phone",
+    Sms => "sms",
+    Email => "email",
+    WebsiteMessage => "website_message",
+    OtaMessage => "ota_message",
+    Wechat => "wechat",
+    Weibo => "weibo",
+    Douyin => "douyin",
+});
+
+codes!(InquiryStatus {
+    New => "new",
+    Acknowledged => "acknowledged",
+    Answered => "answered",
+    Resolved => "resolved",
+    Reopened => "reopened",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +152,23 @@ mod tests {
         for c in Category::SPECIFIED {
             assert_eq!(Category::from_code(c.code().unwrap_or_default()), Some(*c));
         }
+        for c in ReplyMethod::SPECIFIED {
+            assert_eq!(
+                ReplyMethod::from_code(c.code().unwrap_or_default()),
+                Some(*c)
+            );
+        }
+        for c in InquiryStatus::SPECIFIED {
+            assert_eq!(
+                InquiryStatus::from_code(c.code().unwrap_or_default()),
+                Some(*c)
+            );
+        }
+        assert_eq!(
+            Complexity::valid_codes(),
+            "simple, complex",
+            "the list a CLI shows for a wrong value"
+        );
         assert_eq!(Channel::Unspecified.code(), None);
         assert_eq!(Channel::from_wire(0), None);
         assert_eq!(Channel::from_wire(999), None);

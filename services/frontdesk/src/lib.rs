@@ -2,9 +2,6 @@
 //! server (`frontdesk dev` and `frontdesk serve`), and the client CLI.
 
 pub mod app;
-pub mod cli;
-pub mod cli_events;
-pub mod cli_kb;
-pub mod cli_routing;
+pub mod client;
 pub mod dev;
 pub mod services;

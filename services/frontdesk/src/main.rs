@@ -4,7 +4,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use frontdesk::app::{AppConfig, Application, RedisConfig};
 use frontdesk::services::{ServiceArgs, ServiceName};
-use frontdesk::{cli, dev};
+use frontdesk::client::{self, ClientArgs};
+use frontdesk::dev;
 use frontdesk_platform::auth::{Authenticator, Role};
 use frontdesk_platform::config::{CommonArgs, PropertyArgs};
 use frontdesk_platform::relay::Subscriber;
@@ -37,7 +38,7 @@ enum Cmd {
     /// Departments, staff, queues, transfers and routing rules (client).
     Routing {
         #[command(flatten)]
-        client: cli::ClientArgs,
+        client: ClientArgs,
         /// The property to work on.
         #[arg(
             long,
@@ -47,12 +48,12 @@ enum Cmd {
         )]
         property: String,
         #[command(subcommand)]
-        cmd: frontdesk::cli_routing::RoutingCmd,
+        cmd: client::routing::RoutingCmd,
     },
     /// A property's SLA policy: calendar, targets, escalation (client).
     Sla {
         #[command(flatten)]
-        client: cli::ClientArgs,
+        client: ClientArgs,
         #[arg(
             long,
             global = true,
@@ -61,29 +62,29 @@ enum Cmd {
         )]
         property: String,
         #[command(subcommand)]
-        cmd: frontdesk::cli_routing::SlaCmd,
+        cmd: client::routing::SlaCmd,
     },
     /// Events a service's consumers parked because they cannot be applied (client; role
     /// manager or service).
     Events {
         #[command(flatten)]
-        client: cli::ClientArgs,
+        client: ClientArgs,
         #[command(subcommand)]
-        cmd: frontdesk::cli_events::EventsCmd,
+        cmd: client::events::EventsCmd,
     },
     /// The knowledge base: search, read, history, publish, suggestions (client).
     Kb {
         #[command(flatten)]
-        client: cli::ClientArgs,
+        client: ClientArgs,
         #[command(subcommand)]
-        cmd: frontdesk::cli_kb::KbCmd,
+        cmd: client::kb::KbCmd,
     },
     /// Work with inquiries (client).
     Inquiry {
         #[command(flatten)]
-        client: cli::ClientArgs,
+        client: ClientArgs,
         #[command(subcommand)]
-        cmd: cli::InquiryCmd,
+        cmd: client::intake::InquiryCmd,
     },
 }
 
@@ -250,19 +251,19 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
-        Cmd::Inquiry { client, cmd } => cli::run(client, cmd).await,
-        Cmd::Events { client, cmd } => frontdesk::cli_events::run(client, cmd).await,
-        Cmd::Kb { client, cmd } => frontdesk::cli_kb::run(client, cmd).await,
+        Cmd::Inquiry { client, cmd } => client::intake::run(client, cmd).await,
+        Cmd::Events { client, cmd } => client::events::run(client, cmd).await,
+        Cmd::Kb { client, cmd } => client::kb::run(client, cmd).await,
         Cmd::Routing {
             client,
             property,
             cmd,
-        } => frontdesk::cli_routing::run(client, property, cmd).await,
+        } => client::routing::run(client, property, cmd).await,
         Cmd::Sla {
             client,
             property,
             cmd,
-        } => frontdesk::cli_routing::run_sla(client, property, cmd).await,
+        } => client::routing::run_sla(client, property, cmd).await,
     }
 }
 

@@ -1,7 +1,7 @@
 //! `frontdesk routing …` and `frontdesk sla …`: the directory, queues, transfers and the
 //! property's rules and policies, for people. `--json` prints the raw messages as JSON.
 
-use crate::cli::{ClientArgs, connect, status_error};
+use super::{ClientArgs, connect, status_error};
 use anyhow::Context;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use frontdesk_proto::common::v1 as common;
@@ -97,7 +97,7 @@ pub enum SlaCmd {
 }
 
 type Client = RoutingServiceClient<
-    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, crate::cli::Bearer>,
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, super::Bearer>,
 >;
 
 async fn client(args: &ClientArgs) -> anyhow::Result<Client> {

@@ -1,7 +1,7 @@
 //! `frontdesk kb …`: the knowledge base from a terminal — search it as an agent would, read an
 //! article and its history, publish a reviewed one, and see what it suggests for an inquiry.
 
-use crate::cli::{ClientArgs, connect, status_error};
+use super::{ClientArgs, connect, status_error};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use frontdesk_proto::knowledge::v1 as pb;
 use pb::knowledge_service_client::KnowledgeServiceClient;

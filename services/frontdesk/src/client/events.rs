@@ -2,7 +2,7 @@
 //! applied (see docs/operations-faults.md). List them, retry one after fixing its cause, or
 //! skip it for good.
 
-use crate::cli::{ClientArgs, connect, status_error};
+use super::{ClientArgs, connect, status_error};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use frontdesk_proto::events::v1 as pb;
 use pb::parked_events_client::ParkedEventsClient;

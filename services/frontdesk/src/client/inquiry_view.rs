@@ -1,0 +1,165 @@
+//! How an inquiry looks: a table for people, JSON for scripts.
+
+use super::render::{code_of, time_of};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use frontdesk_proto::common::v1::{Category, Channel, Complexity, Language, Satisfaction};
+use frontdesk_proto::intake::v1 as pb;
+use serde_json::{Value, json};
+
+pub(crate) struct Output {
+    pub(crate) json: bool,
+}
+
+fn inquiry_json(i: &pb::Inquiry) -> Value {
+    let c = i.classification.clone().unwrap_or_default();
+    let cust = i.customer.clone().unwrap_or_default();
+    json!({
+        "inquiry_id": i.inquiry_id,
+        "property_id": i.property_id,
+        "channel": code_of(Channel::from_wire(i.channel).and_then(|x| x.code())),
+        "status": code_of(pb::InquiryStatus::from_wire(i.status).and_then(|x| x.code())),
+        "category": code_of(Category::from_wire(c.category).and_then(|x| x.code())),
+        "language": code_of(Language::from_wire(c.language).and_then(|x| x.code())),
+        "complexity": code_of(Complexity::from_wire(c.complexity).and_then(|x| x.code())),
+        "confidence": c.confidence,
+        "matched_terms": c.matched_terms,
+        "complaint_process": c.complaint_process,
+        "customer": { "name": cust.name, "phone": cust.phone, "email": cust.email, "social_handle": cust.social_handle },
+        "text": i.text,
+        "assignee": i.assignee,
+        "created_at": time_of(i.created_at.as_ref()),
+        "first_response_at": time_of(i.first_response_at.as_ref()),
+        "resolved_at": time_of(i.resolved_at.as_ref()),
+        "responses": i.responses.iter().map(|r| json!({"response_id": r.response_id, "text": r.text, "by": r.responded_by, "at": time_of(r.responded_at.as_ref())})).collect::<Vec<_>>(),
+        "feedback": i.feedback.as_ref().map(|f| code_of(Satisfaction::from_wire(f.satisfaction).and_then(|x| x.code()))),
+        "version": i.version,
+    })
+}
+
+impl Output {
+    pub(crate) fn inquiry(&self, i: Option<&pb::Inquiry>, timeline: &[pb::TimelineEntry]) {
+        let Some(i) = i else { return };
+        if self.json {
+            let mut v = inquiry_json(i);
+            v["timeline"] = timeline
+                .iter()
+                .map(|t| json!({"sequence": t.sequence, "actor": t.actor, "at": time_of(t.at.as_ref()), "detail": t.detail}))
+                .collect();
+            println!("{v}");
+            return;
+        }
+        let v = inquiry_json(i);
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED);
+        for key in [
+            "inquiry_id",
+            "property_id",
+            "channel",
+            "status",
+            "category",
+            "complexity",
+            "language",
+            "assignee",
+            "created_at",
+            "first_response_at",
+            "resolved_at",
+            "text",
+        ] {
+            let val = match &v[key] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            table.add_row(vec![key.to_string(), val]);
+        }
+        table.add_row(vec![
+            "customer".to_string(),
+            format!(
+                "{} {} {}",
+                v["customer"]["name"].as_str().unwrap_or(""),
+                v["customer"]["phone"].as_str().unwrap_or(""),
+                v["customer"]["email"].as_str().unwrap_or("")
+            ),
+        ]);
+        for r in &i.responses {
+            table.add_row(vec![format!("answer {}", r.response_id), r.text.clone()]);
+        }
+        println!("{table}");
+        if !timeline.is_empty() {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED);
+            t.set_header(vec!["#", "at", "who", "what"]);
+            for e in timeline {
+                t.add_row(vec![
+                    e.sequence.to_string(),
+                    time_of(e.at.as_ref()),
+                    e.actor.clone(),
+                    e.detail.clone(),
+                ]);
+            }
+            println!("{t}");
+        }
+    }
+
+    pub(crate) fn list(&self, r: &pb::ListInquiriesResponse) {
+        if self.json {
+            println!(
+                "{}",
+                json!({"inquiries": r.inquiries.iter().map(inquiry_json).collect::<Vec<_>>(), "next_page_token": r.next_page_token})
+            );
+            return;
+        }
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_header(vec![
+            "id", "created", "channel", "category", "status", "customer", "text",
+        ]);
+        for i in &r.inquiries {
+            let v = inquiry_json(i);
+            let text: String = i.text.chars().take(40).collect();
+            t.add_row(vec![
+                i.inquiry_id.clone(),
+                time_of(i.created_at.as_ref()),
+                v["channel"].as_str().unwrap_or("").to_string(),
+                v["category"].as_str().unwrap_or("").to_string(),
+                v["status"].as_str().unwrap_or("").to_string(),
+                v["customer"]["name"].as_str().unwrap_or("").to_string(),
+                text,
+            ]);
+        }
+        println!("{t}");
+        if !r.next_page_token.is_empty() {
+            println!("more: --page-token {}", r.next_page_token);
+        }
+    }
+
+    pub(crate) fn change(&self, c: &pb::WatchInquiriesResponse) {
+        let change = pb::ChangeType::try_from(c.change)
+            .map(|c| {
+                c.as_str_name()
+                    .trim_start_matches("CHANGE_TYPE_")
+                    .to_lowercase()
+            })
+            .unwrap_or_default();
+        let id = c
+            .inquiry
+            .as_ref()
+            .map(|i| i.inquiry_id.clone())
+            .unwrap_or_default();
+        if self.json {
+            println!(
+                "{}",
+                json!({"cursor": c.cursor, "change": change, "actor": c.actor, "at": time_of(c.occurred_at.as_ref()), "inquiry_id": id, "detail": c.detail})
+            );
+        } else {
+            println!(
+                "[{}] {} {} {} by {}: {}",
+                c.cursor,
+                time_of(c.occurred_at.as_ref()),
+                change,
+                id,
+                c.actor,
+                c.detail
+            );
+        }
+    }
+}

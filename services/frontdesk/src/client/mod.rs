@@ -1,0 +1,89 @@
+//! `frontdesk inquiry|routing|sla|events|kb …`: clients for people. One module per service;
+//! nothing here imports a service's internals, only the proto contract. Readable tables by
+//! default, `--json` for scripts; enum values are the snake_case codes of the shared
+//! vocabulary (hotline, social_wechat, room_rates …).
+
+pub mod events;
+pub mod intake;
+mod inquiry_view;
+pub mod kb;
+mod render;
+pub mod routing;
+
+use anyhow::{Context, anyhow};
+pub use frontdesk_platform::client::Bearer;
+use frontdesk_proto::vocabulary::Coded;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ClientArgs {
+    /// frontdesk gRPC endpoint.
+    #[arg(
+        long,
+        env = "FRONTDESK_SERVER",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    pub server: String,
+    /// Bearer token; default: the dev token `frontdesk dev` wrote to its data directory.
+    #[arg(long, env = "FRONTDESK_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// Where `frontdesk dev` keeps its data (and dev token).
+    #[arg(
+        long,
+        env = "FRONTDESK_DATA_DIR",
+        default_value = ".frontdesk",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The bearer token and a connected channel, shared by every client command.
+pub async fn connect(args: &ClientArgs) -> anyhow::Result<(tonic::transport::Channel, Bearer)> {
+    let token = match &args.token {
+        Some(t) => t.clone(),
+        None => std::fs::read_to_string(args.data_dir.join(crate::dev::TOKEN_FILE))
+            .map(|t| t.trim().to_string())
+            .with_context(|| {
+                format!(
+                    "no --token and no dev token in {} (is `frontdesk dev` running there?)",
+                    args.data_dir.display()
+                )
+            })?,
+    };
+    let channel = frontdesk_platform::client::connect(&args.server).await?;
+    Ok((channel, Bearer::new(&token)?))
+}
+
+/// "INVALID_ARGUMENT: invalid request: text: required" plus each field on its own line.
+pub fn status_error(s: tonic::Status) -> anyhow::Error {
+    let fields = frontdesk_platform::error::violated_fields(&s);
+    if fields.is_empty() {
+        anyhow!("{:?}: {}", s.code(), s.message())
+    } else {
+        anyhow!(
+            "{:?}: {} (fields: {})",
+            s.code(),
+            s.message(),
+            fields.join(", ")
+        )
+    }
+}
+
+/// A code of the vocabulary, or the list of valid ones.
+pub(crate) fn parse_code<T: Coded>(what: &str, code: &str) -> anyhow::Result<T> {
+    T::parse_code(code).ok_or_else(|| {
+        anyhow!(
+            "unknown {what} {code:?}; valid: {}",
+            T::valid_codes()
+        )
+    })
+}
+
+/// A fresh idempotency key unless the caller gives one (a retry must pass the same key).
+pub(crate) fn key(k: Option<String>) -> String {
+    k.unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}

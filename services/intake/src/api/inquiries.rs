@@ -1,0 +1,150 @@
+//! CI-3.1: recording an inquiry, reading one, listing and watching them.
+
+use super::*;
+use crate::convert::{
+    category_from_pb, channel_from_pb, inquiry_to_pb, optional_reply, status_from_pb,
+};
+use crate::domain::new_inquiry::{NewInquiry, RawNewInquiry};
+use crate::error::Error;
+use crate::store::ListFilter;
+use crate::watch;
+use frontdesk_platform::auth::Caller;
+use frontdesk_platform::error::Violations;
+use frontdesk_platform::paging::{self, page_size};
+use frontdesk_proto::intake::v1 as pb;
+use tonic::{Request, Response};
+
+pub(super) async fn create_inquiry(
+    api: &IntakeApi,
+    req: Request<pb::CreateInquiryRequest>,
+) -> Res<pb::CreateInquiryResponse> {
+    let caller = Caller::from_request(&req)?;
+    let r = req.into_inner();
+    let hash = fingerprint(&r, |m| m.idempotency_key.clear());
+    let customer = r.customer.clone();
+    let preferred = optional_reply(customer.as_ref().map(|c| c.preferred_reply).unwrap_or(0));
+    let raw = RawNewInquiry {
+        property_id: r.property_id,
+        channel: channel_from_pb(r.channel),
+        customer_present: customer.is_some(),
+        name: customer
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        phone: customer
+            .as_ref()
+            .map(|c| c.phone.clone())
+            .unwrap_or_default(),
+        email: customer
+            .as_ref()
+            .map(|c| c.email.clone())
+            .unwrap_or_default(),
+        social_handle: customer
+            .as_ref()
+            .map(|c| c.social_handle.clone())
+            .unwrap_or_default(),
+        preferred_reply: preferred.ok().flatten(),
+        preferred_reply_unknown: preferred.is_err(),
+        text: r.text,
+        reservation_ref: r.reservation_ref,
+        idempotency_key: r.idempotency_key,
+    };
+    let new = NewInquiry::parse(raw).map_err(Error::from)?;
+    let (inquiry, created) = api.intake.create(&caller, new, hash).await?;
+    Ok(Response::new(pb::CreateInquiryResponse {
+        inquiry: Some(inquiry_to_pb(&inquiry)),
+        created,
+    }))
+}
+
+pub(super) async fn get_inquiry(
+    api: &IntakeApi,
+    req: Request<pb::GetInquiryRequest>,
+) -> Res<pb::GetInquiryResponse> {
+    let caller = Caller::from_request(&req)?;
+    let mut v = Violations::new();
+    let id = validate::id("inquiry_id", &req.get_ref().inquiry_id, &mut v);
+    validate::check(v)?;
+    let (inquiry, timeline) = api.intake.get(&caller, &id).await?;
+    Ok(Response::new(pb::GetInquiryResponse {
+        inquiry: Some(inquiry_to_pb(&inquiry)),
+        timeline,
+    }))
+}
+
+pub(super) async fn list_inquiries(
+    api: &IntakeApi,
+    req: Request<pb::ListInquiriesRequest>,
+) -> Res<pb::ListInquiriesResponse> {
+    let caller = Caller::from_request(&req)?;
+    let r = req.into_inner();
+    let mut v = Violations::new();
+    let properties = scope_properties(&caller, &r.property_ids)?;
+    let mut filter = ListFilter {
+        properties,
+        ..Default::default()
+    };
+    for s in &r.statuses {
+        match status_from_pb(*s) {
+            Some(s) => filter.statuses.push(s),
+            None => v.add("statuses", format!("unknown status {s}")),
+        }
+    }
+    for c in &r.channels {
+        match channel_from_pb(*c) {
+            Some(c) => filter.channels.push(c),
+            None => v.add("channels", format!("unknown channel {c}")),
+        }
+    }
+    for c in &r.categories {
+        match category_from_pb(*c) {
+            Some(c) => filter.categories.push(c),
+            None => v.add("categories", format!("unknown category {c}")),
+        }
+    }
+    filter.assignee = Some(r.assignee.trim().to_string()).filter(|a| !a.is_empty());
+    filter.created_after = validate::timestamp("created_after", r.created_after.as_ref(), &mut v);
+    filter.created_before =
+        validate::timestamp("created_before", r.created_before.as_ref(), &mut v);
+    filter.text =
+        Some(validate::text("text", &r.text, 200, false, &mut v)).filter(|t| !t.is_empty());
+    let page_size = page_size(r.page_size, &mut v);
+    filter.after = paging::read_position(&r.page_token, &mut v);
+    validate::check(v)?;
+    filter.limit = page_size + 1;
+    let rows = api.intake.list(&filter).await?;
+    let (inquiries, next_page_token) = paging::page_within(
+        rows,
+        page_size,
+        |i| paging::position_key(i.created_at, &i.inquiry_id),
+        inquiry_to_pb,
+    );
+    Ok(Response::new(pb::ListInquiriesResponse {
+        inquiries,
+        next_page_token,
+    }))
+}
+
+pub(super) async fn watch_inquiries(
+    api: &IntakeApi,
+    req: Request<pb::WatchInquiriesRequest>,
+) -> Res<crate::watch::WatchStream> {
+    let caller = Caller::from_request(&req)?;
+    let slot = frontdesk_platform::limits::stream_slot(&req, &caller)?;
+    let r = req.into_inner();
+    let properties = scope_properties(&caller, &r.property_ids)?;
+    let after = frontdesk_platform::watch::start_after(
+        api.intake.db(),
+        &r.cursor,
+        r.from_beginning,
+        "WatchInquiries",
+    )
+    .await?;
+    Ok(Response::new(watch::stream(
+        api.intake.clone(),
+        properties,
+        after,
+        api.shutdown.clone(),
+        slot,
+    )))
+}

@@ -1,0 +1,132 @@
+//! ListInquiries: filters, keyset paging and the text match.
+
+use super::*;
+use crate::domain::inquiry::Inquiry;
+use crate::domain::model::{Category, Channel, Status};
+use frontdesk_platform::db::Db;
+use sqlx::Any;
+
+/// Filters of ListInquiries, already validated and scoped to what the caller may see.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// `None`: every property.
+    pub properties: Option<Vec<String>>,
+    pub statuses: Vec<Status>,
+    pub channels: Vec<Channel>,
+    pub categories: Vec<Category>,
+    pub assignee: Option<String>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+    pub text: Option<String>,
+    /// Keyset position: rows strictly after (created_at, inquiry_id) in newest-first order.
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+pub(super) enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// Builds `$n` placeholders in order, so one dynamic query runs on both backends.
+#[derive(Default)]
+pub(super) struct Params(pub(super) Vec<Param>);
+
+impl Params {
+    pub(super) fn push(&mut self, p: Param) -> String {
+        self.0.push(p);
+        format!("${}", self.0.len())
+    }
+
+    pub(super) fn list(&mut self, values: impl IntoIterator<Item = String>) -> String {
+        let marks: Vec<String> = values
+            .into_iter()
+            .map(|v| self.push(Param::Text(v)))
+            .collect();
+        marks.join(", ")
+    }
+}
+
+/// One page of inquiries, newest first, without answers and delay notices (GetInquiry has
+/// those). Fetches `limit` rows.
+pub async fn list(db: &Db, f: &ListFilter) -> anyhow::Result<Vec<Inquiry>> {
+    let mut p = Params::default();
+    let mut sql = format!("SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE 1 = 1");
+    if let Some(props) = &f.properties {
+        if props.is_empty() {
+            return Ok(Vec::new());
+        }
+        sql.push_str(&format!(
+            " AND property_id IN ({})",
+            p.list(props.iter().cloned())
+        ));
+    }
+    if !f.statuses.is_empty() {
+        sql.push_str(&format!(
+            " AND status IN ({})",
+            p.list(f.statuses.iter().map(|s| s.code().to_string()))
+        ));
+    }
+    if !f.channels.is_empty() {
+        sql.push_str(&format!(
+            " AND channel IN ({})",
+            p.list(f.channels.iter().map(|s| s.code().to_string()))
+        ));
+    }
+    if !f.categories.is_empty() {
+        sql.push_str(&format!(
+            " AND category IN ({})",
+            p.list(f.categories.iter().map(|s| s.code().to_string()))
+        ));
+    }
+    if let Some(a) = &f.assignee {
+        sql.push_str(&format!(
+            " AND assignee = {}",
+            p.push(Param::Text(a.clone()))
+        ));
+    }
+    if let Some(t) = f.created_after {
+        sql.push_str(&format!(" AND created_at >= {}", p.push(Param::Int(t))));
+    }
+    if let Some(t) = f.created_before {
+        sql.push_str(&format!(" AND created_at < {}", p.push(Param::Int(t))));
+    }
+    if let Some(t) = &f.text {
+        let pattern = format!("%{}%", escape_like(&t.to_lowercase()));
+        sql.push_str(&format!(
+            " AND search_text LIKE {} ESCAPE '\\'",
+            p.push(Param::Text(pattern))
+        ));
+    }
+    if let Some((created, id)) = &f.after {
+        let c1 = p.push(Param::Int(*created));
+        let c2 = p.push(Param::Int(*created));
+        let i = p.push(Param::Text(id.clone()));
+        sql.push_str(&format!(
+            " AND (created_at < {c1} OR (created_at = {c2} AND inquiry_id < {i}))"
+        ));
+    }
+    let lim = p.push(Param::Int(f.limit));
+    sql.push_str(&format!(
+        " ORDER BY created_at DESC, inquiry_id DESC LIMIT {lim}"
+    ));
+    let mut q = sqlx::query::<Any>(&sql);
+    for param in p.0 {
+        q = match param {
+            Param::Int(v) => q.bind(v),
+            Param::Text(v) => q.bind(v),
+        };
+    }
+    q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
+}
+
+pub(super) fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
