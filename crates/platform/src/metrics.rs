@@ -15,7 +15,6 @@ pub const DB_UNAVAILABLE: &str = "frontdesk_db_unavailable_total";
 pub const RATE_LIMITED: &str = "frontdesk_rate_limited_total";
 pub const DB_POOL: &str = "frontdesk_db_pool_connections";
 pub const BUILD_INFO: &str = "frontdesk_build_info";
-pub const INQUIRIES_CREATED: &str = "frontdesk_inquiries_created_total";
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -77,8 +76,4 @@ fn describe() {
         "Always 1; the version and the services this process mounts as labels"
     );
     metrics::describe_counter!(EVENTS_DELIVERED, "Outbox events delivered to subscribers");
-    metrics::describe_counter!(
-        INQUIRIES_CREATED,
-        "Inquiries recorded, by channel and category"
-    );
 }

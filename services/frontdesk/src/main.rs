@@ -3,9 +3,9 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use frontdesk::app::{AppConfig, Application, RedisConfig};
-use frontdesk::services::{ServiceArgs, ServiceName};
 use frontdesk::client::{self, ClientArgs};
 use frontdesk::dev;
+use frontdesk::services::{ServiceArgs, ServiceName};
 use frontdesk_platform::auth::{Authenticator, Role};
 use frontdesk_platform::config::{CommonArgs, PropertyArgs};
 use frontdesk_platform::relay::Subscriber;

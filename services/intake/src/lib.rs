@@ -10,6 +10,7 @@ pub mod config;
 pub mod convert;
 pub mod domain;
 pub mod error;
+pub mod metrics;
 pub mod privacy;
 pub mod routing_events;
 pub mod store;
@@ -74,6 +75,7 @@ impl Service for IntakeService {
     /// Connects intake's database, applies migrations, registers the served properties;
     /// mounts the API and the consumer of routing's events (the projection).
     async fn start(deps: Deps, args: Self::Args) -> anyhow::Result<Mounted> {
+        metrics::describe();
         let db = deps
             .open_db(args.db_max_connections, store::MIGRATIONS)
             .await?;

@@ -54,7 +54,7 @@ pub async fn erase(
     )
     .await?;
     tx.commit().await?;
-    metrics::counter!("frontdesk_intake_personal_data_erased_total", "why" => "request")
+    metrics::counter!(crate::metrics::PERSONAL_DATA_ERASED, "why" => "request")
         .increment(u64::try_from(erased).unwrap_or(0));
     tracing::info!(
         erasure_id,
@@ -141,7 +141,7 @@ async fn sweep(db: &Db, retention: i64) -> anyhow::Result<()> {
             privacy::redact(&mut tx, id, now).await?;
             tx.commit().await?;
         }
-        metrics::counter!("frontdesk_intake_personal_data_erased_total", "why" => "retention")
+        metrics::counter!(crate::metrics::PERSONAL_DATA_ERASED, "why" => "retention")
             .increment(ids.len() as u64);
         tracing::info!(inquiries = ids.len(), "personal data past retention erased");
     }

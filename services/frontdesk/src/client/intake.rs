@@ -1,6 +1,5 @@
 //! `frontdesk inquiry …`: recording and working inquiries (intake).
 
-
 use super::inquiry_view::Output;
 use super::render::code_of;
 use super::{ClientArgs, connect, key, parse_code, status_error};
@@ -8,7 +7,6 @@ use frontdesk_proto::common::v1::{Category, Channel, Satisfaction};
 use frontdesk_proto::intake::v1 as pb;
 use pb::intake_service_client::IntakeServiceClient;
 use serde_json::json;
-
 
 #[derive(Debug, clap::Subcommand)]
 pub enum InquiryCmd {
@@ -102,9 +100,6 @@ pub enum InquiryCmd {
     },
 }
 
-
-
-
 #[expect(
     clippy::too_many_lines,
     reason = "one flat dispatch, an arm per subcommand"
@@ -167,21 +162,15 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                     property_ids: property,
                     statuses: status
                         .iter()
-                        .map(|s| {
-                            parse_code::<pb::InquiryStatus>("status", s).map(|x| x as i32)
-                        })
+                        .map(|s| parse_code::<pb::InquiryStatus>("status", s).map(|x| x as i32))
                         .collect::<Result<_, _>>()?,
                     categories: category
                         .iter()
-                        .map(|s| {
-                            parse_code::<Category>("category", s).map(|x| x as i32)
-                        })
+                        .map(|s| parse_code::<Category>("category", s).map(|x| x as i32))
                         .collect::<Result<_, _>>()?,
                     channels: channel
                         .iter()
-                        .map(|s| {
-                            parse_code::<Channel>("channel", s).map(|x| x as i32)
-                        })
+                        .map(|s| parse_code::<Channel>("channel", s).map(|x| x as i32))
                         .collect::<Result<_, _>>()?,
                     text,
                     page_size,

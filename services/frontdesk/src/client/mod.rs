@@ -4,8 +4,8 @@
 //! vocabulary (hotline, social_wechat, room_rates …).
 
 pub mod events;
-pub mod intake;
 mod inquiry_view;
+pub mod intake;
 pub mod kb;
 mod render;
 pub mod routing;
@@ -75,12 +75,8 @@ pub fn status_error(s: tonic::Status) -> anyhow::Error {
 
 /// A code of the vocabulary, or the list of valid ones.
 pub(crate) fn parse_code<T: Coded>(what: &str, code: &str) -> anyhow::Result<T> {
-    T::parse_code(code).ok_or_else(|| {
-        anyhow!(
-            "unknown {what} {code:?}; valid: {}",
-            T::valid_codes()
-        )
-    })
+    T::parse_code(code)
+        .ok_or_else(|| anyhow!("unknown {what} {code:?}; valid: {}", T::valid_codes()))
 }
 
 /// A fresh idempotency key unless the caller gives one (a retry must pass the same key).

@@ -277,7 +277,7 @@ fn created_event(actor: &str, inquiry: &Inquiry, c: &Classification) -> (NewEven
 }
 
 fn recorded(inquiry: &Inquiry, c: &Classification) {
-    metrics::counter!(frontdesk_platform::metrics::INQUIRIES_CREATED,
+    metrics::counter!(crate::metrics::INQUIRIES_CREATED,
         "channel" => inquiry.channel.code(), "category" => c.category.code())
     .increment(1);
     tracing::info!(inquiry_id = %inquiry.inquiry_id, property_id = %inquiry.property_id,

@@ -6,14 +6,12 @@
 
 use crate::services::{ServiceArgs, ServiceName};
 use anyhow::Context;
-use frontdesk_platform::auth::{Authenticator, Role};
+use frontdesk_platform::auth::Authenticator;
 use frontdesk_platform::db::Db;
 use frontdesk_platform::grpc::{GrpcLayer, reflection};
-use frontdesk_platform::health::REDIS_HEALTH;
 use frontdesk_platform::inbox::EventSinkService;
-use frontdesk_platform::mount::{Deps, EventSource};
-use frontdesk_platform::outbox;
-use frontdesk_platform::relay::{self, RelayConfig, Subscriber};
+use frontdesk_platform::mount::Deps;
+use frontdesk_platform::relay::Subscriber;
 use frontdesk_platform::shutdown::{self, Shutdown, ShutdownTrigger};
 use frontdesk_platform::timers::Clock;
 use frontdesk_proto::events::v1::event_sink_server::EventSinkServer;
@@ -27,6 +25,12 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tonic::service::RoutesBuilder;
 use tonic_health::ServingStatus;
+
+mod delivery;
+mod dependencies;
+
+use delivery::{spawn_delivery, subscribers_of};
+use dependencies::watch_dependencies;
 
 pub use frontdesk_platform::mount::RedisConfig;
 
@@ -256,163 +260,5 @@ impl Application {
         }
         tracing::info!("frontdesk stopped");
         Ok(())
-    }
-}
-
-/// Who receives `source`'s events: the configured subscribers in other processes, and the
-/// consumers mounted here (delivered through this server's own EventSink).
-fn subscribers_of(
-    source: &str,
-    configured: &[Subscriber],
-    consumes: &[(&'static str, &'static str)],
-    own: &str,
-) -> Vec<Subscriber> {
-    let mut subscribers: Vec<Subscriber> = configured
-        .iter()
-        .filter(|s| s.name != source)
-        .cloned()
-        .collect();
-    subscribers.extend(
-        consumes
-            .iter()
-            .filter(|(_, s)| *s == source)
-            .map(|(consumer, _)| Subscriber {
-                name: consumer.to_string(),
-                endpoint: own.to_string(),
-            }),
-    );
-    subscribers
-}
-
-/// A relay per subscriber, and the pruner that empties the outbox behind them.
-fn spawn_delivery(
-    tasks: &mut Tasks,
-    cfg: &AppConfig,
-    shutdown: &Shutdown,
-    source: &'static str,
-    events: &EventSource,
-    subscribers: Vec<Subscriber>,
-) -> anyhow::Result<()> {
-    spawn_relays(tasks, cfg, shutdown, source, events, subscribers)?;
-    tasks.0.push(tokio::spawn(outbox::run_pruner(
-        events.db.clone(),
-        source,
-        cfg.outbox_retention,
-        cfg.prune_every,
-        shutdown.clone(),
-    )));
-    Ok(())
-}
-
-fn spawn_relays(
-    tasks: &mut Tasks,
-    cfg: &AppConfig,
-    shutdown: &Shutdown,
-    source: &'static str,
-    events: &EventSource,
-    subscribers: Vec<Subscriber>,
-) -> anyhow::Result<()> {
-    if subscribers.is_empty() {
-        return Ok(());
-    }
-    let token = cfg.auth.issue(
-        source,
-        Role::Service,
-        &["*".to_string()],
-        Duration::from_secs(365 * 24 * 3600),
-    )?;
-    for sub in subscribers {
-        let mut rc = RelayConfig::new(source, sub, token.clone());
-        rc.lease = cfg.relay_lease;
-        tasks.0.push(tokio::spawn(relay::run(
-            events.db.clone(),
-            rc,
-            events.fanout.subscribe(),
-            shutdown.clone(),
-        )));
-    }
-    Ok(())
-}
-
-/// How often the host checks the mounted services' databases and Redis.
-const DEPENDENCY_CHECK: Duration = Duration::from_secs(1);
-
-/// Keeps health truthful without a restart: a mounted service whose database does not answer
-/// a ping goes NOT_SERVING (and so does the whole server, `""`) until it answers again;
-/// Redis reachability is a detail under [`REDIS_HEALTH`]: the services stay SERVING without
-/// it (writes never wait on Redis, timers fall back to the database).
-async fn watch_dependencies(
-    health: frontdesk_platform::health::HealthStatus,
-    mounted: Vec<(&'static str, Db)>,
-    uses_redis: bool,
-    mut shutdown: Shutdown,
-) {
-    // Everything starts SERVING (set at build); only changes are written, so the drain's
-    // NOT_SERVING is never overwritten.
-    let mut last: Vec<Option<bool>> = vec![Some(true); mounted.len()];
-    let mut overall = true;
-    let mut redis_last: Option<bool> = None;
-    loop {
-        tokio::select! {
-            _ = shutdown.wait() => return,
-            _ = tokio::time::sleep(DEPENDENCY_CHECK) => {}
-        }
-        if shutdown.is_triggered() {
-            return;
-        }
-        for (i, (name, db)) in mounted.iter().enumerate() {
-            let pool = db.pool();
-            let idle = pool.num_idle() as f64;
-            metrics::gauge!(frontdesk_platform::metrics::DB_POOL, "service" => *name, "state" => "idle")
-                .set(idle);
-            metrics::gauge!(frontdesk_platform::metrics::DB_POOL, "service" => *name, "state" => "in_use")
-                .set(f64::from(pool.size()) - idle);
-            let up = db.ping(DEPENDENCY_CHECK * 2).await;
-            if last[i] != Some(up) {
-                if up {
-                    tracing::info!(service = name, "database reachable again: SERVING");
-                } else {
-                    tracing::error!(
-                        alert = "database_unreachable",
-                        service = name,
-                        database = db.display_url(),
-                        "database unreachable: NOT_SERVING; calls answer UNAVAILABLE until it is back"
-                    );
-                }
-                let status = if up {
-                    ServingStatus::Serving
-                } else {
-                    ServingStatus::NotServing
-                };
-                health.set_service_status(name, status).await;
-                last[i] = Some(up);
-            }
-        }
-        let all_up = last.iter().all(|s| *s != Some(false));
-        if all_up != overall && !shutdown.is_triggered() {
-            let status = if all_up {
-                ServingStatus::Serving
-            } else {
-                ServingStatus::NotServing
-            };
-            health.set_service_status("", status).await;
-            overall = all_up;
-        }
-        if uses_redis {
-            let up = frontdesk_platform::health::redis_problem().is_none();
-            if redis_last != Some(up) {
-                health
-                    .set_service_status(
-                        REDIS_HEALTH,
-                        if up {
-                            ServingStatus::Serving
-                        } else {
-                            ServingStatus::NotServing
-                        },
-                    )
-                    .await;
-                redis_last = Some(up);
-            }
-        }
     }
 }
