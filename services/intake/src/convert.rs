@@ -297,4 +297,39 @@ mod tests {
         assert_eq!(channel_from_pb(999), None);
         assert_eq!(optional_reply(999), Err(UnknownValue(999)));
     }
+
+    /// Intake's domain enums keep protobuf out of the domain, but their codes (storage,
+    /// rules files, logs) must be the shared vocabulary's, or a rules file written for
+    /// routing would mean something else here.
+    #[test]
+    fn domain_codes_are_the_shared_vocabulary() {
+        for c in Channel::ALL {
+            let wire = common::Channel::try_from(channel_to_pb(*c)).ok();
+            assert_eq!(wire.and_then(common::Channel::code), Some(c.code()));
+        }
+        for c in Category::ALL {
+            let wire = common::Category::try_from(category_to_pb(*c)).ok();
+            assert_eq!(wire.and_then(common::Category::code), Some(c.code()));
+        }
+        for l in Language::ALL {
+            let wire = common::Language::try_from(language_to_pb(*l)).ok();
+            assert_eq!(wire.and_then(common::Language::code), Some(l.code()));
+        }
+        for c in Complexity::ALL {
+            let wire = common::Complexity::try_from(complexity_to_pb(*c)).ok();
+            assert_eq!(wire.and_then(common::Complexity::code), Some(c.code()));
+        }
+        for s in Satisfaction::ALL {
+            let wire = common::Satisfaction::try_from(satisfaction_to_pb(*s)).ok();
+            assert_eq!(wire.and_then(common::Satisfaction::code), Some(s.code()));
+        }
+        for r in ReplyMethod::ALL {
+            let wire = pb::ReplyMethod::try_from(reply_to_pb(*r)).ok();
+            assert_eq!(wire.and_then(pb::ReplyMethod::code), Some(r.code()));
+        }
+        for s in Status::ALL {
+            let wire = pb::InquiryStatus::try_from(status_to_pb(*s)).ok();
+            assert_eq!(wire.and_then(pb::InquiryStatus::code), Some(s.code()));
+        }
+    }
 }

@@ -20,6 +20,11 @@ use tokio::sync::{mpsc, oneshot};
 impl Intake {
     /// CI-3.1/3.2: record and classify. Returns the inquiry and whether this call created it
     /// (false for a retry with the same idempotency key).
+    #[tracing::instrument(
+        name = "intake.create",
+        skip_all,
+        fields(property_id = %new.property_id, subject = %caller.subject)
+    )]
     pub async fn create(
         &self,
         caller: &Caller,

@@ -90,6 +90,7 @@ impl Intake {
 
     /// Loads an inquiry the caller may see; another property's inquiry is NOT_FOUND, so its
     /// existence is not disclosed.
+    #[tracing::instrument(name = "intake.get", skip_all, fields(inquiry_id = %inquiry_id))]
     pub async fn get(
         &self,
         caller: &Caller,
@@ -132,6 +133,11 @@ impl Intake {
 
     /// Applies `change` to one inquiry. `apply` returns the timeline detail and the id of what
     /// it created (a response id, or empty). Retries when another writer got there first.
+    #[tracing::instrument(
+        name = "intake.mutate",
+        skip_all,
+        fields(inquiry_id = %inquiry_id, change = change.as_str_name())
+    )]
     pub async fn mutate<F>(
         &self,
         caller: &Caller,
