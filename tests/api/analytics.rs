@@ -53,6 +53,7 @@ async fn respond(c: &mut Client, id: &str, key: &str) -> String {
         method: 0,
         on_the_spot: true,
         idempotency_key: key.into(),
+        ..Default::default()
     })
     .await
     .expect("respond")

@@ -65,6 +65,7 @@ async fn a_manager_exports_then_erases_a_customer_and_the_facts_stay(backend: Ba
         method: pb::ReplyMethod::Phone as i32,
         on_the_spot: false,
         idempotency_key: "answer-1".into(),
+        ..Default::default()
     })
     .await
     .expect("respond");
@@ -214,6 +215,7 @@ async fn answer_and_resolve(client: &mut Client, id: &str) {
             method: pb::ReplyMethod::Phone as i32,
             on_the_spot: false,
             idempotency_key: format!("answer-{id}"),
+            ..Default::default()
         })
         .await
         .expect("respond");

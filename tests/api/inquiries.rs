@@ -184,6 +184,7 @@ async fn full_lifecycle_is_recorded_in_the_timeline(backend: Backend) {
             reason: "waiting for the banquet manager".into(),
             new_expected_at: Some(later),
             idempotency_key: "d1".into(),
+            ..Default::default()
         })
         .await
         .expect("delay")
@@ -199,6 +200,7 @@ async fn full_lifecycle_is_recorded_in_the_timeline(backend: Backend) {
         method: 0,
         on_the_spot: false,
         idempotency_key: "r1".into(),
+        ..Default::default()
     };
     let r1 = c
         .respond(respond.clone())
@@ -477,6 +479,7 @@ async fn act(
                     nanos: 0,
                 }),
                 idempotency_key: key,
+                ..Default::default()
             })
             .await
             .map(drop),

@@ -19,6 +19,7 @@ mod operations;
 mod poison;
 mod privacy;
 mod relay;
+mod reply_templates;
 mod routing_flow;
 mod split_services;
 mod timers;

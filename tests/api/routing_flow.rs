@@ -273,6 +273,7 @@ async fn a_delay_notice_moves_the_resolution_deadline_and_keeps_the_original(bac
         reason: "waiting for the banquet manager".into(),
         new_expected_at: Some(later),
         idempotency_key: "d1".into(),
+        ..Default::default()
     })
     .await
     .expect("delay");

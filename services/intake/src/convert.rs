@@ -1,6 +1,6 @@
 //! Protobuf ↔ domain. Prost types stay at the edge: nothing past the handlers sees them.
 
-use crate::domain::inquiry::{Answer, DelayNotice, Inquiry};
+use crate::domain::inquiry::{Answer, DelayNotice, Inquiry, TemplateUse};
 use crate::domain::model::{
     Category, Channel, Complexity, Language, ReplyMethod, Satisfaction, Status,
 };
@@ -244,6 +244,14 @@ fn answer_to_pb(r: &Answer) -> pb::Response {
             audited_by: a.audited_by.clone(),
             audited_at: Some(to_timestamp(a.audited_at)),
         }),
+        template: r.template.as_ref().map(template_to_pb),
+    }
+}
+
+fn template_to_pb(t: &TemplateUse) -> pb::TemplateUse {
+    pb::TemplateUse {
+        template_id: t.template_id.clone(),
+        template_version: t.version,
     }
 }
 
@@ -254,6 +262,7 @@ fn delay_to_pb(d: &DelayNotice) -> pb::DelayNotice {
         previous_expected_at: opt_timestamp(d.previous_expected_at),
         notified_by: d.notified_by.clone(),
         notified_at: Some(to_timestamp(d.notified_at)),
+        template: d.template.as_ref().map(template_to_pb),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod privacy;
 pub mod routing_events;
 pub mod store;
+pub mod templates;
 pub mod watch;
 
 use anyhow::Context;
@@ -22,7 +23,9 @@ use domain::classify::Classifier;
 use frontdesk_platform::db::MigrationFile;
 use frontdesk_platform::inbox::Consumer;
 use frontdesk_platform::mount::{Deps, Mounted, Service};
+use frontdesk_platform::peer::Peer;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use frontdesk_proto::intake::v1::intake_service_server::IntakeServiceServer;
 
@@ -83,9 +86,21 @@ impl Service for IntakeService {
         let classifier = load_classifier(&args)?;
         let fanout = deps.fanout(Self::NAME).await?;
         let intake = Intake::new(db.clone(), Arc::new(classifier), fanout.clone());
+        // Reply templates are rendered by the knowledge service when it is reachable by
+        // name; without it, a template answers FAILED_PRECONDITION and typed text works.
+        let knowledge = match deps.peer("knowledge") {
+            Ok(address) => Some(Arc::new(Peer::new(
+                address,
+                deps.auth.clone(),
+                Self::NAME,
+                Duration::from_secs(3),
+            )?)),
+            Err(_) => None,
+        };
+        let templates = templates::Templates::new(knowledge);
         let auth = deps.auth.clone();
         let api = IntakeServiceServer::with_interceptor(
-            api::IntakeApi::new(intake.clone(), deps.shutdown.clone()),
+            api::IntakeApi::new(intake.clone(), templates, deps.shutdown.clone()),
             move |req| auth.authenticate(req),
         );
         let mut mounted = Mounted::new(Self::NAME, HEALTH_NAME, db.clone());

@@ -66,8 +66,15 @@ pub enum InquiryCmd {
     /// Answer the customer.
     Respond {
         id: String,
-        #[arg(long)]
+        /// The answer as typed (or use --template).
+        #[arg(long, default_value = "", required_unless_present = "template")]
         text: String,
+        /// A published reply template (knowledge article id) to render instead of --text.
+        #[arg(long, conflicts_with = "text")]
+        template: Option<String>,
+        /// A template variable, name=value (repeatable); guest_name defaults to the customer's.
+        #[arg(long = "var", value_parser = name_value)]
+        vars: Vec<(String, String)>,
         #[arg(long)]
         on_the_spot: bool,
         /// in_person, phone, sms, email, website_message, ota_message, wechat, weibo, douyin
@@ -214,6 +221,8 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
         InquiryCmd::Respond {
             id,
             text,
+            template,
+            vars,
             on_the_spot,
             method,
             idempotency_key,
@@ -229,6 +238,8 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                     method,
                     on_the_spot,
                     idempotency_key: key(idempotency_key),
+                    template_id: template.unwrap_or_default(),
+                    template_variables: vars.into_iter().collect(),
                 })
                 .await
                 .map_err(status_error)?
@@ -300,4 +311,12 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `name=value` of `--var`.
+fn name_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(n, v)| (n.trim().to_string(), v.to_string()))
+        .filter(|(n, _)| !n.is_empty())
+        .ok_or_else(|| format!("expected name=value, got {s:?}"))
 }

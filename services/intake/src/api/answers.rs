@@ -53,7 +53,7 @@ pub(super) async fn respond(
     let r = req.into_inner();
     let mut v = Violations::new();
     let id = validate::id("inquiry_id", &r.inquiry_id, &mut v);
-    let text = validate::text("text", &r.text, MAX_TEXT_CHARS, true, &mut v);
+    let source = reply_source("text", &r.text, MAX_TEXT_CHARS, &r.template_id, &mut v);
     let method = optional_reply(r.method).unwrap_or_else(|_| {
         v.add("method", "unknown reply method");
         None
@@ -61,6 +61,9 @@ pub(super) async fn respond(
     let hash = fingerprint(&r, |m| m.idempotency_key.clear());
     let idem = idempotency(format!("respond:{id}"), &r.idempotency_key, hash, &mut v);
     validate::check(v)?;
+    let (text, template) = api
+        .reply_text(&caller, &id, source, &r.template_variables)
+        .await?;
     let actor = caller.subject.clone();
     let (inquiry, response_id) = api
         .intake
@@ -75,9 +78,13 @@ pub(super) async fn respond(
                 responded_by: actor.clone(),
                 responded_at: now_micros(),
                 audit: None,
+                template: template.clone(),
             })?;
             let spot = if r.on_the_spot { " on the spot" } else { "" };
-            Ok((format!("answered{spot} via {method}"), response_id))
+            Ok((
+                format!("answered{spot} via {method}{}", from_template(&template)),
+                response_id,
+            ))
         })
         .await?;
     Ok(Response::new(pb::RespondResponse {
@@ -95,7 +102,7 @@ pub(super) async fn notify_delay(
     let r = req.into_inner();
     let mut v = Violations::new();
     let id = validate::id("inquiry_id", &r.inquiry_id, &mut v);
-    let reason = validate::text("reason", &r.reason, MAX_NOTE_CHARS, true, &mut v);
+    let source = reply_source("reason", &r.reason, MAX_NOTE_CHARS, &r.template_id, &mut v);
     if r.new_expected_at.is_none() {
         v.add(
             "new_expected_at",
@@ -107,12 +114,24 @@ pub(super) async fn notify_delay(
     let hash = fingerprint(&r, |m| m.idempotency_key.clear());
     let idem = idempotency(format!("delay:{id}"), &r.idempotency_key, hash, &mut v);
     validate::check(v)?;
+    let (reason, template) = api
+        .reply_text(&caller, &id, source, &r.template_variables)
+        .await?;
     let actor = caller.subject.clone();
     let (inquiry, _) = api
         .intake
         .mutate(&caller, &id, Some(idem), ChangeType::DelayNotified, |i| {
-            i.notify_delay(reason.clone(), new_expected_at, &actor, now_micros())?;
-            Ok((format!("delay: {reason}"), String::new()))
+            i.notify_delay(
+                reason.clone(),
+                template.clone(),
+                new_expected_at,
+                &actor,
+                now_micros(),
+            )?;
+            Ok((
+                format!("delay: {reason}{}", from_template(&template)),
+                String::new(),
+            ))
         })
         .await?;
     Ok(Response::new(pb::NotifyDelayResponse {

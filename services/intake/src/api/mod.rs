@@ -9,8 +9,10 @@ mod reclassify;
 
 use crate::commands::Intake;
 use crate::convert::inquiry_to_pb;
+use crate::domain::inquiry::TemplateUse;
 use crate::domain::inquiry::{Inquiry, Refusal};
 use crate::domain::new_inquiry::MAX_KEY_CHARS;
+use crate::templates::Templates;
 use crate::watch;
 use frontdesk_platform::auth::{Caller, Role};
 use frontdesk_platform::error::Violations;
@@ -27,12 +29,17 @@ const MAX_NOTE_CHARS: usize = 2_000;
 
 pub struct IntakeApi {
     intake: Intake,
+    templates: Templates,
     shutdown: Shutdown,
 }
 
 impl IntakeApi {
-    pub fn new(intake: Intake, shutdown: Shutdown) -> Self {
-        IntakeApi { intake, shutdown }
+    pub fn new(intake: Intake, templates: Templates, shutdown: Shutdown) -> Self {
+        IntakeApi {
+            intake,
+            templates,
+            shutdown,
+        }
     }
 }
 
@@ -77,6 +84,76 @@ impl IntakeApi {
             })
             .await?;
         Ok(inquiry_to_pb(&inquiry))
+    }
+}
+
+/// Where an answer's or notice's text comes from: typed by staff, or a reply template.
+enum ReplySource {
+    Text(String),
+    Template(String),
+}
+
+/// `field` (the typed text) or `template_id`, exactly one of them.
+fn reply_source(
+    field: &str,
+    text: &str,
+    max: usize,
+    template_id: &str,
+    v: &mut Violations,
+) -> ReplySource {
+    if template_id.trim().is_empty() {
+        return ReplySource::Text(validate::text(field, text, max, true, v));
+    }
+    if !text.trim().is_empty() {
+        v.add(field, "give the text or a template_id, not both");
+    }
+    ReplySource::Template(validate::id("template_id", template_id, v))
+}
+
+/// A reply rendered from a template mentions it on the timeline.
+fn from_template(t: &Option<TemplateUse>) -> String {
+    t.as_ref()
+        .map(|t| format!(" (template {} v{})", t.template_id, t.version))
+        .unwrap_or_default()
+}
+
+impl IntakeApi {
+    /// The text of an answer or delay notice: as typed, or rendered by the knowledge
+    /// service from a template for this inquiry's customer.
+    async fn reply_text(
+        &self,
+        caller: &Caller,
+        inquiry_id: &str,
+        source: ReplySource,
+        variables: &std::collections::HashMap<String, String>,
+    ) -> Result<(String, Option<TemplateUse>), Status> {
+        let template_id = match source {
+            ReplySource::Text(text) => return Ok((text, None)),
+            ReplySource::Template(id) => id,
+        };
+        let mut v = Violations::new();
+        for (name, value) in variables {
+            if name.trim().is_empty() || name.chars().count() > 64 {
+                v.add(
+                    "template_variables",
+                    "variable names are 1 to 64 characters",
+                );
+            }
+            validate::text(
+                &format!("template_variables.{name}"),
+                value,
+                MAX_NOTE_CHARS,
+                false,
+                &mut v,
+            );
+        }
+        validate::check(v)?;
+        let (inquiry, _) = self.intake.get(caller, inquiry_id).await?;
+        let rendered = self
+            .templates
+            .render(&inquiry, &template_id, variables)
+            .await?;
+        Ok((rendered.text, Some(rendered.used)))
     }
 }
 

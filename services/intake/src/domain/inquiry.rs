@@ -50,6 +50,14 @@ pub struct Answer {
     pub responded_by: String,
     pub responded_at: i64,
     pub audit: Option<Audit>,
+    pub template: Option<TemplateUse>,
+}
+
+/// The reply template (knowledge article, version) a text was rendered from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateUse {
+    pub template_id: String,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +67,7 @@ pub struct DelayNotice {
     pub previous_expected_at: Option<i64>,
     pub notified_by: String,
     pub notified_at: i64,
+    pub template: Option<TemplateUse>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -184,6 +193,7 @@ impl Inquiry {
     pub fn notify_delay(
         &mut self,
         reason: String,
+        template: Option<TemplateUse>,
         new_expected_at: i64,
         actor: &str,
         now: i64,
@@ -203,6 +213,7 @@ impl Inquiry {
             previous_expected_at: self.expected_at,
             notified_by: actor.to_string(),
             notified_at: now,
+            template,
         });
         self.expected_at = Some(new_expected_at);
         self.touch(actor, now);
@@ -384,6 +395,7 @@ mod tests {
             responded_by: "amy".into(),
             responded_at: at,
             audit: None,
+            template: None,
         }
     }
 
@@ -452,14 +464,14 @@ mod tests {
     #[test]
     fn delay_keeps_the_previous_promise() {
         let mut i = inquiry();
-        i.notify_delay("waiting for banquet manager".into(), 100, "amy", 10)
+        i.notify_delay("waiting for banquet manager".into(), None, 100, "amy", 10)
             .expect("first");
-        i.notify_delay("manager still out".into(), 200, "amy", 20)
+        i.notify_delay("manager still out".into(), None, 200, "amy", 20)
             .expect("second");
         assert_eq!(i.expected_at, Some(200));
         assert_eq!(i.delays[1].previous_expected_at, Some(100));
         assert!(matches!(
-            i.notify_delay("x".into(), 5, "amy", 30),
+            i.notify_delay("x".into(), None, 5, "amy", 30),
             Err(Refusal::Invalid(_))
         ));
     }

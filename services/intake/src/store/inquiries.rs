@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::inquiry::{
-    Answer, Audit, ClassificationState, Customer, DelayNotice, Feedback, Inquiry,
+    Answer, Audit, ClassificationState, Customer, DelayNotice, Feedback, Inquiry, TemplateUse,
 };
 use crate::domain::model::{
     Category, Channel, Complexity, Language, ReplyMethod, Satisfaction, Status,
@@ -145,8 +145,9 @@ pub(super) async fn write_children(conn: &mut AnyConnection, i: &Inquiry) -> any
         let a = r.audit.as_ref();
         sqlx::query(
             "INSERT INTO responses (response_id, inquiry_id, position, text, method, on_the_spot, \
-             responded_by, responded_at, audit_accurate, audit_note, audited_by, audited_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             responded_by, responded_at, audit_accurate, audit_note, audited_by, audited_at, \
+             template_id, template_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&r.response_id)
         .bind(&i.inquiry_id)
@@ -160,13 +161,16 @@ pub(super) async fn write_children(conn: &mut AnyConnection, i: &Inquiry) -> any
         .bind(a.map(|a| a.note.clone()))
         .bind(a.map(|a| a.audited_by.clone()))
         .bind(a.map(|a| a.audited_at))
+        .bind(r.template.as_ref().map(|t| t.template_id.clone()))
+        .bind(r.template.as_ref().map(|t| t.version))
         .execute(&mut *conn)
         .await?;
     }
     for (pos, d) in i.delays.iter().enumerate() {
         sqlx::query(
             "INSERT INTO delay_notices (inquiry_id, position, reason, new_expected_at, \
-             previous_expected_at, notified_by, notified_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             previous_expected_at, notified_by, notified_at, template_id, template_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&i.inquiry_id)
         .bind(pos as i64)
@@ -175,6 +179,8 @@ pub(super) async fn write_children(conn: &mut AnyConnection, i: &Inquiry) -> any
         .bind(d.previous_expected_at)
         .bind(&d.notified_by)
         .bind(d.notified_at)
+        .bind(d.template.as_ref().map(|t| t.template_id.clone()))
+        .bind(d.template.as_ref().map(|t| t.version))
         .execute(&mut *conn)
         .await?;
     }
@@ -201,7 +207,8 @@ pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<
     let mut inquiry = from_row(&row)?;
     let rows = sqlx::query(
         "SELECT response_id, text, method, on_the_spot, responded_by, responded_at, audit_accurate, \
-         audit_note, audited_by, audited_at FROM responses WHERE inquiry_id = $1 ORDER BY position",
+         audit_note, audited_by, audited_at, template_id, template_version \
+         FROM responses WHERE inquiry_id = $1 ORDER BY position",
     )
     .bind(inquiry_id)
     .fetch_all(&mut *conn)
@@ -230,11 +237,12 @@ pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<
                 }),
                 None => None,
             },
+            template: template_use(&r)?,
         });
     }
     let rows = sqlx::query(
-        "SELECT reason, new_expected_at, previous_expected_at, notified_by, notified_at \
-         FROM delay_notices WHERE inquiry_id = $1 ORDER BY position",
+        "SELECT reason, new_expected_at, previous_expected_at, notified_by, notified_at, \
+         template_id, template_version FROM delay_notices WHERE inquiry_id = $1 ORDER BY position",
     )
     .bind(inquiry_id)
     .fetch_all(&mut *conn)
@@ -246,10 +254,21 @@ pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<
             previous_expected_at: r.try_get("previous_expected_at")?,
             notified_by: r.try_get("notified_by")?,
             notified_at: r.try_get("notified_at")?,
+            template: template_use(&r)?,
         });
     }
     inquiry.routing = load_routing_view(conn, inquiry_id).await?;
     Ok(Some(inquiry))
+}
+
+/// The template an answer or notice was rendered from (both columns set), if any.
+fn template_use(row: &AnyRow) -> anyhow::Result<Option<TemplateUse>> {
+    let id: Option<String> = row.try_get("template_id")?;
+    let version: Option<i64> = row.try_get("template_version")?;
+    Ok(id.zip(version).map(|(template_id, version)| TemplateUse {
+        template_id,
+        version,
+    }))
 }
 
 pub(super) fn code<T>(

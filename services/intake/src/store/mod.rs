@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "erasures",
         include_str!("../../migrations/1005_erasures.sql"),
     ),
+    (
+        1006,
+        "reply templates",
+        include_str!("../../migrations/1006_reply_templates.sql"),
+    ),
 ];
 
 pub async fn seed_properties(db: &Db, ids: &[String]) -> anyhow::Result<()> {
