@@ -72,12 +72,19 @@ enum Cmd {
         #[command(subcommand)]
         cmd: client::events::EventsCmd,
     },
-    /// The knowledge base: search, read, history, publish, suggestions (client).
+    /// The knowledge base: search, read, history, edit, review, publish, suggestions (client).
     Kb {
         #[command(flatten)]
         client: ClientArgs,
         #[command(subcommand)]
         cmd: client::kb::KbCmd,
+    },
+    /// Staff quizzes: create, assign, take, submit, results (client).
+    Quiz {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        cmd: client::quiz::QuizCmd,
     },
     /// Work with inquiries (client).
     Inquiry {
@@ -254,6 +261,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Inquiry { client, cmd } => client::intake::run(client, cmd).await,
         Cmd::Events { client, cmd } => client::events::run(client, cmd).await,
         Cmd::Kb { client, cmd } => client::kb::run(client, cmd).await,
+        Cmd::Quiz { client, cmd } => client::quiz::run(client, cmd).await,
         Cmd::Routing {
             client,
             property,

@@ -251,3 +251,113 @@ fn dev_serves_the_cli_stops_on_sigterm_and_keeps_data_across_restarts() {
     assert_eq!(got["text"], "请问早餐几点开始？");
     stop(dev);
 }
+
+/// Runs the CLI and reads its JSON answer, failing with its stderr.
+fn cli_json(cwd: &Path, port: u16, args: &[&str]) -> serde_json::Value {
+    let out = cli(cwd, port, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// CI-4.2 and CI-4.3 from a terminal: an editor corrects a demo article through review to
+/// publication, builds a quiz on it, and a member of staff takes it and is scored.
+#[test]
+fn the_knowledge_base_is_edited_and_examined_from_the_cli() {
+    let checkout = tempfile::tempdir().expect("temp dir");
+    let cwd = checkout.path();
+    let dev = start(cwd);
+    let found = cli_json(cwd, dev.port, &["kb", "search", "wifi password"]);
+    let id = found["hits"][0]["article_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a demo article about Wi-Fi: {found}"))
+        .to_string();
+    let head = cli_json(cwd, dev.port, &["kb", "get", &id]);
+    let version = head["version"].as_i64().expect("version").to_string();
+
+    let edited = cli_json(
+        cwd,
+        dev.port,
+        &[
+            "kb",
+            "edit",
+            &id,
+            "--title",
+            "Wi-Fi: network and password",
+            "--expected-version",
+            &version,
+        ],
+    );
+    assert_eq!(edited["title"], "Wi-Fi: network and password");
+    let new_version = edited["version"].as_i64().expect("version");
+    assert!(new_version > head["version"].as_i64().unwrap_or_default());
+    cli_json(cwd, dev.port, &["kb", "submit", &id]);
+    let published = cli_json(cwd, dev.port, &["kb", "publish", &id]);
+    assert_eq!(
+        published["status"], "ARTICLE_STATUS_PUBLISHED",
+        "{published}"
+    );
+    let stale = cli(
+        cwd,
+        dev.port,
+        &[
+            "kb",
+            "edit",
+            &id,
+            "--body",
+            "x",
+            "--expected-version",
+            &version,
+        ],
+    );
+    assert!(
+        !stale.status.success(),
+        "an edit of an old version is refused"
+    );
+
+    let questions = cwd.join("questions.json");
+    std::fs::write(
+        &questions,
+        serde_json::json!([{
+            "text": "Where do guests find the Wi-Fi password?",
+            "choices": ["On the key card sleeve", "Nowhere"],
+            "correct_choice": 0,
+            "article_id": id,
+        }])
+        .to_string(),
+    )
+    .expect("write questions");
+    let quiz = cli_json(
+        cwd,
+        dev.port,
+        &[
+            "quiz",
+            "create",
+            "--title",
+            "Wi-Fi",
+            "--questions",
+            questions.to_str().expect("utf-8 path"),
+        ],
+    );
+    let quiz_id = quiz["quiz_id"].as_str().expect("quiz id").to_string();
+    let attempt = cli_json(cwd, dev.port, &["quiz", "take", &quiz_id]);
+    assert_eq!(
+        attempt["questions"][0]["choices"][0],
+        "On the key card sleeve"
+    );
+    let attempt_id = attempt["attempt_id"]
+        .as_str()
+        .expect("attempt id")
+        .to_string();
+    let score = cli_json(cwd, dev.port, &["quiz", "submit", &attempt_id, "0"]);
+    assert_eq!(
+        (score["correct"].as_i64(), score["total"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let results = cli_json(cwd, dev.port, &["quiz", "results", &quiz_id]);
+    assert_eq!(results["scores"][0]["correct"], 1, "{results}");
+    stop(dev);
+}

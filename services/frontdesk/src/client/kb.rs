@@ -1,5 +1,6 @@
 //! `frontdesk kb …`: the knowledge base from a terminal — search it as an agent would, read an
-//! article and its history, publish a reviewed one, and see what it suggests for an inquiry.
+//! article and its history, edit it, send it for review, publish a reviewed one, and see what
+//! it suggests for an inquiry.
 
 use super::{ClientArgs, connect, status_error};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
@@ -26,6 +27,27 @@ pub enum KbCmd {
     },
     /// Every version of an article, newest first.
     History { article_id: String },
+    /// A new draft version of an article from the fields given (the live version stays
+    /// until the draft is published).
+    Edit {
+        article_id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, conflicts_with = "body_file")]
+        body: Option<String>,
+        /// The body from a file (UTF-8), for longer articles.
+        #[arg(long)]
+        body_file: Option<std::path::PathBuf>,
+        /// The version you edited; refused if someone changed the article since.
+        #[arg(long)]
+        expected_version: i64,
+    },
+    /// Sends a draft for review.
+    Submit {
+        article_id: String,
+        #[arg(long, default_value_t = 0)]
+        expected_version: i64,
+    },
     /// Publishes an article in review (editor, supervisor or manager).
     Publish {
         article_id: String,
@@ -140,26 +162,38 @@ pub async fn run(args: ClientArgs, cmd: KbCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            if args.json {
-                let versions: Vec<_> = r.versions.iter().map(article_json).collect();
-                println!("{}", serde_json::json!({ "versions": versions }));
-            } else {
-                let mut t = Table::new();
-                t.load_preset(UTF8_FULL_CONDENSED)
-                    .set_header(vec!["version", "status", "by", "title"]);
-                for a in &r.versions {
-                    let status = pb::ArticleStatus::try_from(a.status)
-                        .map(|s| s.as_str_name())
-                        .unwrap_or("UNKNOWN");
-                    t.add_row(vec![
-                        a.version.to_string(),
-                        status.to_string(),
-                        a.updated_by.clone(),
-                        a.title.clone(),
-                    ]);
-                }
-                println!("{t}");
-            }
+            print_versions(args.json, &r.versions);
+        }
+        KbCmd::Edit {
+            article_id,
+            title,
+            body,
+            body_file,
+            expected_version,
+        } => {
+            let body = match body_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?,
+                ),
+                None => body,
+            };
+            let a = edit(&mut kb, article_id, title, body, expected_version).await?;
+            print_article(args.json, &a);
+        }
+        KbCmd::Submit {
+            article_id,
+            expected_version,
+        } => {
+            let a = kb
+                .submit_for_review(pb::ArticleActionRequest {
+                    article_id,
+                    expected_version,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            print_article(args.json, &a);
         }
         KbCmd::Publish {
             article_id,
@@ -192,4 +226,66 @@ pub async fn run(args: ClientArgs, cmd: KbCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+type Client = KnowledgeServiceClient<
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, super::Bearer>,
+>;
+
+/// UpdateArticle with a mask of exactly the fields given.
+async fn edit(
+    kb: &mut Client,
+    article_id: String,
+    title: Option<String>,
+    body: Option<String>,
+    expected_version: i64,
+) -> anyhow::Result<pb::Article> {
+    let mut paths = Vec::new();
+    if title.is_some() {
+        paths.push("title".to_string());
+    }
+    if body.is_some() {
+        paths.push("body".to_string());
+    }
+    anyhow::ensure!(
+        !paths.is_empty(),
+        "nothing to change: give --title and/or --body"
+    );
+    Ok(kb
+        .update_article(pb::UpdateArticleRequest {
+            article_id,
+            article: Some(pb::ArticleFields {
+                title: title.unwrap_or_default(),
+                body: body.unwrap_or_default(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask { paths }),
+            expected_version,
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner())
+}
+
+fn print_versions(json: bool, versions: &[pb::Article]) {
+    if json {
+        let versions: Vec<_> = versions.iter().map(article_json).collect();
+        println!("{}", serde_json::json!({ "versions": versions }));
+        return;
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_header(vec!["version", "status", "by", "title"]);
+    for a in versions {
+        let status = pb::ArticleStatus::try_from(a.status)
+            .map(|s| s.as_str_name())
+            .unwrap_or("UNKNOWN");
+        t.add_row(vec![
+            a.version.to_string(),
+            status.to_string(),
+            a.updated_by.clone(),
+            a.title.clone(),
+        ]);
+    }
+    println!("{t}");
 }
