@@ -9,7 +9,7 @@
 //!
 //! Addresses: each service name points at one replica (`routing=http://<routing-b>`), as a
 //! headless Service name would when DNS returns one pod. The subscriber addresses name the
-//! replicas that are killed, so the kill hits a consumer in the middle of applying events;
+//! replicas that are killed, so the kill can catch a consumer applying a batch of events;
 //! they come back on the same address, as a Kubernetes container restarted in its pod does.
 //! Peers (synchronous calls) name the replicas that stay up.
 
