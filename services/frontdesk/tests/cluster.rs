@@ -946,6 +946,7 @@ async fn every_service_as_its_own_process_survives_sigkill_of_a_replica_under_lo
             method: 0,
             on_the_spot: true,
             idempotency_key: "life-respond".into(),
+            ..Default::default()
         })
         .await
         .expect("respond");
