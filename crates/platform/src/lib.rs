@@ -2,6 +2,7 @@
 //! they need and keep their own domain, storage and API.
 
 pub mod auth;
+pub mod balance;
 pub mod client;
 pub mod config;
 pub mod contact;

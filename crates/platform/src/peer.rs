@@ -5,7 +5,7 @@
 use crate::auth::{Authenticator, Role};
 use std::sync::Mutex;
 use std::time::Duration;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 /// How long a minted service token lives; renewed at half-life.
 const TOKEN_TTL: Duration = Duration::from_secs(3600);
@@ -20,17 +20,16 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// `endpoint` like http://intake:50051; nothing connects until the first call.
+    /// `endpoint` like http://intake:50051; nothing connects until the first call. Call
+    /// inside a Tokio runtime (a name is re-resolved by a task).
     pub fn new(
         endpoint: &str,
         auth: Authenticator,
         subject: &str,
         timeout: Duration,
     ) -> anyhow::Result<Peer> {
-        let channel = Endpoint::from_shared(endpoint.to_string())?
-            .connect_timeout(Duration::from_secs(2))
-            .tcp_nodelay(true)
-            .connect_lazy();
+        // Balanced over every pod of a headless Service (see `balance`).
+        let channel = crate::balance::channel(endpoint, crate::balance::Settings::default())?;
         Ok(Peer {
             channel,
             auth,

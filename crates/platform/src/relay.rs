@@ -11,7 +11,7 @@ use frontdesk_proto::events::v1::DeliverRequest;
 use frontdesk_proto::events::v1::event_sink_client::EventSinkClient;
 use std::time::Duration;
 use tokio::sync::watch;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 #[derive(Debug, Clone)]
 pub struct Subscriber {
@@ -159,9 +159,15 @@ async fn step(
         return Ok(Step::Idle);
     };
     if client.is_none() {
-        let channel = Endpoint::from_shared(cfg.subscriber.endpoint.clone())?
-            .timeout(cfg.call_timeout)
-            .connect_lazy();
+        // Balanced over the subscriber's pods: its consumers are idempotent, so any replica
+        // may apply any batch.
+        let channel = crate::balance::channel(
+            &cfg.subscriber.endpoint,
+            crate::balance::Settings {
+                timeout: Some(cfg.call_timeout),
+                ..Default::default()
+            },
+        )?;
         *client = Some(EventSinkClient::new(channel));
     }
     let Some(c) = client.as_mut() else {
