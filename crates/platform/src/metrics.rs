@@ -9,6 +9,7 @@ pub const GRPC_DURATION: &str = "frontdesk_grpc_request_duration_seconds";
 pub const OUTBOX_LAG: &str = "frontdesk_outbox_lag_events";
 pub const RELAY_DELIVERY_ERRORS: &str = "frontdesk_relay_delivery_errors_total";
 pub const EVENTS_DELIVERED: &str = "frontdesk_outbox_events_delivered_total";
+pub const PEER_RETRIES: &str = "frontdesk_peer_retries_total";
 pub const REDIS_ERRORS: &str = "frontdesk_redis_errors_total";
 pub const INBOX_PARKED: &str = "frontdesk_inbox_parked_events";
 pub const DB_UNAVAILABLE: &str = "frontdesk_db_unavailable_total";
@@ -76,4 +77,8 @@ fn describe() {
         "Always 1; the version and the services this process mounts as labels"
     );
     metrics::describe_counter!(EVENTS_DELIVERED, "Outbox events delivered to subscribers");
+    metrics::describe_counter!(
+        PEER_RETRIES,
+        "Idempotent calls to another service sent again after UNAVAILABLE, by calling service"
+    );
 }

@@ -61,9 +61,12 @@ impl Templates {
             variables: with_defaults(inquiry, variables),
             language: language_to_pb(inquiry.classification.language) as i32,
         };
-        let mut client = KnowledgeServiceClient::new(peer.channel());
-        let response = client
-            .render_reply(peer.request(request).map_err(Error::Internal)?)
+        let client = KnowledgeServiceClient::new(peer.channel());
+        let response = peer
+            .idempotent(request, |req| {
+                let mut client = client.clone();
+                async move { client.render_reply(req).await }
+            })
             .await
             .map_err(refusal)?
             .into_inner();

@@ -23,19 +23,21 @@ impl Intake {
 
     /// The inquiry's text; NOT_FOUND when it is missing or of a property the caller lacks.
     pub async fn inquiry_text(&self, caller: &Caller, inquiry_id: &str) -> Result<String, Status> {
-        let req = self
-            .peer
-            .request(intake::GetInquiryRequest {
-                inquiry_id: inquiry_id.to_string(),
-            })
-            .map_err(|e| Status::internal(format!("cannot call intake: {e}")))?;
+        let ask = intake::GetInquiryRequest {
+            inquiry_id: inquiry_id.to_string(),
+        };
         let not_found = || {
             Status::from(frontdesk_platform::error::ServiceError::not_found(
                 "inquiry", inquiry_id,
             ))
         };
-        let res = IntakeServiceClient::new(self.peer.channel())
-            .get_inquiry(req)
+        let client = IntakeServiceClient::new(self.peer.channel());
+        let res = self
+            .peer
+            .idempotent(ask, |req| {
+                let mut client = client.clone();
+                async move { client.get_inquiry(req).await }
+            })
             .await
             .map_err(|s| match s.code() {
                 Code::NotFound => not_found(),
