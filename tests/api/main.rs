@@ -23,5 +23,6 @@ mod reply_templates;
 mod routing_flow;
 mod split_services;
 mod timers;
+mod tls;
 mod trace_across_services;
 mod watch;

@@ -255,6 +255,7 @@ impl Env {
             outbox_retention: Duration::from_secs(7 * 24 * 3600),
             db_acquire_timeout: frontdesk_platform::db::DEFAULT_ACQUIRE_TIMEOUT,
             prune_every: Duration::from_secs(600),
+            tls: None,
         }
     }
 

@@ -17,7 +17,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tonic::transport::channel::Change;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 
 /// How often a service name is resolved again.
 pub const RESOLVE_EVERY: Duration = Duration::from_secs(5);
@@ -42,13 +42,18 @@ impl Default for Settings {
     }
 }
 
-fn endpoint(uri: String, s: Settings) -> anyhow::Result<Endpoint> {
+fn endpoint(uri: String, s: Settings, tls: Option<&ClientTlsConfig>) -> anyhow::Result<Endpoint> {
     let mut e = Endpoint::from_shared(uri.clone())
         .map_err(|e| anyhow::anyhow!("bad address {uri:?}: {e}"))?
         .tcp_nodelay(true)
         .connect_timeout(s.connect_timeout);
     if let Some(t) = s.timeout {
         e = e.timeout(t);
+    }
+    if let Some(tls) = tls {
+        e = e
+            .tls_config(tls.clone())
+            .map_err(|e| anyhow::anyhow!("TLS settings for {uri}: {e}"))?;
     }
     Ok(e)
 }
@@ -67,8 +72,15 @@ pub fn channel(address: &str, s: Settings) -> anyhow::Result<Channel> {
             .trim_matches(['[', ']'])
             .parse::<std::net::IpAddr>()
             .is_ok();
+    // https:// is verified against the name the caller used (the Service's DNS name), also
+    // when the connection goes to one of its pods' addresses.
+    let tls = match uri.scheme_str() {
+        Some("https") if single => Some(crate::tls::client_for(&host)?),
+        Some("https") => Some(crate::tls::client_for(&host)?.domain_name(host.clone())),
+        _ => None,
+    };
     if single {
-        return Ok(endpoint(address.to_string(), s)?.connect_lazy());
+        return Ok(endpoint(address.to_string(), s, tls.as_ref())?.connect_lazy());
     }
     let port = uri
         .port_u16()
@@ -79,7 +91,7 @@ pub fn channel(address: &str, s: Settings) -> anyhow::Result<Channel> {
         });
     let scheme = uri.scheme_str().unwrap_or("http").to_string();
     let name = format!("{host}:{port}");
-    Ok(balanced(scheme, s, move || {
+    Ok(balanced(scheme, s, tls, move || {
         let name = name.clone();
         async move {
             tokio::net::lookup_host(name.as_str())
@@ -93,7 +105,12 @@ pub fn channel(address: &str, s: Settings) -> anyhow::Result<Channel> {
 /// A channel balanced over the addresses `resolve` returns, asked again every
 /// `s.resolve_every`. A failed or empty resolution keeps the last known addresses: a DNS
 /// hiccup must not take a working service away.
-pub fn balanced<R, F>(scheme: String, s: Settings, resolve: R) -> Channel
+pub fn balanced<R, F>(
+    scheme: String,
+    s: Settings,
+    tls: Option<ClientTlsConfig>,
+    resolve: R,
+) -> Channel
 where
     R: Fn() -> F + Send + 'static,
     F: Future<Output = anyhow::Result<Vec<SocketAddr>>> + Send,
@@ -112,7 +129,7 @@ where
                     }
                     for new in found.difference(&known) {
                         let uri = format!("{scheme}://{new}");
-                        match endpoint(uri, s) {
+                        match endpoint(uri, s, tls.as_ref()) {
                             Ok(e) => {
                                 if changes.send(Change::Insert(*new, e)).await.is_err() {
                                     return;
@@ -193,7 +210,7 @@ mod tests {
             resolve_every: Duration::from_millis(50),
             ..Settings::default()
         };
-        let channel = balanced("http".into(), settings, move || {
+        let channel = balanced("http".into(), settings, None, move || {
             let now = answers.lock().map(|v| v.clone()).unwrap_or_default();
             async move { Ok(now) }
         });

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 use tonic::metadata::{Ascii, MetadataValue};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 
 /// Adds `authorization: Bearer <token>` to every call (nothing when there is no token).
 #[derive(Clone, Default)]
@@ -32,10 +32,22 @@ impl tonic::service::Interceptor for Bearer {
     }
 }
 
-/// A connected channel to `server` (e.g. http://127.0.0.1:50051), with TCP_NODELAY.
-pub async fn connect(server: &str) -> anyhow::Result<Channel> {
-    Endpoint::from_shared(server.to_string())
-        .map_err(|e| anyhow::anyhow!("bad server address {server:?}: {e}"))?
+/// A connected channel to `server` (e.g. http://127.0.0.1:50051), with TCP_NODELAY; over
+/// TLS with `tls` for an https:// address.
+pub async fn connect(server: &str, tls: Option<ClientTlsConfig>) -> anyhow::Result<Channel> {
+    let mut endpoint = Endpoint::from_shared(server.to_string())
+        .map_err(|e| anyhow::anyhow!("bad server address {server:?}: {e}"))?;
+    if server.starts_with("https://") {
+        let tls = tls.ok_or_else(|| {
+            anyhow::anyhow!(
+                "{server} is https: give --tls-ca (and --tls-cert/--tls-key for mutual TLS)"
+            )
+        })?;
+        endpoint = endpoint
+            .tls_config(tls)
+            .map_err(|e| anyhow::anyhow!("TLS settings: {e}"))?;
+    }
+    endpoint
         .tcp_nodelay(true)
         .connect_timeout(Duration::from_secs(5))
         .connect()

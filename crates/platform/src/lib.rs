@@ -28,5 +28,6 @@ pub mod telemetry;
 pub mod text;
 pub mod time;
 pub mod timers;
+pub mod tls;
 pub mod validate;
 pub mod watch;

@@ -28,9 +28,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Every service in one process on SQLite: nothing else to install.
-    Dev(DevArgs),
+    Dev(Box<DevArgs>),
     /// Run one service against Postgres (and Redis for more than one replica).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply a service's migrations and exit (e.g. as a Kubernetes Job).
     Migrate(MigrateArgs),
     /// Mint a bearer token signed with the shared secret.
@@ -137,6 +137,8 @@ struct ServeArgs {
     #[arg(long, env = "FRONTDESK_PEERS", value_delimiter = ',')]
     peers: Vec<Subscriber>,
     #[command(flatten)]
+    tls: frontdesk_platform::tls::TlsArgs,
+    #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
     properties: PropertyArgs,
@@ -221,8 +223,8 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(cmd: Cmd) -> anyhow::Result<()> {
     match cmd {
-        Cmd::Dev(a) => run_dev(a).await,
-        Cmd::Serve(a) => run_serve(a).await,
+        Cmd::Dev(a) => run_dev(*a).await,
+        Cmd::Serve(a) => run_serve(*a).await,
         Cmd::Migrate(a) => {
             let url = served_database_url(a.database_url, a.service, &a.services)?;
             let db = frontdesk_platform::db::Db::connect(&url, 2).await?;
@@ -323,6 +325,8 @@ async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
         outbox_retention: a.common.outbox_retention(),
         prune_every: Duration::from_secs(600),
         db_acquire_timeout: a.common.db_acquire_timeout(),
+        // 127.0.0.1 only: nothing to encrypt.
+        tls: None,
     })
     .await?;
     if a.common.insecure {
@@ -397,6 +401,7 @@ async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         outbox_retention: a.common.outbox_retention(),
         prune_every: Duration::from_secs(600),
         db_acquire_timeout: a.common.db_acquire_timeout(),
+        tls: a.tls.load()?,
     })
     .await?;
     if let Some((keys, source)) = jwks {

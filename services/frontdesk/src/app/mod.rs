@@ -33,6 +33,7 @@ use delivery::{spawn_delivery, subscribers_of};
 use dependencies::watch_dependencies;
 
 pub use frontdesk_platform::mount::RedisConfig;
+pub use frontdesk_platform::tls::Tls;
 
 #[derive(Clone)]
 pub struct AppConfig {
@@ -62,6 +63,8 @@ pub struct AppConfig {
     pub prune_every: Duration,
     /// Longest a call waits for a pooled database connection (then UNAVAILABLE).
     pub db_acquire_timeout: Duration,
+    /// TLS (and mutual TLS) for serving and for calls to https:// addresses; `None`: plain.
+    pub tls: Option<Tls>,
 }
 
 /// Background tasks that die with the application, also when it is dropped mid-flight (a
@@ -98,7 +101,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", cfg.listen))?;
         let port = listener.local_addr()?.port();
-        let own = format!("http://127.0.0.1:{port}");
+        let own = own_address(cfg.tls.as_ref(), port)?;
 
         // Services mounted together call each other on this server.
         let mut peers = cfg.peers.clone();
@@ -191,7 +194,13 @@ impl Application {
             .with_nodelay(Some(true))
             .with_keepalive(Some(Duration::from_secs(60)));
         let mut stop = shutdown.clone();
-        let serve = tonic::transport::Server::builder()
+        let mut server = tonic::transport::Server::builder();
+        if let Some(tls) = cfg.tls.as_ref().and_then(|t| t.server.clone()) {
+            server = server
+                .tls_config(tls)
+                .context("the TLS certificate or key is not usable")?;
+        }
+        let serve = server
             .layer(GrpcLayer)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(incoming, async move { stop.wait().await });
@@ -261,4 +270,20 @@ impl Application {
         tracing::info!("frontdesk stopped");
         Ok(())
     }
+}
+
+/// The address the services mounted here call each other at; https when this server only
+/// speaks TLS (then calls go through the process's TLS settings, which must trust it).
+fn own_address(tls: Option<&Tls>, port: u16) -> anyhow::Result<String> {
+    frontdesk_platform::tls::set_client(tls);
+    let serves_tls = tls.is_some_and(|t| t.server.is_some());
+    anyhow::ensure!(
+        !serves_tls || tls.is_some_and(|t| t.client.is_some()),
+        "serving TLS needs --tls-ca too: the services mounted here call each other over it"
+    );
+    Ok(if serves_tls {
+        format!("https://127.0.0.1:{port}")
+    } else {
+        format!("http://127.0.0.1:{port}")
+    })
 }

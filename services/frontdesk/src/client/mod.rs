@@ -40,6 +40,24 @@ pub struct ClientArgs {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// PEM CA to trust for an https:// --server.
+    #[arg(long, env = "FRONTDESK_TLS_CA", global = true)]
+    pub tls_ca: Option<PathBuf>,
+    /// PEM client certificate for a server that requires mutual TLS (with --tls-key).
+    #[arg(
+        long,
+        env = "FRONTDESK_CLIENT_TLS_CERT",
+        global = true,
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    #[arg(
+        long,
+        env = "FRONTDESK_CLIENT_TLS_KEY",
+        global = true,
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The bearer token and a connected channel, shared by every client command.
@@ -55,7 +73,24 @@ pub async fn connect(args: &ClientArgs) -> anyhow::Result<(tonic::transport::Cha
                 )
             })?,
     };
-    let channel = frontdesk_platform::client::connect(&args.server).await?;
+    let tls = match &args.tls_ca {
+        Some(ca) => {
+            let read = |p: &PathBuf| {
+                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+            };
+            let mut tls = tonic::transport::ClientTlsConfig::new()
+                .ca_certificate(tonic::transport::Certificate::from_pem(read(ca)?));
+            if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+                tls = tls.identity(tonic::transport::Identity::from_pem(
+                    read(cert)?,
+                    read(key)?,
+                ));
+            }
+            Some(tls)
+        }
+        None => None,
+    };
+    let channel = frontdesk_platform::client::connect(&args.server, tls).await?;
     Ok((channel, Bearer::new(&token)?))
 }
 
