@@ -79,6 +79,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: client::kb::KbCmd,
     },
+    /// KPI reports (CI-5.4): a month's table, CSV for Excel, a printable HTML page (client).
+    Report {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        cmd: client::report::ReportCmd,
+    },
     /// Staff quizzes: create, assign, take, submit, results (client).
     Quiz {
         #[command(flatten)]
@@ -264,6 +271,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Events { client, cmd } => client::events::run(client, cmd).await,
         Cmd::Kb { client, cmd } => client::kb::run(client, cmd).await,
         Cmd::Quiz { client, cmd } => client::quiz::run(client, cmd).await,
+        Cmd::Report { client, cmd } => client::report::run(client, cmd).await,
         Cmd::Routing {
             client,
             property,

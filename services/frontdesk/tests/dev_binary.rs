@@ -361,3 +361,147 @@ fn the_knowledge_base_is_edited_and_examined_from_the_cli() {
     assert_eq!(results["scores"][0]["correct"], 1, "{results}");
     stop(dev);
 }
+
+/// CI-5.4 / MD-1: the month's KPI report from the CLI, as CSV for Excel and as an HTML page
+/// that a browser renders with its charts (headless Chromium, offline).
+#[test]
+fn the_monthly_report_renders_in_a_browser_with_its_charts() {
+    let checkout = tempfile::tempdir().expect("temp dir");
+    let cwd = checkout.path();
+    let dev = start(cwd);
+    let mut ids = Vec::new();
+    for (channel, text) in [
+        ("hotline", "请问早餐几点开始？"),
+        ("email", "Is there parking at the hotel?"),
+        ("hotline", "房间空调不制冷，太差了"),
+    ] {
+        let created = cli_json(
+            cwd,
+            dev.port,
+            &[
+                "inquiry",
+                "create",
+                "--channel",
+                channel,
+                "--name",
+                "Li",
+                "--phone",
+                "13800138000",
+                "--text",
+                text,
+            ],
+        );
+        ids.push(created["inquiry_id"].as_str().expect("id").to_string());
+    }
+    cli_json(
+        cwd,
+        dev.port,
+        &[
+            "inquiry",
+            "respond",
+            &ids[0],
+            "--text",
+            "6:30 起 / from 6:30",
+            "--on-the-spot",
+        ],
+    );
+    cli_json(
+        cwd,
+        dev.port,
+        &[
+            "inquiry",
+            "feedback",
+            &ids[0],
+            "--satisfaction",
+            "very_satisfied",
+        ],
+    );
+
+    // Analytics applies the events shortly after: wait for the facts, not for a time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let summary = loop {
+        let s = cli_json(cwd, dev.port, &["report", "kpi"]);
+        if s["inquiries"] == 3 {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "analytics never counted 3: {s}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let satisfaction = summary["kpis"]
+        .as_array()
+        .and_then(|k| k.iter().find(|r| r["kpi"] == "satisfaction"))
+        .expect("satisfaction row");
+    assert_eq!(satisfaction["value"], 1.0, "{summary}");
+
+    let (html, csv) = (cwd.join("report.html"), cwd.join("report.csv"));
+    let out = cli(
+        cwd,
+        dev.port,
+        &[
+            "report",
+            "kpi",
+            "--html",
+            html.to_str().expect("utf-8"),
+            "--csv",
+            csv.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&csv).expect("csv written");
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "UTF-8 with a BOM, for Excel"
+    );
+    stop(dev);
+
+    // The page as a browser renders it.
+    let chromium = |args: &[&str]| {
+        Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+            ])
+            .args(args)
+            .output()
+            .expect("chromium on PATH (.ci/run installs it)")
+    };
+    let url = format!("file://{}", html.display());
+    let dom = chromium(&["--dump-dom", &url]);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    for chart in [
+        "Inquiries per day",
+        "Inquiries per channel",
+        "Response timeliness by channel, against the target",
+        "Satisfaction (surveyed customers)",
+        "Top topics (categories)",
+    ] {
+        assert!(
+            dom.contains(chart),
+            "{chart} missing from the rendered page"
+        );
+    }
+    assert!(dom.matches("<rect").count() >= 5, "bars drawn: {dom}");
+    assert!(dom.contains("3 inquiries"), "{dom}");
+    let shot = cwd.join("report.png");
+    let out = chromium(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=1000,1800",
+        &url,
+    ]);
+    let png = std::fs::read(&shot).unwrap_or_default();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "a rendered page: {} bytes; {}",
+        png.len(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

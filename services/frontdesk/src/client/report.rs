@@ -1,0 +1,248 @@
+//! `frontdesk report kpi …`: a property's KPI report for a month (CI-5.4, MD-1) as a manager
+//! reads it first — target, actual, gap and the trend against the previous month — and as
+//! CSV for Excel or a self-contained HTML page with charts to print or mail.
+
+use super::report_html::{self, Period};
+use super::{ClientArgs, connect, status_error};
+use anyhow::{Context, anyhow};
+use chrono::{Datelike, NaiveDate, TimeZone};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use frontdesk_proto::analytics::v1 as pb;
+use pb::analytics_service_client::AnalyticsServiceClient;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ReportCmd {
+    /// The KPI report of one property for a month.
+    Kpi {
+        #[arg(long, default_value = "demo-hotel")]
+        property: String,
+        /// The month, YYYY-MM, in this machine's time zone; default: this month.
+        #[arg(long)]
+        month: Option<String>,
+        /// Also write the report as CSV (UTF-8 with BOM, for Excel) to this file.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Also write a printable HTML page with charts to this file.
+        #[arg(long)]
+        html: Option<PathBuf>,
+    },
+}
+
+type Client = AnalyticsServiceClient<
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, super::Bearer>,
+>;
+
+/// The first day of `month` (YYYY-MM) and of the month after it.
+fn month_bounds(month: &str) -> anyhow::Result<(NaiveDate, NaiveDate)> {
+    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_err(|_| anyhow!("--month {month:?}: expected YYYY-MM, e.g. 2026-10"))?;
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .ok_or_else(|| anyhow!("--month {month:?} is out of range"))?;
+    Ok((first, next))
+}
+
+fn previous_month(first: NaiveDate) -> anyhow::Result<NaiveDate> {
+    first
+        .checked_sub_months(chrono::Months::new(1))
+        .ok_or_else(|| anyhow!("no month before {first}"))
+}
+
+/// Local midnight of `day` as a protobuf time.
+fn at_midnight(day: NaiveDate) -> anyhow::Result<prost_types::Timestamp> {
+    let t = chrono::Local
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .ok_or_else(|| anyhow!("{day} has no local midnight"))?;
+    Ok(prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: 0,
+    })
+}
+
+fn request(
+    property: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    group_by: pb::GroupBy,
+) -> anyhow::Result<pb::GetKpiReportRequest> {
+    Ok(pb::GetKpiReportRequest {
+        property_id: property.to_string(),
+        from_time: Some(at_midnight(from)?),
+        to_time: Some(at_midnight(to)?),
+        group_by: group_by as i32,
+    })
+}
+
+async fn report(
+    client: &mut Client,
+    property: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    group_by: pb::GroupBy,
+) -> anyhow::Result<pb::GetKpiReportResponse> {
+    Ok(client
+        .get_kpi_report(request(property, from, to, group_by)?)
+        .await
+        .map_err(status_error)?
+        .into_inner())
+}
+
+/// Everything the HTML page shows: the month by channel and category, the month before,
+/// and one total per day.
+async fn period(
+    client: &mut Client,
+    property: &str,
+    first: NaiveDate,
+    next: NaiveDate,
+) -> anyhow::Result<Period> {
+    let by_channel = report(client, property, first, next, pb::GroupBy::Channel).await?;
+    let by_category = report(client, property, first, next, pb::GroupBy::Category).await?;
+    let before = previous_month(first)?;
+    let previous = report(client, property, before, first, pb::GroupBy::Unspecified).await?;
+    let mut days = Vec::new();
+    let mut day = first;
+    while day < next {
+        let after = day
+            .succ_opt()
+            .ok_or_else(|| anyhow!("no day after {day}"))?;
+        let r = report(client, property, day, after, pb::GroupBy::Unspecified).await?;
+        days.push((day.day(), r.total.map(|k| k.inquiries).unwrap_or_default()));
+        day = after;
+    }
+    Ok(Period {
+        property: property.to_string(),
+        month: first.format("%Y-%m").to_string(),
+        total: by_channel.total.unwrap_or_default(),
+        previous: previous.total.unwrap_or_default(),
+        by_channel: by_channel.groups,
+        by_category: by_category.groups,
+        per_day: days,
+    })
+}
+
+pub async fn run(args: ClientArgs, cmd: ReportCmd) -> anyhow::Result<()> {
+    let (channel, bearer) = connect(&args).await?;
+    let mut client = AnalyticsServiceClient::with_interceptor(channel, bearer);
+    match cmd {
+        ReportCmd::Kpi {
+            property,
+            month,
+            csv,
+            html,
+        } => {
+            let month = month.unwrap_or_else(|| chrono::Local::now().format("%Y-%m").to_string());
+            let (first, next) = month_bounds(&month)?;
+            let p = period(&mut client, &property, first, next).await?;
+            if let Some(path) = csv {
+                let out = client
+                    .export_kpi_report_csv(request(
+                        &property,
+                        first,
+                        next,
+                        pb::GroupBy::Unspecified,
+                    )?)
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                std::fs::write(&path, out.csv)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            if let Some(path) = html {
+                std::fs::write(&path, report_html::render(&p))
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            print_summary(args.json, &p);
+        }
+    }
+    Ok(())
+}
+
+/// (name, this month, target, previous month) of each rate, in the order a manager reads.
+fn rates(p: &Period) -> [(&'static str, Option<pb::Rate>, Option<pb::Rate>); 4] {
+    [
+        (
+            "response timeliness",
+            p.total.response_timeliness,
+            p.previous.response_timeliness,
+        ),
+        (
+            "answer accuracy",
+            p.total.answer_accuracy,
+            p.previous.answer_accuracy,
+        ),
+        (
+            "satisfaction",
+            p.total.satisfaction,
+            p.previous.satisfaction,
+        ),
+        ("quiz score", p.total.quiz_score, p.previous.quiz_score),
+    ]
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.1} %", x * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn print_summary(json: bool, p: &Period) {
+    if json {
+        let rows: Vec<_> = rates(p)
+            .iter()
+            .map(|(name, now, before)| {
+                json!({
+                    "kpi": name,
+                    "value": now.as_ref().and_then(|r| r.value),
+                    "target": now.as_ref().map(|r| r.target),
+                    "gap": now.as_ref().and_then(|r| r.gap),
+                    "previous": before.as_ref().and_then(|r| r.value),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            json!({"property_id": p.property, "month": p.month, "inquiries": p.total.inquiries,
+                   "previous_inquiries": p.previous.inquiries, "kpis": rows})
+        );
+        return;
+    }
+    println!(
+        "{} — {}: {} inquiries ({} the month before)",
+        p.property, p.month, p.total.inquiries, p.previous.inquiries
+    );
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_header(vec!["KPI", "actual", "target", "gap", "previous"]);
+    for (name, now, before) in rates(p) {
+        t.add_row(vec![
+            name.to_string(),
+            pct(now.as_ref().and_then(|r| r.value)),
+            pct(now.as_ref().map(|r| r.target)),
+            now.as_ref()
+                .and_then(|r| r.gap)
+                .map(|g| format!("{:+.1} pt", g * 100.0))
+                .unwrap_or_else(|| "—".into()),
+            pct(before.as_ref().and_then(|r| r.value)),
+        ]);
+    }
+    println!("{t}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_calendar_months() {
+        let (a, b) = month_bounds("2026-02").expect("month");
+        assert_eq!(
+            (a.to_string(), b.to_string()),
+            ("2026-02-01".into(), "2026-03-01".into())
+        );
+        assert_eq!(previous_month(a).expect("prev").to_string(), "2026-01-01");
+        assert!(month_bounds("2026-13").is_err());
+        assert!(month_bounds("October").is_err());
+    }
+}
