@@ -272,4 +272,94 @@ async fn refusals(backend: Backend) {
     app.stop().await;
 }
 
-on_both_backends!(kpis_from_a_hand_computed_scenario, refusals);
+on_both_backends!(kpis_from_a_hand_computed_scenario, refusals, hot_topics);
+
+/// CI-3.9: what the period's inquiries were about — categories and the classifier's terms —
+/// with examples to open, from facts only (no customer's words), for supervisors.
+async fn hot_topics(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut amy = app.agent().await;
+    let mut ids = Vec::new();
+    for text in [
+        "请问早餐几点开始？",
+        "What time is breakfast served?",
+        "早餐在几楼吃？",
+        "What is the wifi password?",
+    ] {
+        ids.push(create(&mut amy, text).await.inquiry_id);
+    }
+    let mut boss = analytics_as(&app, "mia", Role::Manager, &[PROPERTY_A]).await;
+    let period = request(PROPERTY_A, apb::GroupBy::Unspecified);
+    let ask = apb::GetHotTopicsRequest {
+        property_id: PROPERTY_A.into(),
+        from_time: period.from_time,
+        to_time: period.to_time,
+        limit: 0,
+    };
+    let mut topics = None;
+    for _ in 0..300 {
+        let t = boss
+            .get_hot_topics(ask.clone())
+            .await
+            .expect("hot topics")
+            .into_inner();
+        if t.categories.iter().map(|c| c.count).sum::<i64>() == 4 {
+            topics = Some(t);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let topics = topics.expect("analytics counted the 4 inquiries");
+    let top = &topics.categories[0];
+    assert_eq!(
+        (top.key.as_str(), top.count, top.previous_count, top.rise),
+        ("dining", 3, 0, 3)
+    );
+    let newest_first: Vec<String> = ids[..3].iter().rev().cloned().collect();
+    assert_eq!(top.example_inquiry_ids, newest_first);
+    assert!(
+        !topics.terms.is_empty(),
+        "the classifier's terms are counted"
+    );
+    for t in &topics.terms {
+        assert!(t.count >= 1 && t.example_inquiry_ids.iter().all(|id| ids.contains(id)));
+        assert!(
+            t.key.chars().count() <= 40,
+            "a term, not a message: {}",
+            t.key
+        );
+        assert!(!t.key.contains('?') && !t.key.contains('？'), "{}", t.key);
+    }
+    let top_term = &topics.terms[0];
+    assert!(
+        top_term.count >= 2,
+        "breakfast is the hot term: {:?}",
+        topics.terms
+    );
+
+    // Limits and who may ask.
+    let too_many = boss
+        .get_hot_topics(apb::GetHotTopicsRequest {
+            limit: 51,
+            ..ask.clone()
+        })
+        .await
+        .expect_err("limit over 50");
+    assert_eq!(too_many.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&too_many), ["limit"]);
+    let mut agent = analytics_as(&app, "amy", Role::Agent, &[PROPERTY_A]).await;
+    let denied = agent
+        .get_hot_topics(ask.clone())
+        .await
+        .expect_err("agents do not read reports");
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let elsewhere = boss
+        .get_hot_topics(apb::GetHotTopicsRequest {
+            property_id: PROPERTY_B.into(),
+            ..ask
+        })
+        .await
+        .expect_err("another property");
+    assert_eq!(elsewhere.code(), Code::PermissionDenied);
+}

@@ -459,9 +459,32 @@ fn the_monthly_report_renders_in_a_browser_with_its_charts() {
         bytes.starts_with(b"\xEF\xBB\xBF"),
         "UTF-8 with a BOM, for Excel"
     );
+    // Hot topics of the same month: the three categories once each, and the classifier's
+    // words, not the guests'.
+    let topics = cli_json(cwd, dev.port, &["report", "topics"]);
+    let keys = |kind: &str| -> Vec<String> {
+        topics[kind]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t["key"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        keys("categories"),
+        ["complaint", "dining", "facilities"],
+        "{topics}"
+    );
+    assert!(keys("terms").contains(&"早餐".to_string()), "{topics}");
     stop(dev);
 
-    // The page as a browser renders it.
+    assert_renders_in_chromium(&html, cwd);
+}
+
+/// Opens the report page in headless Chromium (offline) and checks what it drew.
+fn assert_renders_in_chromium(html: &Path, cwd: &Path) {
     let chromium = |args: &[&str]| {
         Command::new("chromium")
             .args([

@@ -3,6 +3,7 @@
 pub mod convert;
 
 use crate::domain::kpi::{self, Breakdown, Targets, TimelinessRule};
+use crate::domain::topics;
 use crate::{metrics, store};
 use frontdesk_platform::auth::{Caller, Role};
 use frontdesk_platform::db::Db;
@@ -36,8 +37,32 @@ struct Query {
 }
 
 fn validate(req: &pb::GetKpiReportRequest) -> Result<Query, ServiceError> {
+    let (property_id, from, to, mut v) = period(
+        &req.property_id,
+        req.from_time.as_ref(),
+        req.to_time.as_ref(),
+    );
+    let group_by = pb::GroupBy::try_from(req.group_by).ok();
+    if group_by.is_none() {
+        v.add("group_by", format!("unknown value {}", req.group_by));
+    }
+    v.into_result(())?;
+    Ok(Query {
+        property_id,
+        from,
+        to,
+        group_by: group_by.unwrap_or_default(),
+    })
+}
+
+/// A property and a period [from, to), with what is wrong with them.
+fn period(
+    property_id: &str,
+    from_time: Option<&prost_types::Timestamp>,
+    to_time: Option<&prost_types::Timestamp>,
+) -> (String, i64, i64, Violations) {
     let mut v = Violations::new();
-    if req.property_id.trim().is_empty() {
+    if property_id.trim().is_empty() {
         v.add("property_id", "required");
     }
     let mut time = |ts: Option<&prost_types::Timestamp>, field: &str| match ts {
@@ -53,24 +78,19 @@ fn validate(req: &pb::GetKpiReportRequest) -> Result<Query, ServiceError> {
             at
         }
     };
-    let from = time(req.from_time.as_ref(), "from_time");
-    let to = time(req.to_time.as_ref(), "to_time");
+    let from = time(from_time, "from_time");
+    let to = time(to_time, "to_time");
     if let (Some(f), Some(t)) = (from, to)
         && t <= f
     {
         v.add("to_time", "must be after from_time");
     }
-    let group_by = pb::GroupBy::try_from(req.group_by).ok();
-    if group_by.is_none() {
-        v.add("group_by", format!("unknown value {}", req.group_by));
-    }
-    v.into_result(())?;
-    Ok(Query {
-        property_id: req.property_id.clone(),
-        from: from.unwrap_or_default(),
-        to: to.unwrap_or_default(),
-        group_by: group_by.unwrap_or_default(),
-    })
+    (
+        property_id.trim().to_string(),
+        from.unwrap_or_default(),
+        to.unwrap_or_default(),
+        v,
+    )
 }
 
 fn breakdown(g: pb::GroupBy) -> Option<Breakdown> {
@@ -149,6 +169,56 @@ impl AnalyticsService for AnalyticsApi {
                 })
                 .collect(),
             rule: Some(convert::rule(&self.rule)),
+        }))
+    }
+
+    async fn get_hot_topics(
+        &self,
+        req: Request<pb::GetHotTopicsRequest>,
+    ) -> Result<Response<pb::GetHotTopicsResponse>, Status> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(REPORTS)?;
+        let r = req.into_inner();
+        let (property_id, from, to, mut v) =
+            period(&r.property_id, r.from_time.as_ref(), r.to_time.as_ref());
+        let limit = match r.limit {
+            0 => 10,
+            n @ 1..=50 => n as usize,
+            _ => {
+                v.add("limit", "0 (for 10) to 50");
+                10
+            }
+        };
+        v.into_result(()).map_err(ServiceError::from)?;
+        caller.require_access(&property_id)?;
+        let before = from - (to - from);
+        let (cats_now, terms_now) = store::topic_rows(&self.db, &property_id, from, to)
+            .await
+            .map_err(ServiceError::Internal)?;
+        let (cats_before, terms_before) = store::topic_rows(&self.db, &property_id, before, from)
+            .await
+            .map_err(ServiceError::Internal)?;
+        let ranked = |now: &[(String, String)], before: &[(String, String)]| {
+            let tally = |rows: &[(String, String)]| {
+                topics::tally(rows.iter().map(|(k, id)| (k.as_str(), id.as_str())))
+            };
+            topics::rank(&tally(now), &tally(before), limit)
+                .into_iter()
+                .map(|t| pb::Topic {
+                    rise: t.rise(),
+                    key: t.key,
+                    count: t.count,
+                    previous_count: t.previous,
+                    example_inquiry_ids: t.examples,
+                })
+                .collect()
+        };
+        Ok(Response::new(pb::GetHotTopicsResponse {
+            property_id,
+            from_time: Some(to_timestamp(from)),
+            to_time: Some(to_timestamp(to)),
+            categories: ranked(&cats_now, &cats_before),
+            terms: ranked(&terms_now, &terms_before),
         }))
     }
 

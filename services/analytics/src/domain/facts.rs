@@ -34,6 +34,8 @@ pub struct IntakeFacts {
     pub audits: Vec<AuditVerdict>,
     pub delay_notices: i64,
     pub version: i64,
+    /// The classifier's matched terms (vocabulary of the rules, never the customer's text).
+    pub terms: Vec<String>,
 }
 
 /// What a routing event says about its inquiry's assignment, and what it counts.
@@ -104,6 +106,7 @@ impl IntakeFacts {
                 })
                 .collect(),
             delay_notices: i64::from(f.delay_notices),
+            terms: terms(&f.matched_terms),
             version: f.version,
         })
     }
@@ -139,6 +142,20 @@ impl RoutingFacts {
             escalations: one(C::Escalated),
         })
     }
+}
+
+/// The matched terms worth counting: trimmed, Latin lower-cased, de-duplicated, at most 20
+/// of at most 40 characters (a rules file's terms are short; anything else is not a term).
+fn terms(matched: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = matched
+        .iter()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty() && t.chars().count() <= 40)
+        .collect();
+    out.sort();
+    out.dedup();
+    out.truncate(20);
+    out
 }
 
 #[cfg(test)]

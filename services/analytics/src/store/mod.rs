@@ -21,6 +21,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "quiz scores",
         include_str!("../../migrations/5001_quiz_scores.sql"),
     ),
+    (
+        5002,
+        "topic terms",
+        include_str!("../../migrations/5002_topic_terms.sql"),
+    ),
 ];
 
 /// Records a submitted quiz attempt (a resubmission of the same attempt changes nothing).
@@ -126,6 +131,22 @@ pub async fn apply_intake(conn: &mut AnyConnection, f: &IntakeFacts) -> anyhow::
     .rows_affected();
     if updated == 0 {
         return Ok(false);
+    }
+    sqlx::query("DELETE FROM analytics_terms WHERE inquiry_id = $1")
+        .bind(&f.inquiry_id)
+        .execute(&mut *conn)
+        .await?;
+    for term in &f.terms {
+        sqlx::query(
+            "INSERT INTO analytics_terms (inquiry_id, property_id, created_at, term) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&f.inquiry_id)
+        .bind(&f.property_id)
+        .bind(f.created_at)
+        .bind(term)
+        .execute(&mut *conn)
+        .await?;
     }
     sqlx::query("DELETE FROM analytics_audits WHERE inquiry_id = $1")
         .bind(&f.inquiry_id)
@@ -262,4 +283,40 @@ pub async fn facts_in_period(
             })
         })
         .collect()
+}
+
+/// `(key, inquiry id)` of a property's inquiries created in [from, to), newest first: the
+/// category of each, and each of its matched terms.
+pub async fn topic_rows(
+    db: &Db,
+    property_id: &str,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+    let categories = sqlx::query(
+        "SELECT category, inquiry_id FROM analytics_facts WHERE property_id = $1 \
+         AND created_at >= $2 AND created_at < $3 AND category IS NOT NULL \
+         ORDER BY created_at DESC, inquiry_id DESC",
+    )
+    .bind(property_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("category")?, r.try_get("inquiry_id")?)))
+    .collect::<anyhow::Result<Vec<_>>>()?;
+    let terms = sqlx::query(
+        "SELECT term, inquiry_id FROM analytics_terms WHERE property_id = $1 \
+         AND created_at >= $2 AND created_at < $3 ORDER BY created_at DESC, inquiry_id DESC",
+    )
+    .bind(property_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("term")?, r.try_get("inquiry_id")?)))
+    .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok((categories, terms))
 }

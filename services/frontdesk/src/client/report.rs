@@ -28,6 +28,17 @@ pub enum ReportCmd {
         #[arg(long)]
         html: Option<PathBuf>,
     },
+    /// Hot topics of a month (CI-3.9): top categories and terms, against the month before.
+    Topics {
+        #[arg(long, default_value = "demo-hotel")]
+        property: String,
+        /// YYYY-MM; default: this month.
+        #[arg(long)]
+        month: Option<String>,
+        /// Topics of each kind.
+        #[arg(long, default_value_t = 10)]
+        limit: i32,
+    },
 }
 
 type Client = AnalyticsServiceClient<
@@ -156,8 +167,63 @@ pub async fn run(args: ClientArgs, cmd: ReportCmd) -> anyhow::Result<()> {
             }
             print_summary(args.json, &p);
         }
+        ReportCmd::Topics {
+            property,
+            month,
+            limit,
+        } => {
+            let month = month.unwrap_or_else(|| chrono::Local::now().format("%Y-%m").to_string());
+            let (first, next) = month_bounds(&month)?;
+            let r = client
+                .get_hot_topics(pb::GetHotTopicsRequest {
+                    property_id: property,
+                    from_time: Some(at_midnight(first)?),
+                    to_time: Some(at_midnight(next)?),
+                    limit,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            print_topics(args.json, &r);
+        }
     }
     Ok(())
+}
+
+fn print_topics(json: bool, r: &pb::GetHotTopicsResponse) {
+    let rows = |topics: &[pb::Topic]| -> Vec<serde_json::Value> {
+        topics
+            .iter()
+            .map(|t| json!({"key": t.key, "count": t.count, "previous_count": t.previous_count, "rise": t.rise, "examples": t.example_inquiry_ids}))
+            .collect()
+    };
+    if json {
+        println!(
+            "{}",
+            json!({"property_id": r.property_id, "categories": rows(&r.categories), "terms": rows(&r.terms)})
+        );
+        return;
+    }
+    for (title, topics) in [("category", &r.categories), ("term", &r.terms)] {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+            title,
+            "inquiries",
+            "month before",
+            "rise",
+            "example",
+        ]);
+        for x in topics {
+            t.add_row(vec![
+                x.key.clone(),
+                x.count.to_string(),
+                x.previous_count.to_string(),
+                format!("{:+}", x.rise),
+                x.example_inquiry_ids.first().cloned().unwrap_or_default(),
+            ]);
+        }
+        println!("{t}");
+    }
 }
 
 /// (name, this month, target, previous month) of each rate, in the order a manager reads.
