@@ -272,7 +272,12 @@ async fn refusals(backend: Backend) {
     app.stop().await;
 }
 
-on_both_backends!(kpis_from_a_hand_computed_scenario, refusals, hot_topics);
+on_both_backends!(
+    kpis_from_a_hand_computed_scenario,
+    refusals,
+    hot_topics,
+    wallboard
+);
 
 /// CI-3.9: what the period's inquiries were about — categories and the classifier's terms —
 /// with examples to open, from facts only (no customer's words), for supervisors.
@@ -362,4 +367,71 @@ async fn hot_topics(backend: Backend) {
         .await
         .expect_err("another property");
     assert_eq!(elsewhere.code(), Code::PermissionDenied);
+}
+
+/// CI-5.3: a wallboard's live counters — the current KPIs at once, then each change as it
+/// happens; a restart of the server ends the stream with UNAVAILABLE (reconnect).
+async fn wallboard(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut boss = analytics_as(&app, "mia", Role::Manager, &[PROPERTY_A]).await;
+    let since = request(PROPERTY_A, apb::GroupBy::Unspecified).from_time;
+    let mut board = boss
+        .watch_kpis(apb::WatchKpisRequest {
+            property_id: PROPERTY_A.into(),
+            from_time: since,
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let first = next_snapshot(&mut board).await;
+    assert_eq!(first.kpis.map(|k| k.inquiries), Some(0));
+
+    let mut amy = app.agent().await;
+    let inquiry = create(&mut amy, "请问早餐几点开始？").await;
+    let mut seen = next_snapshot(&mut board).await;
+    while seen.kpis.map(|k| k.inquiries) != Some(1) {
+        seen = next_snapshot(&mut board).await;
+    }
+    respond(&mut amy, &inquiry.inquiry_id, "wallboard-answer").await;
+    while seen.kpis.map(|k| k.responded) != Some(1) {
+        seen = next_snapshot(&mut board).await;
+    }
+    assert_eq!(seen.property_id, PROPERTY_A);
+
+    // Who may watch, and what is required.
+    let mut agent = analytics_as(&app, "amy", Role::Agent, &[PROPERTY_A]).await;
+    let denied = agent
+        .watch_kpis(apb::WatchKpisRequest {
+            property_id: PROPERTY_A.into(),
+            from_time: since,
+        })
+        .await
+        .expect_err("agents do not watch KPIs");
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let missing = boss
+        .watch_kpis(apb::WatchKpisRequest {
+            property_id: PROPERTY_A.into(),
+            from_time: None,
+        })
+        .await
+        .expect_err("no start");
+    assert_eq!(violated_fields(&missing), ["from_time"]);
+
+    app.stop().await;
+    let end = tokio::time::timeout(Duration::from_secs(20), board.message())
+        .await
+        .expect("the stream ends on shutdown");
+    match end {
+        Err(status) => assert_eq!(status.code(), Code::Unavailable),
+        Ok(msg) => assert!(msg.is_none(), "no update after shutdown: {msg:?}"),
+    }
+}
+
+async fn next_snapshot(board: &mut tonic::Streaming<apb::KpiSnapshot>) -> apb::KpiSnapshot {
+    tokio::time::timeout(Duration::from_secs(20), board.message())
+        .await
+        .expect("an update in time")
+        .expect("no error")
+        .expect("stream open")
 }

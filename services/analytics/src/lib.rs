@@ -8,6 +8,7 @@ pub mod api;
 pub mod config;
 pub mod consumers;
 pub mod domain;
+pub mod live;
 pub mod metrics;
 pub mod store;
 
@@ -42,24 +43,44 @@ impl Service for AnalyticsService {
         let db = deps
             .open_db(args.db_max_connections, store::MIGRATIONS)
             .await?;
+        let fanout = deps.fanout(Self::NAME).await?;
         let auth = deps.auth.clone();
         let api = AnalyticsServiceServer::with_interceptor(
-            api::AnalyticsApi::new(db.clone(), args.rule(), args.targets()),
+            api::AnalyticsApi::new(
+                db.clone(),
+                args.rule(),
+                args.targets(),
+                fanout.clone(),
+                deps.shutdown.clone(),
+            ),
             move |req| auth.authenticate(req),
         );
+
         Ok(Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
             .grpc(api)
             .consume(
                 "intake",
-                Consumer::new(db.clone(), Self::NAME, consumers::intake::IntakeEvents),
+                Consumer::new(
+                    db.clone(),
+                    Self::NAME,
+                    consumers::Notifying(consumers::intake::IntakeEvents, fanout.clone()),
+                ),
             )
             .consume(
                 "routing",
-                Consumer::new(db.clone(), Self::NAME, consumers::routing::RoutingEvents),
+                Consumer::new(
+                    db.clone(),
+                    Self::NAME,
+                    consumers::Notifying(consumers::routing::RoutingEvents, fanout.clone()),
+                ),
             )
             .consume(
                 "knowledge",
-                Consumer::new(db, Self::NAME, consumers::knowledge::KnowledgeEvents),
+                Consumer::new(
+                    db,
+                    Self::NAME,
+                    consumers::Notifying(consumers::knowledge::KnowledgeEvents, fanout),
+                ),
             ))
     }
 }

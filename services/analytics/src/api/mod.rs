@@ -8,6 +8,8 @@ use crate::{metrics, store};
 use frontdesk_platform::auth::{Caller, Role};
 use frontdesk_platform::db::Db;
 use frontdesk_platform::error::{ServiceError, Violations};
+use frontdesk_platform::fanout::Fanout;
+use frontdesk_platform::shutdown::Shutdown;
 use frontdesk_platform::time::{from_timestamp, to_timestamp};
 use frontdesk_proto::analytics::v1::{self as pb, analytics_service_server::AnalyticsService};
 use tonic::{Request, Response, Status};
@@ -20,11 +22,38 @@ pub struct AnalyticsApi {
     db: Db,
     rule: TimelinessRule,
     targets: Targets,
+    /// Wakes live KPI streams when facts change (see `live`).
+    fanout: Fanout,
+    shutdown: Shutdown,
 }
 
 impl AnalyticsApi {
-    pub fn new(db: Db, rule: TimelinessRule, targets: Targets) -> Self {
-        AnalyticsApi { db, rule, targets }
+    pub fn new(
+        db: Db,
+        rule: TimelinessRule,
+        targets: Targets,
+        fanout: Fanout,
+        shutdown: Shutdown,
+    ) -> Self {
+        AnalyticsApi {
+            db,
+            rule,
+            targets,
+            fanout,
+            shutdown,
+        }
+    }
+
+    /// A property's KPIs of inquiries created in [from, to), as the wire has them.
+    pub async fn totals(&self, property_id: &str, from: i64, to: i64) -> Result<pb::Kpis, Status> {
+        let facts = store::facts_in_period(&self.db, property_id, from, to)
+            .await
+            .map_err(ServiceError::Internal)?;
+        let quizzes = store::quizzes_in_period(&self.db, property_id, from, to)
+            .await
+            .map_err(ServiceError::Internal)?;
+        let report = kpi::report(&facts, &quizzes, &self.rule, &self.targets, None);
+        Ok(convert::kpis(&report.total))
     }
 }
 
@@ -220,6 +249,43 @@ impl AnalyticsService for AnalyticsApi {
             categories: ranked(&cats_now, &cats_before),
             terms: ranked(&terms_now, &terms_before),
         }))
+    }
+
+    type WatchKpisStream = crate::live::KpiStream;
+
+    async fn watch_kpis(
+        &self,
+        req: Request<pb::WatchKpisRequest>,
+    ) -> Result<Response<Self::WatchKpisStream>, Status> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_role(REPORTS)?;
+        let slot = frontdesk_platform::limits::stream_slot(&req, &caller)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        if r.property_id.trim().is_empty() {
+            v.add("property_id", "required");
+        }
+        let from = match r.from_time.as_ref() {
+            None => {
+                v.add("from_time", "required: e.g. the start of today");
+                0
+            }
+            Some(t) => from_timestamp(t).unwrap_or_else(|| {
+                v.add("from_time", "not a valid timestamp");
+                0
+            }),
+        };
+        v.into_result(()).map_err(ServiceError::from)?;
+        let property_id = r.property_id.trim().to_string();
+        caller.require_access(&property_id)?;
+        Ok(Response::new(crate::live::stream(
+            self.clone(),
+            property_id,
+            from,
+            self.fanout.subscribe(),
+            self.shutdown.clone(),
+            slot,
+        )))
     }
 
     async fn export_kpi_report_csv(

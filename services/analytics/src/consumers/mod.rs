@@ -5,5 +5,26 @@ pub mod intake;
 pub mod knowledge;
 pub mod routing;
 
+use frontdesk_platform::fanout::Fanout;
+use frontdesk_platform::inbox::EventHandler;
+use frontdesk_proto::events::v1::Event;
+use sqlx::{Any, Transaction};
+
+/// A consumer that, once its event committed, wakes the live KPI streams (WatchKpis) of
+/// every replica.
+pub struct Notifying<H>(pub H, pub Fanout);
+
+#[tonic::async_trait]
+impl<H: EventHandler> EventHandler for Notifying<H> {
+    async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
+        self.0.apply(tx, event).await
+    }
+
+    async fn applied(&self) {
+        self.0.applied().await;
+        self.1.publish(frontdesk_platform::time::now_micros()).await;
+    }
+}
+
 #[cfg(test)]
 mod tests;
