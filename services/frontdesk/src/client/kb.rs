@@ -185,29 +185,17 @@ pub async fn run(args: ClientArgs, cmd: KbCmd) -> anyhow::Result<()> {
             article_id,
             expected_version,
         } => {
-            let a = kb
-                .submit_for_review(pb::ArticleActionRequest {
-                    article_id,
-                    expected_version,
-                })
-                .await
-                .map_err(status_error)?
-                .into_inner();
-            print_article(args.json, &a);
+            let req = action(article_id, expected_version);
+            let a = kb.submit_for_review(req).await.map_err(status_error)?;
+            print_article(args.json, a.get_ref());
         }
         KbCmd::Publish {
             article_id,
             expected_version,
         } => {
-            let a = kb
-                .publish_article(pb::ArticleActionRequest {
-                    article_id,
-                    expected_version,
-                })
-                .await
-                .map_err(status_error)?
-                .into_inner();
-            print_article(args.json, &a);
+            let req = action(article_id, expected_version);
+            let a = kb.publish_article(req).await.map_err(status_error)?;
+            print_article(args.json, a.get_ref());
         }
         KbCmd::Suggest {
             inquiry_id,
@@ -288,4 +276,11 @@ fn print_versions(json: bool, versions: &[pb::Article]) {
         ]);
     }
     println!("{t}");
+}
+
+fn action(article_id: String, expected_version: i64) -> pb::ArticleActionRequest {
+    pb::ArticleActionRequest {
+        article_id,
+        expected_version,
+    }
 }

@@ -36,12 +36,18 @@ const VERSION: &str = "version, slug, language, kind, translation_of, title, bod
                        updated_by, updated_at";
 
 fn head(r: &AnyRow) -> anyhow::Result<Head> {
+    head_with_status(r, "status")
+}
+
+/// A head from a row whose head status is in `status_column` (lists join versions, whose
+/// own `status` column would shadow it).
+fn head_with_status(r: &AnyRow, status_column: &str) -> anyhow::Result<Head> {
     Ok(Head {
         article_id: r.try_get("article_id")?,
         property_id: r.try_get("property_id")?,
         head_version: r.try_get("head_version")?,
         published_version: r.try_get("published_version")?,
-        status: code(r, "status")?,
+        status: code(r, status_column)?,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
     })
@@ -317,15 +323,7 @@ pub async fn list(db: &Db, f: &ListFilter) -> anyhow::Result<Vec<(Head, Version)
 }
 
 fn head_from_list(r: &AnyRow) -> anyhow::Result<Head> {
-    Ok(Head {
-        article_id: r.try_get("article_id")?,
-        property_id: r.try_get("property_id")?,
-        head_version: r.try_get("head_version")?,
-        published_version: r.try_get("published_version")?,
-        status: code(r, "head_status")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-    })
+    head_with_status(r, "head_status")
 }
 
 /// Versions of an article, newest first, below `before` (0: from the newest).
