@@ -29,10 +29,50 @@ async fn watch(
         property_ids: vec![],
         cursor: cursor.into(),
         from_beginning,
+        send_caught_up: false,
     })
     .await
     .expect("watch")
     .into_inner()
+}
+
+/// A client that asked for it learns when the backlog is behind it: one marker after
+/// everything committed before the watch, before any change made after.
+async fn the_backlog_ends_with_a_caught_up_marker(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn_intake_only().await;
+    let mut c = app.agent().await;
+    let old = [
+        create(&mut c, "What time is check-in?").await,
+        create(&mut c, "早餐几点？").await,
+    ];
+    let mut stream = c
+        .watch_inquiries(pb::WatchInquiriesRequest {
+            from_beginning: true,
+            send_caught_up: true,
+            ..Default::default()
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut backlog = Vec::new();
+    let marker = loop {
+        let m = next(&mut stream).await;
+        if m.caught_up {
+            break m;
+        }
+        backlog.push(m.inquiry.map(|i| i.inquiry_id).unwrap_or_default());
+    };
+    assert_eq!(
+        backlog,
+        [old[0].inquiry_id.clone(), old[1].inquiry_id.clone()]
+    );
+    assert!(marker.inquiry.is_none() && marker.change == 0, "{marker:?}");
+    let new = create(&mut c, "Is there parking?").await;
+    let live = next(&mut stream).await;
+    assert!(!live.caught_up, "one marker only");
+    assert_eq!(live.inquiry.map(|i| i.inquiry_id), Some(new.inquiry_id));
+    assert!(live.cursor.parse::<i64>().ok() > marker.cursor.parse::<i64>().ok());
 }
 
 async fn watchers_resume_from_their_cursor_without_gaps_or_repeats(backend: Backend) {
@@ -146,6 +186,7 @@ async fn data_survives_a_restart(backend: Backend) {
 }
 
 on_both_backends!(
+    the_backlog_ends_with_a_caught_up_marker,
     watchers_resume_from_their_cursor_without_gaps_or_repeats,
     watchers_only_see_their_properties,
     a_bad_cursor_is_invalid_argument,

@@ -105,9 +105,9 @@ where
 /// with its sequence (`None` items advance the cursor without being sent). A batch of
 /// [`BATCH`] means "there is more": it is read again at once.
 pub fn stream_from<T, R, Fut>(
-    mut wake: watch::Receiver<i64>,
+    wake: watch::Receiver<i64>,
     after: i64,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
     slot: Option<StreamSlot>,
     read: R,
 ) -> ReceiverStream<Result<T, Status>>
@@ -116,6 +116,26 @@ where
     R: Fn(i64) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = anyhow::Result<Vec<(i64, Option<T>)>>> + Send,
 {
+    stream_marked(wake, after, shutdown, slot, read, |_| None)
+}
+
+/// As [`stream_from`], and once the backlog has been sent (a read returned less than a full
+/// batch), one item `caught_up(cursor)` if it gives one: the client's view is complete.
+pub fn stream_marked<T, R, Fut, M>(
+    mut wake: watch::Receiver<i64>,
+    after: i64,
+    mut shutdown: Shutdown,
+    slot: Option<StreamSlot>,
+    read: R,
+    caught_up: M,
+) -> ReceiverStream<Result<T, Status>>
+where
+    T: Send + 'static,
+    R: Fn(i64) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<Vec<(i64, Option<T>)>>> + Send,
+    M: Fn(i64) -> Option<T> + Send + 'static,
+{
+    let mut marked = false;
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         // The caller's stream slot (see `limits`) is held until this stream ends.
@@ -144,6 +164,14 @@ where
             }
             if full {
                 continue;
+            }
+            if !marked {
+                marked = true;
+                if let Some(marker) = caught_up(cursor)
+                    && tx.send(Ok(marker)).await.is_err()
+                {
+                    return;
+                }
             }
             tokio::select! {
                 _ = wake.changed() => {},

@@ -22,9 +22,17 @@ pub fn stream(
     after: i64,
     shutdown: Shutdown,
     slot: Option<StreamSlot>,
+    send_caught_up: bool,
 ) -> WatchStream {
     let wake = intake.fanout().subscribe();
-    frontdesk_platform::watch::stream_from(wake, after, shutdown, slot, move |cursor| {
+    let marker = move |cursor: i64| {
+        send_caught_up.then(|| pb::WatchInquiriesResponse {
+            cursor: cursor.to_string(),
+            caught_up: true,
+            ..Default::default()
+        })
+    };
+    let read = move |cursor| {
         let (db, properties) = (intake.db().clone(), properties.clone());
         async move {
             let entries = timeline::after(&db, cursor, BATCH, properties.as_deref()).await?;
@@ -47,10 +55,12 @@ pub fn stream(
                         occurred_at: Some(frontdesk_platform::time::to_timestamp(e.at)),
                         inquiry,
                         detail: e.detail,
+                        caught_up: false,
                     };
                     (e.sequence, Some(item))
                 })
                 .collect())
         }
-    })
+    };
+    frontdesk_platform::watch::stream_marked(wake, after, shutdown, slot, read, marker)
 }

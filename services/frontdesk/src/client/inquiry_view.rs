@@ -133,6 +133,14 @@ impl Output {
     }
 
     pub(crate) fn change(&self, c: &pb::WatchInquiriesResponse) {
+        if c.caught_up {
+            if self.json {
+                println!("{}", json!({"cursor": c.cursor, "caught_up": true}));
+            } else {
+                println!("[{}] — caught up; live changes follow —", c.cursor);
+            }
+            return;
+        }
         let change = pb::ChangeType::try_from(c.change)
             .map(|c| {
                 c.as_str_name()

@@ -198,6 +198,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                     property_ids: vec![],
                     cursor,
                     from_beginning,
+                    send_caught_up: true,
                 })
                 .await
                 .map_err(status_error)?

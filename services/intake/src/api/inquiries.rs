@@ -146,5 +146,6 @@ pub(super) async fn watch_inquiries(
         after,
         api.shutdown.clone(),
         slot,
+        r.send_caught_up,
     )))
 }
