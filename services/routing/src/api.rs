@@ -493,10 +493,54 @@ impl RoutingService for RoutingApi {
             transferred_by: caller.subject.clone(),
             transferred_at: Some(frontdesk_platform::time::to_timestamp(done.at)),
             forced: r.force,
+            property_id: done.routed.property_id.clone(),
+            from_staff_id: done.from_staff_id,
+            to_staff_id: done.routed.assignee.clone(),
         };
         Ok(Response::new(pb::TransferResponse {
             assignment: Some(assignment_to_pb(&done.routed, Vec::new())),
             slip: Some(slip),
+        }))
+    }
+
+    async fn list_transfers(
+        &self,
+        req: Request<pb::ListTransfersRequest>,
+    ) -> Res<pb::ListTransfersResponse> {
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let property_id = property(&caller, &r.property_id, "property_id")?;
+        let mut v = Violations::new();
+        let size = page_size(r.page_size, &mut v);
+        let after = frontdesk_platform::paging::read_position(&r.page_token, &mut v);
+        let (inquiry, department) = (r.inquiry_id.trim(), r.department_code.trim());
+        let of = match (inquiry.is_empty(), department.is_empty()) {
+            (false, true) => Some(assignment_store::SlipsOf::Inquiry(inquiry)),
+            (true, false) => Some(assignment_store::SlipsOf::Department(department)),
+            (false, false) => {
+                v.add(
+                    "department_code",
+                    "give an inquiry_id or a department_code, not both",
+                );
+                None
+            }
+            (true, true) => {
+                v.add("inquiry_id", "required: an inquiry_id or a department_code");
+                None
+            }
+        };
+        check(v)?;
+        let Some(of) = of else {
+            return Err(Status::internal("unreachable: filter validated"));
+        };
+        let rows = assignment_store::list_slips(&self.db, &property_id, of, after, size + 1)
+            .await
+            .map_err(Error::from)?;
+        let (rows, next_page_token) =
+            page(rows, size, |s| position_key(s.transferred_at, &s.slip_id));
+        Ok(Response::new(pb::ListTransfersResponse {
+            slips: rows.iter().map(crate::convert::slip_to_pb).collect(),
+            next_page_token,
         }))
     }
 
@@ -632,6 +676,9 @@ impl RoutingService for RoutingApi {
                     deadline_kind: changed.deadline_kind,
                     notify_staff_id: changed.notify_staff_id,
                     occurred_at: Some(frontdesk_platform::time::to_timestamp(e.occurred_at)),
+                    actor: changed.actor,
+                    from_staff_id: changed.from_staff_id,
+                    to_staff_id: changed.to_staff_id,
                 })
             },
         );

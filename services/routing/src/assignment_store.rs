@@ -10,12 +10,13 @@ use std::collections::HashMap;
 
 const COLUMNS: &str = "inquiry_id, property_id, channel, category, complexity, language, lead_department, \
     participants, assignee, on_the_spot, state, rule_id, reason, created_at, first_response_due, \
-    resolution_due, original_resolution_due, first_response_at, resolved_at, version, updated_at";
+    resolution_due, original_resolution_due, first_response_at, resolved_at, version, updated_at, \
+    needs_triage, initial_first_response_due, initial_resolution_due";
 
 pub async fn insert(conn: &mut AnyConnection, r: &Routed) -> anyhow::Result<()> {
     sqlx::query(&format!(
         "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
     ))
     .bind(&r.inquiry_id)
     .bind(&r.property_id)
@@ -38,6 +39,9 @@ pub async fn insert(conn: &mut AnyConnection, r: &Routed) -> anyhow::Result<()> 
     .bind(r.resolved_at)
     .bind(r.version)
     .bind(r.updated_at)
+    .bind(i64::from(r.needs_triage))
+    .bind(r.initial_first_response_due)
+    .bind(r.initial_resolution_due)
     .execute(conn)
     .await?;
     Ok(())
@@ -52,7 +56,8 @@ pub async fn update(
     let n = sqlx::query(
         "UPDATE assignments SET assignee = $1, state = $2, resolution_due = $3, first_response_at = $4, \
          resolved_at = $5, version = $6, updated_at = $7, lead_department = $8, participants = $9, \
-         on_the_spot = $10, first_response_due = $13, original_resolution_due = $14 \
+         on_the_spot = $10, first_response_due = $13, original_resolution_due = $14, \
+         category = $15, complexity = $16, rule_id = $17, reason = $18, needs_triage = $19 \
          WHERE inquiry_id = $11 AND version = $12",
     )
     .bind(&r.assignee)
@@ -69,6 +74,11 @@ pub async fn update(
     .bind(loaded_version)
     .bind(r.first_response_due)
     .bind(r.original_resolution_due)
+    .bind(&r.category)
+    .bind(&r.complexity)
+    .bind(&r.rule_id)
+    .bind(&r.reason)
+    .bind(i64::from(r.needs_triage))
     .execute(conn)
     .await?
     .rows_affected();
@@ -115,6 +125,9 @@ fn from_row(r: &AnyRow) -> anyhow::Result<Routed> {
         resolved_at: r.try_get("resolved_at")?,
         version: r.try_get("version")?,
         updated_at: r.try_get("updated_at")?,
+        needs_triage: r.try_get::<i64, _>("needs_triage")? != 0,
+        initial_first_response_due: r.try_get("initial_first_response_due")?,
+        initial_resolution_due: r.try_get("initial_resolution_due")?,
     })
 }
 
@@ -370,6 +383,7 @@ pub async fn list(db: &Db, f: &AssignmentFilter) -> anyhow::Result<Vec<Routed>> 
 
 pub struct Slip<'a> {
     pub slip_id: &'a str,
+    pub property_id: &'a str,
     pub inquiry_id: &'a str,
     pub from: &'a str,
     pub to: &'a str,
@@ -378,13 +392,15 @@ pub struct Slip<'a> {
     pub by: &'a str,
     pub at: i64,
     pub forced: bool,
+    pub from_staff_id: &'a str,
+    pub to_staff_id: &'a str,
 }
 
 pub async fn insert_slip(conn: &mut AnyConnection, s: &Slip<'_>) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO transfer_slips (slip_id, inquiry_id, from_department, to_department, reason, \
-         customer_told_wait_minutes, transferred_by, transferred_at, forced) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         customer_told_wait_minutes, transferred_by, transferred_at, forced, property_id, \
+         from_staff_id, to_staff_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(s.slip_id)
     .bind(s.inquiry_id)
@@ -395,9 +411,83 @@ pub async fn insert_slip(conn: &mut AnyConnection, s: &Slip<'_>) -> anyhow::Resu
     .bind(s.by)
     .bind(s.at)
     .bind(i64::from(s.forced))
+    .bind(s.property_id)
+    .bind(s.from_staff_id)
+    .bind(s.to_staff_id)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A transfer slip as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlipRow {
+    pub slip_id: String,
+    pub property_id: String,
+    pub inquiry_id: String,
+    pub from_department: String,
+    pub to_department: String,
+    pub reason: String,
+    pub wait_minutes: i64,
+    pub transferred_by: String,
+    pub transferred_at: i64,
+    pub forced: bool,
+    pub from_staff_id: String,
+    pub to_staff_id: String,
+}
+
+/// Which slips ListTransfers reads: one inquiry's, or a department's (sent or received).
+pub enum SlipsOf<'a> {
+    Inquiry(&'a str),
+    Department(&'a str),
+}
+
+/// Slips of a property, oldest first, after the keyset position (transferred_at, slip_id).
+pub async fn list_slips(
+    db: &Db,
+    property_id: &str,
+    of: SlipsOf<'_>,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> anyhow::Result<Vec<SlipRow>> {
+    let (after_at, after_id) = after.unwrap_or((i64::MIN, String::new()));
+    let (filter, value) = match of {
+        SlipsOf::Inquiry(id) => ("inquiry_id = $2", id),
+        SlipsOf::Department(code) => ("(from_department = $2 OR to_department = $2)", code),
+    };
+    let sql = format!(
+        "SELECT slip_id, property_id, inquiry_id, from_department, to_department, reason, \
+         customer_told_wait_minutes, transferred_by, transferred_at, forced, from_staff_id, \
+         to_staff_id FROM transfer_slips WHERE property_id = $1 AND {filter} \
+         AND (transferred_at > $3 OR (transferred_at = $3 AND slip_id > $4)) \
+         ORDER BY transferred_at, slip_id LIMIT $5"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(property_id)
+        .bind(value)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SlipRow {
+                slip_id: r.try_get("slip_id")?,
+                property_id: r.try_get("property_id")?,
+                inquiry_id: r.try_get("inquiry_id")?,
+                from_department: r.try_get("from_department")?,
+                to_department: r.try_get("to_department")?,
+                reason: r.try_get("reason")?,
+                wait_minutes: r.try_get("customer_told_wait_minutes")?,
+                transferred_by: r.try_get("transferred_by")?,
+                transferred_at: r.try_get("transferred_at")?,
+                forced: r.try_get::<i64, _>("forced")? != 0,
+                from_staff_id: r.try_get("from_staff_id")?,
+                to_staff_id: r.try_get("to_staff_id")?,
+            })
+        })
+        .collect()
 }
 
 pub async fn insert_referral(

@@ -8,7 +8,7 @@ use crate::domain::directory::{Partner, valid_code};
 use crate::domain::routed::Routed;
 use crate::domain::shift;
 use crate::engine::Routing;
-use crate::events::emit;
+use crate::events::{By, emit};
 use frontdesk_platform::auth::{Caller, Role};
 use frontdesk_platform::time::now_micros;
 use frontdesk_proto::routing::v1::AssignmentChange;
@@ -28,8 +28,12 @@ pub struct TransferDone {
     pub routed: Routed,
     pub slip_id: String,
     pub from: String,
+    pub from_staff_id: String,
     pub at: i64,
 }
+
+/// `rule_id` of an assignment that stands on a transfer slip.
+pub const TRANSFER_RULE: &str = "transfer";
 
 pub struct Assignments {
     routing: Routing,
@@ -66,6 +70,7 @@ impl Assignments {
         loaded_version: i64,
         change: AssignmentChange,
         detail: String,
+        by: By<'_>,
     ) -> Result<(), Error> {
         if !store::update(&mut tx, routed, loaded_version).await? {
             return Err(Error::Aborted(
@@ -73,11 +78,11 @@ impl Assignments {
             ));
         }
         let fired = store::fired_kinds(&mut tx, &routed.inquiry_id).await?;
-        let seq = emit(&mut tx, change, routed, fired, detail, None).await?;
+        let seq = emit(&mut tx, change, routed, fired, detail, None, by).await?;
         tx.commit().await?;
         self.routing.fanout.publish(seq).await;
         tracing::info!(inquiry_id = %routed.inquiry_id, property_id = %routed.property_id, change = ?change,
-            department = %routed.lead_department, "assignment changed");
+            department = %routed.lead_department, actor = %by.actor, "assignment changed");
         Ok(())
     }
 
@@ -108,12 +113,20 @@ impl Assignments {
         if !r.assign(now_micros(), &me.staff_id) {
             return Ok(r); // already theirs: claiming twice is harmless
         }
+        let detail = format!(
+            "claimed by {} from the {} queue",
+            me.staff_id, r.lead_department
+        );
         self.finish(
             tx,
             &r,
             loaded,
             AssignmentChange::Assigned,
-            format!("claimed by {}", me.staff_id),
+            detail,
+            By {
+                actor: &caller.subject,
+                from_staff_id: "",
+            },
         )
         .await?;
         Ok(r)
@@ -141,16 +154,25 @@ impl Assignments {
             ));
         }
         let loaded = r.version;
+        let previous = r.assignee.clone();
         if !r.assign(now_micros(), staff_id) {
             return Err(Error::FailedPrecondition(format!(
                 "already with {staff_id}, or resolved"
             )));
         }
         let detail = with_reason(
-            format!("reassigned to {staff_id} by {}", caller.subject),
+            format!(
+                "reassigned to {staff_id} by {}, taken from {}",
+                caller.subject,
+                holder(&previous, &r.lead_department)
+            ),
             reason,
         );
-        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail)
+        let by = By {
+            actor: &caller.subject,
+            from_staff_id: &previous,
+        };
+        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail, by)
             .await?;
         Ok(r)
     }
@@ -170,11 +192,21 @@ impl Assignments {
                 "it is already in the department queue, or resolved".into(),
             ));
         }
-        let detail = with_reason(
-            format!("{previous} released it to the {} queue", r.lead_department),
-            reason,
-        );
-        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail)
+        // A supervisor taking it from someone is said as such, not as the handler letting go.
+        let what = if previous == caller.subject {
+            format!("{previous} released it to the {} queue", r.lead_department)
+        } else {
+            format!(
+                "{} took it from {previous} and released it to the {} queue",
+                caller.subject, r.lead_department
+            )
+        };
+        let detail = with_reason(what, reason);
+        let by = By {
+            actor: &caller.subject,
+            from_staff_id: &previous,
+        };
+        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail, by)
             .await?;
         Ok(r)
     }
@@ -230,13 +262,21 @@ impl Assignments {
         };
         let at = now_micros();
         let from = r.lead_department.clone();
+        let previous = r.assignee.clone();
         let loaded = r.version;
         r.transfer(at, to, &assignee);
         let slip_id = uuid_v7();
+        // The assignment now stands on the transfer, not on the rule that first routed it.
+        r.rule_id = TRANSFER_RULE.to_string();
+        r.reason = format!(
+            "transferred from {from} to {to} by {} (slip {slip_id}): {}",
+            caller.subject, order.reason
+        );
         store::insert_slip(
             &mut tx,
             &Slip {
                 slip_id: &slip_id,
+                property_id: &r.property_id,
                 inquiry_id: id,
                 from: &from,
                 to,
@@ -245,6 +285,8 @@ impl Assignments {
                 by: &caller.subject,
                 at,
                 forced: order.force,
+                from_staff_id: &previous,
+                to_staff_id: &assignee,
             },
         )
         .await?;
@@ -254,15 +296,24 @@ impl Assignments {
             format!("assigned to {assignee}")
         };
         let detail = format!(
-            "transfer slip {slip_id}: {from} → {to}, {}; customer told to expect ~{} min; {who}",
-            order.reason, order.wait_minutes
+            "transfer slip {slip_id} by {}: {from} → {to}, {}; taken from {}; customer told to \
+             expect ~{} min; {who}",
+            caller.subject,
+            order.reason,
+            holder(&previous, &from),
+            order.wait_minutes
         );
-        self.finish(tx, &r, loaded, AssignmentChange::Transferred, detail)
+        let by = By {
+            actor: &caller.subject,
+            from_staff_id: &previous,
+        };
+        self.finish(tx, &r, loaded, AssignmentChange::Transferred, detail, by)
             .await?;
         Ok(TransferDone {
             routed: r,
             slip_id,
             from,
+            from_staff_id: previous,
             at,
         })
     }
@@ -308,8 +359,19 @@ impl Assignments {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(", ");
-        let detail = with_reason(format!("referred to {} ({contact})", partner.name), note);
-        self.finish(tx, &r, loaded, AssignmentChange::Referred, detail)
+        let detail = with_reason(
+            format!(
+                "referred to {} ({contact}) by {}",
+                partner.name, caller.subject
+            ),
+            note,
+        );
+        let holder = r.assignee.clone();
+        let by = By {
+            actor: &caller.subject,
+            from_staff_id: &holder,
+        };
+        self.finish(tx, &r, loaded, AssignmentChange::Referred, detail, by)
             .await?;
         Ok((r, partner, referral_id, at))
     }
@@ -353,16 +415,33 @@ impl Assignments {
         let loaded = r.version;
         r.noted(at);
         let detail = with_reason(
-            format!("referral {referral_id} to {}: {to}", row.partner_id),
+            format!(
+                "referral {referral_id} to {}: {to} (by {})",
+                row.partner_id, caller.subject
+            ),
             note,
         );
-        self.finish(tx, &r, loaded, AssignmentChange::Referred, detail)
+        let holder = r.assignee.clone();
+        let by = By {
+            actor: &caller.subject,
+            from_staff_id: &holder,
+        };
+        self.finish(tx, &r, loaded, AssignmentChange::Referred, detail, by)
             .await?;
         Ok(store::ReferralRow {
             state: to.to_string(),
             updated_at: at,
             ..row
         })
+    }
+}
+
+/// Whose hands an inquiry was in, for the timeline.
+fn holder(staff_id: &str, department: &str) -> String {
+    if staff_id.is_empty() {
+        format!("the {department} queue")
+    } else {
+        staff_id.to_string()
     }
 }
 

@@ -169,5 +169,27 @@ pub fn assignment_to_pb(r: &crate::domain::routed::Routed, fired: Vec<String>) -
         fired,
         version: r.version,
         updated_at: Some(to_timestamp(r.updated_at)),
+        category: common::Category::from_code(&r.category).map_or(0, |c| c as i32),
+        complexity: common::Complexity::from_code(&r.complexity).map_or(0, |c| c as i32),
+        needs_triage: r.needs_triage,
+        initial_first_response_due: Some(to_timestamp(r.initial_first_response_due)),
+        initial_resolution_due: Some(to_timestamp(r.initial_resolution_due)),
+    }
+}
+
+pub fn slip_to_pb(s: &crate::assignment_store::SlipRow) -> pb::TransferSlip {
+    pb::TransferSlip {
+        slip_id: s.slip_id.clone(),
+        inquiry_id: s.inquiry_id.clone(),
+        from_department: s.from_department.clone(),
+        to_department: s.to_department.clone(),
+        reason: s.reason.clone(),
+        customer_told_wait_minutes: i32::try_from(s.wait_minutes).unwrap_or(i32::MAX),
+        transferred_by: s.transferred_by.clone(),
+        transferred_at: Some(to_timestamp(s.transferred_at)),
+        forced: s.forced,
+        property_id: s.property_id.clone(),
+        from_staff_id: s.from_staff_id.clone(),
+        to_staff_id: s.to_staff_id.clone(),
     }
 }

@@ -30,6 +30,9 @@ pub const CHANNEL_CODES: &[&str] = &[
 /// Receives inquiries from a channel nobody maps: the front desk is the main window (CI-2.1).
 pub const FALLBACK_RECEIVER: &str = "front_office";
 
+/// `rule_id` of a decision that sent an unconfirmed inquiry to the triage desk.
+pub const TRIAGE_RULE: &str = "default:triage";
+
 /// Keeps `route` cheap and a rules file reviewable.
 pub const MAX_RULES: usize = 200;
 /// Largest rules text SetRoutingRules accepts (TOML bytes); the default file is ~5 KB.
@@ -103,6 +106,10 @@ fn is_false(b: &bool) -> bool {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RoutingRules {
+    /// Where an inquiry whose category intake is unsure of waits until a person confirms it
+    /// (issue 15); unset: the main window, [`FALLBACK_RECEIVER`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    triage_department: Option<String>,
     receiving_team: BTreeMap<String, String>,
     category_owner: BTreeMap<String, String>,
     #[serde(rename = "rule")]
@@ -113,6 +120,8 @@ pub struct RoutingRules {
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Head {
+    #[serde(default)]
+    triage_department: Option<String>,
     #[serde(default)]
     receiving_team: BTreeMap<String, String>,
     #[serde(default)]
@@ -138,6 +147,7 @@ impl RoutingRules {
             v.add("disable", "only an override can disable rules");
         }
         let rules = Self {
+            triage_department: head.triage_department,
             receiving_team: head.receiving_team,
             category_owner: head.category_owner,
             rules,
@@ -154,6 +164,9 @@ impl RoutingRules {
         let (Some(head), rules) = parse(s, &mut v) else {
             return Err(v);
         };
+        if head.triage_department.is_some() {
+            self.triage_department = head.triage_department;
+        }
         self.receiving_team.extend(head.receiving_team);
         self.category_owner.extend(head.category_owner);
         for (i, id) in head.disable.iter().enumerate() {
@@ -189,6 +202,7 @@ impl RoutingRules {
             }
         };
         need("receiving_team".into(), FALLBACK_RECEIVER);
+        need("triage_department".into(), self.triage_department());
         for (map, entries) in [
             ("receiving_team", &self.receiving_team),
             ("category_owner", &self.category_owner),
@@ -221,6 +235,41 @@ impl RoutingRules {
             .map_or(FALLBACK_RECEIVER, String::as_str)
     }
 
+    /// The triage desk: who confirms a category intake is unsure of.
+    pub fn triage_department(&self) -> &str {
+        self.triage_department
+            .as_deref()
+            .unwrap_or(FALLBACK_RECEIVER)
+    }
+
+    /// An inquiry intake flagged `needs_triage`: its category is not relied on. A rule that
+    /// does not read the category (channel, language, text: a VIP cue, a social-media
+    /// complaint word) still decides; otherwise the triage desk confirms or corrects the
+    /// category, and the correction routes it. Fallback rules match anything, so they do
+    /// not count as a decision here.
+    pub fn route_unconfirmed(&self, facts: &InquiryFacts) -> RoutingDecision {
+        let text = facts.text.to_lowercase();
+        if let Some(rule) = self
+            .rules
+            .iter()
+            .find(|r| r.categories.is_empty() && !r.fallback && matches(r, facts, &text))
+        {
+            return decision_of(rule);
+        }
+        let desk = self.triage_department().to_string();
+        RoutingDecision {
+            reason: format!(
+                "needs triage: the category ({}) is unconfirmed; {desk} confirms or corrects it \
+                 before routing relies on it",
+                facts.category
+            ),
+            lead_department: desk,
+            participants: Vec::new(),
+            on_the_spot: false,
+            rule_id: TRIAGE_RULE.into(),
+        }
+    }
+
     pub fn category_owner(&self, category: &str) -> Option<&str> {
         self.category_owner.get(category).map(String::as_str)
     }
@@ -235,24 +284,7 @@ impl RoutingRules {
     pub fn route(&self, facts: &InquiryFacts) -> RoutingDecision {
         let text = facts.text.to_lowercase();
         if let Some(rule) = self.rules.iter().find(|r| matches(r, facts, &text)) {
-            let mut participants: Vec<String> = Vec::new();
-            for p in &rule.participants {
-                if *p != rule.department && !participants.contains(p) {
-                    participants.push(p.clone());
-                }
-            }
-            let reason = if rule.note.is_empty() {
-                format!("rule {}: {} leads", rule.id, rule.department)
-            } else {
-                rule.note.clone()
-            };
-            return RoutingDecision {
-                lead_department: rule.department.clone(),
-                participants,
-                on_the_spot: rule.on_the_spot,
-                rule_id: rule.id.clone(),
-                reason,
-            };
+            return decision_of(rule);
         }
         let receiver = self.receiving_team(&facts.channel).to_string();
         if facts.complexity == Complexity::Simple {
@@ -319,10 +351,40 @@ impl RoutingRules {
                 }
             }
         }
+        if let Some(code) = &self.triage_department
+            && !valid_code(code)
+        {
+            v.add(
+                "triage_department",
+                format!("{code:?} is not a department code"),
+            );
+        }
         // Duplicate ids are caught per file in `parse`; merging cannot create new ones.
         if self.rules.len() > MAX_RULES {
             v.add("rule", format!("at most {MAX_RULES} rules"));
         }
+    }
+}
+
+/// What a matching rule decides.
+fn decision_of(rule: &Rule) -> RoutingDecision {
+    let mut participants: Vec<String> = Vec::new();
+    for p in &rule.participants {
+        if *p != rule.department && !participants.contains(p) {
+            participants.push(p.clone());
+        }
+    }
+    let reason = if rule.note.is_empty() {
+        format!("rule {}: {} leads", rule.id, rule.department)
+    } else {
+        rule.note.clone()
+    };
+    RoutingDecision {
+        lead_department: rule.department.clone(),
+        participants,
+        on_the_spot: rule.on_the_spot,
+        rule_id: rule.id.clone(),
+        reason,
     }
 }
 
@@ -507,6 +569,48 @@ mod tests {
 
     fn fields(r: Result<RoutingRules, Violations>) -> Vec<String> {
         r.expect_err("invalid").fields().map(String::from).collect()
+    }
+
+    #[test]
+    fn unconfirmed_categories_go_to_the_triage_desk_a_property_may_name() {
+        let facts = InquiryFacts {
+            property_id: "p".into(),
+            channel: "email".into(),
+            category: "complaint".into(),
+            complexity: Complexity::Complex,
+            language: "en".into(),
+            text: String::new(),
+        };
+        let d = RoutingRules::default_rules().route_unconfirmed(&facts);
+        assert_eq!(d.lead_department, "front_office");
+        assert_eq!(d.rule_id, TRIAGE_RULE);
+        assert!(d.reason.contains("needs triage"), "{}", d.reason);
+        // A rule that does not read the category still decides: a complaint word on
+        // social media is a complaint whatever intake guessed.
+        let social = InquiryFacts {
+            channel: "social_weibo".into(),
+            text: "terrible service".into(),
+            ..facts.clone()
+        };
+        assert_eq!(
+            RoutingRules::default_rules()
+                .route_unconfirmed(&social)
+                .rule_id,
+            "social_negative_feedback"
+        );
+        let r = RoutingRules::default_rules()
+            .with_override("triage_department = \"guest_relations\"")
+            .expect("override");
+        assert_eq!(
+            r.route_unconfirmed(&facts).lead_department,
+            "guest_relations"
+        );
+        assert!(
+            r.to_toml()
+                .contains("triage_department = \"guest_relations\"")
+        );
+        let err = r.validate(&["front_office"]).expect_err("unknown desk");
+        assert!(err.iter().any(|(f, _)| f == "triage_department"));
     }
 
     #[test]
