@@ -24,6 +24,7 @@ fn staff(id: &str, department: &str) -> pb::Staff {
         on_duty: false,
         updated_at: None,
         shifts: vec![],
+        available_now: false,
     }
 }
 

@@ -130,7 +130,10 @@ fn transfer_order(inquiry_id: &str, to: &str) -> rpb::TransferRequest {
         inquiry_id: inquiry_id.into(),
         to_department: to.into(),
         reason: "the kitchen decides on cakes".into(),
-        customer_told_wait_minutes: 15,
+        customer_told_wait: Some(prost_types::Duration {
+            seconds: 15 * 60,
+            nanos: 0,
+        }),
         force: false,
     }
 }
@@ -168,6 +171,7 @@ async fn staff_actions_name_who_acted_and_whose_hands_it_left(backend: Backend) 
     sue.reassign(rpb::ReassignRequest {
         inquiry_id: i.inquiry_id.clone(),
         staff_id: "F2".into(),
+        force: false,
         reason: "speaks German".into(),
     })
     .await
@@ -395,36 +399,7 @@ async fn unsure_categories_wait_at_the_triage_desk_until_a_person_confirms(backe
     let app = env.spawn().await;
     agent_on_duty(&app, "F1", "front_office").await;
     // The duty manager works in the front office but is off duty (never picked as handler).
-    staff(
-        &app,
-        "D1",
-        "front_office",
-        common::StaffRole::Manager,
-        false,
-    )
-    .await;
-    let mut mgr = app.routing_as("mo", Role::Manager, &[PROPERTY_A]).await;
-    let departments = mgr
-        .list_departments(rpb::ListDepartmentsRequest {
-            property_id: PROPERTY_A.into(),
-            page_size: 100,
-            ..Default::default()
-        })
-        .await
-        .expect("departments")
-        .into_inner()
-        .departments;
-    let mut banquets = departments
-        .into_iter()
-        .find(|d| d.code == "banquets_conferences")
-        .expect("default department");
-    banquets.head_staff_id = String::new();
-    banquets.duty_manager_staff_id = "D1".into();
-    mgr.upsert_department(rpb::UpsertDepartmentRequest {
-        department: Some(banquets),
-    })
-    .await
-    .expect("duty manager named");
+    duty_manager_only(&app, "banquets_conferences").await;
 
     let mut c = app.agent().await;
     let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
@@ -506,7 +481,301 @@ async fn unsure_categories_wait_at_the_triage_desk_until_a_person_confirms(backe
     );
 }
 
+/// Names `D1` duty manager of `department` and leaves it without a head.
+async fn duty_manager_only(app: &TestApp, department: &str) {
+    staff(app, "D1", "front_office", common::StaffRole::Manager, false).await;
+    let mut mgr = app.routing_as("mo", Role::Manager, &[PROPERTY_A]).await;
+    let mut d = mgr
+        .list_departments(rpb::ListDepartmentsRequest {
+            property_id: PROPERTY_A.into(),
+            page_size: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("departments")
+        .into_inner()
+        .departments
+        .into_iter()
+        .find(|d| d.code == department)
+        .expect("default department");
+    d.head_staff_id = String::new();
+    d.duty_manager_staff_id = "D1".into();
+    mgr.upsert_department(rpb::UpsertDepartmentRequest {
+        department: Some(d),
+    })
+    .await
+    .expect("duty manager named");
+}
+
+async fn an_escalation_to_a_missing_head_reaches_the_duty_manager_and_says_so(backend: Backend) {
+    use std::sync::atomic::Ordering;
+    let env = Env::new(backend).await;
+    let (clock, now) =
+        frontdesk_platform::timers::Clock::manual(frontdesk_platform::time::now_micros());
+    let mut cfg = env.config();
+    cfg.clock = Some(clock);
+    let app = env.spawn_with(cfg).await;
+    agent_on_duty(&app, "C1", "call_center").await;
+    duty_manager_only(&app, "call_center").await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let i = create_on(&mut c, common::Channel::Hotline, "What time is breakfast?").await;
+    let a = assignment_where(&mut r, &i.inquiry_id, "routed", |_| true).await;
+    let due = frontdesk_platform::time::from_timestamp(&a.first_response_due.expect("due"))
+        .expect("micros");
+    // Past the breach and the head's 30 minutes.
+    now.store(due + 31 * 60_000_000, Ordering::SeqCst);
+    let seen = changes_until(&mut r, &i.inquiry_id, rpb::AssignmentChange::Escalated).await;
+    let escalated = seen.last().expect("escalated");
+    assert_eq!(escalated.deadline_kind, "first_response_escalate_head");
+    assert_eq!(escalated.notify_staff_id, "D1");
+    assert_eq!(
+        escalated.detail,
+        "first_response_escalate_head: escalated to the department head; call_center has no \
+         head, so no head could be told; duty manager D1 told"
+    );
+}
+
+/// A timestamp from seconds since the epoch.
+fn at(seconds: i64) -> Option<prost_types::Timestamp> {
+    Some(prost_types::Timestamp { seconds, nanos: 0 })
+}
+
+/// Monday 2026-11-30 03:00 China time (19:00 UTC the day before).
+const MONDAY_3AM: i64 = 1_795_978_800;
+const HOUR: i64 = 3_600;
+
+fn preview(channel: common::Channel, category: common::Category) -> rpb::PreviewDeadlinesRequest {
+    rpb::PreviewDeadlinesRequest {
+        property_id: PROPERTY_A.into(),
+        channel: channel as i32,
+        category: category as i32,
+        complexity: common::Complexity::Simple as i32,
+        arrive_time: at(MONDAY_3AM),
+        policy_toml: String::new(),
+    }
+}
+
+async fn the_sla_contract_previews_deadlines_and_shows_the_policy_in_force(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut mgr = app.routing_as("mo", Role::Manager, &[PROPERTY_A]).await;
+    let got = mgr
+        .get_sla_policy(rpb::GetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await
+        .expect("policy")
+        .into_inner();
+    assert_eq!(got.overrides_toml, "", "no overrides yet");
+    assert!(
+        got.effective_toml.contains("Asia/Shanghai"),
+        "{}",
+        got.effective_toml
+    );
+    assert!(got.effective_toml.contains("head_after_minutes = 30"));
+
+    // Online first responses "at once", on office hours.
+    let overrides = "[targets]\nfirst_response_online = { amount = { seconds = 0 }, clock = \"business_hours\" }\n";
+    let saved = mgr
+        .set_sla_policy(rpb::SetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+            toml: overrides.into(),
+        })
+        .await
+        .expect("save")
+        .into_inner();
+    assert_eq!(saved.overrides_toml, overrides);
+    assert!(
+        saved.effective_toml.contains("head_after_minutes = 30"),
+        "defaults merged with the overrides: {}",
+        saved.effective_toml
+    );
+
+    // What an agent tells a caller at 3 a.m.: a zero office-hours target is due when the
+    // office opens, not at once (nobody is paged at night).
+    let mut amy = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let p = amy
+        .preview_deadlines(preview(common::Channel::Website, common::Category::Dining))
+        .await
+        .expect("preview")
+        .into_inner();
+    assert_eq!(p.time_zone, "Asia/Shanghai");
+    let first = p.first_response.expect("first response");
+    assert_eq!(first.setting, "targets.first_response_online");
+    assert_eq!(first.clock, rpb::SlaClock::BusinessHours as i32);
+    assert_eq!(first.target.expect("target").seconds, 0);
+    assert_eq!(first.clock_start_time, at(MONDAY_3AM + 6 * HOUR));
+    assert_eq!(
+        first.due_time,
+        at(MONDAY_3AM + 6 * HOUR),
+        "09:00, when the office opens"
+    );
+    assert!(
+        first
+            .explanation
+            .contains("the clock starts Mon 2026-11-30 09:00 CST"),
+        "{}",
+        first.explanation
+    );
+    let resolution = p.resolution.expect("resolution");
+    assert_eq!(resolution.setting, "targets.resolution_simple");
+    assert_eq!(
+        resolution.due_time,
+        at(MONDAY_3AM + 10 * HOUR),
+        "4 office hours"
+    );
+    assert_eq!(p.timers.len(), 8);
+
+    // The hotline runs around the clock.
+    let phone = amy
+        .preview_deadlines(preview(common::Channel::Hotline, common::Category::Dining))
+        .await
+        .expect("phone")
+        .into_inner()
+        .first_response
+        .expect("first");
+    assert_eq!(phone.clock, rpb::SlaClock::AroundTheClock as i32);
+    assert_eq!(phone.due_time, at(MONDAY_3AM + 180));
+
+    // A manager previews a draft before saving it; nothing is saved.
+    let mut draft = preview(common::Channel::Hotline, common::Category::Dining);
+    draft.policy_toml = "[escalation]\nhead_after_minutes = 5\n".into();
+    let p = mgr
+        .preview_deadlines(draft.clone())
+        .await
+        .expect("draft")
+        .into_inner();
+    let head = p
+        .timers
+        .iter()
+        .find(|t| t.deadline_kind == "first_response_escalate_head")
+        .expect("head step");
+    assert_eq!(head.due_time, at(MONDAY_3AM + 180 + 5 * 60));
+    draft.policy_toml = "[targets]\nwarn_fraction = 2.0\n".into();
+    let err = mgr.preview_deadlines(draft).await.expect_err("bad draft");
+    assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        frontdesk_platform::error::violated_fields(&err),
+        ["policy_toml.targets.warn_fraction"]
+    );
+    let err = amy
+        .preview_deadlines(rpb::PreviewDeadlinesRequest {
+            property_id: PROPERTY_A.into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("nothing to preview");
+    assert_eq!(
+        frontdesk_platform::error::violated_fields(&err),
+        ["channel", "category", "complexity"]
+    );
+
+    // The preview is what routing does: an inquiry arriving now gets the previewed times.
+    let mut c = app.agent().await;
+    let i = create_on(&mut c, common::Channel::Email, "What time is check-out?").await;
+    let a = assignment_where(&mut amy, &i.inquiry_id, "routed", |_| true).await;
+    let mut same = preview(common::Channel::Email, common::Category::CheckInOut);
+    same.arrive_time = i.created_at;
+    let p = amy.preview_deadlines(same).await.expect("now").into_inner();
+    assert_eq!(
+        p.first_response.expect("first").due_time,
+        a.first_response_due
+    );
+    assert_eq!(p.resolution.expect("resolution").due_time, a.resolution_due);
+}
+
+/// A weekday code three days from today in China time: a shift then is off shift now.
+fn another_day() -> &'static str {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    // 1970-01-01 was a Thursday (index 3, Monday = 0).
+    let today = ((secs + 8 * 3_600) / 86_400 + 3) % 7;
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][((today + 3) % 7) as usize]
+}
+
+async fn who_is_at_work_now_is_shown_and_handing_to_someone_away_needs_force(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    agent_on_duty(&app, "A1", "front_office").await;
+    staff(&app, "B1", "front_office", common::StaffRole::Agent, false).await;
+    let mut sue = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    sue.upsert_staff(rpb::UpsertStaffRequest {
+        staff: Some(rpb::Staff {
+            property_id: PROPERTY_A.into(),
+            staff_id: "C1".into(),
+            name: "staff C1".into(),
+            department_code: "front_office".into(),
+            role: common::StaffRole::Agent as i32,
+            languages: vec!["en".into()],
+            capacity: 5,
+            on_duty: true,
+            shifts: vec![format!("{} 00:00-24:00", another_day())],
+            ..Default::default()
+        }),
+    })
+    .await
+    .expect("C1");
+    let listed = sue
+        .list_staff(rpb::ListStaffRequest {
+            property_id: PROPERTY_A.into(),
+            department_code: "front_office".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("staff")
+        .into_inner()
+        .staff;
+    let available: Vec<(String, bool)> = listed
+        .iter()
+        .map(|s| (s.staff_id.clone(), s.available_now))
+        .collect();
+    assert_eq!(
+        available,
+        [
+            ("A1".to_string(), true),
+            ("B1".to_string(), false),
+            ("C1".to_string(), false),
+        ],
+        "on duty and on shift now"
+    );
+
+    let mut c = app.agent().await;
+    let i = create_on(&mut c, common::Channel::FrontDesk, "Where is the gym?").await;
+    assignment_where(&mut sue, &i.inquiry_id, "with A1", |a| a.assignee == "A1").await;
+    for (who, why) in [("B1", "off duty"), ("C1", "off shift")] {
+        let err = sue
+            .reassign(rpb::ReassignRequest {
+                inquiry_id: i.inquiry_id.clone(),
+                staff_id: who.into(),
+                reason: "knows the guest".into(),
+                force: false,
+            })
+            .await
+            .expect_err("away");
+        assert_eq!(err.code(), tonic::Code::FailedPrecondition);
+        assert!(err.message().contains(why), "{}", err.message());
+        assert!(err.message().contains("force"), "{}", err.message());
+    }
+    let moved = sue
+        .reassign(rpb::ReassignRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            staff_id: "B1".into(),
+            reason: "knows the guest; back at 14:00".into(),
+            force: true,
+        })
+        .await
+        .expect("forced")
+        .into_inner();
+    assert_eq!(moved.assignment.expect("a").assignee, "B1");
+}
+
 on_both_backends!(
+    the_sla_contract_previews_deadlines_and_shows_the_policy_in_force,
+    who_is_at_work_now_is_shown_and_handing_to_someone_away_needs_force,
+    an_escalation_to_a_missing_head_reaches_the_duty_manager_and_says_so,
     staff_actions_name_who_acted_and_whose_hands_it_left,
     reclassifying_re_routes_and_re_times_and_keeps_the_first_plan,
     unsure_categories_wait_at_the_triage_desk_until_a_person_confirms,

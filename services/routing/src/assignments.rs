@@ -138,20 +138,41 @@ impl Assignments {
         id: &str,
         staff_id: &str,
         reason: &str,
+        force: bool,
     ) -> Result<Routed, Error> {
         caller
             .require_role(SUPERVISORS)
             .map_err(|s| Error::PermissionDenied(s.message().to_string()))?;
         let mut tx = self.routing.db.pool().begin().await?;
         let mut r = self.load(&mut tx, caller, id).await?;
-        if crate::store::get_staff(&mut tx, &r.property_id, staff_id)
-            .await?
-            .is_none()
-        {
+        let Some(to) = crate::store::get_staff(&mut tx, &r.property_id, staff_id).await? else {
             return Err(Error::invalid(
                 "staff_id",
                 format!("no staff member {staff_id} at this property"),
             ));
+        };
+        // The customer would wait for someone who is not at work: only on purpose.
+        let zone = self
+            .routing
+            .policy_for(&mut tx, &r.property_id)
+            .await?
+            .calendar
+            .time_zone();
+        let local = shift::local_time(zone, now_micros());
+        let away = if !to.on_duty {
+            Some("off duty")
+        } else if !shift::on_shift(&to.shifts, local) {
+            Some("off shift")
+        } else {
+            None
+        };
+        if let Some(away) = away
+            && !force
+        {
+            return Err(Error::FailedPrecondition(format!(
+                "{staff_id} is {away} now, so the customer would wait for someone not at work; \
+                 reassign with force to hand it over anyway"
+            )));
         }
         let loaded = r.version;
         let previous = r.assignee.clone();

@@ -82,6 +82,15 @@ pub enum RoutingCmd {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Transfer slips of an inquiry, or those a department sent or received (CI-3.3).
+    Transfers {
+        /// An inquiry's slips.
+        #[arg(long, default_value = "", conflicts_with = "department")]
+        inquiry: String,
+        /// A department's slips, sent or received.
+        #[arg(long, default_value = "")]
+        department: String,
+    },
     /// Show the routing rules in force (TOML).
     Rules,
     /// Replace the property's rule overrides with a TOML file (validated on save).
@@ -94,6 +103,40 @@ pub enum SlaCmd {
     Get,
     /// Replace the property's SLA policy (calendar, targets, escalation) with a TOML file.
     Set { file: PathBuf },
+    /// When an inquiry arriving now (or --at) would be due, and why.
+    Preview {
+        /// front_desk, restaurant, facility, website, ota, social_wechat, social_weibo,
+        /// social_douyin, email or hotline.
+        #[arg(long)]
+        channel: String,
+        /// room_rates, reservation, check_in_out, dining, facilities, events, local_info,
+        /// guest_lookup, messages_mail, complaint, suggestion, hotel_services or other.
+        #[arg(long, default_value = "other")]
+        category: String,
+        /// simple or complex.
+        #[arg(long, default_value = "simple")]
+        complexity: String,
+        /// Arrival time, RFC 3339 (e.g. 2026-11-30T03:00:00+08:00); default now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Preview a draft policy file instead of the saved policy (not saved).
+        #[arg(long)]
+        draft: Option<PathBuf>,
+    },
+}
+
+/// A vocabulary code, or an error listing the valid ones.
+fn vocabulary<T: Copy>(
+    what: &str,
+    code: &str,
+    from_code: fn(&str) -> Option<T>,
+    all: &[T],
+    code_of: fn(T) -> Option<&'static str>,
+) -> anyhow::Result<T> {
+    from_code(code).ok_or_else(|| {
+        let valid: Vec<&str> = all.iter().filter_map(|v| code_of(*v)).collect();
+        anyhow::anyhow!("unknown {what} {code:?}; one of: {}", valid.join(", "))
+    })
 }
 
 type Client = RoutingServiceClient<
@@ -238,6 +281,7 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                 other => anyhow::bail!("unknown role {other:?}: agent, supervisor or manager"),
             };
             let staff = pb::Staff {
+                available_now: false,
                 property_id: p,
                 staff_id: id,
                 name,
@@ -320,7 +364,10 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                     inquiry_id,
                     to_department: to,
                     reason,
-                    customer_told_wait_minutes: wait_minutes,
+                    customer_told_wait: Some(prost_types::Duration {
+                        seconds: i64::from(wait_minutes) * 60,
+                        nanos: 0,
+                    }),
                     force,
                 })
                 .await
@@ -333,7 +380,7 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                     s.from_department,
                     s.to_department,
                     s.reason,
-                    s.customer_told_wait_minutes
+                    s.customer_told_wait.map_or(0, |d| d.seconds / 60)
                 );
             }
             println!("{}", assignments(r.assignment.as_slice()));
@@ -360,6 +407,62 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                 "tell the customer: {} — {} {} {}",
                 partner.name, partner.contact_name, partner.phone, partner.email
             );
+        }
+        RoutingCmd::Transfers {
+            inquiry,
+            department,
+        } => {
+            let mut t = table(vec![
+                "when",
+                "inquiry",
+                "from",
+                "to",
+                "handlers",
+                "by",
+                "told wait",
+                "reason",
+            ]);
+            let mut token = String::new();
+            loop {
+                let r = c
+                    .list_transfers(pb::ListTransfersRequest {
+                        property_id: p.clone(),
+                        inquiry_id: inquiry.clone(),
+                        department_code: department.clone(),
+                        page_size: 200,
+                        page_token: token,
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                for s in &r.slips {
+                    let who = |x: &str| {
+                        if x.is_empty() {
+                            "(queue)".to_string()
+                        } else {
+                            x.to_string()
+                        }
+                    };
+                    t.add_row(vec![
+                        ts(s.transferred_at.as_ref()),
+                        s.inquiry_id.clone(),
+                        s.from_department.clone(),
+                        s.to_department.clone(),
+                        format!("{} → {}", who(&s.from_staff_id), who(&s.to_staff_id)),
+                        s.transferred_by.clone(),
+                        format!(
+                            "{} min",
+                            s.customer_told_wait.as_ref().map_or(0, |d| d.seconds / 60)
+                        ),
+                        s.reason.clone(),
+                    ]);
+                }
+                token = r.next_page_token;
+                if token.is_empty() {
+                    break;
+                }
+            }
+            println!("{t}");
         }
         RoutingCmd::Rules => {
             let r = c
@@ -401,12 +504,15 @@ pub async fn run_sla(args: ClientArgs, property: String, cmd: SlaCmd) -> anyhow:
                 .map_err(status_error)?
                 .into_inner();
             if r.overrides_toml.is_empty() {
-                println!(
-                    "# defaults: office hours Mon–Fri 09:00–18:00 Asia/Shanghai; first response phone 3 min, on the spot 5 min, online 1 h, e-mail 2 h; resolution 4 h simple, 3 working days complex; warn at 80%; head +30 min, duty manager +60 min after a breach"
-                );
+                println!("# this property uses the defaults; the policy in force:");
             } else {
-                println!("# version {}\n{}", r.version, r.overrides_toml);
+                println!(
+                    "# version {} of this property's overrides:\n{}\n# the policy in force \
+                     (defaults merged with the overrides):",
+                    r.version, r.overrides_toml
+                );
             }
+            println!("{}", r.effective_toml);
         }
         SlaCmd::Set { file } => {
             let toml = std::fs::read_to_string(&file)
@@ -420,6 +526,79 @@ pub async fn run_sla(args: ClientArgs, property: String, cmd: SlaCmd) -> anyhow:
                 .map_err(status_error)?
                 .into_inner();
             println!("saved version {}", r.version);
+        }
+        SlaCmd::Preview {
+            channel,
+            category,
+            complexity,
+            at,
+            draft,
+        } => {
+            let channel = vocabulary(
+                "channel",
+                &channel,
+                common::Channel::from_code,
+                common::Channel::SPECIFIED,
+                common::Channel::code,
+            )?;
+            let category = vocabulary(
+                "category",
+                &category,
+                common::Category::from_code,
+                common::Category::SPECIFIED,
+                common::Category::code,
+            )?;
+            let complexity = vocabulary(
+                "complexity",
+                &complexity,
+                common::Complexity::from_code,
+                common::Complexity::SPECIFIED,
+                common::Complexity::code,
+            )?;
+            let arrive_time = match at {
+                None => None,
+                Some(t) => {
+                    let t = chrono::DateTime::parse_from_rfc3339(&t).with_context(|| {
+                        format!("--at {t:?}: an RFC 3339 time such as 2026-11-30T03:00:00+08:00")
+                    })?;
+                    Some(prost_types::Timestamp {
+                        seconds: t.timestamp(),
+                        nanos: 0,
+                    })
+                }
+            };
+            let policy_toml = match draft {
+                None => String::new(),
+                Some(file) => std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?,
+            };
+            let r = c
+                .preview_deadlines(pb::PreviewDeadlinesRequest {
+                    property_id: property,
+                    channel: channel as i32,
+                    category: category as i32,
+                    complexity: complexity as i32,
+                    arrive_time,
+                    policy_toml,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            for t in [&r.first_response, &r.resolution].into_iter().flatten() {
+                println!("{}", t.explanation);
+            }
+            // The explanations above are in the property's zone; the table is UTC (RFC 3339).
+            let mut t = table(vec!["deadline", "due (UTC)"]);
+            for timer in &r.timers {
+                let due = timer
+                    .due_time
+                    .as_ref()
+                    .and_then(|d| chrono::DateTime::from_timestamp(d.seconds, 0))
+                    .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_else(|| "-".into());
+                t.add_row(vec![timer.deadline_kind.clone(), due]);
+            }
+            println!("{t}");
         }
     }
     Ok(())

@@ -10,4 +10,5 @@ pub mod routed;
 pub mod routing_rules;
 pub mod shift;
 pub mod sla_policy;
+pub mod sla_preview;
 pub mod told;

@@ -7,8 +7,8 @@ use super::calendar::{
     SlaTargets,
 };
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 
 /// What a property's `<property_id>.toml` may say; anything left out takes the default.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,7 +26,7 @@ pub struct PolicySpec {
     pub categories: HashMap<String, CategoryTargets>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryTargets {
     pub first_response: Option<SlaTarget>,
@@ -45,7 +45,7 @@ impl PolicySpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EscalationSpec {
     /// Minutes after a breach before the department head is told.
@@ -65,6 +65,8 @@ impl Default for EscalationSpec {
 
 #[derive(Debug, Clone)]
 pub struct SlaPolicy {
+    /// What `calendar` was built from, for showing the policy in force.
+    pub calendar_spec: CalendarSpec,
     pub calendar: BusinessCalendar,
     pub targets: SlaTargets,
     pub escalation: EscalationSpec,
@@ -85,6 +87,7 @@ impl SlaPolicy {
         };
         Ok(SlaPolicy {
             calendar: BusinessCalendar::from_spec(&spec)?,
+            calendar_spec: spec,
             targets: SlaTargets::default(),
             escalation: EscalationSpec::default(),
             categories: HashMap::new(),
@@ -92,16 +95,48 @@ impl SlaPolicy {
     }
 
     pub fn from_spec(spec: &PolicySpec) -> Result<SlaPolicy, CalendarError> {
-        let calendar = match &spec.calendar {
-            Some(c) => BusinessCalendar::from_spec(c)?,
-            None => SlaPolicy::default_policy()?.calendar,
+        let (calendar, calendar_spec) = match &spec.calendar {
+            Some(c) => (BusinessCalendar::from_spec(c)?, c.clone()),
+            None => {
+                let d = SlaPolicy::default_policy()?;
+                (d.calendar, d.calendar_spec)
+            }
         };
         Ok(SlaPolicy {
             calendar,
+            calendar_spec,
             targets: spec.targets.clone(),
             escalation: spec.escalation,
             categories: spec.categories.clone(),
         })
+    }
+}
+
+/// The policy in force, every setting spelled out, in the format `parse` reads.
+#[derive(Serialize)]
+struct Effective<'a> {
+    calendar: &'a CalendarSpec,
+    targets: &'a SlaTargets,
+    escalation: &'a EscalationSpec,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    categories: BTreeMap<&'a str, &'a CategoryTargets>,
+}
+
+impl SlaPolicy {
+    /// Defaults merged with the property's overrides, as TOML (GetSlaPolicy's
+    /// `effective_toml`); saving it as overrides changes nothing.
+    pub fn to_toml(&self) -> String {
+        let effective = Effective {
+            calendar: &self.calendar_spec,
+            targets: &self.targets,
+            escalation: &self.escalation,
+            categories: self
+                .categories
+                .iter()
+                .map(|(k, v)| (k.as_str(), v))
+                .collect(),
+        };
+        toml::to_string_pretty(&effective).unwrap_or_default()
     }
 }
 
@@ -607,6 +642,29 @@ mod tests {
         let sat = at(2025, 11, 22, 15, 0);
         let plan = plan(&p, Channel::Email, "other", Complexity::Simple, sat).expect("plan");
         assert_eq!(plan.first_response_due, at(2025, 11, 22, 16, 0));
+    }
+
+    #[test]
+    fn the_effective_policy_spells_out_defaults_and_overrides_and_reads_back() {
+        let default = SlaPolicy::default_policy().expect("default");
+        let text = default.to_toml();
+        assert!(text.contains("Asia/Shanghai"), "{text}");
+        assert!(text.contains("head_after_minutes = 30"), "{text}");
+        let again = SlaPolicy::parse(&text).expect("reads back");
+        assert_eq!(again.to_toml(), text);
+        let merged = SlaPolicy::parse(
+            "[escalation]\nhead_after_minutes = 15\n[categories.complaint]\n\
+             first_response = { amount = { seconds = 1800 }, clock = \"around_the_clock\" }\n",
+        )
+        .expect("override");
+        let text = merged.to_toml();
+        assert!(text.contains("head_after_minutes = 15"), "{text}");
+        assert!(
+            text.contains("duty_manager_after_minutes = 60"),
+            "default kept: {text}"
+        );
+        assert!(text.contains("[categories.complaint"), "{text}");
+        assert_eq!(SlaPolicy::parse(&text).expect("reads back").to_toml(), text);
     }
 
     #[test]

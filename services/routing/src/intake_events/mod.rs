@@ -46,7 +46,7 @@ fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-fn sla_channel(channel: common::Channel) -> SlaChannel {
+pub(crate) fn sla_channel(channel: common::Channel) -> SlaChannel {
     use common::Channel as C;
     match channel {
         C::FrontDesk => SlaChannel::FrontDesk,
