@@ -7,11 +7,14 @@ pub mod assignment_store;
 pub mod assignments;
 pub mod config;
 pub mod convert;
+pub mod deadline_store;
 pub mod domain;
 pub mod engine;
 pub mod events;
+pub mod handover_store;
 pub mod intake_events;
 pub mod metrics;
+pub mod referrals;
 pub mod sla_engine;
 pub mod store;
 

@@ -6,12 +6,14 @@
 //! file as a whole), `receiving_team.<channel>`, `category_owner.<category>`,
 //! `rule[<index in that file>].<field>` and `disable[<index>]`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use frontdesk_platform::error::Violations;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::directory::{CATEGORY_CODES, valid_code};
+use crate::domain::rule_match::matches;
+use crate::domain::rules_file::parse;
 
 /// Channel codes (intake's `Channel`, CI-2).
 pub const CHANNEL_CODES: &[&str] = &[
@@ -114,20 +116,6 @@ pub struct RoutingRules {
     category_owner: BTreeMap<String, String>,
     #[serde(rename = "rule")]
     rules: Vec<Rule>,
-}
-
-/// A parsed file before it is merged; `disable` only makes sense in an override.
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Head {
-    #[serde(default)]
-    triage_department: Option<String>,
-    #[serde(default)]
-    receiving_team: BTreeMap<String, String>,
-    #[serde(default)]
-    category_owner: BTreeMap<String, String>,
-    #[serde(default)]
-    disable: Vec<String>,
 }
 
 impl RoutingRules {
@@ -388,169 +376,11 @@ fn decision_of(rule: &Rule) -> RoutingDecision {
     }
 }
 
-/// Reads a file into its maps and rules, each rule on its own so a bad one is named by index.
-/// No head when the file or its maps are unreadable: checking the whole would only add noise.
-fn parse(s: &str, v: &mut Violations) -> (Option<Head>, Vec<Rule>) {
-    let mut table: toml::Table = match s.parse() {
-        Ok(t) => t,
-        Err(e) => {
-            v.add("rules", format!("not valid TOML: {e}"));
-            return (None, Vec::new());
-        }
-    };
-    let raw_rules = match table.remove("rule") {
-        None => Vec::new(),
-        Some(toml::Value::Array(a)) => a,
-        Some(_) => {
-            v.add("rule", "must be an array of tables: [[rule]]");
-            Vec::new()
-        }
-    };
-    let head = match toml::Value::Table(table).try_into::<Head>() {
-        Ok(h) => Some(h),
-        Err(e) => {
-            v.add("rules", e.message().to_string());
-            None
-        }
-    };
-    let mut rules = Vec::new();
-    let mut ids = HashSet::new();
-    for (i, raw) in raw_rules.into_iter().enumerate() {
-        match raw.clone().try_into::<Rule>() {
-            Ok(rule) => {
-                check_rule(v, i, &rule);
-                if !ids.insert(rule.id.clone()) {
-                    v.add(
-                        format!("rule[{i}].id"),
-                        format!("duplicate rule id {:?}", rule.id),
-                    );
-                }
-                rules.push(rule);
-            }
-            Err(e) => {
-                let field = match failing_key(raw, e.message()) {
-                    Some(key) => format!("rule[{i}].{key}"),
-                    None => format!("rule[{i}]"),
-                };
-                v.add(field, e.message().trim().to_string());
-            }
-        }
-    }
-    (head, rules)
-}
-
-/// The rule key a deserialization error is about. A `Value` carries no positions, so the
-/// rule is re-read as text, where the error has a span, and the key on that line is taken.
-/// Unknown keys are left to the message, which names them.
-fn failing_key(raw: toml::Value, message: &str) -> Option<String> {
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        return rest.split('`').next().map(String::from);
-    }
-    if message.starts_with("unknown field") {
-        return None;
-    }
-    let text = toml::to_string(&raw.try_into::<toml::Table>().ok()?).ok()?;
-    let start = toml::from_str::<Rule>(&text).err()?.span()?.start;
-    let line_start = text.get(..start)?.rfind('\n').map_or(0, |n| n + 1);
-    let key = text.get(line_start..)?.split('=').next()?.trim();
-    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-    plain.then(|| key.to_string())
-}
-
-fn check_rule(v: &mut Violations, i: usize, r: &Rule) {
-    let at = |field: &str| format!("rule[{i}].{field}");
-    let id = &r.id;
-    if !valid_code(id) {
-        v.add(at("id"), "2–40 characters of a-z, 0-9 and _");
-    }
-    for (field, codes, known) in [
-        ("channels", &r.channels, CHANNEL_CODES),
-        ("categories", &r.categories, CATEGORY_CODES),
-    ] {
-        for c in codes {
-            if !known.contains(&c.as_str()) {
-                v.add(at(field), format!("rule {id:?}: {c:?} is not a known code"));
-            }
-        }
-    }
-    if let Some(l) = &r.language
-        && (!(2..=3).contains(&l.len()) || !l.chars().all(|c| c.is_ascii_lowercase()))
-    {
-        v.add(
-            at("language"),
-            format!("rule {id:?}: {l:?} is not like zh or en"),
-        );
-    }
-    if r.text_any.iter().any(|t| t.trim().is_empty()) {
-        v.add(at("text_any"), format!("rule {id:?}: empty term"));
-    }
-    let matches_all = r.channels.is_empty()
-        && r.categories.is_empty()
-        && r.complexity.is_none()
-        && r.language.is_none()
-        && r.text_any.is_empty();
-    if matches_all && !r.fallback {
-        v.add(
-            at("fallback"),
-            format!("rule {id:?} matches every inquiry; say fallback = true if meant"),
-        );
-    }
-    if r.fallback && !matches_all {
-        v.add(
-            at("fallback"),
-            format!("rule {id:?}: a fallback rule has no matchers"),
-        );
-    }
-    if !valid_code(&r.department) {
-        v.add(
-            at("department"),
-            format!("rule {id:?}: not a department code"),
-        );
-    }
-    let mut seen = HashSet::new();
-    for p in &r.participants {
-        if !valid_code(p) || *p == r.department || !seen.insert(p) {
-            v.add(
-                at("participants"),
-                format!("rule {id:?}: {p:?} is invalid, the lead or repeated"),
-            );
-        }
-    }
-}
-
-fn matches(r: &Rule, f: &InquiryFacts, lowered_text: &str) -> bool {
-    (r.channels.is_empty() || r.channels.contains(&f.channel))
-        && (r.categories.is_empty() || r.categories.contains(&f.category))
-        && r.complexity.is_none_or(|c| c == f.complexity)
-        && r.language
-            .as_ref()
-            .is_none_or(|l| l.eq_ignore_ascii_case(&f.language))
-        && (r.text_any.is_empty() || r.text_any.iter().any(|t| has_term(lowered_text, t)))
-}
-
-/// A term with non-ASCII characters (Chinese has no spaces) matches as a substring; an ASCII
-/// term only as a whole word or phrase, so "room" does not match "bathroom".
-fn has_term(lowered_text: &str, term: &str) -> bool {
-    let term = term.trim().to_lowercase();
-    if term.is_empty() {
-        return false;
-    }
-    if !term.is_ascii() {
-        return lowered_text.contains(&term);
-    }
-    let bytes = lowered_text.as_bytes();
-    lowered_text.match_indices(&term).any(|(at, _)| {
-        let before = at.checked_sub(1).and_then(|b| bytes.get(b));
-        let after = bytes.get(at + term.len());
-        !before.is_some_and(u8::is_ascii_alphanumeric)
-            && !after.is_some_and(u8::is_ascii_alphanumeric)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::defaults::DEFAULT_DEPARTMENTS;
+    use crate::domain::rule_match::has_term;
 
     fn facts(channel: &str, category: &str, complexity: Complexity, text: &str) -> InquiryFacts {
         InquiryFacts {
