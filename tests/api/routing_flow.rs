@@ -66,6 +66,7 @@ async fn inquiry_where(
 async fn staff_on_duty(app: &TestApp, id: &str, department: &str, languages: &[&str]) {
     let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
     sup.upsert_staff(rpb::UpsertStaffRequest {
+        update_mask: None,
         staff: Some(rpb::Staff {
             property_id: PROPERTY_A.into(),
             staff_id: id.into(),
@@ -478,6 +479,7 @@ async fn referrals_name_the_partner_the_customer_should_contact(backend: Backend
     let mut c = app.agent().await;
     let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
     sup.upsert_partner(rpb::UpsertPartnerRequest {
+        update_mask: None,
         partner: Some(rpb::Partner {
             property_id: PROPERTY_A.into(),
             partner_id: "spring-travel".into(),
@@ -823,6 +825,7 @@ async fn staff_off_shift_are_not_assigned(backend: Backend) {
         ("DAY", format!("{today} 00:00-24:00")),
     ] {
         sup.upsert_staff(rpb::UpsertStaffRequest {
+            update_mask: None,
             staff: Some(rpb::Staff {
                 property_id: PROPERTY_A.into(),
                 staff_id: id.into(),
@@ -868,6 +871,7 @@ async fn another_propertys_staff_cannot_read_or_move_routing(backend: Backend) {
     let mut c = app.agent().await;
     let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
     sup.upsert_partner(rpb::UpsertPartnerRequest {
+        update_mask: None,
         partner: Some(rpb::Partner {
             property_id: PROPERTY_A.into(),
             partner_id: "spring-travel".into(),

@@ -60,6 +60,7 @@ async fn timeline_entry(c: &mut Client, id: &str, needle: &str) -> pb::TimelineE
 async fn staff(app: &TestApp, id: &str, department: &str, role: common::StaffRole, on: bool) {
     let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
     sup.upsert_staff(rpb::UpsertStaffRequest {
+        update_mask: None,
         staff: Some(rpb::Staff {
             property_id: PROPERTY_A.into(),
             staff_id: id.into(),
@@ -501,6 +502,7 @@ async fn duty_manager_only(app: &TestApp, department: &str) {
     d.head_staff_id = String::new();
     d.duty_manager_staff_id = "D1".into();
     mgr.upsert_department(rpb::UpsertDepartmentRequest {
+        update_mask: None,
         department: Some(d),
     })
     .await
@@ -703,6 +705,7 @@ async fn who_is_at_work_now_is_shown_and_handing_to_someone_away_needs_force(bac
     staff(&app, "B1", "front_office", common::StaffRole::Agent, false).await;
     let mut sue = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
     sue.upsert_staff(rpb::UpsertStaffRequest {
+        update_mask: None,
         staff: Some(rpb::Staff {
             property_id: PROPERTY_A.into(),
             staff_id: "C1".into(),
@@ -772,7 +775,91 @@ async fn who_is_at_work_now_is_shown_and_handing_to_someone_away_needs_force(bac
     assert_eq!(moved.assignment.expect("a").assignee, "B1");
 }
 
+async fn updates_change_only_the_fields_named_in_the_mask(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    agent_on_duty(&app, "A1", "front_office").await;
+    let mut mgr = app.routing_as("mo", Role::Manager, &[PROPERTY_A]).await;
+    let mask = |paths: &[&str]| {
+        Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+        })
+    };
+    // Only the duty manager: the names, e-mail and phone stay as they are.
+    let d = mgr
+        .upsert_department(rpb::UpsertDepartmentRequest {
+            department: Some(rpb::Department {
+                property_id: PROPERTY_A.into(),
+                code: "front_office".into(),
+                duty_manager_staff_id: "A1".into(),
+                ..Default::default()
+            }),
+            update_mask: mask(&["duty_manager_staff_id"]),
+        })
+        .await
+        .expect("masked department")
+        .into_inner();
+    assert!(!d.created);
+    let d = d.department.expect("department");
+    assert_eq!(d.duty_manager_staff_id, "A1");
+    assert_eq!(
+        (d.name_zh.as_str(), d.name_en.as_str()),
+        ("前厅部", "Front Office")
+    );
+    // Only the capacity: languages, role and duty stay.
+    let s = mgr
+        .upsert_staff(rpb::UpsertStaffRequest {
+            staff: Some(rpb::Staff {
+                property_id: PROPERTY_A.into(),
+                staff_id: "A1".into(),
+                capacity: 9,
+                ..Default::default()
+            }),
+            update_mask: mask(&["capacity"]),
+        })
+        .await
+        .expect("masked staff")
+        .into_inner()
+        .staff
+        .expect("staff");
+    assert_eq!(s.capacity, 9);
+    assert_eq!(s.languages, ["en", "zh"]);
+    assert_eq!(s.role, common::StaffRole::Agent as i32);
+    assert!(s.on_duty && s.available_now);
+    // Identity fields and unknown names are not updatable.
+    let err = mgr
+        .upsert_staff(rpb::UpsertStaffRequest {
+            staff: Some(rpb::Staff {
+                property_id: PROPERTY_A.into(),
+                staff_id: "A1".into(),
+                ..Default::default()
+            }),
+            update_mask: mask(&["capacity", "staff_id"]),
+        })
+        .await
+        .expect_err("staff_id is the identity");
+    assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        frontdesk_platform::error::violated_fields(&err),
+        ["update_mask.paths[1]"]
+    );
+    // Without a mask the record is replaced as given (an upsert).
+    let err = mgr
+        .upsert_department(rpb::UpsertDepartmentRequest {
+            department: Some(rpb::Department {
+                property_id: PROPERTY_A.into(),
+                code: "front_office".into(),
+                ..Default::default()
+            }),
+            update_mask: None,
+        })
+        .await
+        .expect_err("a whole record needs its names");
+    assert_eq!(err.code(), tonic::Code::InvalidArgument);
+}
+
 on_both_backends!(
+    updates_change_only_the_fields_named_in_the_mask,
     the_sla_contract_previews_deadlines_and_shows_the_policy_in_force,
     who_is_at_work_now_is_shown_and_handing_to_someone_away_needs_force,
     an_escalation_to_a_missing_head_reaches_the_duty_manager_and_says_so,

@@ -293,6 +293,22 @@ fn partner_from_row(r: &AnyRow) -> anyhow::Result<Partner> {
 }
 
 /// Departments of a property by code, after `after` (keyset), at most `limit`.
+pub async fn get_department(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    code: &str,
+) -> anyhow::Result<Option<Department>> {
+    let row = sqlx::query(
+        "SELECT property_id, code, name_zh, name_en, head_staff_id, duty_manager_staff_id, email, phone, updated_at \
+         FROM departments WHERE property_id = $1 AND code = $2",
+    )
+    .bind(property_id)
+    .bind(code)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(department_from_row).transpose()
+}
+
 pub async fn list_departments(
     db: &Db,
     property_id: &str,

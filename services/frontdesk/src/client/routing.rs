@@ -256,7 +256,10 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                 shifts,
             };
             let r = c
-                .upsert_staff(pb::UpsertStaffRequest { staff: Some(staff) })
+                .upsert_staff(pb::UpsertStaffRequest {
+                    update_mask: None,
+                    staff: Some(staff),
+                })
                 .await
                 .map_err(status_error)?
                 .into_inner();

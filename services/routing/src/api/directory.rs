@@ -30,10 +30,13 @@ impl RoutingApi {
     ) -> Res<pb::UpsertDepartmentResponse> {
         let caller = Caller::from_request(&req)?;
         caller.require_role(MANAGERS)?;
-        let d = req
-            .into_inner()
+        let r = req.into_inner();
+        let d = r
             .department
             .ok_or_else(|| Status::from(Error::invalid("department", "required")))?;
+        let d = self
+            .masked_department(&caller, d, r.update_mask.as_ref())
+            .await?;
         let d = department_from_pb(&d, now_micros());
         validate_department(&d).map_err(Error::from)?;
         property(&caller, &d.property_id, "department.property_id")?;
@@ -102,10 +105,13 @@ impl RoutingApi {
     ) -> Res<pb::UpsertStaffResponse> {
         let caller = Caller::from_request(&req)?;
         caller.require_role(SUPERVISORS)?;
-        let s = req
-            .into_inner()
+        let r = req.into_inner();
+        let s = r
             .staff
             .ok_or_else(|| Status::from(Error::invalid("staff", "required")))?;
+        let s = self
+            .masked_staff(&caller, s, r.update_mask.as_ref())
+            .await?;
         let (s, role_given) = staff_from_pb(&s, now_micros());
         let mut v = match validate_staff(&s) {
             Ok(()) => Violations::new(),
@@ -196,10 +202,13 @@ impl RoutingApi {
     ) -> Res<pb::UpsertPartnerResponse> {
         let caller = Caller::from_request(&req)?;
         caller.require_role(SUPERVISORS)?;
-        let p = req
-            .into_inner()
+        let r = req.into_inner();
+        let p = r
             .partner
             .ok_or_else(|| Status::from(Error::invalid("partner", "required")))?;
+        let p = self
+            .masked_partner(&caller, p, r.update_mask.as_ref())
+            .await?;
         let (p, kind_given) = partner_from_pb(&p, now_micros());
         let mut v = match validate_partner(&p) {
             Ok(()) => Violations::new(),

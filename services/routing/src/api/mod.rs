@@ -4,6 +4,7 @@
 mod assignments;
 mod config;
 mod directory;
+mod masks;
 mod referrals;
 mod watch;
 
