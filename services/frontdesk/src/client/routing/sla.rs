@@ -2,7 +2,7 @@
 //! deadline preview ("if it arrived at T, when is it due, and why").
 
 use super::{client, table};
-use crate::cli::{ClientArgs, status_error};
+use crate::client::{ClientArgs, status_error};
 use anyhow::Context;
 use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::routing::v1 as pb;
