@@ -24,6 +24,7 @@ fn staff(id: &str, department: &str) -> pb::Staff {
         on_duty: false,
         updated_at: None,
         shifts: vec![],
+        available_now: false,
     }
 }
 
@@ -31,9 +32,12 @@ async fn upsert_staff(
     c: &mut RoutingClient,
     s: pb::Staff,
 ) -> Result<pb::UpsertStaffResponse, tonic::Status> {
-    c.upsert_staff(pb::UpsertStaffRequest { staff: Some(s) })
-        .await
-        .map(|r| r.into_inner())
+    c.upsert_staff(pb::UpsertStaffRequest {
+        update_mask: None,
+        staff: Some(s),
+    })
+    .await
+    .map(|r| r.into_inner())
 }
 
 async fn every_property_starts_with_the_default_departments(backend: Backend) {
@@ -205,6 +209,7 @@ async fn departments_are_managed_by_managers_with_real_heads(backend: Backend) {
     let mut agent = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
     let err = agent
         .upsert_department(pb::UpsertDepartmentRequest {
+            update_mask: None,
             department: Some(dept.clone()),
         })
         .await
@@ -214,6 +219,7 @@ async fn departments_are_managed_by_managers_with_real_heads(backend: Backend) {
     let mut manager = app.routing_as("max", Role::Manager, &[PROPERTY_A]).await;
     let err = manager
         .upsert_department(pb::UpsertDepartmentRequest {
+            update_mask: None,
             department: Some(dept.clone()),
         })
         .await
@@ -224,6 +230,7 @@ async fn departments_are_managed_by_managers_with_real_heads(backend: Backend) {
     no_head.head_staff_id.clear();
     let created = manager
         .upsert_department(pb::UpsertDepartmentRequest {
+            update_mask: None,
             department: Some(no_head),
         })
         .await
@@ -235,6 +242,7 @@ async fn departments_are_managed_by_managers_with_real_heads(backend: Backend) {
         .expect("head joins");
     let updated = manager
         .upsert_department(pb::UpsertDepartmentRequest {
+            update_mask: None,
             department: Some(dept),
         })
         .await
@@ -259,6 +267,7 @@ async fn partners_carry_the_contact_the_customer_is_given(backend: Backend) {
     };
     let err = sup
         .upsert_partner(pb::UpsertPartnerRequest {
+            update_mask: None,
             partner: Some(partner.clone()),
         })
         .await
@@ -267,6 +276,7 @@ async fn partners_carry_the_contact_the_customer_is_given(backend: Backend) {
     partner.phone = "+86 21 6252 0000".into();
     assert!(
         sup.upsert_partner(pb::UpsertPartnerRequest {
+            update_mask: None,
             partner: Some(partner)
         })
         .await

@@ -141,6 +141,7 @@ async fn refusals_are_bounded_and_name_what_was_missing(backend: Backend) {
     // A 10,000-character skill: the refusal must still fit a client's 16 KB trailer limit.
     let err = max
         .upsert_staff(rpb::UpsertStaffRequest {
+            update_mask: None,
             staff: Some(rpb::Staff {
                 property_id: PROPERTY_A.into(),
                 staff_id: "s-1".into(),

@@ -21,6 +21,7 @@ mod privacy;
 mod relay;
 mod reply_templates;
 mod routing_flow;
+mod routing_truth;
 mod split_services;
 mod timers;
 mod tls;

@@ -66,6 +66,7 @@ async fn inquiry_where(
 async fn staff_on_duty(app: &TestApp, id: &str, department: &str, languages: &[&str]) {
     let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
     sup.upsert_staff(rpb::UpsertStaffRequest {
+        update_mask: None,
         staff: Some(rpb::Staff {
             property_id: PROPERTY_A.into(),
             staff_id: id.into(),
@@ -78,6 +79,7 @@ async fn staff_on_duty(app: &TestApp, id: &str, department: &str, languages: &[&
             on_duty: true,
             updated_at: None,
             shifts: vec![],
+            available_now: false,
         }),
     })
     .await
@@ -347,6 +349,7 @@ async fn staff_claim_release_and_supervisors_reassign(backend: Backend) {
         .reassign(rpb::ReassignRequest {
             inquiry_id: i.inquiry_id.clone(),
             staff_id: "F2".into(),
+            force: false,
             reason: String::new(),
         })
         .await
@@ -374,6 +377,7 @@ async fn staff_claim_release_and_supervisors_reassign(backend: Backend) {
         .reassign(rpb::ReassignRequest {
             inquiry_id: i.inquiry_id.clone(),
             staff_id: "F2".into(),
+            force: false,
             reason: "speaks German".into(),
         })
         .await
@@ -412,13 +416,16 @@ async fn transfers_need_a_reason_and_a_told_wait_and_someone_to_receive(backend:
         .expect_err("no reason, no wait");
     assert_eq!(
         frontdesk_platform::error::violated_fields(&err),
-        ["reason", "customer_told_wait_minutes"]
+        ["reason", "customer_told_wait"]
     );
     let order = rpb::TransferRequest {
         inquiry_id: i.inquiry_id.clone(),
         to_department: "pastry_lab".into(),
         reason: "the kitchen decides on cakes".into(),
-        customer_told_wait_minutes: 20,
+        customer_told_wait: Some(prost_types::Duration {
+            seconds: 20 * 60,
+            nanos: 0,
+        }),
         force: false,
     };
     let err = r
@@ -443,7 +450,7 @@ async fn transfers_need_a_reason_and_a_told_wait_and_someone_to_receive(backend:
     let done = r.transfer(order).await.expect("transfer").into_inner();
     let slip = done.slip.expect("slip");
     assert_eq!(slip.to_department, "food_beverage");
-    assert_eq!(slip.customer_told_wait_minutes, 20);
+    assert_eq!(slip.customer_told_wait.expect("wait").seconds, 20 * 60);
     assert_eq!(slip.transferred_by, "amy");
     let a = done.assignment.expect("a");
     assert_eq!(
@@ -472,6 +479,7 @@ async fn referrals_name_the_partner_the_customer_should_contact(backend: Backend
     let mut c = app.agent().await;
     let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
     sup.upsert_partner(rpb::UpsertPartnerRequest {
+        update_mask: None,
         partner: Some(rpb::Partner {
             property_id: PROPERTY_A.into(),
             partner_id: "spring-travel".into(),
@@ -817,6 +825,7 @@ async fn staff_off_shift_are_not_assigned(backend: Backend) {
         ("DAY", format!("{today} 00:00-24:00")),
     ] {
         sup.upsert_staff(rpb::UpsertStaffRequest {
+            update_mask: None,
             staff: Some(rpb::Staff {
                 property_id: PROPERTY_A.into(),
                 staff_id: id.into(),
@@ -862,6 +871,7 @@ async fn another_propertys_staff_cannot_read_or_move_routing(backend: Backend) {
     let mut c = app.agent().await;
     let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
     sup.upsert_partner(rpb::UpsertPartnerRequest {
+        update_mask: None,
         partner: Some(rpb::Partner {
             property_id: PROPERTY_A.into(),
             partner_id: "spring-travel".into(),
@@ -920,7 +930,10 @@ async fn another_propertys_staff_cannot_read_or_move_routing(backend: Backend) {
                 inquiry_id: id.clone(),
                 to_department: "food_beverage".into(),
                 reason: "cakes".into(),
-                customer_told_wait_minutes: 10,
+                customer_told_wait: Some(prost_types::Duration {
+                    seconds: 10 * 60,
+                    nanos: 0,
+                }),
                 force: true,
             })
             .await;
@@ -937,6 +950,7 @@ async fn another_propertys_staff_cannot_read_or_move_routing(backend: Backend) {
             .reassign(rpb::ReassignRequest {
                 inquiry_id: id.clone(),
                 staff_id: "K1".into(),
+                force: false,
                 reason: "mine now".into(),
             })
             .await;

@@ -111,7 +111,10 @@ async fn routing_events_wait_for_intake_while_it_is_down(backend: Backend) {
         inquiry_id: i.inquiry_id.clone(),
         to_department: "concierge".into(),
         reason: "transport is arranged by the concierge".into(),
-        customer_told_wait_minutes: 15,
+        customer_told_wait: Some(prost_types::Duration {
+            seconds: 15 * 60,
+            nanos: 0,
+        }),
         force: true,
     })
     .await

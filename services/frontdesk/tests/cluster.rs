@@ -877,7 +877,9 @@ async fn every_service_as_its_own_process_survives_sigkill_of_a_replica_under_lo
                 on_duty: true,
                 updated_at: None,
                 shifts: vec![],
+                available_now: false,
             }),
+            update_mask: None,
         })
         .await
         .expect("amy on duty");

@@ -4,11 +4,11 @@
 use crate::Error;
 use crate::assignment_store::{self as store, Slip};
 use crate::domain::assignment::Choice;
-use crate::domain::directory::{Partner, valid_code};
+use crate::domain::directory::valid_code;
 use crate::domain::routed::Routed;
 use crate::domain::shift;
 use crate::engine::Routing;
-use crate::events::emit;
+use crate::events::{By, emit};
 use frontdesk_platform::auth::{Caller, Role};
 use frontdesk_platform::time::now_micros;
 use frontdesk_proto::routing::v1::AssignmentChange;
@@ -28,8 +28,12 @@ pub struct TransferDone {
     pub routed: Routed,
     pub slip_id: String,
     pub from: String,
+    pub from_staff_id: String,
     pub at: i64,
 }
+
+/// `rule_id` of an assignment that stands on a transfer slip.
+pub const TRANSFER_RULE: &str = "transfer";
 
 pub struct Assignments {
     routing: Routing,
@@ -46,7 +50,7 @@ impl Assignments {
 
     /// The assignment, if the caller may see its property; otherwise NOT_FOUND, so another
     /// property's inquiries are not disclosed.
-    async fn load(
+    pub(crate) async fn load(
         &self,
         conn: &mut AnyConnection,
         caller: &Caller,
@@ -59,13 +63,14 @@ impl Assignments {
     }
 
     /// Saves `routed` and emits `change`; then commits and wakes the relay.
-    async fn finish(
+    pub(crate) async fn finish(
         &self,
         mut tx: sqlx::Transaction<'static, sqlx::Any>,
         routed: &Routed,
         loaded_version: i64,
         change: AssignmentChange,
         detail: String,
+        by: By<'_>,
     ) -> Result<(), Error> {
         if !store::update(&mut tx, routed, loaded_version).await? {
             return Err(Error::Aborted(
@@ -73,11 +78,11 @@ impl Assignments {
             ));
         }
         let fired = store::fired_kinds(&mut tx, &routed.inquiry_id).await?;
-        let seq = emit(&mut tx, change, routed, fired, detail, None).await?;
+        let seq = emit(&mut tx, change, routed, fired, detail, None, by).await?;
         tx.commit().await?;
         self.routing.fanout.publish(seq).await;
         tracing::info!(inquiry_id = %routed.inquiry_id, property_id = %routed.property_id, change = ?change,
-            department = %routed.lead_department, "assignment changed");
+            department = %routed.lead_department, actor = %by.actor, "assignment changed");
         Ok(())
     }
 
@@ -108,12 +113,20 @@ impl Assignments {
         if !r.assign(now_micros(), &me.staff_id) {
             return Ok(r); // already theirs: claiming twice is harmless
         }
+        let detail = format!(
+            "claimed by {} from the {} queue",
+            me.staff_id, r.lead_department
+        );
         self.finish(
             tx,
             &r,
             loaded,
             AssignmentChange::Assigned,
-            format!("claimed by {}", me.staff_id),
+            detail,
+            By {
+                actor: &caller.subject,
+                from_staff_id: "",
+            },
         )
         .await?;
         Ok(r)
@@ -125,32 +138,62 @@ impl Assignments {
         id: &str,
         staff_id: &str,
         reason: &str,
+        force: bool,
     ) -> Result<Routed, Error> {
         caller
             .require_role(SUPERVISORS)
             .map_err(|s| Error::PermissionDenied(s.message().to_string()))?;
         let mut tx = self.routing.db.pool().begin().await?;
         let mut r = self.load(&mut tx, caller, id).await?;
-        if crate::store::get_staff(&mut tx, &r.property_id, staff_id)
-            .await?
-            .is_none()
-        {
+        let Some(to) = crate::store::get_staff(&mut tx, &r.property_id, staff_id).await? else {
             return Err(Error::invalid(
                 "staff_id",
                 format!("no staff member {staff_id} at this property"),
             ));
+        };
+        // The customer would wait for someone who is not at work: only on purpose.
+        let zone = self
+            .routing
+            .policy_for(&mut tx, &r.property_id)
+            .await?
+            .calendar
+            .time_zone();
+        let local = shift::local_time(zone, now_micros());
+        let away = if !to.on_duty {
+            Some("off duty")
+        } else if !shift::on_shift(&to.shifts, local) {
+            Some("off shift")
+        } else {
+            None
+        };
+        if let Some(away) = away
+            && !force
+        {
+            return Err(Error::FailedPrecondition(format!(
+                "{staff_id} is {away} now, so the customer would wait for someone not at work; \
+                 reassign with force to hand it over anyway"
+            )));
         }
         let loaded = r.version;
+        let previous = r.assignee.clone();
         if !r.assign(now_micros(), staff_id) {
             return Err(Error::FailedPrecondition(format!(
                 "already with {staff_id}, or resolved"
             )));
         }
         let detail = with_reason(
-            format!("reassigned to {staff_id} by {}", caller.subject),
+            format!(
+                "reassigned to {staff_id} by {}, taken from {}",
+                caller.subject,
+                holder(&previous, &r.lead_department)
+            ),
             reason,
         );
-        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail)
+        let by = By {
+            actor: &caller.subject,
+            from_staff_id: &previous,
+        };
+        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail, by)
             .await?;
         Ok(r)
     }
@@ -170,11 +213,21 @@ impl Assignments {
                 "it is already in the department queue, or resolved".into(),
             ));
         }
-        let detail = with_reason(
-            format!("{previous} released it to the {} queue", r.lead_department),
-            reason,
-        );
-        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail)
+        // A supervisor taking it from someone is said as such, not as the handler letting go.
+        let what = if previous == caller.subject {
+            format!("{previous} released it to the {} queue", r.lead_department)
+        } else {
+            format!(
+                "{} took it from {previous} and released it to the {} queue",
+                caller.subject, r.lead_department
+            )
+        };
+        let detail = with_reason(what, reason);
+        let by = By {
+            actor: &caller.subject,
+            from_staff_id: &previous,
+        };
+        self.finish(tx, &r, loaded, AssignmentChange::Assigned, detail, by)
             .await?;
         Ok(r)
     }
@@ -230,13 +283,21 @@ impl Assignments {
         };
         let at = now_micros();
         let from = r.lead_department.clone();
+        let previous = r.assignee.clone();
         let loaded = r.version;
         r.transfer(at, to, &assignee);
         let slip_id = uuid_v7();
+        // The assignment now stands on the transfer, not on the rule that first routed it.
+        r.rule_id = TRANSFER_RULE.to_string();
+        r.reason = format!(
+            "transferred from {from} to {to} by {} (slip {slip_id}): {}",
+            caller.subject, order.reason
+        );
         store::insert_slip(
             &mut tx,
             &Slip {
                 slip_id: &slip_id,
+                property_id: &r.property_id,
                 inquiry_id: id,
                 from: &from,
                 to,
@@ -245,6 +306,8 @@ impl Assignments {
                 by: &caller.subject,
                 at,
                 forced: order.force,
+                from_staff_id: &previous,
+                to_staff_id: &assignee,
             },
         )
         .await?;
@@ -254,119 +317,39 @@ impl Assignments {
             format!("assigned to {assignee}")
         };
         let detail = format!(
-            "transfer slip {slip_id}: {from} → {to}, {}; customer told to expect ~{} min; {who}",
-            order.reason, order.wait_minutes
+            "transfer slip {slip_id} by {}: {from} → {to}, {}; taken from {}; customer told to \
+             expect ~{} min; {who}",
+            caller.subject,
+            order.reason,
+            holder(&previous, &from),
+            order.wait_minutes
         );
-        self.finish(tx, &r, loaded, AssignmentChange::Transferred, detail)
+        let by = By {
+            actor: &caller.subject,
+            from_staff_id: &previous,
+        };
+        self.finish(tx, &r, loaded, AssignmentChange::Transferred, detail, by)
             .await?;
         Ok(TransferDone {
             routed: r,
             slip_id,
             from,
+            from_staff_id: previous,
             at,
-        })
-    }
-
-    /// CI-3.4: the partner and how to reach them go back to the caller to tell the customer.
-    pub async fn refer(
-        &self,
-        caller: &Caller,
-        id: &str,
-        partner_id: &str,
-        note: &str,
-    ) -> Result<(Routed, Partner, String, i64), Error> {
-        let mut tx = self.routing.db.pool().begin().await?;
-        let mut r = self.load(&mut tx, caller, id).await?;
-        let partner = crate::store::get_partner(&mut tx, &r.property_id, partner_id)
-            .await?
-            .ok_or_else(|| {
-                Error::invalid(
-                    "partner_id",
-                    format!("no partner {partner_id} at this property"),
-                )
-            })?;
-        let at = now_micros();
-        let referral_id = uuid_v7();
-        store::insert_referral(
-            &mut tx,
-            &referral_id,
-            id,
-            partner_id,
-            note,
-            &caller.subject,
-            at,
-        )
-        .await?;
-        let loaded = r.version;
-        r.noted(at);
-        let contact = [
-            partner.contact_name.as_str(),
-            partner.phone.as_str(),
-            partner.email.as_str(),
-        ]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
-        let detail = with_reason(format!("referred to {} ({contact})", partner.name), note);
-        self.finish(tx, &r, loaded, AssignmentChange::Referred, detail)
-            .await?;
-        Ok((r, partner, referral_id, at))
-    }
-
-    pub async fn referrals(
-        &self,
-        caller: &Caller,
-        id: &str,
-    ) -> Result<(Routed, Vec<store::ReferralRow>), Error> {
-        let mut conn = self.routing.db.pool().acquire().await?;
-        let r = self.load(&mut conn, caller, id).await?;
-        let rows = store::referrals_of(&mut conn, id).await?;
-        Ok((r, rows))
-    }
-
-    /// CI-3.4 follow-up: referred → contacted → closed, or declined.
-    pub async fn update_referral(
-        &self,
-        caller: &Caller,
-        referral_id: &str,
-        to: &str,
-        note: &str,
-    ) -> Result<store::ReferralRow, Error> {
-        let mut tx = self.routing.db.pool().begin().await?;
-        let row = store::referral(&mut tx, referral_id)
-            .await?
-            .ok_or_else(|| Error::not_found("referral", referral_id))?;
-        let mut r = self.load(&mut tx, caller, &row.inquiry_id).await?;
-        if !referral_move_allowed(&row.state, to) {
-            return Err(Error::FailedPrecondition(format!(
-                "a referral that is {} cannot become {to}",
-                row.state
-            )));
-        }
-        let at = now_micros();
-        if !store::set_referral_state(&mut tx, referral_id, &row.state, to, at).await? {
-            return Err(Error::Aborted(
-                "the referral changed concurrently; retry".into(),
-            ));
-        }
-        let loaded = r.version;
-        r.noted(at);
-        let detail = with_reason(
-            format!("referral {referral_id} to {}: {to}", row.partner_id),
-            note,
-        );
-        self.finish(tx, &r, loaded, AssignmentChange::Referred, detail)
-            .await?;
-        Ok(store::ReferralRow {
-            state: to.to_string(),
-            updated_at: at,
-            ..row
         })
     }
 }
 
-fn with_reason(what: String, reason: &str) -> String {
+/// Whose hands an inquiry was in, for the timeline.
+fn holder(staff_id: &str, department: &str) -> String {
+    if staff_id.is_empty() {
+        format!("the {department} queue")
+    } else {
+        staff_id.to_string()
+    }
+}
+
+pub(crate) fn with_reason(what: String, reason: &str) -> String {
     if reason.trim().is_empty() {
         what
     } else {
@@ -374,29 +357,6 @@ fn with_reason(what: String, reason: &str) -> String {
     }
 }
 
-fn uuid_v7() -> String {
+pub(crate) fn uuid_v7() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-/// referred → contacted | closed | declined; contacted → closed | declined; the end states
-/// stay.
-pub fn referral_move_allowed(from: &str, to: &str) -> bool {
-    matches!(
-        (from, to),
-        ("referred", "contacted" | "closed" | "declined") | ("contacted", "closed" | "declined")
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::referral_move_allowed;
-
-    #[test]
-    fn referrals_move_forward_only() {
-        assert!(referral_move_allowed("referred", "contacted"));
-        assert!(referral_move_allowed("contacted", "closed"));
-        assert!(!referral_move_allowed("closed", "contacted"));
-        assert!(!referral_move_allowed("declined", "closed"));
-        assert!(!referral_move_allowed("referred", "referred"));
-    }
 }

@@ -98,6 +98,14 @@ pub fn staff_from_pb(s: &pb::Staff, now: i64) -> (Staff, bool) {
     (staff, role.is_some())
 }
 
+/// `available_now`: on duty and on shift at the property's wall-clock time `local`.
+pub fn staff_to_pb_at(s: &Staff, local: chrono::NaiveDateTime) -> pb::Staff {
+    pb::Staff {
+        available_now: s.on_duty && crate::domain::shift::on_shift(&s.shifts, local),
+        ..staff_to_pb(s)
+    }
+}
+
 pub fn staff_to_pb(s: &Staff) -> pb::Staff {
     pb::Staff {
         property_id: s.property_id.clone(),
@@ -111,6 +119,7 @@ pub fn staff_to_pb(s: &Staff) -> pb::Staff {
         on_duty: s.on_duty,
         updated_at: Some(to_timestamp(s.updated_at)),
         shifts: s.shifts.clone(),
+        available_now: false,
     }
 }
 
@@ -169,5 +178,35 @@ pub fn assignment_to_pb(r: &crate::domain::routed::Routed, fired: Vec<String>) -
         fired,
         version: r.version,
         updated_at: Some(to_timestamp(r.updated_at)),
+        category: common::Category::from_code(&r.category).map_or(0, |c| c as i32),
+        complexity: common::Complexity::from_code(&r.complexity).map_or(0, |c| c as i32),
+        needs_triage: r.needs_triage,
+        initial_first_response_due: Some(to_timestamp(r.initial_first_response_due)),
+        initial_resolution_due: Some(to_timestamp(r.initial_resolution_due)),
+    }
+}
+
+/// Whole minutes as a `google.protobuf.Duration`.
+pub fn minutes_to_pb(minutes: i64) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: minutes.saturating_mul(60),
+        nanos: 0,
+    }
+}
+
+pub fn slip_to_pb(s: &crate::assignment_store::SlipRow) -> pb::TransferSlip {
+    pb::TransferSlip {
+        slip_id: s.slip_id.clone(),
+        inquiry_id: s.inquiry_id.clone(),
+        from_department: s.from_department.clone(),
+        to_department: s.to_department.clone(),
+        reason: s.reason.clone(),
+        customer_told_wait: Some(minutes_to_pb(s.wait_minutes)),
+        transferred_by: s.transferred_by.clone(),
+        transferred_at: Some(to_timestamp(s.transferred_at)),
+        forced: s.forced,
+        property_id: s.property_id.clone(),
+        from_staff_id: s.from_staff_id.clone(),
+        to_staff_id: s.to_staff_id.clone(),
     }
 }

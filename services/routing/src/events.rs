@@ -19,6 +19,25 @@ pub struct DeadlineFired {
     pub notify_staff_id: String,
 }
 
+/// Who made a change, and whose hands the inquiry left: the staff member (token subject) for
+/// staff actions, "routing" for routing's own decisions. The handler after is the
+/// assignment's.
+#[derive(Debug, Clone, Copy)]
+pub struct By<'a> {
+    pub actor: &'a str,
+    pub from_staff_id: &'a str,
+}
+
+impl<'a> By<'a> {
+    /// Routing itself decided (routing, deadlines, intake's lifecycle echoed).
+    pub fn routing(from_staff_id: &'a str) -> Self {
+        By {
+            actor: SOURCE,
+            from_staff_id,
+        }
+    }
+}
+
 /// Changes that are a deadline firing, the only ones that carry `deadline_kind`.
 pub fn is_deadline_change(change: pb::AssignmentChange) -> bool {
     matches!(
@@ -37,6 +56,7 @@ pub async fn emit(
     fired: Vec<String>,
     detail: String,
     deadline: Option<DeadlineFired>,
+    by: By<'_>,
 ) -> anyhow::Result<i64> {
     let (deadline_kind, due_at, notify_staff_id) = match deadline {
         // Only a deadline event names a deadline kind: a consumer filtering on
@@ -60,6 +80,9 @@ pub async fn emit(
         deadline_kind,
         due_at,
         notify_staff_id,
+        actor: by.actor.to_string(),
+        from_staff_id: by.from_staff_id.to_string(),
+        to_staff_id: routed.assignee.clone(),
     }
     .encode_to_vec();
     let stored = outbox::append(
@@ -68,9 +91,11 @@ pub async fn emit(
             event_type: <pb::AssignmentChanged as prost::Name>::full_name(),
             property_id: routed.property_id.clone(),
             aggregate_id: routed.inquiry_id.clone(),
-            actor: SOURCE.to_string(),
+            // The stored event names who acted, as the payload does (CI-3.8 traceable).
+            actor: by.actor.to_string(),
             payload,
-            traceparent: String::new(),
+            // The current span: the staff call, or the intake event being applied.
+            traceparent: frontdesk_platform::grpc::current_traceparent(),
         },
     )
     .await?;

@@ -7,10 +7,14 @@ pub mod assignment_store;
 pub mod assignments;
 pub mod config;
 pub mod convert;
+pub mod deadline_store;
 pub mod domain;
 pub mod engine;
 pub mod events;
+pub mod handover_store;
 pub mod intake_events;
+pub mod metrics;
+pub mod referrals;
 pub mod sla_engine;
 pub mod store;
 
@@ -50,6 +54,7 @@ impl Service for RoutingService {
     /// Connects routing's database, applies migrations, gives each property its default
     /// departments; mounts the API, the consumer of intake's events and the SLA engine.
     async fn start(deps: Deps, args: Self::Args) -> anyhow::Result<Mounted> {
+        crate::metrics::describe();
         let db = deps
             .open_db(args.db_max_connections, store::MIGRATIONS)
             .await?;

@@ -16,8 +16,9 @@
 
 use crate::assignment_store as store;
 use crate::domain::sla_policy::DeadlineKind;
+use crate::domain::told::Told;
 use crate::engine::Routing;
-use crate::events::{DeadlineFired, emit};
+use crate::events::{By, DeadlineFired, emit};
 use frontdesk_platform::shutdown::Shutdown;
 use frontdesk_platform::timers::{ArmedTimer, Clock, TimerWheel, is_redis_error};
 use frontdesk_proto::routing::v1::AssignmentChange;
@@ -204,30 +205,40 @@ impl SlaEngine {
         let Some(routed) = store::load(tx, inquiry_id).await? else {
             return Ok(None);
         };
-        let (head_id, duty_manager) =
+        let contacts =
             crate::store::department_contacts(tx, &routed.property_id, &routed.lead_department)
                 .await?;
         use DeadlineKind::*;
-        let handler = if routed.assignee.is_empty() {
-            head_id.clone()
-        } else {
-            routed.assignee.clone()
-        };
-        let (change, notify, what) = match kind {
-            FirstResponseWarning | ResolutionWarning => {
-                (AssignmentChange::SlaWarning, handler, "deadline near")
-            }
-            FirstResponseBreach | ResolutionBreach => {
-                (AssignmentChange::SlaBreached, handler, "deadline missed")
-            }
+        // Nobody holds it: the head is told in the handler's place (or, without a head, the
+        // duty manager, said as such and counted).
+        let to_head = || Some(Told::for_department(&contacts));
+        let (change, told, what) = match kind {
+            FirstResponseWarning | ResolutionWarning => (
+                AssignmentChange::SlaWarning,
+                if routed.assignee.is_empty() {
+                    to_head()
+                } else {
+                    None
+                },
+                "deadline near",
+            ),
+            FirstResponseBreach | ResolutionBreach => (
+                AssignmentChange::SlaBreached,
+                if routed.assignee.is_empty() {
+                    to_head()
+                } else {
+                    None
+                },
+                "deadline missed",
+            ),
             FirstResponseEscalateHead | ResolutionEscalateHead => (
                 AssignmentChange::Escalated,
-                head_id,
+                to_head(),
                 "escalated to the department head",
             ),
             FirstResponseEscalateDutyManager | ResolutionEscalateDutyManager => (
                 AssignmentChange::Escalated,
-                duty_manager,
+                Some(Told::duty_manager(&contacts)),
                 "escalated to the duty manager",
             ),
         };
@@ -237,15 +248,33 @@ impl SlaEngine {
             } else {
                 "resolution"
             };
-            metrics::counter!(BREACHES, "service" => "routing", "kind" => k).increment(1);
+            metrics::counter!(BREACHES, "kind" => k).increment(1);
         }
-        let fired = store::fired_kinds(tx, inquiry_id).await?;
-        let to = if notify.is_empty() {
-            "nobody named".to_string()
-        } else {
-            notify.clone()
+        let (notify, to) = match &told {
+            None => (routed.assignee.clone(), format!("{} told", routed.assignee)),
+            Some(t @ Told::DutyManager(_)) if !is_duty_manager_step(kind) => {
+                crate::intake_events::count_told(Some(t), &routed.lead_department);
+                (
+                    t.staff_id().to_string(),
+                    t.sentence(&routed.lead_department),
+                )
+            }
+            Some(Told::Nobody) => {
+                if !is_duty_manager_step(kind) {
+                    crate::intake_events::count_told(Some(&Told::Nobody), &routed.lead_department);
+                }
+                (
+                    String::new(),
+                    format!(
+                        "{} names nobody to tell: nobody could be told",
+                        routed.lead_department
+                    ),
+                )
+            }
+            Some(t) => (t.staff_id().to_string(), format!("{} told", t.staff_id())),
         };
-        let detail = format!("{}: {what}; {to} told", kind.code());
+        let fired = store::fired_kinds(tx, inquiry_id).await?;
+        let detail = format!("{}: {what}; {to}", kind.code());
         let seq = emit(
             tx,
             change,
@@ -257,8 +286,18 @@ impl SlaEngine {
                 due_at,
                 notify_staff_id: notify,
             }),
+            By::routing(&routed.assignee),
         )
         .await?;
         Ok(Some(seq))
     }
+}
+
+/// The duty manager's own escalation step: telling them is the plan, not a fallback.
+fn is_duty_manager_step(kind: DeadlineKind) -> bool {
+    matches!(
+        kind,
+        DeadlineKind::FirstResponseEscalateDutyManager
+            | DeadlineKind::ResolutionEscalateDutyManager
+    )
 }

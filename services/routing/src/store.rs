@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "referral state",
         include_str!("../migrations/2006_referral_state.sql"),
     ),
+    (
+        2007,
+        "reroute and transfer listing",
+        include_str!("../migrations/2007_reroute.sql"),
+    ),
 ];
 
 /// Gives each property the default departments it does not have yet.
@@ -288,6 +293,22 @@ fn partner_from_row(r: &AnyRow) -> anyhow::Result<Partner> {
 }
 
 /// Departments of a property by code, after `after` (keyset), at most `limit`.
+pub async fn get_department(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    code: &str,
+) -> anyhow::Result<Option<Department>> {
+    let row = sqlx::query(
+        "SELECT property_id, code, name_zh, name_en, head_staff_id, duty_manager_staff_id, email, phone, updated_at \
+         FROM departments WHERE property_id = $1 AND code = $2",
+    )
+    .bind(property_id)
+    .bind(code)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(department_from_row).transpose()
+}
+
 pub async fn list_departments(
     db: &Db,
     property_id: &str,
@@ -348,12 +369,12 @@ pub async fn list_partners(
     rows.iter().map(partner_from_row).collect()
 }
 
-/// (head, duty manager) staff ids of a department; empty strings when unset or unknown.
+/// The head and duty manager of a department; empty strings when unset or unknown.
 pub async fn department_contacts(
     conn: &mut AnyConnection,
     property_id: &str,
     code: &str,
-) -> anyhow::Result<(String, String)> {
+) -> anyhow::Result<crate::domain::told::Contacts> {
     let row = sqlx::query(
         "SELECT head_staff_id, duty_manager_staff_id FROM departments WHERE property_id = $1 AND code = $2",
     )
@@ -362,11 +383,11 @@ pub async fn department_contacts(
     .fetch_optional(conn)
     .await?;
     match row {
-        Some(r) => Ok((
-            r.try_get("head_staff_id")?,
-            r.try_get("duty_manager_staff_id")?,
-        )),
-        None => Ok((String::new(), String::new())),
+        Some(r) => Ok(crate::domain::told::Contacts {
+            head: r.try_get("head_staff_id")?,
+            duty_manager: r.try_get("duty_manager_staff_id")?,
+        }),
+        None => Ok(crate::domain::told::Contacts::default()),
     }
 }
 

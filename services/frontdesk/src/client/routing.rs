@@ -9,6 +9,9 @@ use frontdesk_proto::routing::v1 as pb;
 use pb::routing_service_client::RoutingServiceClient;
 use std::path::PathBuf;
 
+mod sla;
+pub use sla::{SlaCmd, run_sla};
+
 #[derive(Debug, clap::Subcommand)]
 pub enum RoutingCmd {
     /// Departments of a property.
@@ -82,18 +85,19 @@ pub enum RoutingCmd {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Transfer slips of an inquiry, or those a department sent or received (CI-3.3).
+    Transfers {
+        /// An inquiry's slips.
+        #[arg(long, default_value = "", conflicts_with = "department")]
+        inquiry: String,
+        /// A department's slips, sent or received.
+        #[arg(long, default_value = "")]
+        department: String,
+    },
     /// Show the routing rules in force (TOML).
     Rules,
     /// Replace the property's rule overrides with a TOML file (validated on save).
     RulesSet { file: PathBuf },
-}
-
-#[derive(Debug, clap::Subcommand)]
-pub enum SlaCmd {
-    /// The property's SLA policy overrides (TOML; empty = defaults).
-    Get,
-    /// Replace the property's SLA policy (calendar, targets, escalation) with a TOML file.
-    Set { file: PathBuf },
 }
 
 type Client = RoutingServiceClient<
@@ -238,6 +242,7 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                 other => anyhow::bail!("unknown role {other:?}: agent, supervisor or manager"),
             };
             let staff = pb::Staff {
+                available_now: false,
                 property_id: p,
                 staff_id: id,
                 name,
@@ -251,7 +256,10 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                 shifts,
             };
             let r = c
-                .upsert_staff(pb::UpsertStaffRequest { staff: Some(staff) })
+                .upsert_staff(pb::UpsertStaffRequest {
+                    update_mask: None,
+                    staff: Some(staff),
+                })
                 .await
                 .map_err(status_error)?
                 .into_inner();
@@ -320,7 +328,10 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                     inquiry_id,
                     to_department: to,
                     reason,
-                    customer_told_wait_minutes: wait_minutes,
+                    customer_told_wait: Some(prost_types::Duration {
+                        seconds: i64::from(wait_minutes) * 60,
+                        nanos: 0,
+                    }),
                     force,
                 })
                 .await
@@ -333,7 +344,7 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                     s.from_department,
                     s.to_department,
                     s.reason,
-                    s.customer_told_wait_minutes
+                    s.customer_told_wait.map_or(0, |d| d.seconds / 60)
                 );
             }
             println!("{}", assignments(r.assignment.as_slice()));
@@ -361,6 +372,62 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
                 partner.name, partner.contact_name, partner.phone, partner.email
             );
         }
+        RoutingCmd::Transfers {
+            inquiry,
+            department,
+        } => {
+            let mut t = table(vec![
+                "when",
+                "inquiry",
+                "from",
+                "to",
+                "handlers",
+                "by",
+                "told wait",
+                "reason",
+            ]);
+            let mut token = String::new();
+            loop {
+                let r = c
+                    .list_transfers(pb::ListTransfersRequest {
+                        property_id: p.clone(),
+                        inquiry_id: inquiry.clone(),
+                        department_code: department.clone(),
+                        page_size: 200,
+                        page_token: token,
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                for s in &r.slips {
+                    let who = |x: &str| {
+                        if x.is_empty() {
+                            "(queue)".to_string()
+                        } else {
+                            x.to_string()
+                        }
+                    };
+                    t.add_row(vec![
+                        ts(s.transferred_at.as_ref()),
+                        s.inquiry_id.clone(),
+                        s.from_department.clone(),
+                        s.to_department.clone(),
+                        format!("{} → {}", who(&s.from_staff_id), who(&s.to_staff_id)),
+                        s.transferred_by.clone(),
+                        format!(
+                            "{} min",
+                            s.customer_told_wait.as_ref().map_or(0, |d| d.seconds / 60)
+                        ),
+                        s.reason.clone(),
+                    ]);
+                }
+                token = r.next_page_token;
+                if token.is_empty() {
+                    break;
+                }
+            }
+            println!("{t}");
+        }
         RoutingCmd::Rules => {
             let r = c
                 .get_routing_rules(pb::GetRoutingRulesRequest { property_id: p })
@@ -378,42 +445,6 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
             let r = c
                 .set_routing_rules(pb::SetRoutingRulesRequest {
                     property_id: p,
-                    toml,
-                })
-                .await
-                .map_err(status_error)?
-                .into_inner();
-            println!("saved version {}", r.version);
-        }
-    }
-    Ok(())
-}
-
-pub async fn run_sla(args: ClientArgs, property: String, cmd: SlaCmd) -> anyhow::Result<()> {
-    let mut c = client(&args).await?;
-    match cmd {
-        SlaCmd::Get => {
-            let r = c
-                .get_sla_policy(pb::GetSlaPolicyRequest {
-                    property_id: property,
-                })
-                .await
-                .map_err(status_error)?
-                .into_inner();
-            if r.overrides_toml.is_empty() {
-                println!(
-                    "# defaults: office hours Mon–Fri 09:00–18:00 Asia/Shanghai; first response phone 3 min, on the spot 5 min, online 1 h, e-mail 2 h; resolution 4 h simple, 3 working days complex; warn at 80%; head +30 min, duty manager +60 min after a breach"
-                );
-            } else {
-                println!("# version {}\n{}", r.version, r.overrides_toml);
-            }
-        }
-        SlaCmd::Set { file } => {
-            let toml = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let r = c
-                .set_sla_policy(pb::SetSlaPolicyRequest {
-                    property_id: property,
                     toml,
                 })
                 .await

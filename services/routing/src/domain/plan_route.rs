@@ -8,6 +8,7 @@ use crate::domain::calendar::{CalendarError, Channel, Complexity};
 use crate::domain::routed::{Routed, RoutedState};
 use crate::domain::routing_rules::RoutingDecision;
 use crate::domain::sla_policy::{self, DeadlineKind, SlaPolicy};
+use crate::domain::told::{Contacts, Told};
 use chrono::{DateTime, Utc};
 
 /// What routing knows of a new inquiry (vocabulary as stable codes).
@@ -22,6 +23,8 @@ pub struct NewInquiry {
     pub language: String,
     /// Unix micros.
     pub created_at: i64,
+    /// Intake's category is unconfirmed: `decision` is the triage desk's.
+    pub needs_triage: bool,
 }
 
 /// The outcome: the assignment, its armed deadlines and the timeline's sentence.
@@ -30,25 +33,22 @@ pub struct PlannedRoute {
     pub routed: Routed,
     pub deadlines: Vec<(DeadlineKind, i64)>,
     pub detail: String,
+    /// Who is told of the first-response deadline: the handler, or for a queued inquiry
+    /// the head (or, without one, the duty manager); empty when nobody could be.
+    pub notify: String,
+    /// For a queued inquiry, who was told in the head's place (`Some` only then).
+    pub told: Option<Told>,
 }
 
 pub fn plan_route(
     inquiry: &NewInquiry,
     decision: &RoutingDecision,
     choice: &Choice,
+    contacts: &Contacts,
     policy: &SlaPolicy,
 ) -> Result<PlannedRoute, CalendarError> {
     let dept = &decision.lead_department;
-    let (assignee, who) = match choice {
-        Choice::Assigned { staff_id, reason } => (
-            staff_id.clone(),
-            format!("assigned to {staff_id} ({reason})"),
-        ),
-        Choice::Queue { reason } => (
-            String::new(),
-            format!("queued in {dept}: {reason}; department head told"),
-        ),
-    };
+    let (assignee, who, told) = handler_words(dept, choice, contacts);
     let complexity = if inquiry.complex {
         Complexity::Complex
     } else {
@@ -85,12 +85,45 @@ pub fn plan_route(
         resolved_at: None,
         version: 1,
         updated_at: inquiry.created_at,
+        needs_triage: inquiry.needs_triage,
+        initial_first_response_due: micros(plan.first_response_due),
+        initial_resolution_due: micros(plan.resolution_due),
+    };
+    let notify = match &told {
+        Some(t) => t.staff_id().to_string(),
+        None => routed.assignee.clone(),
     };
     Ok(PlannedRoute {
         deadlines: plan.timers.iter().map(|(k, t)| (*k, micros(*t))).collect(),
         detail: format!("routed to {dept} by {} — {who}", decision.rule_id),
         routed,
+        notify,
+        told,
     })
+}
+
+/// The handler a choice names, the timeline's words for it and, for a queued inquiry, who
+/// was told in the handler's place.
+pub fn handler_words(
+    dept: &str,
+    choice: &Choice,
+    contacts: &Contacts,
+) -> (String, String, Option<Told>) {
+    match choice {
+        Choice::Assigned { staff_id, reason } => (
+            staff_id.clone(),
+            format!("assigned to {staff_id} ({reason})"),
+            None,
+        ),
+        Choice::Queue { reason } => {
+            let told = Told::for_department(contacts);
+            (
+                String::new(),
+                format!("queued in {dept}: {reason}; {}", told.sentence(dept)),
+                Some(told),
+            )
+        }
+    }
 }
 
 #[cfg(test)]
@@ -108,6 +141,7 @@ mod tests {
             language: "zh".into(),
             // Monday 2026-11-30 10:00 Asia/Shanghai = 02:00 UTC.
             created_at: 1_764_468_000_000_000,
+            needs_triage: false,
         }
     }
 
@@ -132,6 +166,7 @@ mod tests {
             &inquiry(Channel::Hotline, false),
             &decision(),
             &choice,
+            &Contacts::default(),
             &policy,
         )
         .expect("plan");
@@ -158,11 +193,16 @@ mod tests {
             &inquiry(Channel::Hotline, true),
             &decision(),
             &choice,
+            &Contacts {
+                head: "H1".into(),
+                duty_manager: "D1".into(),
+            },
             &policy,
         )
         .expect("plan");
         assert!(p.routed.assignee.is_empty());
         assert_eq!(p.routed.complexity, "complex");
-        assert!(p.detail.contains("department head told"), "{}", p.detail);
+        assert!(p.detail.contains("department head H1 told"), "{}", p.detail);
+        assert_eq!(p.notify, "H1");
     }
 }

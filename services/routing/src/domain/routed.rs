@@ -50,6 +50,11 @@ pub struct Routed {
     pub resolved_at: Option<i64>,
     pub version: i64,
     pub updated_at: i64,
+    /// With the triage desk: intake's category is unconfirmed, so it was not routed on it.
+    pub needs_triage: bool,
+    /// The deadlines as first planned on arrival (a reclassification re-plans the others).
+    pub initial_first_response_due: i64,
+    pub initial_resolution_due: i64,
 }
 
 impl Routed {
@@ -120,6 +125,28 @@ impl Routed {
         true
     }
 
+    /// Intake's classification changed: routed and timed again (see `domain::reroute`).
+    /// The first deadlines planned on arrival stay in `initial_*`.
+    pub fn reroute(&mut self, at: i64, plan: &crate::domain::reroute::Reroute) -> bool {
+        if self.state == RoutedState::Resolved {
+            return false;
+        }
+        self.category = plan.category.clone();
+        self.complexity = plan.complexity.clone();
+        self.needs_triage = plan.needs_triage;
+        self.lead_department = plan.lead_department.clone();
+        self.participants = plan.participants.clone();
+        self.on_the_spot = plan.on_the_spot;
+        self.assignee = plan.assignee.clone();
+        self.rule_id = plan.rule_id.clone();
+        self.reason = plan.reason.clone();
+        self.first_response_due = plan.first_response_due;
+        self.resolution_due = plan.resolution_due;
+        self.original_resolution_due = plan.original_resolution_due;
+        self.touch(at);
+        true
+    }
+
     /// Waiting on the customer ended: the deadlines not yet met move by the time waited.
     pub fn reschedule(
         &mut self,
@@ -172,6 +199,9 @@ mod tests {
             resolved_at: None,
             version: 1,
             updated_at: 0,
+            needs_triage: false,
+            initial_first_response_due: 100,
+            initial_resolution_due: 1_000,
         }
     }
 

@@ -6,12 +6,14 @@
 //! file as a whole), `receiving_team.<channel>`, `category_owner.<category>`,
 //! `rule[<index in that file>].<field>` and `disable[<index>]`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use frontdesk_platform::error::Violations;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::directory::{CATEGORY_CODES, valid_code};
+use crate::domain::rule_match::matches;
+use crate::domain::rules_file::parse;
 
 /// Channel codes (intake's `Channel`, CI-2).
 pub const CHANNEL_CODES: &[&str] = &[
@@ -29,6 +31,9 @@ pub const CHANNEL_CODES: &[&str] = &[
 
 /// Receives inquiries from a channel nobody maps: the front desk is the main window (CI-2.1).
 pub const FALLBACK_RECEIVER: &str = "front_office";
+
+/// `rule_id` of a decision that sent an unconfirmed inquiry to the triage desk.
+pub const TRIAGE_RULE: &str = "default:triage";
 
 /// Keeps `route` cheap and a rules file reviewable.
 pub const MAX_RULES: usize = 200;
@@ -103,22 +108,14 @@ fn is_false(b: &bool) -> bool {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RoutingRules {
+    /// Where an inquiry whose category intake is unsure of waits until a person confirms it
+    /// (issue 15); unset: the main window, [`FALLBACK_RECEIVER`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    triage_department: Option<String>,
     receiving_team: BTreeMap<String, String>,
     category_owner: BTreeMap<String, String>,
     #[serde(rename = "rule")]
     rules: Vec<Rule>,
-}
-
-/// A parsed file before it is merged; `disable` only makes sense in an override.
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Head {
-    #[serde(default)]
-    receiving_team: BTreeMap<String, String>,
-    #[serde(default)]
-    category_owner: BTreeMap<String, String>,
-    #[serde(default)]
-    disable: Vec<String>,
 }
 
 impl RoutingRules {
@@ -138,6 +135,7 @@ impl RoutingRules {
             v.add("disable", "only an override can disable rules");
         }
         let rules = Self {
+            triage_department: head.triage_department,
             receiving_team: head.receiving_team,
             category_owner: head.category_owner,
             rules,
@@ -154,6 +152,9 @@ impl RoutingRules {
         let (Some(head), rules) = parse(s, &mut v) else {
             return Err(v);
         };
+        if head.triage_department.is_some() {
+            self.triage_department = head.triage_department;
+        }
         self.receiving_team.extend(head.receiving_team);
         self.category_owner.extend(head.category_owner);
         for (i, id) in head.disable.iter().enumerate() {
@@ -189,6 +190,7 @@ impl RoutingRules {
             }
         };
         need("receiving_team".into(), FALLBACK_RECEIVER);
+        need("triage_department".into(), self.triage_department());
         for (map, entries) in [
             ("receiving_team", &self.receiving_team),
             ("category_owner", &self.category_owner),
@@ -221,6 +223,41 @@ impl RoutingRules {
             .map_or(FALLBACK_RECEIVER, String::as_str)
     }
 
+    /// The triage desk: who confirms a category intake is unsure of.
+    pub fn triage_department(&self) -> &str {
+        self.triage_department
+            .as_deref()
+            .unwrap_or(FALLBACK_RECEIVER)
+    }
+
+    /// An inquiry intake flagged `needs_triage`: its category is not relied on. A rule that
+    /// does not read the category (channel, language, text: a VIP cue, a social-media
+    /// complaint word) still decides; otherwise the triage desk confirms or corrects the
+    /// category, and the correction routes it. Fallback rules match anything, so they do
+    /// not count as a decision here.
+    pub fn route_unconfirmed(&self, facts: &InquiryFacts) -> RoutingDecision {
+        let text = facts.text.to_lowercase();
+        if let Some(rule) = self
+            .rules
+            .iter()
+            .find(|r| r.categories.is_empty() && !r.fallback && matches(r, facts, &text))
+        {
+            return decision_of(rule);
+        }
+        let desk = self.triage_department().to_string();
+        RoutingDecision {
+            reason: format!(
+                "needs triage: the category ({}) is unconfirmed; {desk} confirms or corrects it \
+                 before routing relies on it",
+                facts.category
+            ),
+            lead_department: desk,
+            participants: Vec::new(),
+            on_the_spot: false,
+            rule_id: TRIAGE_RULE.into(),
+        }
+    }
+
     pub fn category_owner(&self, category: &str) -> Option<&str> {
         self.category_owner.get(category).map(String::as_str)
     }
@@ -235,24 +272,7 @@ impl RoutingRules {
     pub fn route(&self, facts: &InquiryFacts) -> RoutingDecision {
         let text = facts.text.to_lowercase();
         if let Some(rule) = self.rules.iter().find(|r| matches(r, facts, &text)) {
-            let mut participants: Vec<String> = Vec::new();
-            for p in &rule.participants {
-                if *p != rule.department && !participants.contains(p) {
-                    participants.push(p.clone());
-                }
-            }
-            let reason = if rule.note.is_empty() {
-                format!("rule {}: {} leads", rule.id, rule.department)
-            } else {
-                rule.note.clone()
-            };
-            return RoutingDecision {
-                lead_department: rule.department.clone(),
-                participants,
-                on_the_spot: rule.on_the_spot,
-                rule_id: rule.id.clone(),
-                reason,
-            };
+            return decision_of(rule);
         }
         let receiver = self.receiving_team(&facts.channel).to_string();
         if facts.complexity == Complexity::Simple {
@@ -319,6 +339,14 @@ impl RoutingRules {
                 }
             }
         }
+        if let Some(code) = &self.triage_department
+            && !valid_code(code)
+        {
+            v.add(
+                "triage_department",
+                format!("{code:?} is not a department code"),
+            );
+        }
         // Duplicate ids are caught per file in `parse`; merging cannot create new ones.
         if self.rules.len() > MAX_RULES {
             v.add("rule", format!("at most {MAX_RULES} rules"));
@@ -326,169 +354,33 @@ impl RoutingRules {
     }
 }
 
-/// Reads a file into its maps and rules, each rule on its own so a bad one is named by index.
-/// No head when the file or its maps are unreadable: checking the whole would only add noise.
-fn parse(s: &str, v: &mut Violations) -> (Option<Head>, Vec<Rule>) {
-    let mut table: toml::Table = match s.parse() {
-        Ok(t) => t,
-        Err(e) => {
-            v.add("rules", format!("not valid TOML: {e}"));
-            return (None, Vec::new());
+/// What a matching rule decides.
+fn decision_of(rule: &Rule) -> RoutingDecision {
+    let mut participants: Vec<String> = Vec::new();
+    for p in &rule.participants {
+        if *p != rule.department && !participants.contains(p) {
+            participants.push(p.clone());
         }
+    }
+    let reason = if rule.note.is_empty() {
+        format!("rule {}: {} leads", rule.id, rule.department)
+    } else {
+        rule.note.clone()
     };
-    let raw_rules = match table.remove("rule") {
-        None => Vec::new(),
-        Some(toml::Value::Array(a)) => a,
-        Some(_) => {
-            v.add("rule", "must be an array of tables: [[rule]]");
-            Vec::new()
-        }
-    };
-    let head = match toml::Value::Table(table).try_into::<Head>() {
-        Ok(h) => Some(h),
-        Err(e) => {
-            v.add("rules", e.message().to_string());
-            None
-        }
-    };
-    let mut rules = Vec::new();
-    let mut ids = HashSet::new();
-    for (i, raw) in raw_rules.into_iter().enumerate() {
-        match raw.clone().try_into::<Rule>() {
-            Ok(rule) => {
-                check_rule(v, i, &rule);
-                if !ids.insert(rule.id.clone()) {
-                    v.add(
-                        format!("rule[{i}].id"),
-                        format!("duplicate rule id {:?}", rule.id),
-                    );
-                }
-                rules.push(rule);
-            }
-            Err(e) => {
-                let field = match failing_key(raw, e.message()) {
-                    Some(key) => format!("rule[{i}].{key}"),
-                    None => format!("rule[{i}]"),
-                };
-                v.add(field, e.message().trim().to_string());
-            }
-        }
+    RoutingDecision {
+        lead_department: rule.department.clone(),
+        participants,
+        on_the_spot: rule.on_the_spot,
+        rule_id: rule.id.clone(),
+        reason,
     }
-    (head, rules)
-}
-
-/// The rule key a deserialization error is about. A `Value` carries no positions, so the
-/// rule is re-read as text, where the error has a span, and the key on that line is taken.
-/// Unknown keys are left to the message, which names them.
-fn failing_key(raw: toml::Value, message: &str) -> Option<String> {
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        return rest.split('`').next().map(String::from);
-    }
-    if message.starts_with("unknown field") {
-        return None;
-    }
-    let text = toml::to_string(&raw.try_into::<toml::Table>().ok()?).ok()?;
-    let start = toml::from_str::<Rule>(&text).err()?.span()?.start;
-    let line_start = text.get(..start)?.rfind('\n').map_or(0, |n| n + 1);
-    let key = text.get(line_start..)?.split('=').next()?.trim();
-    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-    plain.then(|| key.to_string())
-}
-
-fn check_rule(v: &mut Violations, i: usize, r: &Rule) {
-    let at = |field: &str| format!("rule[{i}].{field}");
-    let id = &r.id;
-    if !valid_code(id) {
-        v.add(at("id"), "2–40 characters of a-z, 0-9 and _");
-    }
-    for (field, codes, known) in [
-        ("channels", &r.channels, CHANNEL_CODES),
-        ("categories", &r.categories, CATEGORY_CODES),
-    ] {
-        for c in codes {
-            if !known.contains(&c.as_str()) {
-                v.add(at(field), format!("rule {id:?}: {c:?} is not a known code"));
-            }
-        }
-    }
-    if let Some(l) = &r.language
-        && (!(2..=3).contains(&l.len()) || !l.chars().all(|c| c.is_ascii_lowercase()))
-    {
-        v.add(
-            at("language"),
-            format!("rule {id:?}: {l:?} is not like zh or en"),
-        );
-    }
-    if r.text_any.iter().any(|t| t.trim().is_empty()) {
-        v.add(at("text_any"), format!("rule {id:?}: empty term"));
-    }
-    let matches_all = r.channels.is_empty()
-        && r.categories.is_empty()
-        && r.complexity.is_none()
-        && r.language.is_none()
-        && r.text_any.is_empty();
-    if matches_all && !r.fallback {
-        v.add(
-            at("fallback"),
-            format!("rule {id:?} matches every inquiry; say fallback = true if meant"),
-        );
-    }
-    if r.fallback && !matches_all {
-        v.add(
-            at("fallback"),
-            format!("rule {id:?}: a fallback rule has no matchers"),
-        );
-    }
-    if !valid_code(&r.department) {
-        v.add(
-            at("department"),
-            format!("rule {id:?}: not a department code"),
-        );
-    }
-    let mut seen = HashSet::new();
-    for p in &r.participants {
-        if !valid_code(p) || *p == r.department || !seen.insert(p) {
-            v.add(
-                at("participants"),
-                format!("rule {id:?}: {p:?} is invalid, the lead or repeated"),
-            );
-        }
-    }
-}
-
-fn matches(r: &Rule, f: &InquiryFacts, lowered_text: &str) -> bool {
-    (r.channels.is_empty() || r.channels.contains(&f.channel))
-        && (r.categories.is_empty() || r.categories.contains(&f.category))
-        && r.complexity.is_none_or(|c| c == f.complexity)
-        && r.language
-            .as_ref()
-            .is_none_or(|l| l.eq_ignore_ascii_case(&f.language))
-        && (r.text_any.is_empty() || r.text_any.iter().any(|t| has_term(lowered_text, t)))
-}
-
-/// A term with non-ASCII characters (Chinese has no spaces) matches as a substring; an ASCII
-/// term only as a whole word or phrase, so "room" does not match "bathroom".
-fn has_term(lowered_text: &str, term: &str) -> bool {
-    let term = term.trim().to_lowercase();
-    if term.is_empty() {
-        return false;
-    }
-    if !term.is_ascii() {
-        return lowered_text.contains(&term);
-    }
-    let bytes = lowered_text.as_bytes();
-    lowered_text.match_indices(&term).any(|(at, _)| {
-        let before = at.checked_sub(1).and_then(|b| bytes.get(b));
-        let after = bytes.get(at + term.len());
-        !before.is_some_and(u8::is_ascii_alphanumeric)
-            && !after.is_some_and(u8::is_ascii_alphanumeric)
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::defaults::DEFAULT_DEPARTMENTS;
+    use crate::domain::rule_match::has_term;
 
     fn facts(channel: &str, category: &str, complexity: Complexity, text: &str) -> InquiryFacts {
         InquiryFacts {
@@ -507,6 +399,48 @@ mod tests {
 
     fn fields(r: Result<RoutingRules, Violations>) -> Vec<String> {
         r.expect_err("invalid").fields().map(String::from).collect()
+    }
+
+    #[test]
+    fn unconfirmed_categories_go_to_the_triage_desk_a_property_may_name() {
+        let facts = InquiryFacts {
+            property_id: "p".into(),
+            channel: "email".into(),
+            category: "complaint".into(),
+            complexity: Complexity::Complex,
+            language: "en".into(),
+            text: String::new(),
+        };
+        let d = RoutingRules::default_rules().route_unconfirmed(&facts);
+        assert_eq!(d.lead_department, "front_office");
+        assert_eq!(d.rule_id, TRIAGE_RULE);
+        assert!(d.reason.contains("needs triage"), "{}", d.reason);
+        // A rule that does not read the category still decides: a complaint word on
+        // social media is a complaint whatever intake guessed.
+        let social = InquiryFacts {
+            channel: "social_weibo".into(),
+            text: "terrible service".into(),
+            ..facts.clone()
+        };
+        assert_eq!(
+            RoutingRules::default_rules()
+                .route_unconfirmed(&social)
+                .rule_id,
+            "social_negative_feedback"
+        );
+        let r = RoutingRules::default_rules()
+            .with_override("triage_department = \"guest_relations\"")
+            .expect("override");
+        assert_eq!(
+            r.route_unconfirmed(&facts).lead_department,
+            "guest_relations"
+        );
+        assert!(
+            r.to_toml()
+                .contains("triage_department = \"guest_relations\"")
+        );
+        let err = r.validate(&["front_office"]).expect_err("unknown desk");
+        assert!(err.iter().any(|(f, _)| f == "triage_department"));
     }
 
     #[test]

@@ -99,8 +99,13 @@ impl<'a> Deadline<'a> {
         total
     }
 
-    /// Walks the gaps between pauses, spending `amount` of working time in them.
+    /// Walks the gaps between pauses, spending `amount` of working time in them. Zero is
+    /// reached at the first working instant (not at `start` when the calendar is closed
+    /// then): a zero target is "at once", counted on the target's own clock.
     fn reached(&self, amount: Duration) -> Result<Option<DateTime<Utc>>, CalendarError> {
+        if amount.is_zero() {
+            return self.calendar.next_working_instant(self.start).map(Some);
+        }
         let mut cursor = self.start;
         let mut remaining = amount;
         for p in &self.pauses {

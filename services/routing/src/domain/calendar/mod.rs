@@ -111,6 +111,17 @@ impl BusinessCalendar {
         self.add_impl(start, dur, true)
     }
 
+    /// The first working instant at or after `t`: `t` itself inside a shift, else the next
+    /// opening. A target of zero working time is due there: "at once" means at once when
+    /// the desk is open, not at 3 a.m. for an office-hours target (issue 9).
+    pub fn next_working_instant(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, CalendarError> {
+        // The earliest instant one nanosecond of working time has elapsed, less that
+        // nanosecond: the opening itself (or `t` when open), with no second walk to keep in
+        // line with `add`.
+        let tick = Duration::nanoseconds(1);
+        Ok(self.add_working_time(t, tick)? - tick)
+    }
+
     fn add_impl(
         &self,
         start: DateTime<Utc>,

@@ -82,3 +82,29 @@ fn pause_ending_before_it_starts_is_rejected() {
     let err = Deadline::new(&cal, sh("2025-09-22 09:00"), hours(1), &bad).map(|_| ());
     assert_eq!(err, Err(CalendarError::InvalidPause { index: 0 }));
 }
+
+#[test]
+fn a_zero_target_outside_working_time_is_due_at_the_next_working_instant() {
+    let cal = china_2025();
+    let due = |start: &str| {
+        Deadline::new(&cal, sh(start), hours(0), &[])
+            .and_then(|d| d.due())
+            .expect("due")
+    };
+    // 3 a.m. on a Monday: nobody is paged before the office opens.
+    assert_eq!(due("2025-09-22 03:00"), Some(sh("2025-09-22 09:00")));
+    // Between split shifts: the afternoon opening.
+    assert_eq!(due("2025-09-22 12:30"), Some(sh("2025-09-22 13:30")));
+    // Saturday: Monday morning.
+    assert_eq!(due("2025-09-20 10:00"), Some(sh("2025-09-22 09:00")));
+    // Open: at once.
+    assert_eq!(due("2025-09-22 10:15"), Some(sh("2025-09-22 10:15")));
+    // The warning of a zero target is the same instant.
+    let d = Deadline::new(&cal, sh("2025-09-22 03:00"), hours(0), &[]).expect("deadline");
+    assert_eq!(d.warn_at(0.8), Ok(Some(sh("2025-09-22 09:00"))));
+    // The raw arithmetic keeps `add(s, 0) == s` (see the module docs).
+    assert_eq!(
+        cal.add_working_time(sh("2025-09-22 03:00"), hours(0)),
+        Ok(sh("2025-09-22 03:00"))
+    );
+}

@@ -1,16 +1,22 @@
 //! Routing's consumer of intake's events: a new inquiry is routed (lead department, named
-//! handler or queue) and given its deadlines; answers, resolution, reopening and delay
-//! notices meet, cancel or move them. Applied once per event by the platform's inbox.
+//! handler or queue; the triage desk while its category is unconfirmed) and given its
+//! deadlines; a changed classification re-routes it (`reroute`); answers, resolution,
+//! reopening and delay notices meet, cancel or move its deadlines (`lifecycle`). Applied
+//! once per event by the platform's inbox.
+
+mod lifecycle;
+mod reroute;
 
 use crate::assignment_store as store;
-use crate::domain::calendar::{Channel as SlaChannel, Complexity as SlaComplexity, Pause};
+use crate::domain::calendar::Channel as SlaChannel;
 use crate::domain::plan_route::{NewInquiry, PlannedRoute, plan_route};
-use crate::domain::routed::{Routed, RoutedState};
+use crate::domain::routed::Routed;
 use crate::domain::routing_rules::{Complexity, InquiryFacts};
 use crate::domain::shift;
-use crate::domain::sla_policy::{self, DeadlineKind};
+use crate::domain::sla_policy::DeadlineKind;
+use crate::domain::told::Told;
 use crate::engine::Routing;
-use crate::events::{DeadlineFired, emit};
+use crate::events::{By, DeadlineFired, emit};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use frontdesk_platform::inbox::EventHandler;
@@ -40,7 +46,7 @@ fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-fn sla_channel(channel: common::Channel) -> SlaChannel {
+pub(crate) fn sla_channel(channel: common::Channel) -> SlaChannel {
     use common::Channel as C;
     match channel {
         C::FrontDesk => SlaChannel::FrontDesk,
@@ -65,7 +71,7 @@ fn sla_channel_of(code: &str) -> anyhow::Result<SlaChannel> {
 /// the field (a newer intake, or a bug), rather than guessing a default.
 fn known<T>(value: Option<T>, field: &str, raw: i32) -> anyhow::Result<T> {
     value.ok_or_else(|| {
-        metrics::counter!("frontdesk_routing_unknown_vocabulary_total", "field" => field.to_string())
+        metrics::counter!(crate::metrics::UNKNOWN_VOCABULARY, "field" => field.to_string())
             .increment(1);
         anyhow::anyhow!("intake event has unknown or unspecified {field} ({raw})")
     })
@@ -87,7 +93,13 @@ impl EventHandler for IntakeEvents {
             .and_then(from_timestamp)
             .unwrap_or_default();
         use intake_pb::ChangeType as C;
-        match C::try_from(changed.change) {
+        let change = C::try_from(changed.change);
+        if change != Ok(C::Created) {
+            // Reclassified, or a triaged category confirmed: whichever event first shows a
+            // classification routing did not plan with re-routes it, before its own effect.
+            self.reroute(tx, &inquiry, &event.actor, at).await?;
+        }
+        match change {
             Ok(C::Created) => self.route(tx, &inquiry).await,
             Ok(C::Acknowledged | C::Responded) => {
                 self.first_response(tx, &inquiry.inquiry_id, at).await
@@ -170,7 +182,12 @@ impl IntakeEvents {
             language: language.clone(),
             text,
         };
-        let decision = rules.route(&facts);
+        // Issue 15: an unsure category is not routed on; a person confirms it first.
+        let decision = if inquiry.needs_triage {
+            rules.route_unconfirmed(&facts)
+        } else {
+            rules.route(&facts)
+        };
         let created_at = inquiry
             .created_at
             .as_ref()
@@ -198,23 +215,23 @@ impl IntakeEvents {
             complex,
             language,
             created_at,
+            needs_triage: inquiry.needs_triage,
         };
+        let contacts =
+            crate::store::department_contacts(tx, &inquiry.property_id, &decision.lead_department)
+                .await?;
         let PlannedRoute {
             routed,
             deadlines: timers,
             detail,
-        } = plan_route(&new, &decision, &choice, &policy)
+            notify,
+            told,
+        } = plan_route(&new, &decision, &choice, &contacts, &policy)
             .map_err(|e| anyhow::anyhow!("SLA plan for property {}: {e}", inquiry.property_id))?;
-        let (dept, assignee) = (routed.lead_department.clone(), routed.assignee.clone());
+        let dept = routed.lead_department.clone();
         store::insert(tx, &routed).await?;
         store::upsert_deadlines(tx, &routed.inquiry_id, &routed.property_id, &timers).await?;
-        let notify = if assignee.is_empty() {
-            crate::store::department_contacts(tx, &routed.property_id, &dept)
-                .await?
-                .0
-        } else {
-            assignee
-        };
+        count_told(told.as_ref(), &dept);
         emit(
             tx,
             AssignmentChange::Routed,
@@ -226,9 +243,10 @@ impl IntakeEvents {
                 due_at: routed.first_response_due,
                 notify_staff_id: notify,
             }),
+            By::routing(""),
         )
         .await?;
-        metrics::counter!("frontdesk_routed_total", "department" => dept).increment(1);
+        metrics::counter!(crate::metrics::ROUTED, "department" => dept).increment(1);
         Ok(())
     }
 
@@ -255,209 +273,26 @@ impl IntakeEvents {
             anyhow::bail!("assignment {inquiry_id} changed concurrently; retry");
         }
         let fired = store::fired_kinds(tx, inquiry_id).await?;
-        emit(tx, change, &routed, fired, detail.to_string(), None).await?;
+        let holder = routed.assignee.clone();
+        emit(
+            tx,
+            change,
+            &routed,
+            fired,
+            detail.to_string(),
+            None,
+            By::routing(&holder),
+        )
+        .await?;
         Ok(Some(routed))
     }
+}
 
-    async fn first_response(
-        &self,
-        tx: &mut AnyConnection,
-        id: &str,
-        at: i64,
-    ) -> anyhow::Result<()> {
-        if self
-            .change(
-                tx,
-                id,
-                AssignmentChange::FirstResponseMet,
-                "first response given",
-                |r| r.first_response(at),
-            )
-            .await?
-            .is_some()
-        {
-            store::cancel_deadlines(tx, id, DeadlineKind::is_first_response).await?;
-        }
-        Ok(())
-    }
-
-    async fn resolved(&self, tx: &mut AnyConnection, id: &str, at: i64) -> anyhow::Result<()> {
-        if self
-            .change(tx, id, AssignmentChange::Resolved, "resolved", |r| {
-                r.resolve(at)
-            })
-            .await?
-            .is_some()
-        {
-            store::cancel_deadlines(tx, id, |_| true).await?;
-        }
-        Ok(())
-    }
-
-    async fn reopened(&self, tx: &mut AnyConnection, id: &str, at: i64) -> anyhow::Result<()> {
-        let Some(current) = store::load(tx, id).await? else {
-            return Ok(());
-        };
-        let policy = self.routing.policy_for(tx, &current.property_id).await?;
-        let complexity = if current.complexity == "complex" {
-            SlaComplexity::Complex
-        } else {
-            SlaComplexity::Simple
-        };
-        // A reopened inquiry gets a fresh resolution target from now.
-        let plan = sla_policy::plan(
-            &policy,
-            sla_channel_of(&current.channel)?,
-            &current.category,
-            complexity,
-            utc(at),
-        )
-        .map_err(|e| anyhow::anyhow!("SLA plan: {e}"))?;
-        let due = micros(plan.resolution_due);
-        if self
-            .change(tx, id, AssignmentChange::Reopened, "reopened", |r| {
-                r.reopen(at, due)
-            })
-            .await?
-            .is_some()
-        {
-            let timers: Vec<(DeadlineKind, i64)> = plan
-                .timers
-                .iter()
-                .filter(|(k, _)| !k.is_first_response())
-                .map(|(k, t)| (*k, micros(*t)))
-                .collect();
-            store::upsert_deadlines(tx, id, &current.property_id, &timers).await?;
-        }
-        Ok(())
-    }
-
-    /// CI-3.6: the customer was told a new time; the resolution chain follows it.
-    async fn delayed(
-        &self,
-        tx: &mut AnyConnection,
-        id: &str,
-        at: i64,
-        new_due: i64,
-    ) -> anyhow::Result<()> {
-        let Some(current) = store::load(tx, id).await? else {
-            return Ok(());
-        };
-        let detail = "resolution deadline moved by a delay notice";
-        if self
-            .change(tx, id, AssignmentChange::DeadlineMoved, detail, |r| {
-                r.move_resolution(at, new_due)
-            })
-            .await?
-            .is_some()
-        {
-            let policy = self.routing.policy_for(tx, &current.property_id).await?;
-            let timers: Vec<(DeadlineKind, i64)> =
-                sla_policy::moved_resolution(&policy, utc(new_due), utc(at))
-                    .into_iter()
-                    .map(|(k, t)| (k, micros(t)))
-                    .collect();
-            store::upsert_deadlines(tx, id, &current.property_id, &timers).await?;
-        }
-        Ok(())
-    }
-
-    /// Waiting on the customer: the clocks stop; pending deadlines are withdrawn until the
-    /// customer replies.
-    async fn paused(&self, tx: &mut AnyConnection, id: &str, at: i64) -> anyhow::Result<()> {
-        let detail = "SLA clocks paused while waiting on the customer";
-        if self
-            .change(tx, id, AssignmentChange::DeadlineMoved, detail, |r| {
-                let open = r.state != RoutedState::Resolved;
-                if open {
-                    r.noted(at);
-                }
-                open
-            })
-            .await?
-            .is_some()
-        {
-            store::start_pause(tx, id, at).await?;
-            store::cancel_deadlines(tx, id, |_| true).await?;
-        }
-        Ok(())
-    }
-
-    /// The customer replied: every deadline not yet met moves by the working time waited.
-    async fn resumed(&self, tx: &mut AnyConnection, id: &str, at: i64) -> anyhow::Result<()> {
-        if !store::end_pause(tx, id, at).await? {
-            return Ok(());
-        }
-        let Some(current) = store::load(tx, id).await? else {
-            return Ok(());
-        };
-        if current.state == RoutedState::Resolved {
-            return Ok(());
-        }
-        let policy = self.routing.policy_for(tx, &current.property_id).await?;
-        let pauses: Vec<Pause> = store::pauses(tx, id)
-            .await?
-            .into_iter()
-            .map(|(from, to)| Pause {
-                from: utc(from),
-                to: to.map(utc),
-            })
-            .collect();
-        let complexity = if current.complexity == "complex" {
-            SlaComplexity::Complex
-        } else {
-            SlaComplexity::Simple
-        };
-        let plan = sla_policy::plan_with_pauses(
-            &policy,
-            sla_channel_of(&current.channel)?,
-            &current.category,
-            complexity,
-            utc(current.created_at),
-            &pauses,
-        )
-        .map_err(|e| anyhow::anyhow!("SLA plan: {e}"))?;
-        let fired = store::fired_kinds(tx, id).await?;
-        let moved_by_delay = current.resolution_due != current.original_resolution_due;
-        let waited = pauses
-            .last()
-            .map(|p| p.to.unwrap_or(p.from) - p.from)
-            .unwrap_or_default();
-        let mut timers: Vec<(DeadlineKind, i64)> = plan
-            .timers
-            .iter()
-            .filter(|(k, _)| !fired.iter().any(|f| f == k.code()))
-            .filter(|(k, _)| !(k.is_first_response() && current.first_response_at.is_some()))
-            .filter(|(k, _)| k.is_first_response() || !moved_by_delay)
-            .map(|(k, t)| (*k, micros(*t)))
-            .collect();
-        // A time promised by a delay notice moves by the wall-clock time waited.
-        let resolution_due = if moved_by_delay {
-            let due = utc(current.resolution_due) + waited;
-            timers.extend(
-                sla_policy::moved_resolution(&policy, due, utc(at))
-                    .into_iter()
-                    .filter(|(k, _)| !fired.iter().any(|f| f == k.code()))
-                    .map(|(k, t)| (k, micros(t))),
-            );
-            micros(due)
-        } else {
-            micros(plan.resolution_due)
-        };
-        let original = if moved_by_delay {
-            current.original_resolution_due
-        } else {
-            resolution_due
-        };
-        let first_due = micros(plan.first_response_due);
-        let detail =
-            "the customer replied: SLA clocks run again, deadlines moved by the time waited";
-        self.change(tx, id, AssignmentChange::DeadlineMoved, detail, |r| {
-            r.reschedule(at, first_due, resolution_due, original);
-            true
-        })
-        .await?;
-        store::upsert_deadlines(tx, id, &current.property_id, &timers).await?;
-        Ok(())
+/// Counts a notice meant for a department head that reached someone else or nobody.
+pub(crate) fn count_told(told: Option<&Told>, department: &str) {
+    if let Some(fallback) = told.and_then(Told::fallback) {
+        metrics::counter!(crate::metrics::HEAD_MISSING, "department" => department.to_string(),
+            "told" => fallback)
+        .increment(1);
     }
 }

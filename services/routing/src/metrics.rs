@@ -1,0 +1,35 @@
+//! Routing's metrics: names with the `frontdesk_` prefix and base units; labels never carry
+//! ids (department codes are a small fixed vocabulary per property).
+
+pub const ROUTED: &str = "frontdesk_routed_total";
+pub const REROUTED: &str = "frontdesk_routing_rerouted_total";
+pub const HEAD_MISSING: &str = "frontdesk_routing_head_missing_total";
+pub const UNKNOWN_VOCABULARY: &str = "frontdesk_routing_unknown_vocabulary_total";
+
+/// Describes every metric once at start (HELP lines on /metrics).
+pub fn describe() {
+    metrics::describe_counter!(ROUTED, "Inquiries routed on arrival, by lead department");
+    metrics::describe_counter!(
+        REROUTED,
+        "Inquiries routed again because intake's classification changed (reclassified or \
+         triage confirmed), by the new lead department"
+    );
+    metrics::describe_counter!(
+        HEAD_MISSING,
+        "Notices meant for a department head (queued inquiry, escalation) of a department \
+         that names no head, by department and who was told instead: duty_manager or nobody"
+    );
+    metrics::describe_counter!(
+        UNKNOWN_VOCABULARY,
+        "Intake events routing could not act on because a vocabulary value was unknown, by field"
+    );
+    metrics::describe_counter!(
+        crate::sla_engine::BREACHES,
+        "SLA deadlines missed, by kind (first_response, resolution)"
+    );
+    metrics::describe_histogram!(
+        crate::sla_engine::FIRE_LATENESS,
+        metrics::Unit::Seconds,
+        "How late SLA timers fired after their due time"
+    );
+}
