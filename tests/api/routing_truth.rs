@@ -169,6 +169,10 @@ async fn staff_actions_name_who_acted_and_whose_hands_it_left(backend: Backend) 
         entry.detail,
         "sue took it from F1 and released it to the front_office queue: F1 is needed at the door"
     );
+    assert_eq!(
+        entry.actor, "sue",
+        "intake's archive names who acted, not routing"
+    );
     sue.reassign(rpb::ReassignRequest {
         inquiry_id: i.inquiry_id.clone(),
         staff_id: "F2".into(),

@@ -78,7 +78,14 @@ impl EventHandler for RoutingEvents {
         } else {
             ChangeType::Routed
         };
-        append_event(tx, "routing", &inquiry, change, changed.detail).await?;
+        // The timeline names the staff member who acted (a supervisor's release, a
+        // transfer); routing's own decisions (rules, timers) are "routing".
+        let actor = if changed.actor.is_empty() {
+            "routing"
+        } else {
+            changed.actor.as_str()
+        };
+        append_event(tx, actor, &inquiry, change, changed.detail).await?;
         Ok(())
     }
 
