@@ -1593,6 +1593,164 @@ async fn pms_full_resync_of_1500_stays(backend: Backend) {
     assert_eq!(found.matches[0].status, pb::StayStatus::Expected as i32);
 }
 
+const DAY: i64 = 86_400 * 1_000_000;
+
+async fn mail_in(c: &mut Client, status: pb::MailStatus) -> Vec<pb::MailItem> {
+    c.list_mail_items(pb::ListMailItemsRequest {
+        property_id: PROPERTY_A.into(),
+        statuses: vec![status as i32],
+        page_size: 0,
+        page_token: String::new(),
+    })
+    .await
+    .expect("list mail")
+    .into_inner()
+    .items
+}
+
+/// MD-4: mail waiting to go back to its sender does not sit silently past its return date:
+/// the sweep makes it RETURN_DUE — listed by that status, in the handover, a custody step and
+/// an event — while an item not yet due stays as it was. Returning it is still a person's
+/// ReturnMailItem.
+async fn md_4_mail_past_its_return_date_becomes_due_for_the_desk(backend: Backend) {
+    let env = Env::new(backend).await;
+    let start = frontdesk_platform::time::now_micros();
+    let (clock, now) = frontdesk_platform::timers::Clock::manual(start);
+    let mut cfg = env.config();
+    cfg.clock = Some(clock);
+    cfg.args.messaging.return_sweep_ms = 20;
+    let app = env.spawn_with(cfg).await;
+    let mut p = pms(&app).await;
+    let mut a = agent(&app).await;
+    stay_id(
+        &mut p,
+        record(
+            "R-1",
+            guest("", "Jane Doe"),
+            "1102",
+            pb::StayStatus::InHouse,
+            pb::PrivacyLevel::None,
+        ),
+    )
+    .await;
+    let x = register(&mut a, mail(pb::MailKind::Express, "Jane Doe")).await;
+    p.check_out(pb::CheckOutRequest {
+        property_id: PROPERTY_A.into(),
+        reservation_id: "R-1".into(),
+    })
+    .await
+    .expect("out");
+    // Six days later a letter comes for nobody we know: due back ten days after that.
+    now.store(start + 6 * DAY, std::sync::atomic::Ordering::SeqCst);
+    let y = register(&mut a, mail(pb::MailKind::Letter, "Nobody We Know")).await;
+    assert_eq!(y.status, pb::MailStatus::ToReturn as i32);
+    assert_eq!(
+        y.return_due_at.expect("due").seconds,
+        (start + 16 * DAY) / 1_000_000
+    );
+
+    // Day 11: the departed guest's express item is due, the letter is not.
+    now.store(start + 11 * DAY, std::sync::atomic::Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let due = loop {
+        let due = mail_in(&mut a, pb::MailStatus::ReturnDue).await;
+        if !due.is_empty() {
+            break due;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sweep never flagged the item due back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        due.iter().map(|i| i.item_id.as_str()).collect::<Vec<_>>(),
+        [x.item_id.as_str()]
+    );
+    let step = due[0].custody.last().expect("custody");
+    assert_eq!(
+        (step.action, step.actor.as_str(), step.status),
+        (
+            pb::CustodyAction::ReturnDue as i32,
+            "messaging",
+            pb::MailStatus::ReturnDue as i32
+        )
+    );
+    // The sweep that flagged it read the same clock: the letter is not due yet.
+    let waiting = mail_in(&mut a, pb::MailStatus::ToReturn).await;
+    assert_eq!(
+        waiting
+            .iter()
+            .map(|i| i.item_id.as_str())
+            .collect::<Vec<_>>(),
+        [y.item_id.as_str()]
+    );
+
+    // The handover names it with its status, so the next shift takes it to the post.
+    let shift = a
+        .open_shift(pb::OpenShiftRequest {
+            property_id: PROPERTY_A.into(),
+            desk: "front".into(),
+        })
+        .await
+        .expect("open")
+        .into_inner()
+        .shift
+        .expect("shift");
+    let h = a
+        .close_shift(pb::CloseShiftRequest {
+            shift_id: shift.shift_id,
+            notes: String::new(),
+            calls_to_return: vec![],
+        })
+        .await
+        .expect("close")
+        .into_inner()
+        .handover
+        .expect("handover");
+    let open: Vec<(String, i32)> = h
+        .open_mail
+        .iter()
+        .map(|i| (i.item_id.clone(), i.status))
+        .collect();
+    assert!(open.contains(&(x.item_id.clone(), pb::MailStatus::ReturnDue as i32)));
+    assert!(open.contains(&(y.item_id.clone(), pb::MailStatus::ToReturn as i32)));
+
+    // An event with ids and facts, by the sweep.
+    let db = frontdesk_platform::db::Db::connect(env.database_url(ServiceName::messaging), 2)
+        .await
+        .expect("db");
+    let rows: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT actor, payload FROM outbox WHERE event_type = $1")
+            .bind("frontdesk.messaging.v1.MailItemChanged")
+            .fetch_all(db.pool())
+            .await
+            .expect("outbox");
+    let flagged: Vec<pb::MailItemChanged> = rows
+        .iter()
+        .filter(|(actor, _)| actor == "messaging")
+        .map(|(_, p)| pb::MailItemChanged::decode(p.as_slice()).expect("payload"))
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0].item_id, x.item_id);
+    assert_eq!(flagged[0].action, pb::CustodyAction::ReturnDue as i32);
+    db.close().await;
+
+    // Taking it back to the post is a person's step.
+    let returned = a
+        .return_mail_item(pb::ReturnMailItemRequest {
+            item_id: x.item_id.clone(),
+            reason: "return date passed".into(),
+        })
+        .await
+        .expect("return")
+        .into_inner()
+        .item
+        .expect("item");
+    assert_eq!(returned.status, pb::MailStatus::Returned as i32);
+    assert!(mail_in(&mut a, pb::MailStatus::ReturnDue).await.is_empty());
+}
+
 on_both_backends!(
     pms_full_resync_of_1500_stays,
     md_2_1_outside_callers_never_learn_a_room_and_protected_guests_read_as_absent,
@@ -1609,4 +1767,5 @@ on_both_backends!(
     bad_input_names_every_field,
     outbox_payloads_carry_no_personal_data,
     md_4_4_outgoing_post_is_charged_to_the_room_or_paid,
+    md_4_mail_past_its_return_date_becomes_due_for_the_desk,
 );

@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "outgoing post",
         include_str!("../../migrations/3001_outgoing_post.sql"),
     ),
+    (
+        3002,
+        "return sweep index",
+        include_str!("../../migrations/3002_return_due.sql"),
+    ),
 ];
 
 pub async fn seed_properties(db: &Db, ids: &[String]) -> anyhow::Result<()> {
