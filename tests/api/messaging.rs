@@ -1751,6 +1751,213 @@ async fn md_4_mail_past_its_return_date_becomes_due_for_the_desk(backend: Backen
     assert!(mail_in(&mut a, pb::MailStatus::ReturnDue).await.is_empty());
 }
 
+/// Issue 8: a manager erases a stay's guests. Names no longer find them; the stay, its
+/// messages, mail, outgoing post and the access log lose every name, text, signature and
+/// address; the facts (statuses, rooms, copies, custody steps, log entries) stay. Agents may
+/// not erase, and another guest is untouched.
+async fn erasure_removes_what_identifies_a_guest_and_keeps_the_facts(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut p = pms(&app).await;
+    let mut a = agent(&app).await;
+    let mut boss = client(&app, "mia", Role::Manager, &[PROPERTY_A]).await;
+    let mut r = record(
+        "R-1",
+        guest("王芳", "Wang Fang"),
+        "1201",
+        pb::StayStatus::InHouse,
+        pb::PrivacyLevel::None,
+    );
+    r.forwarding_address = "上海市徐汇区漕溪北路1号".into();
+    let sid = stay_id(&mut p, r).await;
+    stay_id(
+        &mut p,
+        record(
+            "R-2",
+            guest("李雷", "Li Lei"),
+            "1202",
+            pb::StayStatus::InHouse,
+            pb::PrivacyLevel::None,
+        ),
+    )
+    .await;
+    let msg = a
+        .leave_message(leave(&sid, "秘密口信 secret words"))
+        .await
+        .expect("leave")
+        .into_inner()
+        .message
+        .expect("m");
+    for name in ["Wang Fang", "Li Lei"] {
+        a.locate_guest(locate(name, pb::CallerKind::Outside))
+            .await
+            .expect("locate");
+    }
+    let item = register(&mut a, mail(pb::MailKind::Letter, "Wang Fang")).await;
+    a.deliver_mail_item(pb::DeliverMailItemRequest {
+        item_id: item.item_id.clone(),
+        signature: Some(pb::Signature {
+            recipient_name: "王芳".into(),
+            image: vec![1, 2, 3],
+            pin: String::new(),
+        }),
+        handed_over_by: String::new(),
+    })
+    .await
+    .expect("deliver");
+    a.register_outgoing_post(pb::RegisterOutgoingPostRequest {
+        property_id: PROPERTY_A.into(),
+        stay_id: sid.clone(),
+        kind: pb::MailKind::Letter as i32,
+        destination: "上海市徐汇区漕溪北路1号".into(),
+        carrier: String::new(),
+        postage_minor: 120,
+        currency: "CNY".into(),
+        payment: pb::PostagePayment::Paid as i32,
+        idempotency_key: "p-1".into(),
+    })
+    .await
+    .expect("post");
+
+    let erase = pb::EraseGuestRequest {
+        property_id: PROPERTY_A.into(),
+        reservation_id: "R-1".into(),
+        reason: "guest asked by e-mail".into(),
+    };
+    let refused = a
+        .erase_guest(erase.clone())
+        .await
+        .expect_err("agents may not");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let erased = boss.erase_guest(erase).await.expect("erase").into_inner();
+    assert_eq!(
+        (
+            erased.stay_id.as_str(),
+            erased.messages_erased,
+            erased.mail_items_erased,
+            erased.lookups_erased,
+            erased.outgoing_post_erased
+        ),
+        (sid.as_str(), 1, 1, 1, 1)
+    );
+
+    let stay = a
+        .get_stay(pb::GetStayRequest {
+            stay_id: sid.clone(),
+        })
+        .await
+        .expect("stay")
+        .into_inner()
+        .stay
+        .expect("s");
+    assert_eq!(
+        (stay.room.as_str(), stay.status, stay.lamp_on),
+        ("1201", pb::StayStatus::InHouse as i32, true)
+    );
+    assert_eq!(stay.guests.len(), 1);
+    assert_eq!(stay.guests[0], pb::Guest::default());
+    assert!(stay.forwarding_address.is_empty());
+
+    let m = a
+        .get_message(pb::GetMessageRequest {
+            message_id: msg.message_id,
+        })
+        .await
+        .expect("msg")
+        .into_inner()
+        .message
+        .expect("m");
+    assert_eq!(m.status, pb::MessageStatus::Waiting as i32);
+    assert_eq!(m.tasks.len(), 3);
+    assert!(m.text.is_empty() && m.from_name.is_empty() && m.from_contact.is_empty());
+    let i = a
+        .get_mail_item(pb::GetMailItemRequest {
+            item_id: item.item_id,
+        })
+        .await
+        .expect("item")
+        .into_inner()
+        .item
+        .expect("i");
+    assert_eq!(i.status, pb::MailStatus::Delivered as i32);
+    assert!(i.addressee_name.is_empty() && i.delivered_to.is_empty());
+    assert_eq!(i.custody.len(), 2, "registered, delivered");
+    let post = a
+        .list_outgoing_post(pb::ListOutgoingPostRequest {
+            property_id: PROPERTY_A.into(),
+            page_size: 0,
+            page_token: String::new(),
+        })
+        .await
+        .expect("post")
+        .into_inner()
+        .posts;
+    assert_eq!(post.len(), 1);
+    assert!(post[0].destination.is_empty());
+    let log = boss
+        .list_guest_lookups(pb::ListGuestLookupsRequest {
+            property_id: PROPERTY_A.into(),
+            page_size: 0,
+            page_token: String::new(),
+        })
+        .await
+        .expect("log")
+        .into_inner()
+        .lookups;
+    let asked: Vec<&str> = log.iter().map(|l| l.query_name.as_str()).collect();
+    assert!(asked.contains(&"Li Lei"), "{asked:?}");
+    assert!(
+        !asked.iter().any(|q| q.contains("Wang") || q.contains("王")),
+        "{asked:?}"
+    );
+    assert_eq!(log.len(), 2, "the entries stay");
+
+    // Nothing of the guest is left anywhere in messaging's database.
+    let db = frontdesk_platform::db::Db::connect(env.database_url(ServiceName::messaging), 2)
+        .await
+        .expect("db");
+    for (table, col) in [
+        ("stay_guests", "name_zh"),
+        ("stay_guests", "name_en"),
+        ("stay_guests", "email"),
+        ("messages", "text"),
+        ("mail_items", "addressee_name"),
+        ("mail_items", "delivered_to"),
+        ("custody_steps", "note"),
+        ("outgoing_post", "destination"),
+        ("lookups", "query_name"),
+        ("guest_keys", "name_key"),
+    ] {
+        let values: Vec<String> = sqlx::query_scalar(&format!("SELECT {col} FROM {table}"))
+            .fetch_all(db.pool())
+            .await
+            .expect("read");
+        for v in values {
+            for secret in ["王芳", "Wang", "wang", "fang", "秘密", "漕溪", "wang.fang@"] {
+                assert!(!v.contains(secret), "{table}.{col} keeps {v:?}");
+            }
+        }
+    }
+    db.close().await;
+
+    // Asked for by name now, the guest is found by nobody; the other guest still is.
+    let staff = |name: &str| locate(name, pb::CallerKind::Staff);
+    let gone = a
+        .locate_guest(staff("Wang Fang"))
+        .await
+        .expect("l")
+        .into_inner();
+    assert!(gone.matches.is_empty(), "{gone:?}");
+    let gone = a.locate_guest(staff("王芳")).await.expect("l").into_inner();
+    assert!(gone.matches.is_empty(), "{gone:?}");
+    let kept = a
+        .locate_guest(staff("Li Lei"))
+        .await
+        .expect("l")
+        .into_inner();
+    assert_eq!(kept.matches.len(), 1);
+}
+
 on_both_backends!(
     pms_full_resync_of_1500_stays,
     md_2_1_outside_callers_never_learn_a_room_and_protected_guests_read_as_absent,
@@ -1768,4 +1975,5 @@ on_both_backends!(
     outbox_payloads_carry_no_personal_data,
     md_4_4_outgoing_post_is_charged_to_the_room_or_paid,
     md_4_mail_past_its_return_date_becomes_due_for_the_desk,
+    erasure_removes_what_identifies_a_guest_and_keeps_the_facts,
 );

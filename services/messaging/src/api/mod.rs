@@ -23,6 +23,7 @@ pub const MAX_SYNC: usize = 2_000;
 pub const MAX_SIGNATURE_BYTES: usize = 256 * 1024;
 
 const SYNC: &[Role] = &[Role::Manager, Role::Integration];
+const ERASE: &[Role] = &[Role::Manager];
 const PMS: &[Role] = &[
     Role::Agent,
     Role::Supervisor,
@@ -285,5 +286,12 @@ impl MessagingService for MessagingApi {
         req: Request<pb::GetHandoverRequest>,
     ) -> Res<pb::GetHandoverResponse> {
         shifts::get_handover(self, req).await
+    }
+
+    async fn erase_guest(
+        &self,
+        req: Request<pb::EraseGuestRequest>,
+    ) -> Res<pb::EraseGuestResponse> {
+        stays::erase_guest(self, req).await
     }
 }

@@ -2,7 +2,7 @@
 
 use super::validate::{self, MAX_NAME, MAX_TEXT, check, id, required_enum, text, timestamp};
 use super::{
-    AUDIT, LOOKUP_OUTSIDE, LOOKUP_STAFF, MAX_SYNC, MessagingApi, PMS, READ_STAY, Res, SYNC,
+    AUDIT, ERASE, LOOKUP_OUTSIDE, LOOKUP_STAFF, MAX_SYNC, MessagingApi, PMS, READ_STAY, Res, SYNC,
     authorise, convert, err, ok, property,
 };
 use crate::commands::stays::StayInput;
@@ -281,5 +281,33 @@ pub(super) async fn list_guest_lookups(
     ok(pb::ListGuestLookupsResponse {
         lookups: rows.iter().map(convert::lookup).collect(),
         next_page_token: next,
+    })
+}
+
+pub(super) async fn erase_guest(
+    api: &MessagingApi,
+    req: Request<pb::EraseGuestRequest>,
+) -> Res<pb::EraseGuestResponse> {
+    let caller = authorise(&req, ERASE)?;
+    let r = req.into_inner();
+    let mut v = Violations::new();
+    let prop = property(&caller, &r.property_id, &mut v)?;
+    let res = id("reservation_id", &r.reservation_id, &mut v);
+    let reason = text("reason", &r.reason, MAX_TEXT, true, &mut v);
+    check(v).map_err(err)?;
+    let e = api
+        .desk
+        .erase_guest(&caller, &prop, &res, &reason)
+        .await
+        .map_err(err)?;
+    let n = |x: u64| i32::try_from(x).unwrap_or(i32::MAX);
+    ok(pb::EraseGuestResponse {
+        erasure_id: e.erasure_id,
+        stay_id: e.stay_id,
+        messages_erased: n(e.erased.messages),
+        mail_items_erased: n(e.erased.mail_items),
+        lookups_erased: n(e.erased.lookups),
+        outgoing_post_erased: n(e.erased.outgoing_post),
+        erased_at: Some(frontdesk_platform::time::to_timestamp(e.erased_at)),
     })
 }

@@ -2,6 +2,7 @@
 //! `#[tracing::instrument]` spans carrying ids (never names or text).
 
 pub mod effects;
+pub mod erasure;
 pub mod lookup;
 pub mod mail;
 pub mod messages;
