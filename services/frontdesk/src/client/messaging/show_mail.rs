@@ -190,7 +190,11 @@ fn handover_text(h: &pb::Handover) -> String {
         t.add_row(vec![
             "message".to_string(),
             m.room.clone(),
-            format!("copies not in place: {}", copies.join(", ")),
+            if copies.is_empty() {
+                "not read yet (copies in place)".to_string()
+            } else {
+                format!("copies not in place: {}", copies.join(", "))
+            },
             m.message_id.clone(),
         ]);
     }
