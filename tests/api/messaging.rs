@@ -1593,6 +1593,371 @@ async fn pms_full_resync_of_1500_stays(backend: Backend) {
     assert_eq!(found.matches[0].status, pb::StayStatus::Expected as i32);
 }
 
+const DAY: i64 = 86_400 * 1_000_000;
+
+async fn mail_in(c: &mut Client, status: pb::MailStatus) -> Vec<pb::MailItem> {
+    c.list_mail_items(pb::ListMailItemsRequest {
+        property_id: PROPERTY_A.into(),
+        statuses: vec![status as i32],
+        page_size: 0,
+        page_token: String::new(),
+    })
+    .await
+    .expect("list mail")
+    .into_inner()
+    .items
+}
+
+/// MD-4: mail waiting to go back to its sender does not sit silently past its return date:
+/// the sweep makes it RETURN_DUE — listed by that status, in the handover, a custody step and
+/// an event — while an item not yet due stays as it was. Returning it is still a person's
+/// ReturnMailItem.
+async fn md_4_mail_past_its_return_date_becomes_due_for_the_desk(backend: Backend) {
+    let env = Env::new(backend).await;
+    let start = frontdesk_platform::time::now_micros();
+    let (clock, now) = frontdesk_platform::timers::Clock::manual(start);
+    let mut cfg = env.config();
+    cfg.clock = Some(clock);
+    cfg.args.messaging.return_sweep_ms = 20;
+    let app = env.spawn_with(cfg).await;
+    let mut p = pms(&app).await;
+    let mut a = agent(&app).await;
+    stay_id(
+        &mut p,
+        record(
+            "R-1",
+            guest("", "Jane Doe"),
+            "1102",
+            pb::StayStatus::InHouse,
+            pb::PrivacyLevel::None,
+        ),
+    )
+    .await;
+    let x = register(&mut a, mail(pb::MailKind::Express, "Jane Doe")).await;
+    p.check_out(pb::CheckOutRequest {
+        property_id: PROPERTY_A.into(),
+        reservation_id: "R-1".into(),
+    })
+    .await
+    .expect("out");
+    // Six days later a letter comes for nobody we know: due back ten days after that.
+    now.store(start + 6 * DAY, std::sync::atomic::Ordering::SeqCst);
+    let y = register(&mut a, mail(pb::MailKind::Letter, "Nobody We Know")).await;
+    assert_eq!(y.status, pb::MailStatus::ToReturn as i32);
+    assert_eq!(
+        y.return_due_at.expect("due").seconds,
+        (start + 16 * DAY) / 1_000_000
+    );
+
+    // Day 11: the departed guest's express item is due, the letter is not.
+    now.store(start + 11 * DAY, std::sync::atomic::Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let due = loop {
+        let due = mail_in(&mut a, pb::MailStatus::ReturnDue).await;
+        if !due.is_empty() {
+            break due;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sweep never flagged the item due back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        due.iter().map(|i| i.item_id.as_str()).collect::<Vec<_>>(),
+        [x.item_id.as_str()]
+    );
+    let step = due[0].custody.last().expect("custody");
+    assert_eq!(
+        (step.action, step.actor.as_str(), step.status),
+        (
+            pb::CustodyAction::ReturnDue as i32,
+            "messaging",
+            pb::MailStatus::ReturnDue as i32
+        )
+    );
+    // The sweep that flagged it read the same clock: the letter is not due yet.
+    let waiting = mail_in(&mut a, pb::MailStatus::ToReturn).await;
+    assert_eq!(
+        waiting
+            .iter()
+            .map(|i| i.item_id.as_str())
+            .collect::<Vec<_>>(),
+        [y.item_id.as_str()]
+    );
+
+    // The handover names it with its status, so the next shift takes it to the post.
+    let shift = a
+        .open_shift(pb::OpenShiftRequest {
+            property_id: PROPERTY_A.into(),
+            desk: "front".into(),
+        })
+        .await
+        .expect("open")
+        .into_inner()
+        .shift
+        .expect("shift");
+    let h = a
+        .close_shift(pb::CloseShiftRequest {
+            shift_id: shift.shift_id,
+            notes: String::new(),
+            calls_to_return: vec![],
+        })
+        .await
+        .expect("close")
+        .into_inner()
+        .handover
+        .expect("handover");
+    let open: Vec<(String, i32)> = h
+        .open_mail
+        .iter()
+        .map(|i| (i.item_id.clone(), i.status))
+        .collect();
+    assert!(open.contains(&(x.item_id.clone(), pb::MailStatus::ReturnDue as i32)));
+    assert!(open.contains(&(y.item_id.clone(), pb::MailStatus::ToReturn as i32)));
+
+    // An event with ids and facts, by the sweep.
+    let db = frontdesk_platform::db::Db::connect(env.database_url(ServiceName::messaging), 2)
+        .await
+        .expect("db");
+    let rows: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT actor, payload FROM outbox WHERE event_type = $1")
+            .bind("frontdesk.messaging.v1.MailItemChanged")
+            .fetch_all(db.pool())
+            .await
+            .expect("outbox");
+    let flagged: Vec<pb::MailItemChanged> = rows
+        .iter()
+        .filter(|(actor, _)| actor == "messaging")
+        .map(|(_, p)| pb::MailItemChanged::decode(p.as_slice()).expect("payload"))
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0].item_id, x.item_id);
+    assert_eq!(flagged[0].action, pb::CustodyAction::ReturnDue as i32);
+    db.close().await;
+
+    // Taking it back to the post is a person's step.
+    let returned = a
+        .return_mail_item(pb::ReturnMailItemRequest {
+            item_id: x.item_id.clone(),
+            reason: "return date passed".into(),
+        })
+        .await
+        .expect("return")
+        .into_inner()
+        .item
+        .expect("item");
+    assert_eq!(returned.status, pb::MailStatus::Returned as i32);
+    assert!(mail_in(&mut a, pb::MailStatus::ReturnDue).await.is_empty());
+}
+
+/// Issue 8: a manager erases a stay's guests. Names no longer find them; the stay, its
+/// messages, mail, outgoing post and the access log lose every name, text, signature and
+/// address; the facts (statuses, rooms, copies, custody steps, log entries) stay. Agents may
+/// not erase, and another guest is untouched.
+async fn erasure_removes_what_identifies_a_guest_and_keeps_the_facts(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut p = pms(&app).await;
+    let mut a = agent(&app).await;
+    let mut boss = client(&app, "mia", Role::Manager, &[PROPERTY_A]).await;
+    let mut r = record(
+        "R-1",
+        guest("王芳", "Wang Fang"),
+        "1201",
+        pb::StayStatus::InHouse,
+        pb::PrivacyLevel::None,
+    );
+    r.forwarding_address = "上海市徐汇区漕溪北路1号".into();
+    let sid = stay_id(&mut p, r).await;
+    stay_id(
+        &mut p,
+        record(
+            "R-2",
+            guest("李雷", "Li Lei"),
+            "1202",
+            pb::StayStatus::InHouse,
+            pb::PrivacyLevel::None,
+        ),
+    )
+    .await;
+    let msg = a
+        .leave_message(leave(&sid, "秘密口信 secret words"))
+        .await
+        .expect("leave")
+        .into_inner()
+        .message
+        .expect("m");
+    for name in ["Wang Fang", "Li Lei"] {
+        a.locate_guest(locate(name, pb::CallerKind::Outside))
+            .await
+            .expect("locate");
+    }
+    let item = register(&mut a, mail(pb::MailKind::Letter, "Wang Fang")).await;
+    a.deliver_mail_item(pb::DeliverMailItemRequest {
+        item_id: item.item_id.clone(),
+        signature: Some(pb::Signature {
+            recipient_name: "王芳".into(),
+            image: vec![1, 2, 3],
+            pin: String::new(),
+        }),
+        handed_over_by: String::new(),
+    })
+    .await
+    .expect("deliver");
+    a.register_outgoing_post(pb::RegisterOutgoingPostRequest {
+        property_id: PROPERTY_A.into(),
+        stay_id: sid.clone(),
+        kind: pb::MailKind::Letter as i32,
+        destination: "上海市徐汇区漕溪北路1号".into(),
+        carrier: String::new(),
+        postage_minor: 120,
+        currency: "CNY".into(),
+        payment: pb::PostagePayment::Paid as i32,
+        idempotency_key: "p-1".into(),
+    })
+    .await
+    .expect("post");
+
+    let erase = pb::EraseGuestRequest {
+        property_id: PROPERTY_A.into(),
+        reservation_id: "R-1".into(),
+        reason: "guest asked by e-mail".into(),
+    };
+    let refused = a
+        .erase_guest(erase.clone())
+        .await
+        .expect_err("agents may not");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let erased = boss.erase_guest(erase).await.expect("erase").into_inner();
+    assert_eq!(
+        (
+            erased.stay_id.as_str(),
+            erased.messages_erased,
+            erased.mail_items_erased,
+            erased.lookups_erased,
+            erased.outgoing_post_erased
+        ),
+        (sid.as_str(), 1, 1, 1, 1)
+    );
+
+    let stay = a
+        .get_stay(pb::GetStayRequest {
+            stay_id: sid.clone(),
+        })
+        .await
+        .expect("stay")
+        .into_inner()
+        .stay
+        .expect("s");
+    assert_eq!(
+        (stay.room.as_str(), stay.status, stay.lamp_on),
+        ("1201", pb::StayStatus::InHouse as i32, true)
+    );
+    assert_eq!(stay.guests.len(), 1);
+    assert_eq!(stay.guests[0], pb::Guest::default());
+    assert!(stay.forwarding_address.is_empty());
+
+    let m = a
+        .get_message(pb::GetMessageRequest {
+            message_id: msg.message_id,
+        })
+        .await
+        .expect("msg")
+        .into_inner()
+        .message
+        .expect("m");
+    assert_eq!(m.status, pb::MessageStatus::Waiting as i32);
+    assert_eq!(m.tasks.len(), 3);
+    assert!(m.text.is_empty() && m.from_name.is_empty() && m.from_contact.is_empty());
+    let i = a
+        .get_mail_item(pb::GetMailItemRequest {
+            item_id: item.item_id,
+        })
+        .await
+        .expect("item")
+        .into_inner()
+        .item
+        .expect("i");
+    assert_eq!(i.status, pb::MailStatus::Delivered as i32);
+    assert!(i.addressee_name.is_empty() && i.delivered_to.is_empty());
+    assert_eq!(i.custody.len(), 2, "registered, delivered");
+    let post = a
+        .list_outgoing_post(pb::ListOutgoingPostRequest {
+            property_id: PROPERTY_A.into(),
+            page_size: 0,
+            page_token: String::new(),
+        })
+        .await
+        .expect("post")
+        .into_inner()
+        .posts;
+    assert_eq!(post.len(), 1);
+    assert!(post[0].destination.is_empty());
+    let log = boss
+        .list_guest_lookups(pb::ListGuestLookupsRequest {
+            property_id: PROPERTY_A.into(),
+            page_size: 0,
+            page_token: String::new(),
+        })
+        .await
+        .expect("log")
+        .into_inner()
+        .lookups;
+    let asked: Vec<&str> = log.iter().map(|l| l.query_name.as_str()).collect();
+    assert!(asked.contains(&"Li Lei"), "{asked:?}");
+    assert!(
+        !asked.iter().any(|q| q.contains("Wang") || q.contains("王")),
+        "{asked:?}"
+    );
+    assert_eq!(log.len(), 2, "the entries stay");
+
+    // Nothing of the guest is left anywhere in messaging's database.
+    let db = frontdesk_platform::db::Db::connect(env.database_url(ServiceName::messaging), 2)
+        .await
+        .expect("db");
+    for (table, col) in [
+        ("stay_guests", "name_zh"),
+        ("stay_guests", "name_en"),
+        ("stay_guests", "email"),
+        ("messages", "text"),
+        ("mail_items", "addressee_name"),
+        ("mail_items", "delivered_to"),
+        ("custody_steps", "note"),
+        ("outgoing_post", "destination"),
+        ("lookups", "query_name"),
+        ("guest_keys", "name_key"),
+    ] {
+        let values: Vec<String> = sqlx::query_scalar(&format!("SELECT {col} FROM {table}"))
+            .fetch_all(db.pool())
+            .await
+            .expect("read");
+        for v in values {
+            for secret in ["王芳", "Wang", "wang", "fang", "秘密", "漕溪", "wang.fang@"] {
+                assert!(!v.contains(secret), "{table}.{col} keeps {v:?}");
+            }
+        }
+    }
+    db.close().await;
+
+    // Asked for by name now, the guest is found by nobody; the other guest still is.
+    let staff = |name: &str| locate(name, pb::CallerKind::Staff);
+    let gone = a
+        .locate_guest(staff("Wang Fang"))
+        .await
+        .expect("l")
+        .into_inner();
+    assert!(gone.matches.is_empty(), "{gone:?}");
+    let gone = a.locate_guest(staff("王芳")).await.expect("l").into_inner();
+    assert!(gone.matches.is_empty(), "{gone:?}");
+    let kept = a
+        .locate_guest(staff("Li Lei"))
+        .await
+        .expect("l")
+        .into_inner();
+    assert_eq!(kept.matches.len(), 1);
+}
+
 on_both_backends!(
     pms_full_resync_of_1500_stays,
     md_2_1_outside_callers_never_learn_a_room_and_protected_guests_read_as_absent,
@@ -1609,4 +1974,6 @@ on_both_backends!(
     bad_input_names_every_field,
     outbox_payloads_carry_no_personal_data,
     md_4_4_outgoing_post_is_charged_to_the_room_or_paid,
+    md_4_mail_past_its_return_date_becomes_due_for_the_desk,
+    erasure_removes_what_identifies_a_guest_and_keeps_the_facts,
 );

@@ -93,6 +93,41 @@ enum Cmd {
         #[command(subcommand)]
         cmd: client::quiz::QuizCmd,
     },
+    /// Stays as the PMS sends them: sync one, check in, check out, move (client).
+    Stay {
+        #[command(flatten)]
+        desk: client::messaging::DeskArgs,
+        #[command(subcommand)]
+        cmd: client::messaging::StayCmd,
+    },
+    /// "Is X staying here?" as an outside caller or as staff, and the access log (client).
+    Guest {
+        #[command(flatten)]
+        desk: client::messaging::DeskArgs,
+        #[command(subcommand)]
+        cmd: client::messaging::GuestCmd,
+    },
+    /// Messages for guests: leave, deliver the copies, mark read, lamps (client).
+    Message {
+        #[command(flatten)]
+        desk: client::messaging::DeskArgs,
+        #[command(subcommand)]
+        cmd: client::messaging::MessageCmd,
+    },
+    /// Mail and parcels: register, call, deliver, forward, return, list (client).
+    Mail {
+        #[command(flatten)]
+        desk: client::messaging::DeskArgs,
+        #[command(subcommand)]
+        cmd: client::messaging::MailCmd,
+    },
+    /// Desk shifts and their handover log (client).
+    Shift {
+        #[command(flatten)]
+        desk: client::messaging::DeskArgs,
+        #[command(subcommand)]
+        cmd: client::messaging::ShiftCmd,
+    },
     /// Work with inquiries (client).
     Inquiry {
         #[command(flatten)]
@@ -270,6 +305,11 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Inquiry { client, cmd } => client::intake::run(client, cmd).await,
         Cmd::Events { client, cmd } => client::events::run(client, cmd).await,
         Cmd::Kb { client, cmd } => client::kb::run(client, cmd).await,
+        Cmd::Stay { desk, cmd } => client::messaging::stay(desk, cmd).await,
+        Cmd::Guest { desk, cmd } => client::messaging::guest_cmd(desk, cmd).await,
+        Cmd::Message { desk, cmd } => client::messaging::message(desk, cmd).await,
+        Cmd::Mail { desk, cmd } => client::messaging::mail(desk, cmd).await,
+        Cmd::Shift { desk, cmd } => client::messaging::shift(desk, cmd).await,
         Cmd::Quiz { client, cmd } => client::quiz::run(client, cmd).await,
         Cmd::Report { client, cmd } => client::report::run(client, cmd).await,
         Cmd::Routing {

@@ -528,3 +528,87 @@ fn assert_renders_in_chromium(html: &Path, cwd: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The shell block of the README section that starts with `heading`.
+fn readme_block(heading: &str) -> String {
+    let readme = include_str!("../../../README.md");
+    let section = &readme[readme.find(heading).expect("README section")..];
+    let start = section.find("```sh\n").expect("a sh block") + "```sh\n".len();
+    let len = section[start..].find("```").expect("block end");
+    section[start..start + len].to_string()
+}
+
+fn json_of(out: &Output, what: &str) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+/// The README's "Messages and mail" examples, run by bash exactly as written against `make
+/// run`, do what their comments say.
+#[test]
+fn readme_messages_and_mail_examples_run_as_written() {
+    let checkout = tempfile::tempdir().expect("temp dir");
+    let cwd = checkout.path();
+    let dev = start(cwd);
+    let bin_dir = Path::new(BIN).parent().expect("bin dir");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = readme_block("## Messages and mail");
+    let mut bash = Command::new("bash");
+    let out = clean_env(&mut bash)
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(cwd)
+        .env("PATH", path)
+        .env("FRONTDESK_SERVER", format!("http://127.0.0.1:{}", dev.port))
+        .output()
+        .expect("bash runs");
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "the README block failed:\n{printed}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        printed.lines().all(|l| l.chars().count() <= 80),
+        "tables fit 80 columns:\n{printed}"
+    );
+
+    let outside = cli(cwd, dev.port, &["guest", "locate", "fang wang"]);
+    let outside = json_of(&outside, "outside lookup");
+    assert_eq!(outside["disclosure"], "message_or_transfer");
+    assert!(
+        !outside.to_string().contains("1201"),
+        "an outside caller never learns the room: {outside}"
+    );
+    let staff = json_of(
+        &cli(cwd, dev.port, &["guest", "locate", "王芳", "--staff"]),
+        "staff lookup",
+    );
+    assert_eq!(staff["matches"][0]["room"], "1201");
+    let lamps = json_of(&cli(cwd, dev.port, &["message", "lamps"]), "lamps");
+    assert_eq!(lamps["lamps"], serde_json::json!([]), "read: lamp off");
+    for (status, count) in [("delivered", 1), ("forwarded", 1), ("awaiting_call", 0)] {
+        let items = json_of(
+            &cli(cwd, dev.port, &["mail", "list", "--status", status]),
+            "mail list",
+        );
+        assert_eq!(
+            items["items"].as_array().map(Vec::len),
+            Some(count),
+            "{status}: {items}"
+        );
+    }
+    let log = json_of(&cli(cwd, dev.port, &["guest", "lookups"]), "access log");
+    assert!(
+        log["lookups"].as_array().is_some_and(|l| l.len() >= 3),
+        "every lookup is logged: {log}"
+    );
+    stop(dev);
+}

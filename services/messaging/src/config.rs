@@ -30,6 +30,16 @@ pub struct MessagingArgs {
         default_value_t = 10
     )]
     pub return_after_days: u32,
+
+    /// Milliseconds between sweeps that flag mail past its return date as due back to its
+    /// sender (MAIL_STATUS_RETURN_DUE), so it shows in lists and the handover.
+    #[arg(
+        id = "messaging_return_sweep_ms",
+        long = "messaging-return-sweep-ms",
+        env = "FRONTDESK_MESSAGING_RETURN_SWEEP_MS",
+        default_value_t = 60_000
+    )]
+    pub return_sweep_ms: u64,
 }
 
 impl Default for MessagingArgs {
@@ -38,6 +48,7 @@ impl Default for MessagingArgs {
             database_url: None,
             db_max_connections: 8,
             return_after_days: 10,
+            return_sweep_ms: 60_000,
         }
     }
 }

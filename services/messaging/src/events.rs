@@ -19,6 +19,7 @@ pub const MESSAGE_CHANGED: &str = "frontdesk.messaging.v1.MessageChanged";
 pub const MAIL_ITEM_CHANGED: &str = "frontdesk.messaging.v1.MailItemChanged";
 pub const SHIFT_CHANGED: &str = "frontdesk.messaging.v1.ShiftChanged";
 pub const OUTGOING_POST_REGISTERED: &str = "frontdesk.messaging.v1.OutgoingPostRegistered";
+pub const GUEST_ERASED: &str = "frontdesk.messaging.v1.GuestErased";
 
 pub fn event<M: Message>(
     event_type: &str,

@@ -17,6 +17,8 @@ pub mod store;
 use commands::Messaging;
 use frontdesk_platform::db::MigrationFile;
 use frontdesk_platform::mount::{Deps, Mounted, Service};
+use frontdesk_platform::timers::Clock;
+use std::time::Duration;
 
 pub use frontdesk_proto::messaging::v1::messaging_service_server::MessagingServiceServer;
 
@@ -39,7 +41,7 @@ impl Service for MessagingService {
     }
 
     /// Connects messaging's database, applies migrations, registers the served properties
-    /// and mounts the API; its outbox feeds relays and WatchLamps.
+    /// and mounts the API and the return sweep; its outbox feeds relays and WatchLamps.
     async fn start(deps: Deps, args: Self::Args) -> anyhow::Result<Mounted> {
         metrics::describe();
         let db = deps
@@ -47,7 +49,12 @@ impl Service for MessagingService {
             .await?;
         store::seed_properties(&db, &deps.properties).await?;
         let fanout = deps.fanout(Self::NAME).await?;
-        let desk = Messaging::new(db.clone(), fanout.clone(), args.return_after_days);
+        let desk = Messaging::new(db.clone(), fanout.clone(), args.return_after_days)
+            .with_clock(deps.clock.clone().unwrap_or(Clock::System));
+        let sweep = desk.clone().run_return_sweep(
+            Duration::from_millis(args.return_sweep_ms.max(1)),
+            deps.shutdown.clone(),
+        );
         let auth = deps.auth.clone();
         let api = MessagingServiceServer::with_interceptor(
             api::MessagingApi::new(desk, deps.shutdown.clone()),
@@ -55,6 +62,7 @@ impl Service for MessagingService {
         );
         Ok(Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
             .grpc(api)
+            .task(sweep)
             .emits(db, fanout))
     }
 }

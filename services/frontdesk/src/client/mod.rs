@@ -1,4 +1,4 @@
-//! `frontdesk inquiry|routing|sla|events|kb|quiz|report …`: clients for people. One module per service;
+//! `frontdesk inquiry|routing|sla|events|kb|quiz|report|stay|guest|message|mail|shift …`: clients for people. One module per service;
 //! nothing here imports a service's internals, only the proto contract. Readable tables by
 //! default, `--json` for scripts; enum values are the snake_case codes of the shared
 //! vocabulary (hotline, social_wechat, room_rates …).
@@ -7,6 +7,7 @@ pub mod events;
 mod inquiry_view;
 pub mod intake;
 pub mod kb;
+pub mod messaging;
 pub mod quiz;
 mod render;
 pub mod report;

@@ -112,8 +112,7 @@ impl Messaging {
             stay_id: sorted.stay_id.unwrap_or_default(),
             ambiguous: sorted.ambiguous,
             registered_at: now,
-            return_due_at: (status == MailStatus::ToReturn)
-                .then_some(now + self.return_after_micros),
+            return_due_at: (status == MailStatus::ToReturn).then(|| self.return_due_from_now()),
             forwarded_to: String::new(),
             delivered_to: String::new(),
             signature_image: None,
@@ -304,84 +303,6 @@ impl Messaging {
     }
 
     #[tracing::instrument(skip_all, fields(item_id = %item_id))]
-    pub async fn forward(
-        &self,
-        caller: &Caller,
-        item_id: &str,
-        address: &str,
-    ) -> Result<MailView, Error> {
-        let mut tx = self.begin().await?;
-        let mut view = load(&mut tx, caller, item_id).await?;
-        open_or_refuse(&view.item)?;
-        if view
-            .stay
-            .as_ref()
-            .is_some_and(|s| s.status == StayStatus::InHouse)
-        {
-            return Err(Error::FailedPrecondition(
-                "the guest is in house: hand the item over instead of forwarding it".into(),
-            ));
-        }
-        let address = if address.is_empty() {
-            view.stay
-                .as_ref()
-                .map(|s| s.forwarding_address.clone())
-                .unwrap_or_default()
-        } else {
-            address.to_string()
-        };
-        if address.is_empty() {
-            return Err(Error::invalid(
-                "address",
-                "no forwarding address is on file for this guest: give one",
-            ));
-        }
-        let now = now_micros();
-        view.item.status = MailStatus::Forwarded;
-        view.item.forwarded_to = address;
-        let mut events = Vec::new();
-        self.mail_step(
-            &mut tx,
-            &mut view.item,
-            CustodyAction::Forwarded,
-            &caller.subject,
-            now,
-            "forwarded",
-            &mut events,
-        )
-        .await?;
-        self.finish(tx, events).await?;
-        Ok(view)
-    }
-
-    #[tracing::instrument(skip_all, fields(item_id = %item_id))]
-    pub async fn return_to_sender(
-        &self,
-        caller: &Caller,
-        item_id: &str,
-        reason: &str,
-    ) -> Result<MailView, Error> {
-        let mut tx = self.begin().await?;
-        let mut view = load(&mut tx, caller, item_id).await?;
-        open_or_refuse(&view.item)?;
-        let now = now_micros();
-        view.item.status = MailStatus::Returned;
-        let mut events = Vec::new();
-        self.mail_step(
-            &mut tx,
-            &mut view.item,
-            CustodyAction::Returned,
-            &caller.subject,
-            now,
-            reason,
-            &mut events,
-        )
-        .await?;
-        self.finish(tx, events).await?;
-        Ok(view)
-    }
-
-    #[tracing::instrument(skip_all, fields(item_id = %item_id))]
     pub async fn get_mail(&self, caller: &Caller, item_id: &str) -> Result<MailView, Error> {
         let mut conn = self.db.pool().acquire().await?;
         load(&mut conn, caller, item_id).await
@@ -406,7 +327,7 @@ impl Messaging {
     }
 }
 
-fn open_or_refuse(item: &MailRow) -> Result<(), Error> {
+pub(super) fn open_or_refuse(item: &MailRow) -> Result<(), Error> {
     if rules::is_open(item.status) {
         Ok(())
     } else {
@@ -427,6 +348,7 @@ pub fn status_label(s: MailStatus) -> &'static str {
         MailStatus::Delivered => "delivered",
         MailStatus::Forwarded => "forwarded",
         MailStatus::Returned => "returned",
+        MailStatus::ReturnDue => "due back to its sender",
         MailStatus::Unspecified => "in an unknown state",
     }
 }
@@ -438,7 +360,7 @@ async fn stay_of(conn: &mut sqlx::AnyConnection, item: &MailRow) -> Result<Optio
     Ok(stay_store::get(conn, &item.stay_id).await?)
 }
 
-async fn load(
+pub(super) async fn load(
     conn: &mut sqlx::AnyConnection,
     caller: &Caller,
     item_id: &str,

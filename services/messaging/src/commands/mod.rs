@@ -1,10 +1,13 @@
 //! Use cases: each one transaction — state change and its events together — with
 //! `#[tracing::instrument]` spans carrying ids (never names or text).
 
+pub mod effects;
+pub mod erasure;
 pub mod lookup;
 pub mod mail;
 pub mod messages;
 pub mod outgoing;
+pub mod returns;
 pub mod shifts;
 pub mod stays;
 
@@ -12,6 +15,7 @@ use frontdesk_platform::auth::Caller;
 use frontdesk_platform::db::Db;
 use frontdesk_platform::fanout::Fanout;
 use frontdesk_platform::outbox::{self, NewEvent};
+use frontdesk_platform::timers::Clock;
 
 pub use frontdesk_platform::error::ServiceError as Error;
 
@@ -26,6 +30,8 @@ pub struct Messaging {
     fanout: Fanout,
     /// How long undeliverable mail waits before it is due back to its sender.
     return_after_micros: i64,
+    /// "Now" for return dates and the return sweep (a manual clock in tests).
+    clock: Clock,
 }
 
 pub use frontdesk_platform::idempotency::Idempotency;
@@ -37,7 +43,21 @@ impl Messaging {
             db,
             fanout,
             return_after_micros: i64::from(return_after_days) * 86_400 * 1_000_000,
+            clock: Clock::System,
         }
+    }
+
+    /// Return dates and the return sweep read "now" from `clock`.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// When mail that cannot be delivered from now on is due back to its sender. Days, not
+    /// seconds, matter here, so a Redis clock is read as this host's time.
+    fn return_due_from_now(&self) -> i64 {
+        self.clock.now_without_redis() + self.return_after_micros
     }
 
     pub fn db(&self) -> &Db {

@@ -87,6 +87,12 @@ pub fn is_open(status: MailStatus) -> bool {
     )
 }
 
+/// Mail waiting to go back to its sender whose return date has passed: the sweep makes it
+/// work the desk sees (RETURN_DUE). Nothing else is ever due.
+pub fn is_return_due(status: MailStatus, return_due_at: Option<i64>, now: i64) -> bool {
+    status == MailStatus::ToReturn && return_due_at.is_some_and(|due| due <= now)
+}
+
 /// The guest checked in: held items become deliverable (after a call for registered kinds).
 pub fn on_check_in(kind: MailKind) -> MailStatus {
     initial_status(SortClass::InHouse, kind)
@@ -141,6 +147,28 @@ mod tests {
         let s = sort(&[c("cancelled", StayStatus::Cancelled, false)]);
         assert_eq!((s.class, s.stay_id), (SortClass::Unknown, None));
         assert_eq!(sort(&[]).class, SortClass::Unknown);
+    }
+
+    #[test]
+    fn only_items_to_return_past_their_date_are_due() {
+        let now = 1_000;
+        assert!(is_return_due(MailStatus::ToReturn, Some(now), now));
+        assert!(is_return_due(MailStatus::ToReturn, Some(now - 1), now));
+        assert!(!is_return_due(MailStatus::ToReturn, Some(now + 1), now));
+        assert!(!is_return_due(MailStatus::ToReturn, None, now));
+        for s in [
+            MailStatus::ToForward,
+            MailStatus::HeldForArrival,
+            MailStatus::AwaitingDelivery,
+            MailStatus::ReturnDue,
+            MailStatus::Returned,
+        ] {
+            assert!(!is_return_due(s, Some(now - 1), now), "{s:?}");
+        }
+        assert!(
+            is_open(MailStatus::ReturnDue),
+            "a due item is still the desk's"
+        );
     }
 
     #[test]

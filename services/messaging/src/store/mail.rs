@@ -270,3 +270,43 @@ pub async fn open(conn: &mut AnyConnection, property_id: &str) -> anyhow::Result
     }
     q.fetch_all(conn).await?.iter().map(from_row).collect()
 }
+
+/// Items waiting to go back to their sender whose return date is at or before `now`, the
+/// longest overdue first (the return sweep).
+pub async fn due_for_return(
+    conn: &mut AnyConnection,
+    now: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<String>> {
+    Ok(sqlx::query_scalar::<Any, String>(
+        "SELECT item_id FROM mail_items WHERE status = $1 AND return_due_at <= $2 \
+         ORDER BY return_due_at, item_id LIMIT $3",
+    )
+    .bind(MailStatus::ToReturn.code())
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Moves an item from `from` to `to` only if it is still in `from`; false when another
+/// writer (a second replica's sweep, a clerk returning it) got there first. On Postgres the
+/// row lock makes the loser wait and then see the new status.
+pub async fn change_status_if(
+    conn: &mut AnyConnection,
+    item_id: &str,
+    from: MailStatus,
+    to: MailStatus,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query::<Any>(
+        "UPDATE mail_items SET status = $3, updated_at = $4 WHERE item_id = $1 AND status = $2",
+    )
+    .bind(item_id)
+    .bind(from.code())
+    .bind(to.code())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

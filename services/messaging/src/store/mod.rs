@@ -2,6 +2,7 @@
 //! and SQLite (see `frontdesk_platform::db`): times are unix micros, ids text, enums their
 //! proto names, flags 0/1.
 
+pub mod erasure;
 pub mod lookups;
 pub mod mail;
 pub mod messages;
@@ -25,6 +26,16 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         3001,
         "outgoing post",
         include_str!("../../migrations/3001_outgoing_post.sql"),
+    ),
+    (
+        3002,
+        "return sweep index",
+        include_str!("../../migrations/3002_return_due.sql"),
+    ),
+    (
+        3003,
+        "guest erasures",
+        include_str!("../../migrations/3003_erasures.sql"),
     ),
 ];
 
