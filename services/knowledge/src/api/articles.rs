@@ -15,7 +15,7 @@ pub(super) async fn create_article(
     api: &KnowledgeApi,
     req: Request<pb::CreateArticleRequest>,
 ) -> Res<pb::Article> {
-    let caller = authorise(&req, WRITERS)?;
+    let caller = Caller::with_role(&req, WRITERS)?;
     let r = req.get_ref();
     let mut v = Violations::new();
     let property = r.property_id.trim().to_string();
@@ -46,7 +46,7 @@ pub(super) async fn update_article(
     api: &KnowledgeApi,
     req: Request<pb::UpdateArticleRequest>,
 ) -> Res<pb::Article> {
-    let caller = authorise(&req, WRITERS)?;
+    let caller = Caller::with_role(&req, WRITERS)?;
     let r = req.get_ref();
     let mut v = Violations::new();
     let article_id = id("article_id", &r.article_id, &mut v);
@@ -72,7 +72,7 @@ pub(super) async fn get_article(
     api: &KnowledgeApi,
     req: Request<pb::GetArticleRequest>,
 ) -> Res<pb::Article> {
-    let caller = authorise(&req, READERS)?;
+    let caller = Caller::with_role(&req, READERS)?;
     let r = req.get_ref();
     let mut v = Violations::new();
     let article_id = id("article_id", &r.article_id, &mut v);
@@ -92,7 +92,7 @@ pub(super) async fn list_articles(
     api: &KnowledgeApi,
     req: Request<pb::ListArticlesRequest>,
 ) -> Res<pb::ListArticlesResponse> {
-    let caller = authorise(&req, READERS)?;
+    let caller = Caller::with_role(&req, READERS)?;
     let r = req.get_ref();
     let mut v = Violations::new();
     let property = r.property_id.trim();
@@ -151,7 +151,7 @@ pub(super) async fn list_article_versions(
     api: &KnowledgeApi,
     req: Request<pb::ListArticleVersionsRequest>,
 ) -> Res<pb::ListArticleVersionsResponse> {
-    let caller = authorise(&req, READERS)?;
+    let caller = Caller::with_role(&req, READERS)?;
     let r = req.get_ref();
     let mut v = Violations::new();
     let article_id = id("article_id", &r.article_id, &mut v);
@@ -186,7 +186,7 @@ pub(super) async fn diff_article_versions(
     api: &KnowledgeApi,
     req: Request<pb::DiffArticleVersionsRequest>,
 ) -> Res<pb::DiffArticleVersionsResponse> {
-    let caller = authorise(&req, READERS)?;
+    let caller = Caller::with_role(&req, READERS)?;
     let r = req.get_ref();
     let mut v = Violations::new();
     let article_id = id("article_id", &r.article_id, &mut v);

@@ -37,12 +37,6 @@ fn ok<T>(t: T) -> Res<T> {
     Ok(Response::new(t))
 }
 
-fn authorise<T>(req: &Request<T>, roles: &[Role]) -> Result<Caller, Status> {
-    let caller = Caller::from_request(req)?;
-    caller.require_role(roles)?;
-    Ok(caller)
-}
-
 fn err(e: Error) -> Status {
     e.into()
 }
@@ -187,7 +181,7 @@ impl KnowledgeApi {
         roles: &[Role],
         step: Step,
     ) -> Res<pb::Article> {
-        let caller = authorise(&req, roles)?;
+        let caller = Caller::with_role(&req, roles)?;
         let r = req.get_ref();
         let mut v = Violations::new();
         let article_id = id("article_id", &r.article_id, &mut v);

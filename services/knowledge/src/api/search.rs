@@ -13,7 +13,7 @@ pub(super) async fn search(
     api: &KnowledgeApi,
     req: Request<pb::SearchRequest>,
 ) -> Res<pb::SearchResponse> {
-    let caller = authorise(&req, READERS)?;
+    let caller = Caller::with_role(&req, READERS)?;
     let r = req.get_ref();
     let mut v = Violations::new();
     let query = text("query", &r.query, MAX_QUERY, true, &mut v);
@@ -55,7 +55,7 @@ pub(super) async fn suggest_answers(
     api: &KnowledgeApi,
     req: Request<pb::SuggestAnswersRequest>,
 ) -> Res<pb::SuggestAnswersResponse> {
-    let caller = authorise(&req, READERS)?;
+    let caller = Caller::with_role(&req, READERS)?;
     let r = req.get_ref();
     let mut v = Violations::new();
     let property_id = search_property(&caller, &r.property_id, &mut v)?;
@@ -103,7 +103,7 @@ pub(super) async fn render_reply(
     api: &KnowledgeApi,
     req: Request<pb::RenderReplyRequest>,
 ) -> Res<pb::RenderReplyResponse> {
-    let caller = authorise(&req, READERS)?;
+    let caller = Caller::with_role(&req, READERS)?;
     let r = req.get_ref();
     let mut v = Violations::new();
     let property_id = search_property(&caller, &r.property_id, &mut v)?;
@@ -138,7 +138,7 @@ pub(super) async fn get_synonyms(
     api: &KnowledgeApi,
     req: Request<pb::GetSynonymsRequest>,
 ) -> Res<pb::Synonyms> {
-    authorise(&req, READERS)?;
+    Caller::with_role(&req, READERS)?;
     let (groups, by, at) = api.kb.synonyms().await.map_err(err)?;
     ok(synonyms(groups, by, at))
 }
@@ -147,7 +147,7 @@ pub(super) async fn set_synonyms(
     api: &KnowledgeApi,
     req: Request<pb::SetSynonymsRequest>,
 ) -> Res<pb::Synonyms> {
-    let caller = authorise(&req, SYNONYM_EDITORS)?;
+    let caller = Caller::with_role(&req, SYNONYM_EDITORS)?;
     if !caller.all_properties() {
         return Err(Status::permission_denied(
             "the synonym list is chain-wide: only a chain-wide caller may set it",
@@ -185,7 +185,7 @@ pub(super) async fn rebuild_index(
     api: &KnowledgeApi,
     req: Request<pb::RebuildIndexRequest>,
 ) -> Res<pb::RebuildIndexResponse> {
-    authorise(&req, ADMINS)?;
+    Caller::with_role(&req, ADMINS)?;
     let (documents, sequence) = api.kb.rebuild_index().await.map_err(err)?;
     ok(pb::RebuildIndexResponse {
         documents: i64::try_from(documents).unwrap_or(i64::MAX),

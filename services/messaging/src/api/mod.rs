@@ -78,13 +78,6 @@ fn ok<T>(t: T) -> Res<T> {
     Ok(Response::new(t))
 }
 
-/// Who is calling, allowed by role, and (when a property is named) by property.
-fn authorise<T>(req: &Request<T>, roles: &[Role]) -> Result<Caller, Status> {
-    let caller = Caller::from_request(req)?;
-    caller.require_role(roles)?;
-    Ok(caller)
-}
-
 fn property(caller: &Caller, field_value: &str, v: &mut Violations) -> Result<String, Status> {
     let p = id("property_id", field_value, v);
     if !p.is_empty() {

@@ -3,9 +3,10 @@
 use super::validate::{self, MAX_NAME, MAX_TEXT, check, id, required_enum, text, timestamp};
 use super::{
     AUDIT, ERASE, LOOKUP_OUTSIDE, LOOKUP_STAFF, MAX_SYNC, MessagingApi, PMS, READ_STAY, Res, SYNC,
-    authorise, convert, err, ok, property,
+    convert, err, ok, property,
 };
 use crate::commands::stays::StayInput;
+use frontdesk_platform::auth::Caller;
 use frontdesk_platform::error::Violations;
 use frontdesk_platform::paging::{self, page_size};
 use frontdesk_proto::messaging::v1 as pb;
@@ -66,7 +67,7 @@ pub(super) async fn sync_stays(
     api: &MessagingApi,
     req: Request<pb::SyncStaysRequest>,
 ) -> Res<pb::SyncStaysResponse> {
-    let caller = authorise(&req, SYNC)?;
+    let caller = Caller::with_role(&req, SYNC)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -111,7 +112,7 @@ pub(super) async fn check_in(
     api: &MessagingApi,
     req: Request<pb::CheckInRequest>,
 ) -> Res<pb::CheckInResponse> {
-    let caller = authorise(&req, PMS)?;
+    let caller = Caller::with_role(&req, PMS)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -132,7 +133,7 @@ pub(super) async fn check_out(
     api: &MessagingApi,
     req: Request<pb::CheckOutRequest>,
 ) -> Res<pb::CheckOutResponse> {
-    let caller = authorise(&req, PMS)?;
+    let caller = Caller::with_role(&req, PMS)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -152,7 +153,7 @@ pub(super) async fn room_move(
     api: &MessagingApi,
     req: Request<pb::RoomMoveRequest>,
 ) -> Res<pb::RoomMoveResponse> {
-    let caller = authorise(&req, PMS)?;
+    let caller = Caller::with_role(&req, PMS)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -173,7 +174,7 @@ pub(super) async fn cancel_stay(
     api: &MessagingApi,
     req: Request<pb::CancelStayRequest>,
 ) -> Res<pb::CancelStayResponse> {
-    let caller = authorise(&req, PMS)?;
+    let caller = Caller::with_role(&req, PMS)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -199,7 +200,7 @@ pub(super) async fn get_stay(
     api: &MessagingApi,
     req: Request<pb::GetStayRequest>,
 ) -> Res<pb::GetStayResponse> {
-    let caller = authorise(&req, READ_STAY)?;
+    let caller = Caller::with_role(&req, READ_STAY)?;
     let mut v = Violations::new();
     let sid = id("stay_id", &req.get_ref().stay_id, &mut v);
     check(v).map_err(err)?;
@@ -213,7 +214,7 @@ pub(super) async fn locate_guest(
     api: &MessagingApi,
     req: Request<pb::LocateGuestRequest>,
 ) -> Res<pb::LocateGuestResponse> {
-    let caller = authorise(&req, LOOKUP_OUTSIDE)?;
+    let caller = Caller::with_role(&req, LOOKUP_OUTSIDE)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -263,7 +264,7 @@ pub(super) async fn list_guest_lookups(
     api: &MessagingApi,
     req: Request<pb::ListGuestLookupsRequest>,
 ) -> Res<pb::ListGuestLookupsResponse> {
-    let caller = authorise(&req, AUDIT)?;
+    let caller = Caller::with_role(&req, AUDIT)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -288,7 +289,7 @@ pub(super) async fn erase_guest(
     api: &MessagingApi,
     req: Request<pb::EraseGuestRequest>,
 ) -> Res<pb::EraseGuestResponse> {
-    let caller = authorise(&req, ERASE)?;
+    let caller = Caller::with_role(&req, ERASE)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
