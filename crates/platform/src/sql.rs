@@ -30,6 +30,59 @@ pub fn list(n: usize, start: usize) -> String {
         .join(", ")
 }
 
+/// A table listed newest first: its name, the columns to read, and the time and id columns
+/// that order it. This service's own identifiers, never input.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyset<'a> {
+    pub table: &'a str,
+    pub columns: &'a str,
+    pub time: &'a str,
+    pub id: &'a str,
+}
+
+/// One page of a property's rows, newest first, by keyset: `(time, id)` of the last row of
+/// the previous page in `after`. The lists of lookups, outgoing post and the like share it.
+pub async fn newest_first(
+    conn: &mut sqlx::AnyConnection,
+    k: Keyset<'_>,
+    property_id: &str,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    let Keyset {
+        table,
+        columns,
+        time,
+        id,
+    } = k;
+    match after {
+        Some((at, last)) => {
+            let sql = format!(
+                "SELECT {columns} FROM {table} WHERE property_id = $1 AND ({time} < $2 OR \
+                 ({time} = $2 AND {id} < $3)) ORDER BY {time} DESC, {id} DESC LIMIT $4"
+            );
+            sqlx::query::<sqlx::Any>(&sql)
+                .bind(property_id)
+                .bind(at)
+                .bind(last)
+                .bind(limit)
+                .fetch_all(conn)
+                .await
+        }
+        None => {
+            let sql = format!(
+                "SELECT {columns} FROM {table} WHERE property_id = $1 \
+                 ORDER BY {time} DESC, {id} DESC LIMIT $2"
+            );
+            sqlx::query::<sqlx::Any>(&sql)
+                .bind(property_id)
+                .bind(limit)
+                .fetch_all(conn)
+                .await
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -70,31 +70,18 @@ pub async fn list(
 ) -> anyhow::Result<Vec<LookupRow>> {
     let cols = "lookup_id, property_id, asked_by, asked_at, caller_kind, query_name, \
                 query_reservation_id, disclosure, matched_stay_ids, room_disclosed";
-    let rows = match after {
-        Some((at, id)) => {
-            let sql = format!(
-                "SELECT {cols} FROM lookups WHERE property_id = $1 AND (asked_at < $2 OR \
-                 (asked_at = $2 AND lookup_id < $3)) ORDER BY asked_at DESC, lookup_id DESC LIMIT $4"
-            );
-            sqlx::query::<Any>(&sql)
-                .bind(property_id)
-                .bind(at)
-                .bind(id)
-                .bind(limit)
-                .fetch_all(conn)
-                .await?
-        }
-        None => {
-            let sql = format!(
-                "SELECT {cols} FROM lookups WHERE property_id = $1 \
-                 ORDER BY asked_at DESC, lookup_id DESC LIMIT $2"
-            );
-            sqlx::query::<Any>(&sql)
-                .bind(property_id)
-                .bind(limit)
-                .fetch_all(conn)
-                .await?
-        }
-    };
+    let rows = frontdesk_platform::sql::newest_first(
+        conn,
+        frontdesk_platform::sql::Keyset {
+            table: "lookups",
+            columns: cols,
+            time: "asked_at",
+            id: "lookup_id",
+        },
+        property_id,
+        after,
+        limit,
+    )
+    .await?;
     rows.iter().map(from_row).collect()
 }

@@ -83,31 +83,18 @@ pub async fn list(
     after: Option<(i64, String)>,
     limit: i64,
 ) -> anyhow::Result<Vec<PostRow>> {
-    let rows = match after {
-        Some((at, id)) => {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM outgoing_post WHERE property_id = $1 AND (registered_at < $2 \
-                 OR (registered_at = $2 AND post_id < $3)) ORDER BY registered_at DESC, post_id DESC LIMIT $4"
-            );
-            sqlx::query::<Any>(&sql)
-                .bind(property_id)
-                .bind(at)
-                .bind(id)
-                .bind(limit)
-                .fetch_all(conn)
-                .await?
-        }
-        None => {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM outgoing_post WHERE property_id = $1 \
-                 ORDER BY registered_at DESC, post_id DESC LIMIT $2"
-            );
-            sqlx::query::<Any>(&sql)
-                .bind(property_id)
-                .bind(limit)
-                .fetch_all(conn)
-                .await?
-        }
-    };
+    let rows = frontdesk_platform::sql::newest_first(
+        conn,
+        frontdesk_platform::sql::Keyset {
+            table: "outgoing_post",
+            columns: COLUMNS,
+            time: "registered_at",
+            id: "post_id",
+        },
+        property_id,
+        after,
+        limit,
+    )
+    .await?;
     rows.iter().map(from_row).collect()
 }
