@@ -1018,6 +1018,7 @@ async fn unsure_classifications_need_triage_until_staff_confirm(backend: Backend
 }
 
 on_both_backends!(
+    the_caller_on_the_phone_hears_the_routing_decision,
     unsure_classifications_need_triage_until_staff_confirm,
     created_inquiry_is_classified_and_has_a_timeline,
     validation_errors_name_every_bad_field,
@@ -1031,3 +1032,51 @@ on_both_backends!(
     staff_corrections_are_listed_for_improving_the_rules,
     concurrent_creates_and_retries_are_each_recorded_once,
 );
+
+/// CI-3.3 on the phone: the agent's create waits (briefly) for routing, so the caller hears
+/// who handles it and by when; without routing the inquiry is still recorded, and the answer
+/// says the decision is pending.
+async fn the_caller_on_the_phone_hears_the_routing_decision(backend: Backend) {
+    let env = Env::new(backend).await;
+    let wait = |ms: u64| {
+        Some(prost_types::Duration {
+            seconds: 0,
+            nanos: i32::try_from(ms * 1_000_000).unwrap_or(0),
+        })
+    };
+    let app = env.spawn().await;
+    let mut amy = app.agent().await;
+    let mut req = frontdesk_tests::new_inquiry("请问早餐几点开始？");
+    req.wait_for_routing = Some(prost_types::Duration {
+        seconds: 2,
+        nanos: 0,
+    });
+    let r = amy.create_inquiry(req).await.expect("create").into_inner();
+    assert!(!r.routing_pending, "{r:?}");
+    let routing = r
+        .inquiry
+        .and_then(|i| i.routing)
+        .expect("routing's decision");
+    assert!(
+        !routing.lead_department.is_empty() && routing.resolution_due.is_some(),
+        "{routing:?}"
+    );
+
+    let mut too_long = frontdesk_tests::new_inquiry("Is there parking?");
+    too_long.wait_for_routing = Some(prost_types::Duration {
+        seconds: 3,
+        nanos: 0,
+    });
+    let err = amy.create_inquiry(too_long).await.expect_err("over 2 s");
+    assert_eq!(violated_fields(&err), ["wait_for_routing"]);
+    app.stop().await;
+
+    // Intake alone: nobody routes; recorded anyway, and pending after the wait.
+    let alone = env.spawn_intake_only().await;
+    let mut amy = alone.agent().await;
+    let mut req = frontdesk_tests::new_inquiry("Is there parking?");
+    req.wait_for_routing = wait(150);
+    let r = amy.create_inquiry(req).await.expect("create").into_inner();
+    assert!(r.routing_pending && r.created);
+    assert!(r.inquiry.is_some_and(|i| i.routing.is_none()));
+}

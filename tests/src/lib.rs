@@ -397,6 +397,7 @@ pub fn new_inquiry(text: &str) -> pb::CreateInquiryRequest {
         text: text.into(),
         reservation_ref: String::new(),
         idempotency_key: uuid::Uuid::new_v4().to_string(),
+        wait_for_routing: None,
     }
 }
 

@@ -652,6 +652,7 @@ fn inquiry_request(channel: common::Channel, text: &str, key: &str) -> pb::Creat
         text: text.into(),
         reservation_ref: String::new(),
         idempotency_key: key.into(),
+        wait_for_routing: None,
     }
 }
 

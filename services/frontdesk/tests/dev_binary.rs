@@ -218,6 +218,13 @@ fn dev_serves_the_cli_stops_on_sigterm_and_keeps_data_across_restarts() {
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let id = created["inquiry_id"].as_str().expect("id").to_string();
     assert_eq!(created["category"], "dining");
+    // The create waited for routing (--wait-ms, default 1 s): who handles it, by when.
+    assert!(
+        created["routing"]["lead_department"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{created}"
+    );
     // The demo knowledge base answers it: by words, and as suggestions for the inquiry.
     for args in [
         vec!["kb", "search", "早餐几点"],

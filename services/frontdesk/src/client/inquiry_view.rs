@@ -27,6 +27,12 @@ fn inquiry_json(i: &pb::Inquiry) -> Value {
         "customer": { "name": cust.name, "phone": cust.phone, "email": cust.email, "social_handle": cust.social_handle },
         "text": i.text,
         "assignee": i.assignee,
+        "routing": i.routing.as_ref().map(|r| json!({
+            "lead_department": r.lead_department,
+            "assignee": r.assignee,
+            "first_response_due": time_of(r.first_response_due.as_ref()),
+            "resolution_due": time_of(r.resolution_due.as_ref()),
+        })),
         "created_at": time_of(i.created_at.as_ref()),
         "first_response_at": time_of(i.first_response_at.as_ref()),
         "resolved_at": time_of(i.resolved_at.as_ref()),

@@ -27,6 +27,13 @@ pub enum InquiryCmd {
         social: String,
         #[arg(long)]
         text: String,
+        /// The PMS reservation the inquiry is about, if any.
+        #[arg(long, default_value = "")]
+        reservation_ref: String,
+        /// Wait this long (0–2000 ms) for routing's decision, to tell the caller who handles
+        /// it and by when.
+        #[arg(long, default_value_t = 1000)]
+        wait_ms: u64,
         /// Default: a new random key (a retry of this command must pass the same key).
         #[arg(long)]
         idempotency_key: Option<String>,
@@ -124,9 +131,12 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
             email,
             social,
             text,
+            reservation_ref,
+            wait_ms,
             idempotency_key,
         } => {
             let ch = parse_code::<Channel>("channel", &channel)?;
+            let wait = std::time::Duration::from_millis(wait_ms);
             let r = client
                 .create_inquiry(pb::CreateInquiryRequest {
                     property_id: property,
@@ -139,13 +149,20 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                         preferred_reply: 0,
                     }),
                     text,
-                    reservation_ref: String::new(),
+                    reservation_ref,
                     idempotency_key: key(idempotency_key),
+                    wait_for_routing: (wait_ms > 0).then(|| prost_types::Duration {
+                        seconds: wait.as_secs() as i64,
+                        nanos: wait.subsec_nanos() as i32,
+                    }),
                 })
                 .await
                 .map_err(status_error)?
                 .into_inner();
             out.inquiry(r.inquiry.as_ref(), &[]);
+            if r.routing_pending && !args.json {
+                eprintln!("routing's decision is still pending: see `frontdesk inquiry get`");
+            }
         }
         InquiryCmd::Get { id } => {
             let r = client

@@ -20,7 +20,12 @@ pub(super) async fn create_inquiry(
 ) -> Res<pb::CreateInquiryResponse> {
     let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
-    let hash = fingerprint(&r, |m| m.idempotency_key.clear());
+    // How long the caller waits is not part of what is recorded: a retry may wait longer.
+    let hash = fingerprint(&r, |m| {
+        m.idempotency_key.clear();
+        m.wait_for_routing = None;
+    });
+    let wait = routing_wait(r.wait_for_routing.as_ref())?;
     let customer = r.customer.clone();
     let preferred = optional_reply(customer.as_ref().map(|c| c.preferred_reply).unwrap_or(0));
     let raw = RawNewInquiry {
@@ -50,11 +55,44 @@ pub(super) async fn create_inquiry(
         idempotency_key: r.idempotency_key,
     };
     let new = NewInquiry::parse(raw).map_err(Error::from)?;
-    let (inquiry, created) = api.intake.create(&caller, new, hash).await?;
+    let (mut inquiry, created) = api.intake.create(&caller, new, hash).await?;
+    let mut routing_pending = false;
+    if let Some(wait) = wait {
+        // Routing's decision comes back as a projection into intake (an event away):
+        // read the inquiry again until it is there or the wait is over.
+        let deadline = tokio::time::Instant::now() + wait;
+        while inquiry.routing.is_none() {
+            if tokio::time::Instant::now() >= deadline {
+                routing_pending = true;
+                break;
+            }
+            tokio::time::sleep(ROUTING_POLL).await;
+            inquiry = api.intake.get(&caller, &inquiry.inquiry_id).await?.0;
+        }
+    }
     Ok(Response::new(pb::CreateInquiryResponse {
         inquiry: Some(inquiry_to_pb(&inquiry)),
         created,
+        routing_pending,
     }))
+}
+
+/// Longest a create may wait for routing's decision.
+const MAX_ROUTING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How often a waiting create looks for the decision.
+const ROUTING_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// `wait_for_routing` as a duration: none, or 1 ms to 2 s.
+fn routing_wait(d: Option<&prost_types::Duration>) -> Result<Option<std::time::Duration>, Status> {
+    let Some(d) = d else { return Ok(None) };
+    let wait = std::time::Duration::try_from(*d)
+        .ok()
+        .filter(|w| *w <= MAX_ROUTING_WAIT);
+    match wait {
+        Some(w) if w.is_zero() => Ok(None),
+        Some(w) => Ok(Some(w)),
+        None => Err(Error::invalid("wait_for_routing", "0 to 2 seconds").into()),
+    }
 }
 
 pub(super) async fn get_inquiry(

@@ -126,6 +126,7 @@ pub(crate) fn create_request(shared: &Shared, i: u64) -> pb::CreateInquiryReques
             String::new()
         },
         idempotency_key: format!("bench-{}-{i}", shared.run_id),
+        wait_for_routing: None,
     }
 }
 
