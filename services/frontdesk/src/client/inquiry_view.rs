@@ -86,6 +86,24 @@ impl Output {
                 v["customer"]["email"].as_str().unwrap_or("")
             ),
         ]);
+        if let Some(r) = &i.routing {
+            // What the agent tells the caller: who handles it and by when.
+            let handler = if r.assignee.is_empty() {
+                "(queue)"
+            } else {
+                r.assignee.as_str()
+            };
+            table.add_row(vec![
+                "routing".to_string(),
+                format!(
+                    "{} / {}; answer by {}, resolve by {}",
+                    r.lead_department,
+                    handler,
+                    time_of(r.first_response_due.as_ref()),
+                    time_of(r.resolution_due.as_ref())
+                ),
+            ]);
+        }
         for r in &i.responses {
             table.add_row(vec![format!("answer {}", r.response_id), r.text.clone()]);
         }
