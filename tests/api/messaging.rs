@@ -593,10 +593,18 @@ async fn lamp_lights_at_check_in_moves_with_the_guest_and_goes_off_at_check_out(
         .watch_lamps(pb::WatchLampsRequest {
             property_id: PROPERTY_A.into(),
             cursor: String::new(),
+            send_caught_up: true,
         })
         .await
         .expect("watch")
         .into_inner();
+    // Nothing lit yet: the adapter hears at once that it knows every lamp's state.
+    let marker = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("marker in time")
+        .expect("stream open")
+        .expect("no error");
+    assert!(marker.caught_up && marker.room.is_empty(), "{marker:?}");
     let sid = stay_id(
         &mut p,
         record(

@@ -643,6 +643,38 @@ async fn a_department_watches_its_queue_and_resumes_from_its_cursor(backend: Bac
         "the next change, nothing repeated"
     );
     assert_eq!(claimed.assignment.expect("a").assignee, "F1");
+
+    // A board that starts fresh asks to be told when the backlog is behind it.
+    let mut board = r
+        .watch_assignments(rpb::WatchAssignmentsRequest {
+            property_id: PROPERTY_A.into(),
+            department_code: "front_office".into(),
+            from_beginning: true,
+            send_caught_up: true,
+            ..Default::default()
+        })
+        .await
+        .expect("from the beginning")
+        .into_inner();
+    let mut backlog = Vec::new();
+    let marker = loop {
+        let m = next(&mut board).await;
+        if m.caught_up {
+            break m;
+        }
+        backlog.push(m.change);
+    };
+    assert_eq!(
+        backlog,
+        [
+            rpb::AssignmentChange::Routed as i32,
+            rpb::AssignmentChange::Assigned as i32
+        ]
+    );
+    assert_eq!(
+        marker.cursor, claimed.cursor,
+        "caught up where the backlog ended"
+    );
 }
 
 async fn managers_edit_routing_rules_and_sla_policies_validated_on_save(backend: Backend) {

@@ -78,7 +78,11 @@ fn cursor_past_head(after: i64, head: i64) -> Status {
 
 /// Streams `map(event)` for each outbox event after `after` of `properties` (`None`: all)
 /// until the client leaves or the server shuts down. `map` returns `None` to skip an event.
-pub fn stream<T, F>(
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one watch: storage, wake-up, scope, position, lifetime, mapping"
+)]
+pub fn stream<T, F, M>(
     db: Db,
     wake: watch::Receiver<i64>,
     properties: Option<Vec<String>>,
@@ -86,19 +90,22 @@ pub fn stream<T, F>(
     shutdown: Shutdown,
     slot: Option<StreamSlot>,
     map: F,
+    caught_up: M,
 ) -> ReceiverStream<Result<T, Status>>
 where
     T: Send + 'static,
     F: Fn(StoredEvent) -> Option<T> + Send + Sync + 'static,
+    M: Fn(i64) -> Option<T> + Send + 'static,
 {
     let map = std::sync::Arc::new(map);
-    stream_from(wake, after, shutdown, slot, move |cursor| {
+    let read = move |cursor| {
         let (db, properties, map) = (db.clone(), properties.clone(), map.clone());
         async move {
             let events = outbox::read_after(&db, cursor, BATCH, properties.as_deref()).await?;
             Ok(events.into_iter().map(|e| (e.sequence, map(e))).collect())
         }
-    })
+    };
+    stream_marked(wake, after, shutdown, slot, read, caught_up)
 }
 
 /// The general form: `read(cursor)` returns up to a batch of items after the cursor, each

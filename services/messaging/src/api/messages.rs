@@ -221,6 +221,7 @@ pub(super) async fn watch_lamps(
         frontdesk_platform::watch::start_after(api.desk.db(), &r.cursor, true, "WatchLamps")
             .await?;
     let wake = api.desk.fanout().subscribe();
+    let send_caught_up = r.send_caught_up;
     let stream = frontdesk_platform::watch::stream(
         api.desk.db().clone(),
         wake,
@@ -239,6 +240,14 @@ pub(super) async fn watch_lamps(
                 on: l.on,
                 stay_id: l.stay_id,
                 occurred_at: Some(frontdesk_platform::time::to_timestamp(e.occurred_at)),
+                caught_up: false,
+            })
+        },
+        move |cursor| {
+            send_caught_up.then(|| pb::WatchLampsResponse {
+                cursor: cursor.to_string(),
+                caught_up: true,
+                ..Default::default()
             })
         },
     );

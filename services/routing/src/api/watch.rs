@@ -20,6 +20,7 @@ impl RoutingApi {
         .await?;
         let department = r.department_code.trim().to_string();
         let staff = r.staff_id.trim().to_string();
+        let send_caught_up = r.send_caught_up;
         let stream = frontdesk_platform::watch::stream(
             self.db.clone(),
             self.fanout.subscribe(),
@@ -52,6 +53,14 @@ impl RoutingApi {
                     actor: changed.actor,
                     from_staff_id: changed.from_staff_id,
                     to_staff_id: changed.to_staff_id,
+                    caught_up: false,
+                })
+            },
+            move |cursor| {
+                send_caught_up.then(|| pb::WatchAssignmentsResponse {
+                    cursor: cursor.to_string(),
+                    caught_up: true,
+                    ..Default::default()
                 })
             },
         );
