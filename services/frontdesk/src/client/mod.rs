@@ -93,7 +93,7 @@ pub async fn connect(args: &ClientArgs) -> anyhow::Result<(tonic::transport::Cha
         }
         None => None,
     };
-    let channel = frontdesk_platform::client::connect(&args.server, tls).await?;
+    let channel = frontdesk_platform::client::connect(&server_url(&args.server), tls).await?;
     Ok((channel, Bearer::new(&token)?))
 }
 
@@ -121,4 +121,25 @@ pub(crate) fn parse_code<T: Coded>(what: &str, code: &str) -> anyhow::Result<T> 
 /// A fresh idempotency key unless the caller gives one (a retry must pass the same key).
 pub(crate) fn key(k: Option<String>) -> String {
     k.unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// `--server` as given, or with `http://` in front when it names no scheme
+/// (`FRONTDESK_SERVER=127.0.0.1:50051` works).
+fn server_url(server: &str) -> String {
+    if server.contains("://") {
+        server.to_string()
+    } else {
+        format!("http://{server}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_without_a_scheme_is_plain_http() {
+        assert_eq!(server_url("127.0.0.1:50051"), "http://127.0.0.1:50051");
+        assert_eq!(server_url("https://intake:50051"), "https://intake:50051");
+    }
 }
