@@ -135,9 +135,20 @@ fn expected_failure(e: &sqlx::Error) -> Option<ServiceError> {
         Some(database_unavailable(e))
     } else if is_bad_text(e) {
         Some(bad_text())
+    } else if is_conflict(e) {
+        Some(ServiceError::Aborted(
+            "the change conflicted with another one at the same moment; retry".into(),
+        ))
     } else {
         None
     }
+}
+
+/// Postgres 40P01 (deadlock detected) and 40001 (serialization failure): two transactions
+/// crossed; the one chosen to fail can simply run again.
+pub fn is_conflict(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if matches!(db.code().as_deref(), Some("40P01" | "40001")))
 }
 
 /// A text field the service did not check itself: still the caller's bytes, not our fault.

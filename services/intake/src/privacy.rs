@@ -22,8 +22,34 @@ pub struct Erased {
 }
 
 /// Erases the personal data of every inquiry of `property_id` recorded with `contact`, and
-/// records the erasure, in one transaction.
+/// records the erasure, in one transaction. A transaction that crossed another one on the
+/// same inquiries (routing's projection arriving at that moment) runs again.
 pub async fn erase(
+    intake: &Intake,
+    actor: &str,
+    property_id: &str,
+    contact: &Contact,
+    reason: &str,
+) -> Result<Erased, Error> {
+    let mut attempt = 1;
+    loop {
+        match erase_once(intake, actor, property_id, contact, reason).await {
+            Err(Error::Aborted(why)) if attempt < ERASE_ATTEMPTS => {
+                tracing::info!(
+                    attempt,
+                    why,
+                    "erasure crossed another change; running it again"
+                );
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+const ERASE_ATTEMPTS: u32 = 3;
+
+async fn erase_once(
     intake: &Intake,
     actor: &str,
     property_id: &str,
