@@ -5,11 +5,9 @@
 //! intake's own words and field paths (`template_id`, `template_variables.<name>`).
 
 use crate::domain::inquiry::{Inquiry, TemplateUse};
-use crate::domain::model::Language;
 use crate::error::Error;
 use frontdesk_platform::error::Violations;
 use frontdesk_platform::peer::Peer;
-use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::knowledge::v1 as kpb;
 use kpb::knowledge_service_client::KnowledgeServiceClient;
 use std::collections::HashMap;
@@ -59,7 +57,7 @@ impl Templates {
             property_id: inquiry.property_id.clone(),
             template_id: template_id.to_string(),
             variables: with_defaults(inquiry, variables),
-            language: language_to_pb(inquiry.classification.language) as i32,
+            language: crate::convert::language_to_pb(inquiry.classification.language),
         };
         let client = KnowledgeServiceClient::new(peer.channel());
         let response = peer
@@ -92,13 +90,6 @@ fn with_defaults(
             .or_insert_with(|| name.to_string());
     }
     all
-}
-
-fn language_to_pb(l: Language) -> common::Language {
-    match l {
-        Language::Zh => common::Language::Zh,
-        Language::En => common::Language::En,
-    }
 }
 
 /// Knowledge's answer in intake's words: its field paths under `template_variables`, its

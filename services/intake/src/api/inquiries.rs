@@ -67,7 +67,7 @@ pub(super) async fn create_inquiry(
                 break;
             }
             tokio::time::sleep(ROUTING_POLL).await;
-            inquiry = api.intake.get(&caller, &inquiry.inquiry_id).await?.0;
+            inquiry = api.intake.inquiry(&caller, &inquiry.inquiry_id).await?;
         }
     }
     Ok(Response::new(pb::CreateInquiryResponse {

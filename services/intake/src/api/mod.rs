@@ -148,7 +148,7 @@ impl IntakeApi {
             );
         }
         validate::check(v)?;
-        let (inquiry, _) = self.intake.get(caller, inquiry_id).await?;
+        let inquiry = self.intake.inquiry(caller, inquiry_id).await?;
         let rendered = self
             .templates
             .render(&inquiry, &template_id, variables)

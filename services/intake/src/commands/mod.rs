@@ -99,12 +99,7 @@ impl Intake {
         // Timeline first: the inquiry read after it is at least as new as every entry, so
         // a reader never sees an entry whose effect is missing from the inquiry.
         let entries = timeline::of_inquiry(&self.db, inquiry_id).await?;
-        let mut conn = self.db.pool().acquire().await?;
-        let inquiry = store::load(&mut conn, inquiry_id)
-            .await?
-            .filter(|i| caller.can_access(&i.property_id))
-            .ok_or_else(|| not_found(inquiry_id))?;
-        drop(conn);
+        let inquiry = self.inquiry(caller, inquiry_id).await?;
         let timeline = entries
             .into_iter()
             .map(|e| pb::TimelineEntry {
@@ -116,6 +111,15 @@ impl Intake {
             })
             .collect();
         Ok((inquiry, timeline))
+    }
+
+    /// The inquiry alone (no timeline), if the caller may see it.
+    pub async fn inquiry(&self, caller: &Caller, inquiry_id: &str) -> Result<Inquiry, Error> {
+        let mut conn = self.db.pool().acquire().await?;
+        store::load(&mut conn, inquiry_id)
+            .await?
+            .filter(|i| caller.can_access(&i.property_id))
+            .ok_or_else(|| not_found(inquiry_id))
     }
 
     pub async fn list(&self, filter: &ListFilter) -> Result<Vec<Inquiry>, Error> {
