@@ -46,14 +46,25 @@ impl AnalyticsApi {
 
     /// A property's KPIs of inquiries created in [from, to), as the wire has them.
     pub async fn totals(&self, property_id: &str, from: i64, to: i64) -> Result<pb::Kpis, Status> {
+        let report = self.report(property_id, from, to, None).await?;
+        Ok(convert::kpis(&report.total))
+    }
+
+    /// The report of a property's facts and quiz scores in [from, to).
+    async fn report(
+        &self,
+        property_id: &str,
+        from: i64,
+        to: i64,
+        by: Option<Breakdown>,
+    ) -> Result<kpi::Report, Status> {
         let facts = store::facts_in_period(&self.db, property_id, from, to)
             .await
             .map_err(ServiceError::Internal)?;
         let quizzes = store::quizzes_in_period(&self.db, property_id, from, to)
             .await
             .map_err(ServiceError::Internal)?;
-        let report = kpi::report(&facts, &quizzes, &self.rule, &self.targets, None);
-        Ok(convert::kpis(&report.total))
+        Ok(kpi::report(&facts, &quizzes, &self.rule, &self.targets, by))
     }
 }
 
@@ -151,19 +162,9 @@ impl AnalyticsApi {
             caller.require_role(REPORTS)?;
         }
         caller.require_access(&q.property_id)?;
-        let facts = store::facts_in_period(&self.db, &q.property_id, q.from, q.to)
-            .await
-            .map_err(ServiceError::Internal)?;
-        let quizzes = store::quizzes_in_period(&self.db, &q.property_id, q.from, q.to)
-            .await
-            .map_err(ServiceError::Internal)?;
-        let mut report = kpi::report(
-            &facts,
-            &quizzes,
-            &self.rule,
-            &self.targets,
-            breakdown(q.group_by),
-        );
+        let mut report = self
+            .report(&q.property_id, q.from, q.to, breakdown(q.group_by))
+            .await?;
         if own_row_only {
             report.groups.retain(|(k, _)| *k == caller.subject);
             report.total = match report.groups.first() {

@@ -293,30 +293,33 @@ pub async fn topic_rows(
     from: i64,
     to: i64,
 ) -> anyhow::Result<(Vec<(String, String)>, Vec<(String, String)>)> {
-    let categories = sqlx::query(
-        "SELECT category, inquiry_id FROM analytics_facts WHERE property_id = $1 \
-         AND created_at >= $2 AND created_at < $3 AND category IS NOT NULL \
-         ORDER BY created_at DESC, inquiry_id DESC",
-    )
-    .bind(property_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get("category")?, r.try_get("inquiry_id")?)))
-    .collect::<anyhow::Result<Vec<_>>>()?;
-    let terms = sqlx::query(
-        "SELECT term, inquiry_id FROM analytics_terms WHERE property_id = $1 \
-         AND created_at >= $2 AND created_at < $3 ORDER BY created_at DESC, inquiry_id DESC",
-    )
-    .bind(property_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get("term")?, r.try_get("inquiry_id")?)))
-    .collect::<anyhow::Result<Vec<_>>>()?;
+    let categories = keyed_rows(db, "category", "analytics_facts", property_id, from, to).await?;
+    let terms = keyed_rows(db, "term", "analytics_terms", property_id, from, to).await?;
     Ok((categories, terms))
+}
+
+/// `(key_column, inquiry_id)` of `table`'s rows of a property in [from, to), newest first.
+/// `key_column` and `table` are this module's own names, never input.
+async fn keyed_rows(
+    db: &Db,
+    key_column: &str,
+    table: &str,
+    property_id: &str,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let sql = format!(
+        "SELECT {key_column} AS topic_key, inquiry_id FROM {table} WHERE property_id = $1 \
+         AND created_at >= $2 AND created_at < $3 AND {key_column} IS NOT NULL \
+         ORDER BY created_at DESC, inquiry_id DESC"
+    );
+    sqlx::query(&sql)
+        .bind(property_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("topic_key")?, r.try_get("inquiry_id")?)))
+        .collect()
 }
