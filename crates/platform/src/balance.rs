@@ -66,12 +66,7 @@ pub fn channel(address: &str, s: Settings) -> anyhow::Result<Channel> {
         .parse()
         .map_err(|e| anyhow::anyhow!("bad address {address:?}: {e}"))?;
     let host = uri.host().unwrap_or_default().to_string();
-    let single = host.is_empty()
-        || host == "localhost"
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok();
+    let single = host.is_empty() || host == "localhost" || crate::tls::is_ip(&host);
     // https:// is verified against the name the caller used (the Service's DNS name), also
     // when the connection goes to one of its pods' addresses.
     let tls = match uri.scheme_str() {

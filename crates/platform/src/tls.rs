@@ -57,10 +57,7 @@ impl TlsArgs {
             return Ok(None);
         }
         let identity = match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => Some(Identity::from_pem(
-                read(cert, "TLS certificate")?,
-                read(key, "TLS key")?,
-            )),
+            (Some(cert), Some(key)) => Some(identity(cert, key)?),
             _ => None,
         };
         let server = match &identity {
@@ -92,6 +89,30 @@ impl TlsArgs {
     }
 }
 
+/// What a client trusts (`ca`) and, for mutual TLS, presents.
+pub fn client_config(ca: &Path, identity: Option<Identity>) -> anyhow::Result<ClientTlsConfig> {
+    let cfg = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca, "TLS CA")?));
+    Ok(match identity {
+        Some(id) => cfg.identity(id),
+        None => cfg,
+    })
+}
+
+/// A client or server identity from PEM files.
+pub fn identity(cert: &Path, key: &Path) -> anyhow::Result<Identity> {
+    Ok(Identity::from_pem(
+        read(cert, "TLS certificate")?,
+        read(key, "TLS key")?,
+    ))
+}
+
+/// An IP literal (v4, or v6 with or without brackets) rather than a name.
+pub fn is_ip(host: &str) -> bool {
+    host.trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_ok()
+}
+
 /// The process's outgoing TLS settings, set once at start by the binary (a process serves
 /// one deployment: one trust store). Read by every channel to an `https://` address.
 static CLIENT: RwLock<Option<(ClientTlsConfig, String)>> = RwLock::new(None);
@@ -113,11 +134,7 @@ pub fn client_for(host: &str) -> anyhow::Result<ClientTlsConfig> {
     let Some((cfg, server_name)) = slot.as_ref() else {
         anyhow::bail!("https:// address {host} but no --tls-ca to trust: set --tls-ca");
     };
-    let ip = host
-        .trim_matches(['[', ']'])
-        .parse::<std::net::IpAddr>()
-        .is_ok();
-    Ok(if ip {
+    Ok(if is_ip(host) {
         cfg.clone().domain_name(server_name.clone())
     } else {
         cfg.clone()

@@ -78,18 +78,11 @@ pub async fn connect(args: &ClientArgs) -> anyhow::Result<(tonic::transport::Cha
     };
     let tls = match &args.tls_ca {
         Some(ca) => {
-            let read = |p: &PathBuf| {
-                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+            let identity = match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => Some(frontdesk_platform::tls::identity(cert, key)?),
+                _ => None,
             };
-            let mut tls = tonic::transport::ClientTlsConfig::new()
-                .ca_certificate(tonic::transport::Certificate::from_pem(read(ca)?));
-            if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-                tls = tls.identity(tonic::transport::Identity::from_pem(
-                    read(cert)?,
-                    read(key)?,
-                ));
-            }
-            Some(tls)
+            Some(frontdesk_platform::tls::client_config(ca, identity)?)
         }
         None => None,
     };
