@@ -226,28 +226,6 @@ fn print_topics(json: bool, r: &pb::GetHotTopicsResponse) {
     }
 }
 
-/// (name, this month, target, previous month) of each rate, in the order a manager reads.
-fn rates(p: &Period) -> [(&'static str, Option<pb::Rate>, Option<pb::Rate>); 4] {
-    [
-        (
-            "response timeliness",
-            p.total.response_timeliness,
-            p.previous.response_timeliness,
-        ),
-        (
-            "answer accuracy",
-            p.total.answer_accuracy,
-            p.previous.answer_accuracy,
-        ),
-        (
-            "satisfaction",
-            p.total.satisfaction,
-            p.previous.satisfaction,
-        ),
-        ("quiz score", p.total.quiz_score, p.previous.quiz_score),
-    ]
-}
-
 fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.1} %", x * 100.0))
         .unwrap_or_else(|| "—".into())
@@ -255,7 +233,8 @@ fn pct(v: Option<f64>) -> String {
 
 fn print_summary(json: bool, p: &Period) {
     if json {
-        let rows: Vec<_> = rates(p)
+        let rows: Vec<_> = p
+            .rates()
             .iter()
             .map(|(name, now, before)| {
                 json!({
@@ -281,7 +260,7 @@ fn print_summary(json: bool, p: &Period) {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_header(vec!["KPI", "actual", "target", "gap", "previous"]);
-    for (name, now, before) in rates(p) {
+    for (name, now, before) in p.rates() {
         t.add_row(vec![
             name.to_string(),
             pct(now.as_ref().and_then(|r| r.value)),

@@ -18,6 +18,31 @@ pub struct Period {
     pub per_day: Vec<(u32, i64)>,
 }
 
+impl Period {
+    /// Each rate KPI as (name, this month, the month before), in the order a manager reads.
+    pub fn rates(&self) -> [(&'static str, Option<pb::Rate>, Option<pb::Rate>); 4] {
+        let (t, p) = (&self.total, &self.previous);
+        [
+            (
+                "response timeliness",
+                t.response_timeliness,
+                p.response_timeliness,
+            ),
+            ("answer accuracy", t.answer_accuracy, p.answer_accuracy),
+            ("satisfaction", t.satisfaction, p.satisfaction),
+            ("quiz score", t.quiz_score, p.quiz_score),
+        ]
+    }
+}
+
+/// "response timeliness" → "Response timeliness", for a table heading.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -155,21 +180,8 @@ svg text{{font-size:12px}}</style></head><body>
         tr = t.transfers,
         mv = t.deadlines_moved,
     );
-    for (name, now, before) in [
-        (
-            "Response timeliness",
-            &t.response_timeliness,
-            &p.previous.response_timeliness,
-        ),
-        (
-            "Answer accuracy",
-            &t.answer_accuracy,
-            &p.previous.answer_accuracy,
-        ),
-        ("Satisfaction", &t.satisfaction, &p.previous.satisfaction),
-        ("Quiz score", &t.quiz_score, &p.previous.quiz_score),
-    ] {
-        html.push_str(&rate_row(name, now.as_ref(), before.as_ref()));
+    for (name, now, before) in p.rates() {
+        html.push_str(&rate_row(&capitalized(name), now.as_ref(), before.as_ref()));
     }
     html.push_str("</table>");
 
