@@ -3,79 +3,10 @@
 //! UNKNOWN or DATA_LOSS, and the server keeps serving. The methods come from the compiled
 //! descriptors, so a new RPC is fuzzed from the day it is declared.
 
-use bytes::{Buf, BufMut};
 use frontdesk_platform::auth::Role;
+use frontdesk_tests::raw::{RawCodec, methods};
 use frontdesk_tests::{Backend, Env, create, on_both_backends, token};
-use prost::Message;
 use tonic::Code;
-use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
-
-/// Sends and receives message bodies as they are.
-#[derive(Default, Clone, Copy)]
-struct RawCodec;
-
-#[derive(Default, Clone, Copy)]
-struct Raw;
-
-impl Encoder for Raw {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-    fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
-        dst.put_slice(&item);
-        Ok(())
-    }
-}
-
-impl Decoder for Raw {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, tonic::Status> {
-        let mut out = vec![0; src.remaining()];
-        src.copy_to_slice(&mut out);
-        Ok(Some(out))
-    }
-}
-
-impl Codec for RawCodec {
-    type Encode = Vec<u8>;
-    type Decode = Vec<u8>;
-    type Encoder = Raw;
-    type Decoder = Raw;
-    fn encoder(&mut self) -> Raw {
-        Raw
-    }
-    fn decoder(&mut self) -> Raw {
-        Raw
-    }
-}
-
-struct Method {
-    path: String,
-    server_streaming: bool,
-}
-
-/// Every frontdesk RPC this build declares.
-fn methods() -> Vec<Method> {
-    let set = prost_types::FileDescriptorSet::decode(frontdesk_proto::FILE_DESCRIPTOR_SET)
-        .expect("descriptor set");
-    let mut out = Vec::new();
-    for file in set.file {
-        let package = file.package.unwrap_or_default();
-        for svc in file.service {
-            for m in svc.method {
-                out.push(Method {
-                    path: format!(
-                        "/{package}.{}/{}",
-                        svc.name.clone().unwrap_or_default(),
-                        m.name.unwrap_or_default()
-                    ),
-                    server_streaming: m.server_streaming.unwrap_or(false),
-                });
-            }
-        }
-    }
-    out
-}
 
 /// xorshift64*: the same inputs on every run, so a failure can be replayed.
 struct Rng(u64);

@@ -20,6 +20,7 @@ mod poison;
 mod privacy;
 mod relay;
 mod reply_templates;
+mod roles;
 mod routing_flow;
 mod routing_truth;
 mod split_services;

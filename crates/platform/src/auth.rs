@@ -315,6 +315,19 @@ impl Authenticator {
         Ok(req)
     }
 
+    /// [`Self::authenticate`], then the service's role table: the interceptor of every
+    /// service's gRPC server.
+    pub fn authorize(
+        &self,
+        req: Request<()>,
+        table: &crate::access::Table,
+    ) -> Result<Request<()>, Status> {
+        let req = self.authenticate(req)?;
+        let caller = Caller::from_request(&req)?;
+        table.check(&caller, req.extensions().get::<crate::access::Rpc>())?;
+        Ok(req)
+    }
+
     fn identify(&self, req: &Request<()>) -> Result<Caller, Status> {
         Ok(if self.inner.insecure {
             Caller::new("dev", Role::Manager, vec!["*".into()])

@@ -79,9 +79,15 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
         let (service, method) = split_path(req.uri().path());
         let (service, method) = known_method(&service, &method);
+        // The role table (crate::access) is checked by the authenticator, which sees the
+        // extensions but not the path.
+        if service != "unknown" {
+            req.extensions_mut()
+                .insert(crate::access::Rpc { service, method });
+        }
         let parent = TraceContextPropagator::new().extract(&HeaderExtractor(req.headers()));
         let span = tracing::info_span!(
             "grpc.server",

@@ -1,6 +1,7 @@
 //! What every frontdesk service stands on. Each module is one concern; services pick what
 //! they need and keep their own domain, storage and API.
 
+pub mod access;
 pub mod auth;
 pub mod balance;
 pub mod client;

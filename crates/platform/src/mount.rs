@@ -172,6 +172,9 @@ pub trait Service {
     const NAME: &'static str;
     /// Its own settings (flags and env), flattened into the binary's command line.
     type Args: clap::Args + Clone + Default + Send + Sync + 'static;
+    /// Who may call which of its RPCs: enforced before every handler, printed by
+    /// `frontdesk roles`, and listed in the README.
+    const ACCESS: &'static crate::access::Table;
 
     fn migrations() -> &'static [MigrationFile];
 

@@ -4,6 +4,7 @@
 //! `api` (thin gRPC handlers) → `store` (the only SQL) and `domain` (pure KPI math);
 //! `consumers` turn events into facts.
 
+pub mod access;
 pub mod api;
 pub mod config;
 pub mod consumers;
@@ -27,6 +28,7 @@ pub struct AnalyticsService;
 impl Service for AnalyticsService {
     const NAME: &'static str = "analytics";
     type Args = config::AnalyticsArgs;
+    const ACCESS: &'static frontdesk_platform::access::Table = &access::ACCESS;
 
     fn migrations() -> &'static [MigrationFile] {
         store::MIGRATIONS
@@ -53,7 +55,7 @@ impl Service for AnalyticsService {
                 fanout.clone(),
                 deps.shutdown.clone(),
             ),
-            move |req| auth.authenticate(req),
+            move |req| auth.authorize(req, &access::ACCESS),
         );
 
         Ok(Mounted::new(Self::NAME, HEALTH_NAME, db.clone())

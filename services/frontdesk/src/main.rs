@@ -33,6 +33,8 @@ enum Cmd {
     Migrate(MigrateArgs),
     /// Mint a bearer token signed with the shared secret.
     Token(TokenArgs),
+    /// Print who may call which RPC: the role matrix every server enforces (Markdown).
+    Roles,
     /// Departments, staff, queues, transfers and routing rules (client).
     Routing {
         #[command(flatten)]
@@ -183,6 +185,10 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
             let db = frontdesk_platform::db::Db::connect(&url, 2).await?;
             db.migrate(a.service.migrations()).await?;
             println!("{} migrated: {}", a.service, db.display_url());
+            Ok(())
+        }
+        Cmd::Roles => {
+            print!("{}", frontdesk::services::role_matrix());
             Ok(())
         }
         Cmd::Token(a) => {

@@ -23,6 +23,13 @@ macro_rules! services {
                 }
             }
 
+            /// Who may call which of the service's RPCs.
+            pub fn access(self) -> &'static frontdesk_platform::access::Table {
+                match self {
+                    $(ServiceName::$name => <$svc as Service>::ACCESS),+
+                }
+            }
+
             pub fn migrations(self) -> &'static [MigrationFile] {
                 match self {
                     $(ServiceName::$name => <$svc as Service>::migrations()),+
@@ -67,5 +74,75 @@ services! {
 impl std::fmt::Display for ServiceName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Every access table this binary enforces: each service's, then the event sink's and the
+/// parked-events service's (mounted beside any service that consumes events).
+pub fn access_tables() -> Vec<&'static frontdesk_platform::access::Table> {
+    let mut tables: Vec<_> = ServiceName::ALL.iter().map(|s| s.access()).collect();
+    tables.push(&frontdesk_platform::inbox::SINK_ACCESS);
+    tables.push(&frontdesk_platform::inbox::PARKED_ACCESS);
+    tables
+}
+
+/// The role matrix as the README shows it (`frontdesk roles`).
+pub fn role_matrix() -> String {
+    frontdesk_platform::access::markdown(&access_tables())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's matrix is `frontdesk roles` between its markers; after changing a table,
+    /// `FRONTDESK_UPDATE_README=1 cargo test -p frontdesk the_readme_lists` rewrites it.
+    #[test]
+    fn the_readme_lists_the_role_matrix_the_servers_enforce() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+        let readme = std::fs::read_to_string(path).expect("README.md");
+        let (begin, end) = ("<!-- roles:begin -->\n", "<!-- roles:end -->");
+        let start = readme.find(begin).expect("roles:begin marker") + begin.len();
+        let stop = readme.find(end).expect("roles:end marker");
+        let matrix = role_matrix();
+        if std::env::var_os("FRONTDESK_UPDATE_README").is_some() {
+            let updated = format!("{}{matrix}{}", &readme[..start], &readme[stop..]);
+            std::fs::write(path, updated).expect("write README.md");
+            return;
+        }
+        assert_eq!(
+            &readme[start..stop],
+            matrix,
+            "README.md's role matrix differs from the code: run \
+             FRONTDESK_UPDATE_README=1 cargo test -p frontdesk the_readme_lists_the_role_matrix"
+        );
+    }
+
+    #[test]
+    fn every_served_method_has_a_row_and_every_row_a_method() {
+        use prost::Message as _;
+        let set = prost_types::FileDescriptorSet::decode(frontdesk_proto::FILE_DESCRIPTOR_SET)
+            .expect("descriptor set");
+        let mut declared = Vec::new();
+        for file in set.file {
+            let package = file.package.unwrap_or_default();
+            for svc in file.service {
+                let name = format!("{package}.{}", svc.name.unwrap_or_default());
+                for m in svc.method {
+                    declared.push(format!("{name}/{}", m.name.unwrap_or_default()));
+                }
+            }
+        }
+        let mut listed: Vec<String> = access_tables()
+            .iter()
+            .flat_map(|t| {
+                t.rules
+                    .iter()
+                    .map(move |(m, _)| format!("{}/{m}", t.service))
+            })
+            .collect();
+        declared.sort();
+        listed.sort();
+        assert_eq!(declared, listed);
     }
 }

@@ -4,6 +4,7 @@
 //! `api` (thin gRPC handlers) → `commands` (one transaction per use case) → `domain` (pure
 //! rules) and `store` (the only SQL). `watch` streams changes from the outbox.
 
+pub mod access;
 pub mod api;
 pub mod commands;
 pub mod config;
@@ -66,6 +67,7 @@ pub struct IntakeService;
 impl Service for IntakeService {
     const NAME: &'static str = "intake";
     type Args = config::IntakeArgs;
+    const ACCESS: &'static frontdesk_platform::access::Table = &access::ACCESS;
 
     fn migrations() -> &'static [MigrationFile] {
         store::MIGRATIONS
@@ -101,7 +103,7 @@ impl Service for IntakeService {
         let auth = deps.auth.clone();
         let api = IntakeServiceServer::with_interceptor(
             api::IntakeApi::new(intake.clone(), templates, deps.shutdown.clone()),
-            move |req| auth.authenticate(req),
+            move |req| auth.authorize(req, &access::ACCESS),
         );
         let mut mounted = Mounted::new(Self::NAME, HEALTH_NAME, db.clone());
         if args.personal_data_retention_days > 0 {

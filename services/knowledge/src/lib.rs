@@ -5,6 +5,7 @@
 //! `api` (thin gRPC handlers) → `commands` (one transaction per use case) → `domain` (pure
 //! rules) and `store` (the only SQL); `index` is the search engine, free of gRPC and SQL.
 
+pub mod access;
 pub mod api;
 pub mod commands;
 pub mod config;
@@ -33,6 +34,7 @@ pub struct KnowledgeService;
 impl Service for KnowledgeService {
     const NAME: &'static str = "knowledge";
     type Args = config::KnowledgeArgs;
+    const ACCESS: &'static frontdesk_platform::access::Table = &access::ACCESS;
 
     fn migrations() -> &'static [MigrationFile] {
         store::MIGRATIONS
@@ -66,7 +68,7 @@ impl Service for KnowledgeService {
         let auth = deps.auth.clone();
         let api = KnowledgeServiceServer::with_interceptor(
             api::KnowledgeApi::new(kb, intake),
-            move |req| auth.authenticate(req),
+            move |req| auth.authorize(req, &access::ACCESS),
         );
         let follow = follow(
             db.clone(),

@@ -6,6 +6,7 @@
 //! `api` (thin gRPC handlers) → `commands` (one transaction per use case) → `domain` (pure
 //! rules) and `store` (the only SQL). Events leave through the outbox (`events`).
 
+pub mod access;
 pub mod api;
 pub mod commands;
 pub mod config;
@@ -31,6 +32,7 @@ pub struct MessagingService;
 impl Service for MessagingService {
     const NAME: &'static str = "messaging";
     type Args = config::MessagingArgs;
+    const ACCESS: &'static frontdesk_platform::access::Table = &access::ACCESS;
 
     fn migrations() -> &'static [MigrationFile] {
         store::MIGRATIONS
@@ -58,7 +60,7 @@ impl Service for MessagingService {
         let auth = deps.auth.clone();
         let api = MessagingServiceServer::with_interceptor(
             api::MessagingApi::new(desk, deps.shutdown.clone()),
-            move |req| auth.authenticate(req),
+            move |req| auth.authorize(req, &access::ACCESS),
         );
         Ok(Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
             .grpc(api)

@@ -140,9 +140,6 @@ impl Assignments {
         reason: &str,
         force: bool,
     ) -> Result<Routed, Error> {
-        caller
-            .require_role(SUPERVISORS)
-            .map_err(|s| Error::PermissionDenied(s.message().to_string()))?;
         let mut tx = self.routing.db.pool().begin().await?;
         let mut r = self.load(&mut tx, caller, id).await?;
         let Some(to) = crate::store::get_staff(&mut tx, &r.property_id, staff_id).await? else {

@@ -2,6 +2,7 @@
 //! the directory — departments (with the defaults every property starts with), staff and
 //! external partners — that assignment, transfers and referrals draw on.
 
+pub mod access;
 pub mod api;
 pub mod assignment_store;
 pub mod assignments;
@@ -42,6 +43,7 @@ pub struct RoutingService;
 impl Service for RoutingService {
     const NAME: &'static str = "routing";
     type Args = config::RoutingArgs;
+    const ACCESS: &'static frontdesk_platform::access::Table = &access::ACCESS;
 
     fn migrations() -> &'static [MigrationFile] {
         store::MIGRATIONS
@@ -83,7 +85,7 @@ impl Service for RoutingService {
         let auth = deps.auth.clone();
         let api = RoutingServiceServer::with_interceptor(
             RoutingApi::new(routing.clone(), deps.shutdown.clone()),
-            move |req| auth.authenticate(req),
+            move |req| auth.authorize(req, &access::ACCESS),
         );
         Ok(Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
             .grpc(api)

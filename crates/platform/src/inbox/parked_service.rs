@@ -1,6 +1,7 @@
 //! `ParkedEvents` gRPC service: operators list, retry and skip parked events.
 
 use super::*;
+use crate::access::Table;
 use crate::auth::{Caller, Role};
 use frontdesk_proto::events::v1::parked_events_server::{ParkedEvents, ParkedEventsServer};
 use frontdesk_proto::events::v1::{
@@ -17,6 +18,20 @@ pub struct ParkedEventsService {
     pub(super) consumers: Vec<Arc<dyn ApplyOnce>>,
 }
 
+/// Who may call the event sink and the parked-events service: only other services deliver;
+/// operators (managers) and services look after parked events.
+pub const SINK_ACCESS: Table = Table {
+    service: "frontdesk.events.v1.EventSink",
+    rules: &[("Deliver", &[Role::Service])],
+};
+pub const PARKED_ACCESS: Table = Table {
+    service: "frontdesk.events.v1.ParkedEvents",
+    rules: &[
+        ("ListParkedEvents", PARKED_ROLES),
+        ("RetryParkedEvent", PARKED_ROLES),
+        ("SkipParkedEvent", PARKED_ROLES),
+    ],
+};
 const PARKED_ROLES: &[Role] = &[Role::Manager, Role::Service];
 
 fn storage_error(e: &anyhow::Error) -> Status {
@@ -97,7 +112,6 @@ impl ParkedEvents for ParkedEventsService {
         req: Request<ListParkedEventsRequest>,
     ) -> Result<Response<ListParkedEventsResponse>, Status> {
         let caller = Caller::from_request(&req)?;
-        caller.require_role(PARKED_ROLES)?;
         let r = req.get_ref();
         if !r.property_id.is_empty() {
             caller.require_access(&r.property_id)?;
@@ -128,7 +142,6 @@ impl ParkedEvents for ParkedEventsService {
         req: Request<RetryParkedEventRequest>,
     ) -> Result<Response<RetryParkedEventResponse>, Status> {
         let caller = Caller::from_request(&req)?;
-        caller.require_role(PARKED_ROLES)?;
         let r = req.get_ref();
         let (consumer, parked) = self.find(&caller, &r.consumer, &r.event_id).await?;
         let Some(event) = parked.event.clone() else {
@@ -173,7 +186,6 @@ impl ParkedEvents for ParkedEventsService {
         req: Request<SkipParkedEventRequest>,
     ) -> Result<Response<SkipParkedEventResponse>, Status> {
         let caller = Caller::from_request(&req)?;
-        caller.require_role(PARKED_ROLES)?;
         let r = req.get_ref();
         if r.reason.trim().is_empty() {
             return Err(crate::error::invalid_argument(

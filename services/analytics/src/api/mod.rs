@@ -14,9 +14,6 @@ use frontdesk_platform::time::{from_timestamp, to_timestamp};
 use frontdesk_proto::analytics::v1::{self as pb, analytics_service_server::AnalyticsService};
 use tonic::{Request, Response, Status};
 
-/// Supervisors and managers read a property's reports (CI-5.1, CI-5.4).
-const REPORTS: &[Role] = &[Role::Supervisor, Role::Manager];
-
 #[derive(Clone)]
 pub struct AnalyticsApi {
     db: Db,
@@ -158,9 +155,6 @@ impl AnalyticsApi {
                 "agents may read only their own row of the per-employee report (group_by = GROUP_BY_EMPLOYEE)",
             ));
         }
-        if !own_row_only {
-            caller.require_role(REPORTS)?;
-        }
         caller.require_access(&q.property_id)?;
         let mut report = self
             .report(&q.property_id, q.from, q.to, breakdown(q.group_by))
@@ -207,7 +201,6 @@ impl AnalyticsService for AnalyticsApi {
         req: Request<pb::GetHotTopicsRequest>,
     ) -> Result<Response<pb::GetHotTopicsResponse>, Status> {
         let caller = Caller::from_request(&req)?;
-        caller.require_role(REPORTS)?;
         let r = req.into_inner();
         let (property_id, from, to, mut v) =
             period(&r.property_id, r.from_time.as_ref(), r.to_time.as_ref());
@@ -259,7 +252,6 @@ impl AnalyticsService for AnalyticsApi {
         req: Request<pb::WatchKpisRequest>,
     ) -> Result<Response<Self::WatchKpisStream>, Status> {
         let caller = Caller::from_request(&req)?;
-        caller.require_role(REPORTS)?;
         let slot = frontdesk_platform::limits::stream_slot(&req, &caller)?;
         let r = req.into_inner();
         let mut v = Violations::new();

@@ -9,7 +9,7 @@ use anyhow::Context;
 use frontdesk_platform::auth::Authenticator;
 use frontdesk_platform::db::Db;
 use frontdesk_platform::grpc::{GrpcLayer, reflection};
-use frontdesk_platform::inbox::EventSinkService;
+use frontdesk_platform::inbox::{EventSinkService, PARKED_ACCESS, SINK_ACCESS};
 use frontdesk_platform::mount::Deps;
 use frontdesk_platform::relay::Subscriber;
 use frontdesk_platform::shutdown::{self, Shutdown, ShutdownTrigger};
@@ -170,11 +170,11 @@ impl Application {
             let auth = cfg.auth.clone();
             routes.add_service(ParkedEventsServer::with_interceptor(
                 sink.parked_events(),
-                move |req| auth.authenticate(req),
+                move |req| auth.authorize(req, &PARKED_ACCESS),
             ));
             let auth = cfg.auth.clone();
             routes.add_service(EventSinkServer::with_interceptor(sink, move |req| {
-                auth.authenticate(req)
+                auth.authorize(req, &SINK_ACCESS)
             }));
         }
 

@@ -11,7 +11,7 @@ pub mod validate;
 use crate::commands::articles::Step;
 use crate::commands::{Error, Knowledge};
 use crate::peers::Intake;
-use frontdesk_platform::auth::{Caller, Role};
+use frontdesk_platform::auth::Caller;
 use frontdesk_platform::error::Violations;
 use frontdesk_platform::paging::{self};
 use frontdesk_proto::knowledge::v1::{self as pb, knowledge_service_server::KnowledgeService};
@@ -175,13 +175,8 @@ impl KnowledgeService for KnowledgeApi {
 }
 
 impl KnowledgeApi {
-    async fn step(
-        &self,
-        req: Request<pb::ArticleActionRequest>,
-        roles: &[Role],
-        step: Step,
-    ) -> Res<pb::Article> {
-        let caller = Caller::with_role(&req, roles)?;
+    async fn step(&self, req: Request<pb::ArticleActionRequest>, step: Step) -> Res<pb::Article> {
+        let caller = Caller::from_request(&req)?;
         let r = req.get_ref();
         let mut v = Violations::new();
         let article_id = id("article_id", &r.article_id, &mut v);

@@ -6,7 +6,7 @@ pub mod quizzes;
 pub mod search;
 
 use crate::index::KbIndex;
-use frontdesk_platform::auth::{Caller, Role};
+use frontdesk_platform::auth::Caller;
 use frontdesk_platform::db::{Backend, Db};
 use frontdesk_platform::fanout::Fanout;
 use frontdesk_platform::outbox::{self, NewEvent};
@@ -16,22 +16,6 @@ use std::sync::Arc;
 pub use frontdesk_platform::error::ServiceError as Error;
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
-
-/// Roles that write drafts.
-pub const WRITERS: &[Role] = &[Role::Agent, Role::Editor, Role::Supervisor, Role::Manager];
-/// Roles that publish and retire (CI-4.2: the administration's editors and heads).
-pub const PUBLISHERS: &[Role] = &[Role::Editor, Role::Supervisor, Role::Manager];
-pub const READERS: &[Role] = &[
-    Role::Agent,
-    Role::Editor,
-    Role::Supervisor,
-    Role::Manager,
-    Role::Service,
-];
-pub const SYNONYM_EDITORS: &[Role] = &[Role::Editor, Role::Manager];
-pub const ADMINS: &[Role] = &[Role::Manager];
-pub const QUIZ_MASTERS: &[Role] = &[Role::Editor, Role::Supervisor, Role::Manager];
-pub const QUIZ_TAKERS: &[Role] = &[Role::Agent, Role::Editor, Role::Supervisor, Role::Manager];
 
 /// The knowledge desk of one replica: its database, its index and its event wake-ups.
 #[derive(Clone)]

@@ -1,7 +1,7 @@
 //! Mail and parcels (MD-4.1, MD-4.3) and guests' outgoing post (MD-4.4).
 
 use super::validate::{self, MAX_NAME, MAX_TEXT, check, id, idempotency, required_enum, text};
-use super::{DESK, MAX_SIGNATURE_BYTES, MessagingApi, READ, Res, convert, err, ok, property};
+use super::{MAX_SIGNATURE_BYTES, MessagingApi, Res, convert, err, ok, property};
 use crate::commands::mail::{NewMailItem, Signed};
 use crate::commands::outgoing::NewPost;
 use frontdesk_platform::auth::Caller;
@@ -14,7 +14,7 @@ pub(super) async fn register_mail_item(
     api: &MessagingApi,
     req: Request<pb::RegisterMailItemRequest>,
 ) -> Res<pb::RegisterMailItemResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -62,7 +62,7 @@ pub(super) async fn record_mail_call(
     api: &MessagingApi,
     req: Request<pb::RecordMailCallRequest>,
 ) -> Res<pb::RecordMailCallResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let iid = id("item_id", &r.item_id, &mut v);
@@ -82,7 +82,7 @@ pub(super) async fn deliver_mail_item(
     api: &MessagingApi,
     req: Request<pb::DeliverMailItemRequest>,
 ) -> Res<pb::DeliverMailItemResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let iid = id("item_id", &r.item_id, &mut v);
@@ -146,7 +146,7 @@ pub(super) async fn forward_mail_item(
     api: &MessagingApi,
     req: Request<pb::ForwardMailItemRequest>,
 ) -> Res<pb::ForwardMailItemResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let iid = id("item_id", &r.item_id, &mut v);
@@ -166,7 +166,7 @@ pub(super) async fn return_mail_item(
     api: &MessagingApi,
     req: Request<pb::ReturnMailItemRequest>,
 ) -> Res<pb::ReturnMailItemResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let iid = id("item_id", &r.item_id, &mut v);
@@ -186,7 +186,7 @@ pub(super) async fn get_mail_item(
     api: &MessagingApi,
     req: Request<pb::GetMailItemRequest>,
 ) -> Res<pb::GetMailItemResponse> {
-    let caller = Caller::with_role(&req, READ)?;
+    let caller = Caller::from_request(&req)?;
     let mut v = Violations::new();
     let iid = id("item_id", &req.get_ref().item_id, &mut v);
     check(v).map_err(err)?;
@@ -200,7 +200,7 @@ pub(super) async fn list_mail_items(
     api: &MessagingApi,
     req: Request<pb::ListMailItemsRequest>,
 ) -> Res<pb::ListMailItemsResponse> {
-    let caller = Caller::with_role(&req, READ)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -233,7 +233,7 @@ pub(super) async fn register_outgoing_post(
     api: &MessagingApi,
     req: Request<pb::RegisterOutgoingPostRequest>,
 ) -> Res<pb::RegisterOutgoingPostResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -282,7 +282,7 @@ pub(super) async fn list_outgoing_post(
     api: &MessagingApi,
     req: Request<pb::ListOutgoingPostRequest>,
 ) -> Res<pb::ListOutgoingPostResponse> {
-    let caller = Caller::with_role(&req, READ)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;

@@ -1,9 +1,7 @@
 //! Messages for and from guests, their copies, and the lamps (MD-3).
 
 use super::validate::{MAX_NAME, MAX_TEXT, check, id, idempotency, text};
-use super::{
-    DESK, LAMPS, MARK_READ, MessagingApi, READ, Res, WatchLampsStream, convert, err, ok, property,
-};
+use super::{MessagingApi, Res, WatchLampsStream, convert, err, ok, property};
 use crate::commands::messages::NewMessage;
 use crate::events;
 use frontdesk_platform::auth::Caller;
@@ -17,7 +15,7 @@ pub(super) async fn leave_message(
     api: &MessagingApi,
     req: Request<pb::LeaveMessageRequest>,
 ) -> Res<pb::LeaveMessageResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -64,7 +62,7 @@ pub(super) async fn complete_delivery_task(
     api: &MessagingApi,
     req: Request<pb::CompleteDeliveryTaskRequest>,
 ) -> Res<pb::CompleteDeliveryTaskResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let mut v = Violations::new();
     let tid = id("task_id", &req.get_ref().task_id, &mut v);
     check(v).map_err(err)?;
@@ -78,7 +76,7 @@ pub(super) async fn mark_message_read(
     api: &MessagingApi,
     req: Request<pb::MarkMessageReadRequest>,
 ) -> Res<pb::MarkMessageReadResponse> {
-    let caller = Caller::with_role(&req, MARK_READ)?;
+    let caller = Caller::from_request(&req)?;
     let mut v = Violations::new();
     let mid = id("message_id", &req.get_ref().message_id, &mut v);
     check(v).map_err(err)?;
@@ -93,7 +91,7 @@ pub(super) async fn leave_message_for_visitor(
     api: &MessagingApi,
     req: Request<pb::LeaveMessageForVisitorRequest>,
 ) -> Res<pb::LeaveMessageForVisitorResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -138,7 +136,7 @@ pub(super) async fn collect_visitor_message(
     api: &MessagingApi,
     req: Request<pb::CollectVisitorMessageRequest>,
 ) -> Res<pb::CollectVisitorMessageResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let mid = id("message_id", &r.message_id, &mut v);
@@ -165,7 +163,7 @@ pub(super) async fn get_message(
     api: &MessagingApi,
     req: Request<pb::GetMessageRequest>,
 ) -> Res<pb::GetMessageResponse> {
-    let caller = Caller::with_role(&req, READ)?;
+    let caller = Caller::from_request(&req)?;
     let mut v = Violations::new();
     let mid = id("message_id", &req.get_ref().message_id, &mut v);
     check(v).map_err(err)?;
@@ -179,7 +177,7 @@ pub(super) async fn list_lit_lamps(
     api: &MessagingApi,
     req: Request<pb::ListLitLampsRequest>,
 ) -> Res<pb::ListLitLampsResponse> {
-    let caller = Caller::with_role(&req, LAMPS)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -209,7 +207,7 @@ pub(super) async fn watch_lamps(
     api: &MessagingApi,
     req: Request<pb::WatchLampsRequest>,
 ) -> Res<WatchLampsStream> {
-    let caller = Caller::with_role(&req, LAMPS)?;
+    let caller = Caller::from_request(&req)?;
     let slot = frontdesk_platform::limits::stream_slot(&req, &caller)?;
     let r = req.into_inner();
     let mut v = Violations::new();

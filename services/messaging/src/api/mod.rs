@@ -22,44 +22,7 @@ use validate::id;
 pub const MAX_SYNC: usize = 2_000;
 pub const MAX_SIGNATURE_BYTES: usize = 256 * 1024;
 
-const SYNC: &[Role] = &[Role::Manager, Role::Integration];
-const ERASE: &[Role] = &[Role::Manager];
-const PMS: &[Role] = &[
-    Role::Agent,
-    Role::Supervisor,
-    Role::Manager,
-    Role::Integration,
-];
-const READ_STAY: &[Role] = &[
-    Role::Agent,
-    Role::Supervisor,
-    Role::Manager,
-    Role::Integration,
-    Role::Service,
-];
-const LOOKUP_OUTSIDE: &[Role] = &[
-    Role::Agent,
-    Role::Supervisor,
-    Role::Manager,
-    Role::Integration,
-];
 const LOOKUP_STAFF: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager];
-const AUDIT: &[Role] = &[Role::Supervisor, Role::Manager];
-const DESK: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager];
-const MARK_READ: &[Role] = &[
-    Role::Agent,
-    Role::Supervisor,
-    Role::Manager,
-    Role::Integration,
-];
-const READ: &[Role] = &[Role::Agent, Role::Supervisor, Role::Manager, Role::Service];
-const LAMPS: &[Role] = &[
-    Role::Agent,
-    Role::Supervisor,
-    Role::Manager,
-    Role::Integration,
-    Role::Service,
-];
 
 pub struct MessagingApi {
     desk: Messaging,

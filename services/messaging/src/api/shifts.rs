@@ -1,7 +1,7 @@
 //! Desk shifts and the handover log (MD-4.2).
 
 use super::validate::{self, MAX_NAME, MAX_TEXT, check, id, text};
-use super::{DESK, MessagingApi, Res, convert, err, ok, property};
+use super::{MessagingApi, Res, convert, err, ok, property};
 use frontdesk_platform::auth::Caller;
 use frontdesk_platform::error::Violations;
 use frontdesk_proto::messaging::v1 as pb;
@@ -11,7 +11,7 @@ pub(super) async fn open_shift(
     api: &MessagingApi,
     req: Request<pb::OpenShiftRequest>,
 ) -> Res<pb::OpenShiftResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -36,7 +36,7 @@ pub(super) async fn close_shift(
     api: &MessagingApi,
     req: Request<pb::CloseShiftRequest>,
 ) -> Res<pb::CloseShiftResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let sid = id("shift_id", &r.shift_id, &mut v);
@@ -67,7 +67,7 @@ pub(super) async fn acknowledge_handover(
     api: &MessagingApi,
     req: Request<pb::AcknowledgeHandoverRequest>,
 ) -> Res<pb::AcknowledgeHandoverResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let mut v = Violations::new();
     let hid = id("handover_id", &req.get_ref().handover_id, &mut v);
     check(v).map_err(err)?;
@@ -85,7 +85,7 @@ pub(super) async fn get_handover(
     api: &MessagingApi,
     req: Request<pb::GetHandoverRequest>,
 ) -> Res<pb::GetHandoverResponse> {
-    let caller = Caller::with_role(&req, DESK)?;
+    let caller = Caller::from_request(&req)?;
     let mut v = Violations::new();
     let hid = id("handover_id", &req.get_ref().handover_id, &mut v);
     check(v).map_err(err)?;

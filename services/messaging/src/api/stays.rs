@@ -1,10 +1,7 @@
 //! Stays from the PMS and guest lookups (MD-2.1).
 
 use super::validate::{self, MAX_NAME, MAX_TEXT, check, id, required_enum, text, timestamp};
-use super::{
-    AUDIT, ERASE, LOOKUP_OUTSIDE, LOOKUP_STAFF, MAX_SYNC, MessagingApi, PMS, READ_STAY, Res, SYNC,
-    convert, err, ok, property,
-};
+use super::{LOOKUP_STAFF, MAX_SYNC, MessagingApi, Res, convert, err, ok, property};
 use crate::commands::stays::StayInput;
 use frontdesk_platform::auth::Caller;
 use frontdesk_platform::error::Violations;
@@ -67,7 +64,7 @@ pub(super) async fn sync_stays(
     api: &MessagingApi,
     req: Request<pb::SyncStaysRequest>,
 ) -> Res<pb::SyncStaysResponse> {
-    let caller = Caller::with_role(&req, SYNC)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -112,7 +109,7 @@ pub(super) async fn check_in(
     api: &MessagingApi,
     req: Request<pb::CheckInRequest>,
 ) -> Res<pb::CheckInResponse> {
-    let caller = Caller::with_role(&req, PMS)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -133,7 +130,7 @@ pub(super) async fn check_out(
     api: &MessagingApi,
     req: Request<pb::CheckOutRequest>,
 ) -> Res<pb::CheckOutResponse> {
-    let caller = Caller::with_role(&req, PMS)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -153,7 +150,7 @@ pub(super) async fn room_move(
     api: &MessagingApi,
     req: Request<pb::RoomMoveRequest>,
 ) -> Res<pb::RoomMoveResponse> {
-    let caller = Caller::with_role(&req, PMS)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -174,7 +171,7 @@ pub(super) async fn cancel_stay(
     api: &MessagingApi,
     req: Request<pb::CancelStayRequest>,
 ) -> Res<pb::CancelStayResponse> {
-    let caller = Caller::with_role(&req, PMS)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -200,7 +197,7 @@ pub(super) async fn get_stay(
     api: &MessagingApi,
     req: Request<pb::GetStayRequest>,
 ) -> Res<pb::GetStayResponse> {
-    let caller = Caller::with_role(&req, READ_STAY)?;
+    let caller = Caller::from_request(&req)?;
     let mut v = Violations::new();
     let sid = id("stay_id", &req.get_ref().stay_id, &mut v);
     check(v).map_err(err)?;
@@ -214,7 +211,7 @@ pub(super) async fn locate_guest(
     api: &MessagingApi,
     req: Request<pb::LocateGuestRequest>,
 ) -> Res<pb::LocateGuestResponse> {
-    let caller = Caller::with_role(&req, LOOKUP_OUTSIDE)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -264,7 +261,7 @@ pub(super) async fn list_guest_lookups(
     api: &MessagingApi,
     req: Request<pb::ListGuestLookupsRequest>,
 ) -> Res<pb::ListGuestLookupsResponse> {
-    let caller = Caller::with_role(&req, AUDIT)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;
@@ -289,7 +286,7 @@ pub(super) async fn erase_guest(
     api: &MessagingApi,
     req: Request<pb::EraseGuestRequest>,
 ) -> Res<pb::EraseGuestResponse> {
-    let caller = Caller::with_role(&req, ERASE)?;
+    let caller = Caller::from_request(&req)?;
     let r = req.into_inner();
     let mut v = Violations::new();
     let prop = property(&caller, &r.property_id, &mut v)?;

@@ -63,7 +63,6 @@ pub type AssignmentStream =
 
 type Res<T> = Result<Response<T>, Status>;
 
-const MANAGERS: &[Role] = &[Role::Manager, Role::Service];
 const SUPERVISORS: &[Role] = &[
     Role::Supervisor,
     Role::Manager,
