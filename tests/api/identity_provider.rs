@@ -1,6 +1,6 @@
 //! Tokens from the chain's identity provider (issue 8): EdDSA tokens verified against its
-//! JSON Web Key Set served over HTTP, chosen by `kid`, and a key rotation at the provider
-//! picked up without a restart.
+//! JSON Web Key Set served over HTTP or HTTPS (the certificate verified), chosen by `kid`,
+//! and a key rotation at the provider picked up without a restart.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -120,7 +120,7 @@ async fn identity_provider_tokens_are_verified_by_kid_and_rotation_needs_no_rest
     let (k2_private, k2_public) = ed25519(dir.path(), "k2");
     let served = Arc::new(Mutex::new(jwks(&[("k1", &k1_public)])));
     let url = jwks_server(served.clone()).await;
-    let source = JwksSource::Url(url);
+    let source = JwksSource::Url { url, ca_file: None };
     let keys = Keys::new(jwks::load(&source).await.expect("key set"));
 
     let env = Env::new(Backend::Sqlite).await;
@@ -179,4 +179,82 @@ async fn identity_provider_tokens_are_verified_by_kid_and_rotation_needs_no_rest
     );
     trigger.trigger();
     app.stop().await;
+}
+
+/// Serves `body` over TLS with the test CA's certificate for 127.0.0.1, as a chain's
+/// identity provider serves its key set over https.
+async fn https_jwks_server(dir: &Path, body: String) -> String {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("svc.pem"))
+        .expect("svc.pem")
+        .map(|c| c.expect("certificate"))
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("svc.key")).expect("svc.key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocols")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server certificate");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let body = body.clone();
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake; nothing to serve.
+                let Ok(mut tls) = acceptor.accept(conn).await else {
+                    return;
+                };
+                let mut buf = [0u8; 2048];
+                let _ = tls.read(&mut buf).await;
+                let res = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(res.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    format!("https://127.0.0.1:{}/.well-known/jwks.json", addr.port())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_set_comes_over_https_from_a_provider_whose_certificate_checks_out() {
+    let dir = tempfile::tempdir().expect("dir");
+    frontdesk_tests::certs::certificates(dir.path());
+    let (_, k1_public) = ed25519(dir.path(), "k1");
+    let url = https_jwks_server(dir.path(), jwks(&[("k1", &k1_public)])).await;
+
+    // Trusting the provider's CA (--jwks-ca), the key set loads and k1 is known.
+    let trusted = JwksSource::Url {
+        url: url.clone(),
+        ca_file: Some(dir.path().join("ca.pem")),
+    };
+    let set = jwks::load(&trusted).await.expect("key set over https");
+    assert!(Keys::new(set).find("k1").is_some());
+
+    // With trusted certificates that do not include the provider's CA, the server is not
+    // taken for the provider, and its keys are not loaded.
+    let untrusted = JwksSource::Url {
+        url: url.clone(),
+        ca_file: Some(dir.path().join("svc.pem")),
+    };
+    let err = jwks::load(&untrusted).await.expect_err("unknown issuer");
+    assert!(format!("{err:#}").contains("certificate"), "{err:#}");
+
+    // A name the certificate does not carry is refused as well.
+    let wrong_name = JwksSource::Url {
+        url: url.replace("127.0.0.1", "127.0.0.2"),
+        ca_file: Some(dir.path().join("ca.pem")),
+    };
+    assert!(jwks::load(&wrong_name).await.is_err());
 }

@@ -1,6 +1,7 @@
 //! Test harness: real servers on port 0, a fresh Postgres database (and Redis key prefix)
 //! or a fresh SQLite directory per test, typed gRPC clients with real tokens.
 
+pub mod certs;
 pub mod raw;
 
 use frontdesk::app::{AppConfig, Application, RedisConfig};

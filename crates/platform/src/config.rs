@@ -29,9 +29,15 @@ pub struct CommonArgs {
     #[arg(long, env = "FRONTDESK_JWKS_FILE", conflicts_with = "jwks_url")]
     pub jwks_file: Option<std::path::PathBuf>,
 
-    /// The key set at an `http://` URL (in-cluster); as `--jwks-file` otherwise.
+    /// The key set at the identity provider's `https://` URL (or an in-cluster `http://`
+    /// one); as `--jwks-file` otherwise.
     #[arg(long, env = "FRONTDESK_JWKS_URL")]
     pub jwks_url: Option<String>,
+
+    /// PEM certificates to trust for an `https://` JWKS URL (a private CA); default: the
+    /// system's trust store (`SSL_CERT_FILE`, else /etc/ssl/certs/ca-certificates.crt).
+    #[arg(long, env = "FRONTDESK_JWKS_CA", requires = "jwks_url")]
+    pub jwks_ca: Option<std::path::PathBuf>,
 
     /// Seconds between key set reloads (a rotation at the provider needs no restart).
     #[arg(long, env = "FRONTDESK_JWKS_REFRESH_SECS", default_value_t = 300)]
@@ -123,7 +129,10 @@ impl CommonArgs {
     pub fn jwks_source(&self) -> Option<crate::jwks::JwksSource> {
         match (&self.jwks_file, &self.jwks_url) {
             (Some(f), _) => Some(crate::jwks::JwksSource::File(f.clone())),
-            (None, Some(u)) => Some(crate::jwks::JwksSource::Url(u.clone())),
+            (None, Some(u)) => Some(crate::jwks::JwksSource::Url {
+                url: u.clone(),
+                ca_file: self.jwks_ca.clone(),
+            }),
             (None, None) => None,
         }
     }
