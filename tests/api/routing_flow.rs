@@ -325,6 +325,7 @@ async fn staff_claim_release_and_supervisors_reassign(backend: Backend) {
     let claimed = f1
         .claim(rpb::ClaimRequest {
             inquiry_id: i.inquiry_id.clone(),
+            ..Default::default()
         })
         .await
         .expect("claim")
@@ -333,6 +334,7 @@ async fn staff_claim_release_and_supervisors_reassign(backend: Backend) {
     let err = f2
         .claim(rpb::ClaimRequest {
             inquiry_id: i.inquiry_id.clone(),
+            ..Default::default()
         })
         .await
         .expect_err("taken");
@@ -392,6 +394,103 @@ async fn staff_claim_release_and_supervisors_reassign(backend: Backend) {
     .await;
     // The timeline is read first, so the inquiry is at least as new as it.
     assert_eq!(got.inquiry.expect("inquiry").assignee, "F2");
+}
+
+/// CI-3.5 with a call-center system in front: it claims for its signed-in agent (the
+/// timeline says through whom); nobody who is not staff claims, and an agent does not claim
+/// for a colleague. Intake shows routing's handler only: an acknowledgement by someone else
+/// does not make them the handler, and a release leaves nobody.
+async fn an_integration_claims_for_its_agent_and_intake_shows_routings_handler(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let mut req = new_inquiry("Where is the gym?");
+    req.channel = common::Channel::FrontDesk as i32;
+    let i = c
+        .create_inquiry(req)
+        .await
+        .expect("create")
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+    let mut cc = app
+        .routing_as("callcenter", Role::Integration, &[PROPERTY_A])
+        .await;
+    assignment_where(&mut cc, &i.inquiry_id, "routed", |_| true).await;
+    staff_on_duty(&app, "F1", "front_office", &["en"]).await;
+    staff_on_duty(&app, "F2", "front_office", &["en"]).await;
+    let claim = |staff_id: &str| rpb::ClaimRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        staff_id: staff_id.into(),
+    };
+
+    let err = cc.claim(claim("")).await.expect_err("not staff");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied, "{err:?}");
+    assert!(err.message().contains("not staff"), "{err:?}");
+    let mut f1 = app.routing_as("F1", Role::Agent, &[PROPERTY_A]).await;
+    let err = f1.claim(claim("F2")).await.expect_err("for a colleague");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied, "{err:?}");
+
+    let claimed = cc
+        .claim(claim("F1"))
+        .await
+        .expect("claim for F1")
+        .into_inner();
+    assert_eq!(claimed.assignment.expect("assignment").assignee, "F1");
+    inquiry_where(
+        &mut c,
+        &i.inquiry_id,
+        "claimed through the call center",
+        |g| {
+            g.inquiry.as_ref().is_some_and(|i| i.assignee == "F1")
+                && g.timeline.iter().any(|t| {
+                    t.detail.contains("claimed by F1") && t.detail.contains("through callcenter")
+                })
+        },
+    )
+    .await;
+
+    // amy answers the phone first; F1 stays the handler.
+    let acked = c
+        .acknowledge(pb::AcknowledgeRequest {
+            inquiry_id: i.inquiry_id.clone(),
+            message: "收到，马上处理 received".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("acknowledge")
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+    assert_eq!(acked.assignee, "F1");
+
+    f1.release(rpb::ReleaseRequest {
+        inquiry_id: i.inquiry_id.clone(),
+        reason: "going off shift".into(),
+    })
+    .await
+    .expect("release");
+    let got = inquiry_where(&mut c, &i.inquiry_id, "released", |g| {
+        g.timeline.iter().any(|t| t.detail.contains("released it"))
+    })
+    .await;
+    assert_eq!(
+        got.inquiry.expect("inquiry").assignee,
+        "",
+        "back in the queue"
+    );
+    let mine = c
+        .list_inquiries(pb::ListInquiriesRequest {
+            assignee: "F1".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(
+        mine.inquiries.is_empty(),
+        "the assignee filter follows routing"
+    );
 }
 
 async fn transfers_need_a_reason_and_a_told_wait_and_someone_to_receive(backend: Backend) {
@@ -623,6 +722,7 @@ async fn a_department_watches_its_queue_and_resumes_from_its_cursor(backend: Bac
     let mut f1 = app.routing_as("F1", Role::Agent, &[PROPERTY_A]).await;
     f1.claim(rpb::ClaimRequest {
         inquiry_id: i.inquiry_id.clone(),
+        ..Default::default()
     })
     .await
     .expect("claim");
@@ -959,6 +1059,7 @@ async fn another_propertys_staff_cannot_read_or_move_routing(backend: Backend) {
         let claim = bob
             .claim(rpb::ClaimRequest {
                 inquiry_id: id.clone(),
+                ..Default::default()
             })
             .await;
         codes.push(("Claim", claim.expect_err(what).code()));
@@ -1120,6 +1221,7 @@ async fn another_propertys_staff_cannot_read_or_move_routing(backend: Backend) {
 }
 
 on_both_backends!(
+    an_integration_claims_for_its_agent_and_intake_shows_routings_handler,
     new_inquiries_are_routed_and_intake_shows_where_they_went,
     social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_on_duty,
     deadlines_warn_breach_and_escalate_on_the_clock_until_answered,

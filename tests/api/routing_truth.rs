@@ -153,6 +153,7 @@ async fn staff_actions_name_who_acted_and_whose_hands_it_left(backend: Backend) 
     let mut f1 = app.routing_as("F1", Role::Agent, &[PROPERTY_A]).await;
     f1.claim(rpb::ClaimRequest {
         inquiry_id: i.inquiry_id.clone(),
+        ..Default::default()
     })
     .await
     .expect("claim");

@@ -86,21 +86,24 @@ impl Assignments {
         Ok(())
     }
 
-    pub async fn claim(&self, caller: &Caller, id: &str) -> Result<Routed, Error> {
+    /// `staff_id` takes the inquiry: the caller themselves, or the staff member an
+    /// integration acts for (the handler checked who may name someone else).
+    pub async fn claim(&self, caller: &Caller, staff_id: &str, id: &str) -> Result<Routed, Error> {
         let mut tx = self.routing.db.pool().begin().await?;
         let mut r = self.load(&mut tx, caller, id).await?;
-        let me = crate::store::get_staff(&mut tx, &r.property_id, &caller.subject)
+        let me = crate::store::get_staff(&mut tx, &r.property_id, staff_id)
             .await?
             .ok_or_else(|| {
-                Error::FailedPrecondition(format!(
-                    "{} is not staff of property {}",
-                    caller.subject, r.property_id
+                // Who may act is a permission, not a state of the inquiry.
+                Error::PermissionDenied(format!(
+                    "{staff_id} is not staff of property {}; only staff claim inquiries",
+                    r.property_id
                 ))
             })?;
         if me.department_code != r.lead_department && caller.require_role(SUPERVISORS).is_err() {
             return Err(Error::FailedPrecondition(format!(
-                "the inquiry is with {}; you are in {}",
-                r.lead_department, me.department_code
+                "the inquiry is with {}; {} is in {}",
+                r.lead_department, me.staff_id, me.department_code
             )));
         }
         if !r.assignee.is_empty() && r.assignee != me.staff_id {
@@ -113,10 +116,13 @@ impl Assignments {
         if !r.assign(now_micros(), &me.staff_id) {
             return Ok(r); // already theirs: claiming twice is harmless
         }
-        let detail = format!(
+        let mut detail = format!(
             "claimed by {} from the {} queue",
             me.staff_id, r.lead_department
         );
+        if caller.subject != me.staff_id {
+            detail.push_str(&format!(" (through {})", caller.subject));
+        }
         self.finish(
             tx,
             &r,

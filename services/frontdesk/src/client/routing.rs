@@ -310,7 +310,10 @@ pub async fn run(args: ClientArgs, property: String, cmd: RoutingCmd) -> anyhow:
         }
         RoutingCmd::Claim { inquiry_id } => {
             let r = c
-                .claim(pb::ClaimRequest { inquiry_id })
+                .claim(pb::ClaimRequest {
+                    inquiry_id,
+                    ..Default::default()
+                })
                 .await
                 .map_err(status_error)?
                 .into_inner();

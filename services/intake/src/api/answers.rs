@@ -26,12 +26,11 @@ pub(super) async fn acknowledge(
         None
     });
     validate::check(v)?;
-    let actor = caller.subject.clone();
     let (inquiry, _) = api
         .intake
         .mutate(&caller, &id, None, ChangeType::Acknowledged, |i| {
             let via = method.unwrap_or_else(|| i.default_reply_method());
-            i.acknowledge(&actor, now_micros())?;
+            i.acknowledge(now_micros())?;
             Ok((
                 with_note(format!("acknowledged via {via}"), &message),
                 String::new(),

@@ -61,7 +61,7 @@ impl IntakeApi {
         inquiry_id: &str,
         note: Note<'_>,
         change: ChangeType,
-        transition: fn(&mut Inquiry, &str, i64) -> Result<(), Refusal>,
+        transition: fn(&mut Inquiry, i64) -> Result<(), Refusal>,
         detail: impl Fn(&str) -> String,
     ) -> Result<pb::Inquiry, Status> {
         let mut v = Violations::new();
@@ -74,11 +74,10 @@ impl IntakeApi {
             &mut v,
         );
         validate::check(v)?;
-        let actor = caller.subject.clone();
         let (inquiry, _) = self
             .intake
             .mutate(&caller, &id, None, change, |i| {
-                transition(i, &actor, now_micros())?;
+                transition(i, now_micros())?;
                 Ok((detail(&text), String::new()))
             })
             .await?;

@@ -35,12 +35,11 @@ pub(super) async fn reclassify(
     let Some(category) = category else {
         return Err(Status::internal("unreachable: category validated"));
     };
-    let actor = caller.subject.clone();
     let (inquiry, _) = api
         .intake
         .mutate(&caller, &id, None, ChangeType::Reclassified, |i| {
             let from = i.classification.category;
-            i.reclassify(category, complexity, &actor, now_micros())?;
+            i.reclassify(category, complexity, now_micros())?;
             Ok((
                 format!("reclassified {from} → {category}: {reason}"),
                 String::new(),

@@ -148,18 +148,15 @@ impl Inquiry {
             .unwrap_or_else(|| self.channel.default_reply_method())
     }
 
-    fn touch(&mut self, actor: &str, now: i64) {
+    fn touch(&mut self, now: i64) {
         self.version += 1;
         self.updated_at = now;
-        // CI-3.5: one named person is responsible; the first to act takes it until routing
-        // assigns someone else.
-        if self.assignee.is_empty() {
-            self.assignee = actor.to_string();
-        }
+        // Who acted is on the timeline; who is responsible (CI-3.5) is routing's decision,
+        // projected into `assignee`: answering does not make someone the handler.
     }
 
     /// First response to the customer: received, being handled (CI-2.6).
-    pub fn acknowledge(&mut self, actor: &str, now: i64) -> Outcome {
+    pub fn acknowledge(&mut self, now: i64) -> Outcome {
         if self.status != Status::New {
             return precondition(format!(
                 "inquiry is {}; only a new inquiry can be acknowledged",
@@ -169,7 +166,7 @@ impl Inquiry {
         self.status = Status::Acknowledged;
         self.acknowledged_at = Some(now);
         self.first_response_at.get_or_insert(now);
-        self.touch(actor, now);
+        self.touch(now);
         Ok(())
     }
 
@@ -180,11 +177,11 @@ impl Inquiry {
         if answer.on_the_spot && !self.responses.is_empty() {
             return precondition("only the first answer can be given on the spot");
         }
-        let (actor, now) = (answer.responded_by.clone(), answer.responded_at);
+        let now = answer.responded_at;
         self.first_response_at.get_or_insert(now);
         self.status = Status::Answered;
         self.responses.push(answer);
-        self.touch(&actor, now);
+        self.touch(now);
         Ok(())
     }
 
@@ -216,12 +213,12 @@ impl Inquiry {
             template,
         });
         self.expected_at = Some(new_expected_at);
-        self.touch(actor, now);
+        self.touch(now);
         Ok(())
     }
 
     /// The customer was asked for something: SLA clocks pause until they reply.
-    pub fn wait_for_customer(&mut self, actor: &str, now: i64) -> Outcome {
+    pub fn wait_for_customer(&mut self, now: i64) -> Outcome {
         if self.status == Status::Resolved {
             return precondition("inquiry is resolved; there is nothing to wait for");
         }
@@ -229,20 +226,20 @@ impl Inquiry {
             return precondition("already waiting on the customer");
         }
         self.waiting_since = Some(now);
-        self.touch(actor, now);
+        self.touch(now);
         Ok(())
     }
 
-    pub fn customer_replied(&mut self, actor: &str, now: i64) -> Outcome {
+    pub fn customer_replied(&mut self, now: i64) -> Outcome {
         if self.waiting_since.is_none() {
             return precondition("not waiting on the customer");
         }
         self.waiting_since = None;
-        self.touch(actor, now);
+        self.touch(now);
         Ok(())
     }
 
-    pub fn resolve(&mut self, actor: &str, now: i64) -> Outcome {
+    pub fn resolve(&mut self, now: i64) -> Outcome {
         match self.status {
             Status::Answered => {}
             Status::Resolved => return precondition("inquiry is already resolved"),
@@ -255,11 +252,11 @@ impl Inquiry {
         self.status = Status::Resolved;
         self.resolved_at = Some(now);
         self.waiting_since = None;
-        self.touch(actor, now);
+        self.touch(now);
         Ok(())
     }
 
-    pub fn reopen(&mut self, actor: &str, now: i64) -> Outcome {
+    pub fn reopen(&mut self, now: i64) -> Outcome {
         if self.status != Status::Resolved {
             return precondition(format!(
                 "inquiry is {}; only a resolved inquiry can be reopened",
@@ -268,7 +265,7 @@ impl Inquiry {
         }
         self.status = Status::Reopened;
         self.resolved_at = None;
-        self.touch(actor, now);
+        self.touch(now);
         Ok(())
     }
 
@@ -317,7 +314,6 @@ impl Inquiry {
         &mut self,
         category: Category,
         complexity: Option<Complexity>,
-        actor: &str,
         now: i64,
     ) -> Outcome {
         let c = &mut self.classification;
@@ -335,7 +331,7 @@ impl Inquiry {
         c.confidence = 1.0;
         // CI-2.5 follows the corrected category.
         c.complaint_process = category == Category::Complaint && self.channel.is_social();
-        self.touch(actor, now);
+        self.touch(now);
         Ok(())
     }
 }
@@ -402,15 +398,15 @@ mod tests {
     #[test]
     fn waiting_on_the_customer_starts_and_ends_once() {
         let mut i = inquiry();
-        i.wait_for_customer("amy", 5).expect("wait");
+        i.wait_for_customer(5).expect("wait");
         assert!(matches!(
-            i.wait_for_customer("amy", 6),
+            i.wait_for_customer(6),
             Err(Refusal::Precondition(_))
         ));
-        i.customer_replied("amy", 7).expect("reply");
+        i.customer_replied(7).expect("reply");
         assert_eq!(i.waiting_since, None);
         assert!(matches!(
-            i.customer_replied("amy", 8),
+            i.customer_replied(8),
             Err(Refusal::Precondition(_))
         ));
     }
@@ -418,46 +414,46 @@ mod tests {
     #[test]
     fn resolve_without_answer_is_rejected() {
         let mut i = inquiry();
-        assert!(matches!(i.resolve("amy", 5), Err(Refusal::Precondition(_))));
-        i.acknowledge("amy", 5).expect("ack");
-        assert!(matches!(i.resolve("amy", 6), Err(Refusal::Precondition(_))));
+        assert!(matches!(i.resolve(5), Err(Refusal::Precondition(_))));
+        i.acknowledge(5).expect("ack");
+        assert!(matches!(i.resolve(6), Err(Refusal::Precondition(_))));
         assert_eq!(i.status, Status::Acknowledged);
     }
 
     #[test]
     fn first_response_is_the_earlier_of_acknowledge_and_answer() {
         let mut i = inquiry();
-        i.acknowledge("amy", 10).expect("ack");
+        i.acknowledge(10).expect("ack");
         i.respond(answer("r1", 20, false)).expect("respond");
         assert_eq!(i.first_response_at, Some(10));
-        assert_eq!(i.assignee, "amy");
+        assert_eq!(
+            i.assignee, "",
+            "routing names the handler, not whoever answers"
+        );
         assert_eq!(i.version, 3);
     }
 
     #[test]
     fn acknowledging_twice_is_a_failed_precondition() {
         let mut i = inquiry();
-        i.acknowledge("amy", 1).expect("ack");
-        assert!(matches!(
-            i.acknowledge("amy", 2),
-            Err(Refusal::Precondition(_))
-        ));
+        i.acknowledge(1).expect("ack");
+        assert!(matches!(i.acknowledge(2), Err(Refusal::Precondition(_))));
     }
 
     #[test]
     fn full_lifecycle_with_reopen_needs_a_new_answer() {
         let mut i = inquiry();
         i.respond(answer("r1", 1, true)).expect("on the spot");
-        i.resolve("amy", 2).expect("resolve");
+        i.resolve(2).expect("resolve");
         assert!(matches!(
             i.respond(answer("r2", 3, false)),
             Err(Refusal::Precondition(_))
         ));
-        i.reopen("sup", 3).expect("reopen");
+        i.reopen(3).expect("reopen");
         assert_eq!(i.resolved_at, None);
-        assert!(matches!(i.resolve("amy", 4), Err(Refusal::Precondition(_))));
+        assert!(matches!(i.resolve(4), Err(Refusal::Precondition(_))));
         i.respond(answer("r2", 5, false)).expect("respond");
-        i.resolve("amy", 6).expect("resolve again");
+        i.resolve(6).expect("resolve again");
         assert_eq!(i.status, Status::Resolved);
     }
 
@@ -521,12 +517,12 @@ mod tests {
     #[test]
     fn reclassifying_a_social_inquiry_as_complaint_starts_the_complaint_process() {
         let mut i = inquiry();
-        i.reclassify(Category::Complaint, None, "sup", 1)
+        i.reclassify(Category::Complaint, None, 1)
             .expect("reclassify");
         assert!(i.classification.complaint_process);
         assert!(i.classification.reclassified);
         assert!(matches!(
-            i.reclassify(Category::Complaint, None, "sup", 2),
+            i.reclassify(Category::Complaint, None, 2),
             Err(Refusal::Precondition(_))
         ));
     }

@@ -95,7 +95,21 @@ impl RoutingApi {
     pub(super) async fn claim(&self, req: Request<pb::ClaimRequest>) -> Res<pb::ClaimResponse> {
         let caller = Caller::from_request(&req)?;
         let id = required(&req.get_ref().inquiry_id, "inquiry_id")?;
-        let r = self.assignments.claim(&caller, &id).await?;
+        let staff_id = req.get_ref().staff_id.trim();
+        let on_behalf = !staff_id.is_empty() && staff_id != caller.subject;
+        if on_behalf && !matches!(caller.role, Role::Integration | Role::Service) {
+            return Err(Error::PermissionDenied(format!(
+                "only an integration claims for someone else (staff_id {staff_id}); a \
+                 supervisor gives an inquiry to someone with Reassign"
+            ))
+            .into());
+        }
+        let for_staff = if staff_id.is_empty() {
+            caller.subject.as_str()
+        } else {
+            staff_id
+        };
+        let r = self.assignments.claim(&caller, for_staff, &id).await?;
         Ok(Response::new(pb::ClaimResponse {
             assignment: Some(assignment_to_pb(&r, Vec::new())),
         }))
