@@ -52,6 +52,7 @@ enum Cmd {
     Sla {
         #[command(flatten)]
         client: ClientArgs,
+        /// The property to work on.
         #[arg(
             long,
             global = true,
@@ -137,6 +138,8 @@ enum Cmd {
 
 #[derive(clap::Args)]
 struct TokenArgs {
+    /// Who the token speaks for: a staff id (the subject routing's claim uses) or a system's
+    /// name.
     #[arg(long)]
     subject: String,
     /// agent, supervisor, manager, integration or service.
@@ -151,6 +154,7 @@ struct TokenArgs {
     /// Signing secret; default: the one `frontdesk dev` keeps in its data directory.
     #[arg(long, env = "FRONTDESK_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
+    /// Where `frontdesk dev` keeps its data (and the secret read without --jwt-secret).
     #[arg(long, env = "FRONTDESK_DATA_DIR", default_value = ".frontdesk")]
     data_dir: PathBuf,
 }
@@ -244,6 +248,33 @@ mod tests {
     #[test]
     fn the_command_line_has_no_conflicting_flags() {
         Cli::command().debug_assert();
+    }
+
+    /// Every flag and argument of every command, with the path that reaches it, that
+    /// `--help` would show without a word of explanation.
+    fn undocumented(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        let path = format!("{path} {}", cmd.get_name());
+        for arg in cmd.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                out.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() && sub.get_name() != "help" {
+                out.push(format!("{path} {} (the command)", sub.get_name()));
+            }
+            undocumented(sub, &path, out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_flag_has_help_text() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        undocumented(&cmd, "", &mut missing);
+        assert!(missing.is_empty(), "no help text:\n{}", missing.join("\n"));
     }
 
     #[test]

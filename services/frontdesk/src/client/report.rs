@@ -2,11 +2,11 @@
 //! reads it first — target, actual, gap and the trend against the previous month — and as
 //! CSV for Excel or a self-contained HTML page with charts to print or mail.
 
+use super::render::{fit, table};
 use super::report_html::{self, Period};
 use super::{ClientArgs, connect, status_error};
 use anyhow::{Context, anyhow};
 use chrono::{Datelike, NaiveDate, TimeZone};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use frontdesk_proto::analytics::v1 as pb;
 use pb::analytics_service_client::AnalyticsServiceClient;
 use serde_json::json;
@@ -16,6 +16,7 @@ use std::path::PathBuf;
 pub enum ReportCmd {
     /// The KPI report of one property for a month.
     Kpi {
+        /// The property to report on.
         #[arg(long, default_value = "demo-hotel")]
         property: String,
         /// The month, YYYY-MM, in this machine's time zone; default: this month.
@@ -30,6 +31,7 @@ pub enum ReportCmd {
     },
     /// Hot topics of a month (CI-3.9): top categories and terms, against the month before.
     Topics {
+        /// The property to report on.
         #[arg(long, default_value = "demo-hotel")]
         property: String,
         /// YYYY-MM; default: this month.
@@ -205,14 +207,7 @@ fn print_topics(json: bool, r: &pb::GetHotTopicsResponse) {
         return;
     }
     for (title, topics) in [("category", &r.categories), ("term", &r.terms)] {
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-            title,
-            "inquiries",
-            "month before",
-            "rise",
-            "example",
-        ]);
+        let mut t = table(&[title, "inquiries", "month before", "rise", "example"]);
         for x in topics {
             t.add_row(vec![
                 x.key.clone(),
@@ -222,7 +217,7 @@ fn print_topics(json: bool, r: &pb::GetHotTopicsResponse) {
                 x.example_inquiry_ids.first().cloned().unwrap_or_default(),
             ]);
         }
-        println!("{t}");
+        println!("{}", fit(t));
     }
 }
 
@@ -257,9 +252,7 @@ fn print_summary(json: bool, p: &Period) {
         "{} — {}: {} inquiries ({} the month before)",
         p.property, p.month, p.total.inquiries, p.previous.inquiries
     );
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_header(vec!["KPI", "actual", "target", "gap", "previous"]);
+    let mut t = table(&["KPI", "actual", "target", "gap", "previous"]);
     for (name, now, before) in p.rates() {
         t.add_row(vec![
             name.to_string(),
@@ -272,7 +265,7 @@ fn print_summary(json: bool, p: &Period) {
             pct(before.as_ref().and_then(|r| r.value)),
         ]);
     }
-    println!("{t}");
+    println!("{}", fit(t));
 }
 
 #[cfg(test)]
