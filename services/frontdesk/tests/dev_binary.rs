@@ -669,8 +669,8 @@ fn every_readme_command_block_runs_as_written() {
         eprintln!("skipped {s}");
     }
     assert!(
-        ran >= 8,
-        "the README's command blocks were found: {blocks:?}"
+        ran >= 7,
+        "the README's command blocks were found: {ran} ran"
     );
 
     let bin_dir = Path::new(BIN).parent().expect("bin dir");
@@ -784,7 +784,7 @@ fn assert_what_the_readme_promises(cwd: &Path, port: u16) {
             "department-set",
             "front_office",
             "--phone",
-            "8001",
+            "+86 10 6512 8001",
         ],
         vec![
             "routing",

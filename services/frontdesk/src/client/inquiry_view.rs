@@ -1,6 +1,6 @@
 //! How an inquiry looks: a table for people, JSON for scripts.
 
-use super::render::{code_of, fit, rfc3339, table, time_of};
+use super::render::{code_of, fit, rfc3339, table, time_of, whole};
 use frontdesk_proto::common::v1::{Category, Channel, Complexity, Language, Satisfaction};
 use frontdesk_proto::intake::v1 as pb;
 use serde_json::{Value, json};
@@ -159,6 +159,7 @@ impl Output {
                 i.text.clone(),
             ]);
         }
+        whole(&mut t, 0);
         println!("{}", fit(t));
         if !r.next_page_token.is_empty() {
             println!("more: --page-token {}", r.next_page_token);

@@ -12,7 +12,7 @@
 //! two columns), a cell taller than [`MAX_LINES`] ends in "…"; `--wide` prints every cell in
 //! full on one line.
 
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -147,6 +147,15 @@ pub(crate) fn table_for(wide: bool, header: &[&str]) -> Table {
     t
 }
 
+/// Keeps the cells of `column` on one line (ids people copy), the other columns wrap around it.
+pub(crate) fn whole(t: &mut Table, column: usize) {
+    if !matches!(t.content_arrangement(), ContentArrangement::Disabled)
+        && let Some(c) = t.column_mut(column)
+    {
+        c.set_constraint(ColumnConstraint::ContentWidth);
+    }
+}
+
 /// The table as text: in the narrow layout, a cell longer than [`MAX_LINES`] lines is cut.
 pub(crate) fn fit(mut t: Table) -> String {
     if !matches!(t.content_arrangement(), ContentArrangement::Disabled) {
@@ -220,6 +229,7 @@ mod tests {
              pool hours, the airport shuttle and whether the restaurant serves halal food.",
             "2026-11-30 16:00 CST",
         ]);
+        whole(&mut t, 0);
         fit(t)
     }
 
@@ -232,6 +242,11 @@ mod tests {
         // Long texts are cut with "…" rather than filling the screen.
         assert!(narrow.contains('…'), "{narrow}");
         assert!(narrow.lines().count() < 20, "{narrow}");
+        // The ids stay whole, to be copied.
+        assert!(
+            narrow.contains("0193a7c2-7e4b-7c1d-9a52-3f1d2b6c8e90"),
+            "{narrow}"
+        );
         // Chinese text wraps without splitting a character or dropping it unseen.
         assert!(narrow.contains("王芳"), "{narrow}");
         assert!(narrow.contains("请问"), "{narrow}");

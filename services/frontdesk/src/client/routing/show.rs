@@ -1,7 +1,7 @@
 //! How routing's records print: a table for people, JSON for scripts (codes in snake_case,
 //! times RFC 3339 with their offset, durations in minutes).
 
-use crate::client::render::{code_of, fit, minutes, rfc3339, table, time_of};
+use crate::client::render::{code_of, fit, minutes, rfc3339, table, time_of, whole};
 use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::routing::v1 as pb;
 use serde_json::{Value, json};
@@ -153,6 +153,7 @@ pub(super) fn assignments_table(list: &[pb::Assignment]) -> String {
             a.fired.join(" "),
         ]);
     }
+    whole(&mut t, 0);
     fit(t)
 }
 
