@@ -1,6 +1,6 @@
 //! How an inquiry looks: a table for people, JSON for scripts.
 
-use super::render::{code_of, fit, rfc3339, table, time_of, whole};
+use super::render::{code_of, fit, is_wide, rfc3339, table, time_of};
 use frontdesk_proto::common::v1::{Category, Channel, Complexity, Language, Satisfaction};
 use frontdesk_proto::intake::v1 as pb;
 use serde_json::{Value, json};
@@ -41,6 +41,35 @@ fn inquiry_json(i: &pb::Inquiry) -> Value {
         "feedback": i.feedback.as_ref().map(|f| code_of(Satisfaction::from_wire(f.satisfaction).and_then(|x| x.code()))),
         "version": i.version,
     })
+}
+
+/// Four columns for 80: the status, category and channel share a cell, the customer's name
+/// leads the text.
+fn list_narrow(list: &[pb::Inquiry]) -> String {
+    let mut t = table(&["id", "created", "status", "customer: text"]);
+    for i in list {
+        let v = inquiry_json(i);
+        let code = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        t.add_row(vec![
+            i.inquiry_id.clone(),
+            time_of(i.created_at.as_ref()),
+            format!(
+                "{}\n{}\n{}",
+                code("status"),
+                code("category"),
+                code("channel")
+            ),
+            format!("{}: {}", code_of_name(i), i.text),
+        ]);
+    }
+    fit(t)
+}
+
+fn code_of_name(i: &pb::Inquiry) -> String {
+    i.customer
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_default()
 }
 
 impl Output {
@@ -144,6 +173,13 @@ impl Output {
             );
             return;
         }
+        if !is_wide() {
+            println!("{}", list_narrow(&r.inquiries));
+            if !r.next_page_token.is_empty() {
+                println!("more: --page-token {}", r.next_page_token);
+            }
+            return;
+        }
         let mut t = table(&[
             "id", "created", "channel", "category", "status", "customer", "text",
         ]);
@@ -159,7 +195,6 @@ impl Output {
                 i.text.clone(),
             ]);
         }
-        whole(&mut t, 0);
         println!("{}", fit(t));
         if !r.next_page_token.is_empty() {
             println!("more: --page-token {}", r.next_page_token);

@@ -12,7 +12,7 @@
 //! two columns), a cell taller than [`MAX_LINES`] ends in "…"; `--wide` prints every cell in
 //! full on one line.
 
-use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -125,6 +125,12 @@ pub(crate) fn emit(json: bool, value: Value, text: impl FnOnce() -> String) {
     }
 }
 
+/// `--wide`: lists print every column on one line; narrow lists fold some columns into one
+/// cell so that the ones people scan stay readable in 80 columns.
+pub(crate) fn is_wide() -> bool {
+    style().wide
+}
+
 /// A table with this run's layout and `header` ("" headers: none).
 pub(crate) fn table(header: &[&str]) -> Table {
     table_for(style().wide, header)
@@ -145,15 +151,6 @@ pub(crate) fn table_for(wide: bool, header: &[&str]) -> Table {
         t.set_header(header.to_vec());
     }
     t
-}
-
-/// Keeps the cells of `column` on one line (ids people copy), the other columns wrap around it.
-pub(crate) fn whole(t: &mut Table, column: usize) {
-    if !matches!(t.content_arrangement(), ContentArrangement::Disabled)
-        && let Some(c) = t.column_mut(column)
-    {
-        c.set_constraint(ColumnConstraint::ContentWidth);
-    }
 }
 
 /// The table as text: in the narrow layout, a cell longer than [`MAX_LINES`] lines is cut.
@@ -229,7 +226,6 @@ mod tests {
              pool hours, the airport shuttle and whether the restaurant serves halal food.",
             "2026-11-30 16:00 CST",
         ]);
-        whole(&mut t, 0);
         fit(t)
     }
 

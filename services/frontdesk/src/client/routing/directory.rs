@@ -264,7 +264,11 @@ pub(super) async fn run(
                 json!({"created": r.created, "staff": show::staff(&s)}),
                 || {
                     let verb = if r.created { "created" } else { "updated" };
-                    format!("{verb} {}\n{}", s.staff_id, show::staff_table(&[s.clone()]))
+                    format!(
+                        "{verb} {}\n{}",
+                        s.staff_id,
+                        show::staff_table(std::slice::from_ref(&s))
+                    )
                 },
             );
         }

@@ -1,7 +1,7 @@
 //! How routing's records print: a table for people, JSON for scripts (codes in snake_case,
 //! times RFC 3339 with their offset, durations in minutes).
 
-use crate::client::render::{code_of, fit, minutes, rfc3339, table, time_of, whole};
+use crate::client::render::{code_of, fit, is_wide, minutes, rfc3339, table, time_of};
 use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::routing::v1 as pb;
 use serde_json::{Value, json};
@@ -133,6 +133,9 @@ pub(super) fn assignment(a: &pb::Assignment) -> Value {
 }
 
 pub(super) fn assignments_table(list: &[pb::Assignment]) -> String {
+    if !is_wide() {
+        return assignments_narrow(list);
+    }
     let mut t = table(&[
         "inquiry",
         "lead",
@@ -153,7 +156,28 @@ pub(super) fn assignments_table(list: &[pb::Assignment]) -> String {
             a.fired.join(" "),
         ]);
     }
-    whole(&mut t, 0);
+    fit(t)
+}
+
+/// Four columns for 80: where it is, and when it is due (with what already fired).
+fn assignments_narrow(list: &[pb::Assignment]) -> String {
+    let mut t = table(&["inquiry", "department / handler", "state", "due"]);
+    for a in list {
+        let mut due = format!(
+            "answer {}\nresolve {}",
+            time_of(a.first_response_due.as_ref()),
+            time_of(a.resolution_due.as_ref())
+        );
+        if !a.fired.is_empty() {
+            due.push_str(&format!("\nfired: {}", a.fired.join(" ")));
+        }
+        t.add_row(vec![
+            a.inquiry_id.clone(),
+            format!("{}\n{}", a.lead_department, handler(&a.assignee)),
+            state(a),
+            due,
+        ]);
+    }
     fit(t)
 }
 
