@@ -111,6 +111,23 @@ pub(crate) fn rfc3339(ts: Option<&prost_types::Timestamp>) -> Value {
     rfc3339_in(style().zone, ts)
 }
 
+/// The first instant of `day` in this run's zone, in Unix seconds (a report's month and
+/// days are the zone's, like the times it shows).
+pub(crate) fn midnight(day: chrono::NaiveDate) -> Option<i64> {
+    use chrono::TimeZone;
+    let start = day.and_hms_opt(0, 0, 0)?;
+    match style().zone {
+        Zone::Local => chrono::Local
+            .from_local_datetime(&start)
+            .earliest()
+            .map(|t| t.timestamp()),
+        Zone::Named(tz) => tz
+            .from_local_datetime(&start)
+            .earliest()
+            .map(|t| t.timestamp()),
+    }
+}
+
 /// A duration in minutes for people ("90 min"), "-" when absent.
 pub(crate) fn minutes(d: Option<&prost_types::Duration>) -> String {
     d.map_or_else(|| "-".into(), |d| format!("{} min", d.seconds / 60))

@@ -6,7 +6,7 @@ use super::render::{fit, table};
 use super::report_html::{self, Period};
 use super::{ClientArgs, connect, status_error};
 use anyhow::{Context, anyhow};
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate};
 use frontdesk_proto::analytics::v1 as pb;
 use pb::analytics_service_client::AnalyticsServiceClient;
 use serde_json::json;
@@ -19,7 +19,7 @@ pub enum ReportCmd {
         /// The property to report on.
         #[arg(long, default_value = "demo-hotel")]
         property: String,
-        /// The month, YYYY-MM, in this machine's time zone; default: this month.
+        /// The month, YYYY-MM, in the --tz zone (default: this machine's); default: this month.
         #[arg(long)]
         month: Option<String>,
         /// Also write the report as CSV (UTF-8 with BOM, for Excel) to this file.
@@ -63,16 +63,10 @@ fn previous_month(first: NaiveDate) -> anyhow::Result<NaiveDate> {
         .ok_or_else(|| anyhow!("no month before {first}"))
 }
 
-/// Local midnight of `day` as a protobuf time.
+/// Midnight of `day` in the run's zone (`--tz`) as a protobuf time.
 fn at_midnight(day: NaiveDate) -> anyhow::Result<prost_types::Timestamp> {
-    let t = chrono::Local
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .ok_or_else(|| anyhow!("{day} has no local midnight"))?;
-    Ok(prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: 0,
-    })
+    let seconds = super::render::midnight(day).ok_or_else(|| anyhow!("{day} has no midnight"))?;
+    Ok(prost_types::Timestamp { seconds, nanos: 0 })
 }
 
 fn request(

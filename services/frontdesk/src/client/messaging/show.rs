@@ -70,7 +70,16 @@ pub fn parse<T: Code>(what: &str, code: &str) -> anyhow::Result<T> {
     );
     T::from_proto_name(&proto)
         .filter(|_| !proto.ends_with("_UNSPECIFIED"))
-        .ok_or_else(|| anyhow!("unknown {what} {code:?}"))
+        .ok_or_else(|| anyhow!("unknown {what} {code:?}; valid: {}", valid::<T>()))
+}
+
+/// Every code of `T`, comma-separated (the desk's enums have fewer than 64 values).
+fn valid<T: Code>() -> String {
+    (1..64)
+        .filter(|n| T::from_number(*n).is_some())
+        .map(name::<T>)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A time in this run's zone (`--tz`) with the zone shown, e.g. "2026-11-30 14:05 CST".
@@ -346,5 +355,18 @@ impl Out {
             }
             println!("{t}");
         }
+    }
+}
+
+#[cfg(test)]
+mod valid_codes {
+    use super::*;
+
+    #[test]
+    fn an_unknown_code_lists_the_valid_ones() {
+        let e = parse::<pb::MailKind>("kind", "box").expect_err("no such kind");
+        assert!(e.to_string().contains("letter, "), "{e}");
+        assert!(e.to_string().contains("parcel"), "{e}");
+        assert!(parse::<pb::MailKind>("kind", "unspecified").is_err());
     }
 }
