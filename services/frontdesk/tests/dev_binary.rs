@@ -709,7 +709,60 @@ fn every_readme_command_block_runs_as_written() {
         "the --wide example printed a table"
     );
     assert_what_the_readme_promises(cwd, dev.port);
+    assert_watches_print_json_until_caught_up(cwd, dev.port);
     stop(dev);
+}
+
+/// The README's watch commands (skipped above: they run until Ctrl-C) with `--json`: one JSON
+/// object per line, the backlog, then the caught-up marker; the test stops them there.
+fn assert_watches_print_json_until_caught_up(cwd: &Path, port: u16) {
+    use std::io::BufRead;
+    for args in [
+        ["inquiry", "watch", "--from-beginning"].as_slice(),
+        [
+            "routing",
+            "watch",
+            "--department",
+            "front_office",
+            "--from-beginning",
+        ]
+        .as_slice(),
+    ] {
+        let mut cmd = Command::new(BIN);
+        let mut child = clean_env(&mut cmd)
+            .args(args)
+            .arg("--json")
+            .current_dir(cwd)
+            .env("FRONTDESK_SERVER", format!("127.0.0.1:{port}")) // no scheme: works too
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("watch runs");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut changes = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.expect("a line");
+            let v: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("{args:?} printed {line:?}: {e}"));
+            if v["caught_up"] == true {
+                break;
+            }
+            changes.push(v);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(
+            !changes.is_empty(),
+            "{args:?}: the backlog before the marker"
+        );
+        for c in &changes {
+            let at = c["at"].as_str().unwrap_or_default();
+            assert!(
+                chrono::DateTime::parse_from_rfc3339(at).is_ok(),
+                "{args:?}: RFC 3339 times: {c}"
+            );
+        }
+    }
 }
 
 /// What the README's comments say the blocks did, read back through the CLI.
