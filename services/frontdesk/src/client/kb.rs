@@ -117,7 +117,8 @@ fn print_hits(json: bool, quiet: bool, hits: &[pb::SearchHit]) {
         t.add_row(vec![
             h.article_id.clone(),
             h.title.clone(),
-            h.snippet.clone(),
+            // The snippet marks matches for HTML; a terminal shows the words plainly.
+            h.snippet.replace("<mark>", "").replace("</mark>", ""),
         ]);
     }
     println!("{}", fit(t));
