@@ -20,10 +20,10 @@ pub enum StayCmd {
         /// none, no_information (never confirmed), incognito (confirmed to staff only)
         #[arg(long, default_value = "none")]
         privacy: String,
-        /// RFC 3339 time or a date (YYYY-MM-DD, local midnight).
+        /// RFC 3339 time or a date (YYYY-MM-DD: midnight in the --tz zone).
         #[arg(long)]
         arrival: Option<String>,
-        /// RFC 3339 time or a date (YYYY-MM-DD, local midnight).
+        /// RFC 3339 time or a date (YYYY-MM-DD: midnight in the --tz zone).
         #[arg(long)]
         departure: Option<String>,
         /// Where mail goes after departure.
