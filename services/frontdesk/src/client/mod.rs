@@ -80,6 +80,7 @@ pub struct ClientArgs {
 pub async fn connect(args: &ClientArgs) -> anyhow::Result<(tonic::transport::Channel, Bearer)> {
     render::init(render::Style {
         wide: args.wide,
+        quiet: args.quiet,
         zone: render::Zone::parse(args.tz.as_deref())?,
     });
     let token = match &args.token {

@@ -47,6 +47,8 @@ impl Zone {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Style {
     pub(crate) wide: bool,
+    /// `-q`: commands that create or change something print its id alone.
+    pub(crate) quiet: bool,
     pub(crate) zone: Zone,
 }
 
@@ -60,6 +62,7 @@ pub(crate) fn init(style: Style) {
 fn style() -> Style {
     STYLE.get().copied().unwrap_or(Style {
         wide: false,
+        quiet: false,
         zone: Zone::Local,
     })
 }
@@ -146,6 +149,15 @@ pub(crate) fn emit(json: bool, value: Value, text: impl FnOnce() -> String) {
 /// cell so that the ones people scan stay readable in 80 columns.
 pub(crate) fn is_wide() -> bool {
     style().wide
+}
+
+/// Like [`emit`], but with `-q` only `id`: what the command created or changed.
+pub(crate) fn emit_id(json: bool, id: &str, value: Value, text: impl FnOnce() -> String) {
+    if style().quiet {
+        println!("{id}");
+    } else {
+        emit(json, value, text);
+    }
 }
 
 /// A table with this run's layout and `header` ("" headers: none).

@@ -2,7 +2,7 @@
 //! who works where, and the partners inquiries are referred to.
 
 use super::{Client, show};
-use crate::client::render::emit;
+use crate::client::render::{emit, emit_id};
 use crate::client::{parse_code, status_error};
 use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::routing::v1 as pb;
@@ -198,8 +198,9 @@ pub(super) async fn run(
                 .map_err(status_error)?
                 .into_inner();
             let d = r.department.unwrap_or_default();
-            emit(
+            emit_id(
                 json,
+                &d.code,
                 json!({"created": r.created, "department": show::department(&d)}),
                 || show::departments_table(std::slice::from_ref(&d)),
             );
@@ -259,8 +260,9 @@ pub(super) async fn run(
                 .map_err(status_error)?
                 .into_inner();
             let s = r.staff.unwrap_or_default();
-            emit(
+            emit_id(
                 json,
+                &s.staff_id,
                 json!({"created": r.created, "staff": show::staff(&s)}),
                 || {
                     let verb = if r.created { "created" } else { "updated" };
@@ -283,9 +285,12 @@ pub(super) async fn run(
                 .map_err(status_error)?
                 .into_inner();
             let s = r.staff.unwrap_or_default();
-            emit(json, json!({ "staff": show::staff(&s) }), || {
-                format!("{staff_id} is {}", if off { "off duty" } else { "on duty" })
-            });
+            emit_id(
+                json,
+                &s.staff_id,
+                json!({ "staff": show::staff(&s) }),
+                || format!("{staff_id} is {}", if off { "off duty" } else { "on duty" }),
+            );
         }
         DirectoryCmd::Partners => {
             let r = c
@@ -342,8 +347,9 @@ pub(super) async fn run(
                 .map_err(status_error)?
                 .into_inner();
             let partner = r.partner.unwrap_or_default();
-            emit(
+            emit_id(
                 json,
+                &partner.partner_id,
                 json!({"created": r.created, "partner": show::partner(&partner)}),
                 || show::partners_table(std::slice::from_ref(&partner)),
             );

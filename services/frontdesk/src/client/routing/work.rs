@@ -2,7 +2,7 @@
 //! referrals|watch`: who handles an inquiry, by when, and moving it on.
 
 use super::{Client, show};
-use crate::client::render::emit;
+use crate::client::render::{emit, emit_id};
 use crate::client::status_error;
 use anyhow::Context;
 use frontdesk_proto::routing::v1 as pb;
@@ -120,7 +120,7 @@ pub enum WorkCmd {
 /// Prints an assignment an RPC answered with.
 fn assigned(json: bool, a: Option<pb::Assignment>) -> anyhow::Result<()> {
     let a = a.context("no assignment in the response")?;
-    emit(json, show::assignment(&a), || {
+    emit_id(json, &a.inquiry_id, show::assignment(&a), || {
         format!(
             "{}\nrule {}: {}",
             show::assignments_table(std::slice::from_ref(&a)),
@@ -226,7 +226,8 @@ pub(super) async fn run(c: &mut Client, json: bool, p: String, cmd: WorkCmd) -> 
                 "slip": r.slip.as_ref().map(show::slip),
                 "assignment": r.assignment.as_ref().map(show::assignment),
             });
-            emit(json, value, || {
+            let slip_id = r.slip.as_ref().map(|s| s.slip_id.clone());
+            emit_id(json, &slip_id.unwrap_or_default(), value, || {
                 format!(
                     "{}\n{}",
                     show::slips_table(r.slip.as_slice()),
@@ -277,12 +278,17 @@ pub(super) async fn run(c: &mut Client, json: bool, p: String, cmd: WorkCmd) -> 
                 .into_inner();
             let referral = r.referral.context("no referral in the response")?;
             let partner = referral.partner.clone().unwrap_or_default();
-            emit(json, show::referral(&referral), || {
-                format!(
-                    "tell the customer: {} — {} {} {}",
-                    partner.name, partner.contact_name, partner.phone, partner.email
-                )
-            });
+            emit_id(
+                json,
+                &referral.referral_id,
+                show::referral(&referral),
+                || {
+                    format!(
+                        "tell the customer: {} — {} {} {}",
+                        partner.name, partner.contact_name, partner.phone, partner.email
+                    )
+                },
+            );
         }
         WorkCmd::Referrals { inquiry_id } => {
             let r = c
