@@ -159,7 +159,27 @@ struct TokenArgs {
     data_dir: PathBuf,
 }
 
+/// `frontdesk inquiry list | head -3`: when the reader goes away, stop quietly as `cat` or
+/// `grep` would, instead of a panic and a backtrace (Rust ignores SIGPIPE, so printing to a
+/// closed pipe panics inside `println!`).
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> anyhow::Result<()> {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let workers = match &cli.cmd {
         Cmd::Dev(a) => frontdesk_platform::config::worker_threads(a.common.worker_threads),
