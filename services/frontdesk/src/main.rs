@@ -54,6 +54,7 @@ enum Cmd {
     Sla {
         #[command(flatten)]
         client: ClientArgs,
+        /// The property to work on.
         #[arg(
             long,
             global = true,
@@ -139,6 +140,8 @@ enum Cmd {
 
 #[derive(clap::Args)]
 struct TokenArgs {
+    /// Who the token speaks for: a staff id (the subject routing's claim uses) or a system's
+    /// name.
     #[arg(long)]
     subject: String,
     /// agent, supervisor, manager, integration or service.
@@ -153,11 +156,32 @@ struct TokenArgs {
     /// Signing secret; default: the one `frontdesk dev` keeps in its data directory.
     #[arg(long, env = "FRONTDESK_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
+    /// Where `frontdesk dev` keeps its data (and the secret read without --jwt-secret).
     #[arg(long, env = "FRONTDESK_DATA_DIR", default_value = ".frontdesk")]
     data_dir: PathBuf,
 }
 
+/// `frontdesk inquiry list | head -3`: when the reader goes away, stop quietly as `cat` or
+/// `grep` would, instead of a panic and a backtrace (Rust ignores SIGPIPE, so printing to a
+/// closed pipe panics inside `println!`).
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> anyhow::Result<()> {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let workers = match &cli.cmd {
         Cmd::Dev(a) => frontdesk_platform::config::worker_threads(a.common.worker_threads),
@@ -250,6 +274,33 @@ mod tests {
     #[test]
     fn the_command_line_has_no_conflicting_flags() {
         Cli::command().debug_assert();
+    }
+
+    /// Every flag and argument of every command, with the path that reaches it, that
+    /// `--help` would show without a word of explanation.
+    fn undocumented(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        let path = format!("{path} {}", cmd.get_name());
+        for arg in cmd.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                out.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() && sub.get_name() != "help" {
+                out.push(format!("{path} {} (the command)", sub.get_name()));
+            }
+            undocumented(sub, &path, out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_flag_has_help_text() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        undocumented(&cmd, "", &mut missing);
+        assert!(missing.is_empty(), "no help text:\n{}", missing.join("\n"));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub(crate) struct DevArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct ServeArgs {
+    /// The service to run.
     pub(crate) service: ServiceName,
     /// gRPC address.
     #[arg(long, env = "FRONTDESK_LISTEN", default_value = "0.0.0.0:50051")]
@@ -66,6 +67,7 @@ pub(crate) struct ServeArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct MigrateArgs {
+    /// The service whose migrations to apply.
     pub(crate) service: ServiceName,
     /// The service's database (postgres://…); also FRONTDESK_DATABASE_URL_FILE.
     #[arg(long, env = "FRONTDESK_DATABASE_URL", hide_env_values = true)]

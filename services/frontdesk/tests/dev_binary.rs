@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use unicode_width::UnicodeWidthStr;
 
 const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
 
@@ -536,13 +537,72 @@ fn assert_renders_in_chromium(html: &Path, cwd: &Path) {
     );
 }
 
-/// The shell block of the README section that starts with `heading`.
-fn readme_block(heading: &str) -> String {
-    let readme = include_str!("../../../README.md");
-    let section = &readme[readme.find(heading).expect("README section")..];
-    let start = section.find("```sh\n").expect("a sh block") + "```sh\n".len();
-    let len = section[start..].find("```").expect("block end");
-    section[start..start + len].to_string()
+/// A fenced block of the README and what its source says to do with it.
+#[derive(Debug)]
+enum Block {
+    /// A `sh` block a user would run: the test runs it.
+    Run { line: usize, script: String },
+    /// A `sh` block that calls grpcurl: run when grpcurl is installed.
+    NeedsGrpcurl { line: usize, script: String },
+    /// `<!-- readme-test: skip: why -->`: cannot run in a test.
+    Skip { line: usize, why: String },
+    /// `<!-- readme-test: file NAME -->`: a file the commands after it read.
+    File { name: String, text: String },
+}
+
+/// Every fenced block of the README in order, as its markers say to treat it. A `sh` block
+/// without a marker runs; other blocks (toml, the layout diagram) only with a `file` marker.
+fn readme_blocks(readme: &str) -> Vec<Block> {
+    let lines: Vec<&str> = readme.lines().collect();
+    let mut blocks = Vec::new();
+    let mut marker: Option<&str> = None;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i].trim();
+        if let Some(m) = line
+            .strip_prefix("<!-- readme-test:")
+            .and_then(|m| m.strip_suffix("-->"))
+        {
+            marker = Some(m.trim());
+            i += 1;
+            continue;
+        }
+        let Some(lang) = line.strip_prefix("```") else {
+            if !line.is_empty() {
+                marker = None; // a marker belongs to the block right below it
+            }
+            i += 1;
+            continue;
+        };
+        let start = i + 1;
+        let end = (start..lines.len())
+            .find(|&j| lines[j].trim() == "```")
+            .unwrap_or_else(|| panic!("README line {}: unclosed block", i + 1));
+        let text = lines[start..end].join("\n") + "\n";
+        let line = i + 1;
+        match (marker.take(), lang) {
+            (Some(m), _) if m.starts_with("skip") => blocks.push(Block::Skip {
+                line,
+                why: m
+                    .trim_start_matches("skip")
+                    .trim_start_matches(':')
+                    .trim()
+                    .into(),
+            }),
+            (Some(m), _) if m.starts_with("file ") => blocks.push(Block::File {
+                name: m["file ".len()..].trim().into(),
+                text,
+            }),
+            (Some("needs grpcurl"), "sh") => {
+                blocks.push(Block::NeedsGrpcurl { line, script: text })
+            }
+            (Some(m), _) => panic!("README line {line}: unknown readme-test marker {m:?}"),
+            (None, "sh") => blocks.push(Block::Run { line, script: text }),
+            (None, _) => {}
+        }
+        i = end + 1;
+    }
+    blocks
 }
 
 fn json_of(out: &Output, what: &str) -> serde_json::Value {
@@ -554,68 +614,275 @@ fn json_of(out: &Output, what: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
-/// The README's "Messages and mail" examples, run by bash exactly as written against `make
-/// run`, do what their comments say.
+fn on_path(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Every command block of the README a user would run, in order, run by bash exactly as
+/// written against `make run`'s command in a fresh directory, sharing one shell (later blocks
+/// use the ids earlier ones kept, as a user's terminal would). Files the README shows (the SLA
+/// policy) are written first. Only the address changes: the blocks say 127.0.0.1:50051, the
+/// test's server listens on a free port (FRONTDESK_SERVER for the CLI; grpcurl's address is
+/// rewritten). Blocks marked `skip` in the README, and grpcurl blocks when grpcurl is not
+/// installed, are listed on stderr with the reason.
 #[test]
-fn readme_messages_and_mail_examples_run_as_written() {
+fn every_readme_command_block_runs_as_written() {
+    let readme = include_str!("../../../README.md");
+    let blocks = readme_blocks(readme);
     let checkout = tempfile::tempdir().expect("temp dir");
     let cwd = checkout.path();
     let dev = start(cwd);
+    let grpcurl = on_path("grpcurl");
+    let address = format!("127.0.0.1:{}", dev.port);
+    // The README's `--wide` example prints wider than 80 columns on purpose: its lines are
+    // tagged so the width check below passes them by (the command itself runs unchanged).
+    let mut script = String::from(
+        "frontdesk() { if [[ \" $* \" == *\" --wide \"* ]]; then command frontdesk \"$@\" \
+         | sed 's/^/[wide] /'; else command frontdesk \"$@\"; fi; }\n",
+    );
+    let mut skipped = Vec::new();
+    let mut ran = 0;
+    for block in &blocks {
+        match block {
+            Block::File { name, text } => {
+                std::fs::write(cwd.join(name), text).expect("write the README's file");
+            }
+            Block::Skip { line, why } => skipped.push(format!("README line {line}: {why}")),
+            Block::NeedsGrpcurl { line, .. } if !grpcurl => {
+                skipped.push(format!("README line {line}: grpcurl is not installed"));
+            }
+            Block::Run { line, script: s } | Block::NeedsGrpcurl { line, script: s } => {
+                ran += 1;
+                script.push_str(&format!(
+                    "echo '>>> README line {line}' >&2\n{}",
+                    s.replace("127.0.0.1:50051", &address)
+                ));
+            }
+        }
+    }
+    for s in &skipped {
+        eprintln!("skipped {s}");
+    }
+    assert!(
+        ran >= 7,
+        "the README's command blocks were found: {ran} ran"
+    );
+
     let bin_dir = Path::new(BIN).parent().expect("bin dir");
     let path = format!(
         "{}:{}",
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let script = readme_block("## Messages and mail");
     let mut bash = Command::new("bash");
     let out = clean_env(&mut bash)
         .args(["-euo", "pipefail", "-c", &script])
         .current_dir(cwd)
         .env("PATH", path)
-        .env("FRONTDESK_SERVER", format!("http://127.0.0.1:{}", dev.port))
+        .env("FRONTDESK_SERVER", format!("http://{address}"))
         .output()
         .expect("bash runs");
     let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let errors = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(
         out.status.success(),
-        "the README block failed:\n{printed}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "a README block failed (the last '>>>' line names it):\n{printed}\n{errors}"
     );
+    // Tables fit an 80-column terminal, by display width (a Chinese character is two).
+    for line in printed
+        .lines()
+        .filter(|l| l.starts_with(['│', '┌', '├', '└', '╞']))
+    {
+        assert!(
+            line.width() <= 80,
+            "tables fit 80 columns, this line is {}:\n{line}",
+            line.width()
+        );
+    }
     assert!(
-        printed.lines().all(|l| l.chars().count() <= 80),
-        "tables fit 80 columns:\n{printed}"
+        printed.contains("[wide] "),
+        "the --wide example printed a table"
     );
+    assert_what_the_readme_promises(cwd, dev.port);
+    assert_watches_print_json_until_caught_up(cwd, dev.port);
+    stop(dev);
+}
 
-    let outside = cli(cwd, dev.port, &["guest", "locate", "fang wang"]);
-    let outside = json_of(&outside, "outside lookup");
+/// The README's watch commands (skipped above: they run until Ctrl-C) with `--json`: one JSON
+/// object per line, the backlog, then the caught-up marker; the test stops them there.
+fn assert_watches_print_json_until_caught_up(cwd: &Path, port: u16) {
+    use std::io::BufRead;
+    for args in [
+        ["inquiry", "watch", "--from-beginning"].as_slice(),
+        [
+            "routing",
+            "watch",
+            "--department",
+            "front_office",
+            "--from-beginning",
+        ]
+        .as_slice(),
+    ] {
+        let mut cmd = Command::new(BIN);
+        let mut child = clean_env(&mut cmd)
+            .args(args)
+            .arg("--json")
+            .current_dir(cwd)
+            .env("FRONTDESK_SERVER", format!("127.0.0.1:{port}")) // no scheme: works too
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("watch runs");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut changes = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.expect("a line");
+            let v: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("{args:?} printed {line:?}: {e}"));
+            if v["caught_up"] == true {
+                break;
+            }
+            changes.push(v);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(
+            !changes.is_empty(),
+            "{args:?}: the backlog before the marker"
+        );
+        for c in &changes {
+            let at = c["at"].as_str().unwrap_or_default();
+            assert!(
+                chrono::DateTime::parse_from_rfc3339(at).is_ok(),
+                "{args:?}: RFC 3339 times: {c}"
+            );
+        }
+    }
+}
+
+/// What the README's comments say the blocks did, read back through the CLI.
+fn assert_what_the_readme_promises(cwd: &Path, port: u16) {
+    let json = |args: &[&str]| json_of(&cli(cwd, port, args), &args.join(" "));
+    // Messages and mail.
+    let outside = json(&["guest", "locate", "fang wang"]);
     assert_eq!(outside["disclosure"], "message_or_transfer");
     assert!(
         !outside.to_string().contains("1201"),
         "an outside caller never learns the room: {outside}"
     );
-    let staff = json_of(
-        &cli(cwd, dev.port, &["guest", "locate", "王芳", "--staff"]),
-        "staff lookup",
-    );
+    let staff = json(&["guest", "locate", "王芳", "--staff"]);
     assert_eq!(staff["matches"][0]["room"], "1201");
-    let lamps = json_of(&cli(cwd, dev.port, &["message", "lamps"]), "lamps");
+    let lamps = json(&["message", "lamps"]);
     assert_eq!(lamps["lamps"], serde_json::json!([]), "read: lamp off");
     for (status, count) in [("delivered", 1), ("forwarded", 1), ("awaiting_call", 0)] {
-        let items = json_of(
-            &cli(cwd, dev.port, &["mail", "list", "--status", status]),
-            "mail list",
-        );
+        let items = json(&["mail", "list", "--status", status]);
         assert_eq!(
             items["items"].as_array().map(Vec::len),
             Some(count),
             "{status}: {items}"
         );
     }
-    let log = json_of(&cli(cwd, dev.port, &["guest", "lookups"]), "access log");
+    let log = json(&["guest", "lookups"]);
     assert!(
         log["lookups"].as_array().is_some_and(|l| l.len() >= 3),
         "every lookup is logged: {log}"
     );
-    stop(dev);
+    // The inquiry that took longer was reclassified, audited, resolved and reopened.
+    let reopened = json(&["inquiry", "list", "--status", "reopened"]);
+    let c = &reopened["inquiries"][0];
+    assert_eq!(c["category"], "complaint", "{reopened}");
+    assert_eq!(c["complexity"], "complex", "{reopened}");
+    // Routing: the transfer slip, the partner, the referral, the saved policy.
+    let slips = json(&["routing", "transfers", "--department", "front_office"]);
+    let slip = &slips["slips"][0];
+    assert_eq!(slip["to_department"], "front_office", "{slips}");
+    let t = slip["inquiry_id"]
+        .as_str()
+        .expect("slip's inquiry")
+        .to_string();
+    let assignment = json(&["routing", "assignment", &t]);
+    assert_eq!(
+        assignment["assignee"], "F1",
+        "reassigned to F1: {assignment}"
+    );
+    let referrals = json(&["routing", "referrals", &t]);
+    assert_eq!(
+        referrals["referrals"][0]["partner"]["partner_id"], "spring-travel",
+        "{referrals}"
+    );
+    let policy = json(&["sla", "get"]);
+    assert!(
+        policy["overrides_toml"]
+            .as_str()
+            .is_some_and(|t| t.contains("13:30-18:00")),
+        "my-hotel-sla.toml saved: {policy}"
+    );
+    // Every reading command answers JSON with --json (`cli` adds it); the changing ones did
+    // above and do here once more, as a script would call them.
+    for args in [
+        vec!["routing", "departments"],
+        vec!["routing", "staff"],
+        vec!["routing", "partners"],
+        vec!["routing", "queue", "--department", "front_office"],
+        vec!["routing", "transfers", "--inquiry", &t],
+        vec!["routing", "rules"],
+        vec!["routing", "duty", "F1"],
+        vec![
+            "routing",
+            "department-set",
+            "front_office",
+            "--phone",
+            "+86 10 6512 8001",
+        ],
+        vec![
+            "routing",
+            "partner-set",
+            "spring-travel",
+            "--email",
+            "tours@example.com",
+        ],
+        vec!["routing", "release", &t, "--reason", "json"],
+        vec!["routing", "reassign", &t, "--to", "F1", "--force"],
+        vec!["sla", "preview", "--channel", "hotline"],
+        vec!["inquiry", "get", &t],
+        vec!["kb", "search", "wifi"],
+        vec!["report", "kpi"],
+        vec!["report", "topics"],
+        vec!["events", "parked"],
+        vec!["mail", "list"],
+        vec!["message", "lamps"],
+    ] {
+        json(&args);
+    }
+    // Every JSON time is RFC 3339 with an offset.
+    let created = assignment["first_response_due"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        created.len() == "2026-11-30T15:35:01+08:00".len() && created.contains('T'),
+        "{assignment}"
+    );
+}
+
+#[test]
+fn readme_markers_are_understood() {
+    let blocks = readme_blocks(include_str!("../../../README.md"));
+    let skipped = blocks
+        .iter()
+        .filter(|b| matches!(b, Block::Skip { .. }))
+        .count();
+    let files = blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::File { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    assert!(skipped >= 3, "make run, watches, production: {blocks:?}");
+    assert_eq!(files, ["my-hotel-sla.toml"]);
 }

@@ -2,8 +2,8 @@
 //! applied (see docs/operations-faults.md). List them, retry one after fixing its cause, or
 //! skip it for good.
 
+use super::render::{fit, rfc3339, table, time_of};
 use super::{ClientArgs, connect, status_error};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use frontdesk_proto::events::v1 as pb;
 use pb::parked_events_client::ParkedEventsClient;
 
@@ -17,21 +17,26 @@ pub enum EventsCmd {
         /// Only this property.
         #[arg(long, default_value = "")]
         property: String,
+        /// Events to show.
         #[arg(long, default_value_t = 50)]
         limit: i32,
     },
     /// Applies a parked event again, once its cause is fixed (e.g. the SLA policy).
     Retry {
+        /// The parked event's id.
         event_id: String,
+        /// The consumer that parked it (when several did).
         #[arg(long, default_value = "")]
         consumer: String,
     },
     /// Drops a parked event for good: it will never be applied.
     Skip {
+        /// The parked event's id.
         event_id: String,
         /// Why (kept with the record).
         #[arg(long)]
         reason: String,
+        /// The consumer that parked it (when several did).
         #[arg(long, default_value = "")]
         consumer: String,
     },
@@ -39,12 +44,7 @@ pub enum EventsCmd {
 
 fn row(p: &pb::ParkedEvent) -> Vec<String> {
     let e = p.event.clone().unwrap_or_default();
-    let parked = p
-        .parked_at
-        .as_ref()
-        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_default();
+    let parked = time_of(p.parked_at.as_ref());
     vec![
         p.consumer.clone(),
         e.event_id,
@@ -68,7 +68,7 @@ fn json(p: &pb::ParkedEvent) -> serde_json::Value {
         "type": e.r#type,
         "property_id": e.property_id,
         "aggregate_id": e.aggregate_id,
-        "parked_at": p.parked_at.as_ref().map(|t| t.seconds),
+        "parked_at": rfc3339(p.parked_at.as_ref()),
         "attempts": p.attempts,
         "error": p.error,
     })
@@ -99,15 +99,14 @@ pub async fn run(args: ClientArgs, cmd: EventsCmd) -> anyhow::Result<()> {
                     serde_json::json!({ "events": events, "total": r.total })
                 );
             } else {
-                let mut t = Table::new();
-                t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+                let mut t = table(&[
                     "consumer", "event", "from", "type", "property", "record", "parked", "tries",
                     "error",
                 ]);
                 for p in &r.events {
                     t.add_row(row(p));
                 }
-                println!("{t}");
+                println!("{}", fit(t));
                 println!("{} parked", r.total);
             }
         }

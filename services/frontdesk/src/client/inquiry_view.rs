@@ -1,13 +1,14 @@
 //! How an inquiry looks: a table for people, JSON for scripts.
 
-use super::render::{code_of, time_of};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use super::render::{code_of, fit, is_wide, rfc3339, table, time_of};
 use frontdesk_proto::common::v1::{Category, Channel, Complexity, Language, Satisfaction};
 use frontdesk_proto::intake::v1 as pb;
 use serde_json::{Value, json};
 
 pub(crate) struct Output {
     pub(crate) json: bool,
+    /// `-q`: the inquiry's id alone.
+    pub(crate) quiet: bool,
 }
 
 fn inquiry_json(i: &pb::Inquiry) -> Value {
@@ -30,33 +31,65 @@ fn inquiry_json(i: &pb::Inquiry) -> Value {
         "routing": i.routing.as_ref().map(|r| json!({
             "lead_department": r.lead_department,
             "assignee": r.assignee,
-            "first_response_due": time_of(r.first_response_due.as_ref()),
-            "resolution_due": time_of(r.resolution_due.as_ref()),
+            "first_response_due": rfc3339(r.first_response_due.as_ref()),
+            "resolution_due": rfc3339(r.resolution_due.as_ref()),
         })),
-        "created_at": time_of(i.created_at.as_ref()),
-        "first_response_at": time_of(i.first_response_at.as_ref()),
-        "resolved_at": time_of(i.resolved_at.as_ref()),
-        "responses": i.responses.iter().map(|r| json!({"response_id": r.response_id, "text": r.text, "by": r.responded_by, "at": time_of(r.responded_at.as_ref())})).collect::<Vec<_>>(),
+        "created_at": rfc3339(i.created_at.as_ref()),
+        "first_response_at": rfc3339(i.first_response_at.as_ref()),
+        "resolved_at": rfc3339(i.resolved_at.as_ref()),
+        "responses": i.responses.iter().map(|r| json!({"response_id": r.response_id, "text": r.text, "by": r.responded_by, "at": rfc3339(r.responded_at.as_ref())})).collect::<Vec<_>>(),
         "feedback": i.feedback.as_ref().map(|f| code_of(Satisfaction::from_wire(f.satisfaction).and_then(|x| x.code()))),
         "version": i.version,
     })
 }
 
+/// Four columns for 80: the status, category and channel share a cell, the customer's name
+/// leads the text.
+fn list_narrow(list: &[pb::Inquiry]) -> String {
+    let mut t = table(&["id", "created", "status", "customer: text"]);
+    for i in list {
+        let v = inquiry_json(i);
+        let code = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        t.add_row(vec![
+            i.inquiry_id.clone(),
+            time_of(i.created_at.as_ref()),
+            format!(
+                "{}\n{}\n{}",
+                code("status"),
+                code("category"),
+                code("channel")
+            ),
+            format!("{}: {}", code_of_name(i), i.text),
+        ]);
+    }
+    fit(t)
+}
+
+fn code_of_name(i: &pb::Inquiry) -> String {
+    i.customer
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_default()
+}
+
 impl Output {
     pub(crate) fn inquiry(&self, i: Option<&pb::Inquiry>, timeline: &[pb::TimelineEntry]) {
         let Some(i) = i else { return };
+        if self.quiet {
+            println!("{}", i.inquiry_id);
+            return;
+        }
         if self.json {
             let mut v = inquiry_json(i);
             v["timeline"] = timeline
                 .iter()
-                .map(|t| json!({"sequence": t.sequence, "actor": t.actor, "at": time_of(t.at.as_ref()), "detail": t.detail}))
+                .map(|t| json!({"sequence": t.sequence, "actor": t.actor, "at": rfc3339(t.at.as_ref()), "detail": t.detail}))
                 .collect();
             println!("{v}");
             return;
         }
         let v = inquiry_json(i);
-        let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED);
+        let mut t = table(&[]);
         for key in [
             "inquiry_id",
             "property_id",
@@ -66,18 +99,22 @@ impl Output {
             "complexity",
             "language",
             "assignee",
-            "created_at",
-            "first_response_at",
-            "resolved_at",
             "text",
         ] {
             let val = match &v[key] {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            table.add_row(vec![key.to_string(), val]);
+            t.add_row(vec![key.to_string(), val]);
         }
-        table.add_row(vec![
+        for (key, at) in [
+            ("created_at", &i.created_at),
+            ("first_response_at", &i.first_response_at),
+            ("resolved_at", &i.resolved_at),
+        ] {
+            t.add_row(vec![key.to_string(), time_of(at.as_ref())]);
+        }
+        t.add_row(vec![
             "customer".to_string(),
             format!(
                 "{} {} {}",
@@ -93,7 +130,7 @@ impl Output {
             } else {
                 r.assignee.as_str()
             };
-            table.add_row(vec![
+            t.add_row(vec![
                 "routing".to_string(),
                 format!(
                     "{} / {}; answer by {}, resolve by {}",
@@ -105,13 +142,11 @@ impl Output {
             ]);
         }
         for r in &i.responses {
-            table.add_row(vec![format!("answer {}", r.response_id), r.text.clone()]);
+            t.add_row(vec![format!("answer {}", r.response_id), r.text.clone()]);
         }
-        println!("{table}");
+        println!("{}", fit(t));
         if !timeline.is_empty() {
-            let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED);
-            t.set_header(vec!["#", "at", "who", "what"]);
+            let mut t = table(&["#", "at", "who", "what"]);
             for e in timeline {
                 t.add_row(vec![
                     e.sequence.to_string(),
@@ -120,11 +155,17 @@ impl Output {
                     e.detail.clone(),
                 ]);
             }
-            println!("{t}");
+            println!("{}", fit(t));
         }
     }
 
     pub(crate) fn list(&self, r: &pb::ListInquiriesResponse) {
+        if self.quiet {
+            r.inquiries
+                .iter()
+                .for_each(|i| println!("{}", i.inquiry_id));
+            return;
+        }
         if self.json {
             println!(
                 "{}",
@@ -132,14 +173,18 @@ impl Output {
             );
             return;
         }
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED);
-        t.set_header(vec![
+        if !is_wide() {
+            println!("{}", list_narrow(&r.inquiries));
+            if !r.next_page_token.is_empty() {
+                println!("more: --page-token {}", r.next_page_token);
+            }
+            return;
+        }
+        let mut t = table(&[
             "id", "created", "channel", "category", "status", "customer", "text",
         ]);
         for i in &r.inquiries {
             let v = inquiry_json(i);
-            let text: String = i.text.chars().take(40).collect();
             t.add_row(vec![
                 i.inquiry_id.clone(),
                 time_of(i.created_at.as_ref()),
@@ -147,10 +192,10 @@ impl Output {
                 v["category"].as_str().unwrap_or("").to_string(),
                 v["status"].as_str().unwrap_or("").to_string(),
                 v["customer"]["name"].as_str().unwrap_or("").to_string(),
-                text,
+                i.text.clone(),
             ]);
         }
-        println!("{t}");
+        println!("{}", fit(t));
         if !r.next_page_token.is_empty() {
             println!("more: --page-token {}", r.next_page_token);
         }
@@ -180,7 +225,7 @@ impl Output {
         if self.json {
             println!(
                 "{}",
-                json!({"cursor": c.cursor, "change": change, "actor": c.actor, "at": time_of(c.occurred_at.as_ref()), "inquiry_id": id, "detail": c.detail})
+                json!({"cursor": c.cursor, "change": change, "actor": c.actor, "at": rfc3339(c.occurred_at.as_ref()), "inquiry_id": id, "detail": c.detail})
             );
         } else {
             println!(

@@ -3,7 +3,7 @@
 use super::inquiry_view::Output;
 use super::render::code_of;
 use super::{ClientArgs, connect, key, parse_code, status_error};
-use frontdesk_proto::common::v1::{Category, Channel, Satisfaction};
+use frontdesk_proto::common::v1::{Category, Channel, Complexity, Satisfaction};
 use frontdesk_proto::intake::v1 as pb;
 use pb::intake_service_client::IntakeServiceClient;
 use serde_json::json;
@@ -12,19 +12,29 @@ use serde_json::json;
 pub enum InquiryCmd {
     /// Record an inquiry (CI-3.1).
     Create {
+        /// The property (hotel) the inquiry is for.
         #[arg(long, default_value = "demo-hotel")]
         property: String,
         /// front_desk, restaurant, facility, website, ota, social_wechat, social_weibo, social_douyin, email, hotline
         #[arg(long)]
         channel: String,
+        /// The customer's name.
         #[arg(long)]
         name: String,
+        /// The customer's phone number.
         #[arg(long, default_value = "")]
         phone: String,
+        /// The customer's e-mail address.
         #[arg(long, default_value = "")]
         email: String,
+        /// The customer's social media handle (WeChat, Weibo, Douyin).
         #[arg(long, default_value = "")]
         social: String,
+        /// How the customer wants the answer: in_person, phone, sms, email,
+        /// website_message, ota_message, wechat, weibo, douyin (default: the channel's way).
+        #[arg(long)]
+        preferred_reply: Option<String>,
+        /// What the customer asked, in their words.
         #[arg(long)]
         text: String,
         /// The PMS reservation the inquiry is about, if any.
@@ -39,39 +49,60 @@ pub enum InquiryCmd {
         idempotency_key: Option<String>,
     },
     /// Show one inquiry with its timeline.
-    Get { id: String },
+    Get {
+        /// The inquiry's id.
+        id: String,
+    },
     /// List inquiries, newest first.
     List {
+        /// Only these properties (repeatable; default: every one the token may see).
         #[arg(long)]
         property: Vec<String>,
+        /// Only these statuses (repeatable): new, acknowledged, answered, resolved, reopened.
         #[arg(long)]
         status: Vec<String>,
+        /// Only these categories (repeatable), e.g. dining, complaint.
         #[arg(long)]
         category: Vec<String>,
+        /// Only these channels (repeatable), e.g. hotline, email.
         #[arg(long)]
         channel: Vec<String>,
+        /// Only inquiries whose text contains this (Chinese or English).
         #[arg(long, default_value = "")]
         text: String,
+        /// Only inquiries routing gave this staff member.
+        #[arg(long, default_value = "")]
+        assignee: String,
+        /// Inquiries per page (at most 500).
         #[arg(long, default_value_t = 20)]
         page_size: i32,
+        /// The next page, as printed under the previous one.
         #[arg(long, default_value = "")]
         page_token: String,
     },
     /// Follow changes live (Ctrl-C to stop); resume with --cursor.
     Watch {
+        /// Resume after this cursor (printed with every change).
         #[arg(long, default_value = "")]
         cursor: String,
+        /// Every change still kept, then live ones (default: live ones only).
         #[arg(long)]
         from_beginning: bool,
     },
     /// Tell the customer the inquiry was received.
     Ack {
+        /// The inquiry's id.
         id: String,
+        /// What the customer was told.
         #[arg(long, default_value = "")]
         message: String,
+        /// How they were told (as for respond --method); default: their preference.
+        #[arg(long)]
+        method: Option<String>,
     },
     /// Answer the customer.
     Respond {
+        /// The inquiry's id.
         id: String,
         /// The answer as typed (or use --template).
         #[arg(long, default_value = "", required_unless_present = "template")]
@@ -82,33 +113,121 @@ pub enum InquiryCmd {
         /// A template variable, name=value (repeatable); guest_name defaults to the customer's.
         #[arg(long = "var", value_parser = name_value)]
         vars: Vec<(String, String)>,
+        /// Answered at once, where the customer asked (CI-2: no acknowledgement first).
         #[arg(long)]
         on_the_spot: bool,
         /// in_person, phone, sms, email, website_message, ota_message, wechat, weibo, douyin
         #[arg(long)]
         method: Option<String>,
+        /// Default: a new random key (a retry of this command must pass the same key).
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Tell the customer the answer takes longer, and until when (CI-3.6).
+    NotifyDelay {
+        /// The inquiry's id.
+        id: String,
+        /// Why it takes longer, as the customer is told (or use --template).
+        #[arg(long, default_value = "", required_unless_present = "template")]
+        reason: String,
+        /// The new promised time, RFC 3339 (e.g. 2026-12-01T18:00:00+08:00).
+        #[arg(long)]
+        until: String,
+        /// A published reply template (knowledge article id) to render instead of --reason.
+        #[arg(long, conflicts_with = "reason")]
+        template: Option<String>,
+        /// A template variable, name=value (repeatable).
+        #[arg(long = "var", value_parser = name_value)]
+        vars: Vec<(String, String)>,
+        /// Default: a new random key (a retry of this command must pass the same key).
         #[arg(long)]
         idempotency_key: Option<String>,
     },
     /// Close an answered inquiry.
     Resolve {
+        /// The inquiry's id.
         id: String,
+        /// A closing note for the timeline.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Open a resolved inquiry again (the customer came back).
+    Reopen {
+        /// The inquiry's id.
+        id: String,
+        /// Why it is open again.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Mark an answer accurate or inaccurate (supervisors and managers; CI-5.4).
+    Audit {
+        /// The inquiry's id.
+        id: String,
+        /// The answer's id (see `inquiry get`).
+        #[arg(long)]
+        response: String,
+        /// The answer was accurate …
+        #[arg(
+            long,
+            conflicts_with = "inaccurate",
+            required_unless_present = "inaccurate"
+        )]
+        accurate: bool,
+        /// … or it was not.
+        #[arg(long)]
+        inaccurate: bool,
+        /// What was right or wrong.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Correct (or confirm) the category and complexity; routing re-routes and re-times it.
+    Reclassify {
+        /// The inquiry's id.
+        id: String,
+        /// The right category, e.g. complaint.
+        #[arg(long)]
+        category: String,
+        /// simple or complex.
+        #[arg(long, default_value = "simple")]
+        complexity: String,
+        /// Why (kept with the correction, for improving the rules).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Waiting on the customer: the SLA clocks pause until `inquiry replied`.
+    Wait {
+        /// The inquiry's id.
+        id: String,
+        /// What the customer was asked for.
+        #[arg(long)]
+        reason: String,
+    },
+    /// The customer replied: every deadline not yet met moves by the time waited.
+    Replied {
+        /// The inquiry's id.
+        id: String,
+        /// What they replied, in short.
         #[arg(long, default_value = "")]
         note: String,
     },
     /// Staff corrections of the classifier as JSON lines (text, channel, category): labelled
     /// examples to add to a property's rules or training data.
     Corrections {
+        /// Only these properties (repeatable).
         #[arg(long)]
         property: Vec<String>,
+        /// Corrections fetched per call.
         #[arg(long, default_value_t = 100)]
         page_size: i32,
     },
     /// Record the customer's satisfaction: very_satisfied … very_dissatisfied.
     Feedback {
+        /// The inquiry's id.
         id: String,
+        /// very_satisfied, satisfied, neutral, dissatisfied or very_dissatisfied.
         #[arg(long)]
         satisfaction: String,
+        /// The customer's words.
         #[arg(long, default_value = "")]
         comment: String,
     },
@@ -121,7 +240,10 @@ pub enum InquiryCmd {
 pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
     let (channel, bearer) = connect(&args).await?;
     let mut client = IntakeServiceClient::with_interceptor(channel, bearer);
-    let out = Output { json: args.json };
+    let out = Output {
+        json: args.json,
+        quiet: args.quiet,
+    };
     match cmd {
         InquiryCmd::Create {
             property,
@@ -130,12 +252,14 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
             phone,
             email,
             social,
+            preferred_reply,
             text,
             reservation_ref,
             wait_ms,
             idempotency_key,
         } => {
             let ch = parse_code::<Channel>("channel", &channel)?;
+            let preferred_reply = reply_method(preferred_reply.as_deref())?;
             let wait = std::time::Duration::from_millis(wait_ms);
             let r = client
                 .create_inquiry(pb::CreateInquiryRequest {
@@ -146,7 +270,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                         phone,
                         email,
                         social_handle: social,
-                        preferred_reply: 0,
+                        preferred_reply,
                     }),
                     text,
                     reservation_ref,
@@ -160,7 +284,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .map_err(status_error)?
                 .into_inner();
             out.inquiry(r.inquiry.as_ref(), &[]);
-            if r.routing_pending && !args.json {
+            if r.routing_pending && !args.json && !args.quiet {
                 eprintln!("routing's decision is still pending: see `frontdesk inquiry get`");
             }
         }
@@ -178,6 +302,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
             category,
             channel,
             text,
+            assignee,
             page_size,
             page_token,
         } => {
@@ -197,6 +322,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                         .map(|s| parse_code::<Channel>("channel", s).map(|x| x as i32))
                         .collect::<Result<_, _>>()?,
                     text,
+                    assignee,
                     page_size,
                     page_token,
                     ..Default::default()
@@ -224,12 +350,16 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 out.change(&item);
             }
         }
-        InquiryCmd::Ack { id, message } => {
+        InquiryCmd::Ack {
+            id,
+            message,
+            method,
+        } => {
             let r = client
                 .acknowledge(pb::AcknowledgeRequest {
                     inquiry_id: id,
                     message,
-                    method: 0,
+                    method: reply_method(method.as_deref())?,
                 })
                 .await
                 .map_err(status_error)?
@@ -245,10 +375,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
             method,
             idempotency_key,
         } => {
-            let method = match method {
-                Some(m) => parse_code::<pb::ReplyMethod>("method", &m)? as i32,
-                None => 0,
-            };
+            let method = reply_method(method.as_deref())?;
             let r = client
                 .respond(pb::RespondRequest {
                     inquiry_id: id,
@@ -262,11 +389,116 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            // What an answer creates is the response: `-q` prints its id (for `inquiry audit`).
+            let newest = r.inquiry.as_ref().and_then(|i| i.responses.last());
+            match newest {
+                Some(answer) if args.quiet => println!("{}", answer.response_id),
+                _ => out.inquiry(r.inquiry.as_ref(), &[]),
+            }
         }
         InquiryCmd::Resolve { id, note } => {
             let r = client
                 .resolve(pb::ResolveRequest {
+                    inquiry_id: id,
+                    note,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            out.inquiry(r.inquiry.as_ref(), &[]);
+        }
+        InquiryCmd::NotifyDelay {
+            id,
+            reason,
+            until,
+            template,
+            vars,
+            idempotency_key,
+        } => {
+            let until = chrono::DateTime::parse_from_rfc3339(&until).map_err(|_| {
+                anyhow::anyhow!(
+                    "--until {until:?}: an RFC 3339 time such as 2026-12-01T18:00:00+08:00"
+                )
+            })?;
+            let r = client
+                .notify_delay(pb::NotifyDelayRequest {
+                    inquiry_id: id,
+                    reason,
+                    new_expected_at: Some(prost_types::Timestamp {
+                        seconds: until.timestamp(),
+                        nanos: 0,
+                    }),
+                    idempotency_key: key(idempotency_key),
+                    template_id: template.unwrap_or_default(),
+                    template_variables: vars.into_iter().collect(),
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            out.inquiry(r.inquiry.as_ref(), &[]);
+        }
+        InquiryCmd::Reopen { id, reason } => {
+            let r = client
+                .reopen(pb::ReopenRequest {
+                    inquiry_id: id,
+                    reason,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            out.inquiry(r.inquiry.as_ref(), &[]);
+        }
+        InquiryCmd::Audit {
+            id,
+            response,
+            accurate,
+            inaccurate,
+            note,
+        } => {
+            let r = client
+                .audit_answer(pb::AuditAnswerRequest {
+                    inquiry_id: id,
+                    response_id: response,
+                    accurate: accurate && !inaccurate,
+                    note,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            out.inquiry(r.inquiry.as_ref(), &[]);
+        }
+        InquiryCmd::Reclassify {
+            id,
+            category,
+            complexity,
+            reason,
+        } => {
+            let r = client
+                .reclassify(pb::ReclassifyRequest {
+                    inquiry_id: id,
+                    category: parse_code::<Category>("category", &category)? as i32,
+                    complexity: parse_code::<Complexity>("complexity", &complexity)? as i32,
+                    reason,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            out.inquiry(r.inquiry.as_ref(), &[]);
+        }
+        InquiryCmd::Wait { id, reason } => {
+            let r = client
+                .wait_for_customer(pb::WaitForCustomerRequest {
+                    inquiry_id: id,
+                    reason,
+                })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            out.inquiry(r.inquiry.as_ref(), &[]);
+        }
+        InquiryCmd::Replied { id, note } => {
+            let r = client
+                .customer_replied(pb::CustomerRepliedRequest {
                     inquiry_id: id,
                     note,
                 })
@@ -329,6 +561,14 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A reply method code (`--method`, `--preferred-reply`); none: 0, the server's default.
+fn reply_method(code: Option<&str>) -> anyhow::Result<i32> {
+    Ok(match code {
+        Some(m) => parse_code::<pb::ReplyMethod>("reply method", m)? as i32,
+        None => 0,
+    })
 }
 
 /// `name=value` of `--var`.

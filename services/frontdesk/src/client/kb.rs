@@ -2,8 +2,8 @@
 //! article and its history, edit it, send it for review, publish a reviewed one, and see what
 //! it suggests for an inquiry.
 
+use super::render::{fit, table};
 use super::{ClientArgs, connect, status_error};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use frontdesk_proto::knowledge::v1 as pb;
 use pb::knowledge_service_client::KnowledgeServiceClient;
 
@@ -16,23 +16,32 @@ pub enum KbCmd {
         /// The property whose articles (and the chain's) to search.
         #[arg(long, default_value = "demo-hotel")]
         property: String,
+        /// Hits to show.
         #[arg(long, default_value_t = 5)]
         limit: i32,
     },
     /// One article (its newest version, or `--version`).
     Get {
+        /// The article's id.
         article_id: String,
+        /// This version (default: the newest).
         #[arg(long, default_value_t = 0)]
         version: i64,
     },
     /// Every version of an article, newest first.
-    History { article_id: String },
+    History {
+        /// The article's id.
+        article_id: String,
+    },
     /// A new draft version of an article from the fields given (the live version stays
     /// until the draft is published).
     Edit {
+        /// The article's id.
         article_id: String,
+        /// The new title.
         #[arg(long)]
         title: Option<String>,
+        /// The new body (Markdown), as typed.
         #[arg(long, conflicts_with = "body_file")]
         body: Option<String>,
         /// The body from a file (UTF-8), for longer articles.
@@ -44,20 +53,25 @@ pub enum KbCmd {
     },
     /// Sends a draft for review.
     Submit {
+        /// The article's id.
         article_id: String,
+        /// Refuse if someone changed the article after this version (0: no check).
         #[arg(long, default_value_t = 0)]
         expected_version: i64,
     },
     /// Publishes an article in review (editor, supervisor or manager).
     Publish {
+        /// The article's id.
         article_id: String,
-        /// Refuse if someone changed the article after this version.
+        /// Refuse if someone changed the article after this version (0: no check).
         #[arg(long, default_value_t = 0)]
         expected_version: i64,
     },
     /// The articles and templates that answer an inquiry (read from intake).
     Suggest {
+        /// The inquiry's id.
         inquiry_id: String,
+        /// The inquiry's property.
         #[arg(long, default_value = "demo-hotel")]
         property: String,
     },
@@ -88,27 +102,32 @@ fn article_json(a: &pb::Article) -> serde_json::Value {
     })
 }
 
-fn print_hits(json: bool, hits: &[pb::SearchHit]) {
+fn print_hits(json: bool, quiet: bool, hits: &[pb::SearchHit]) {
+    if quiet {
+        hits.iter().for_each(|h| println!("{}", h.article_id));
+        return;
+    }
     if json {
         let hits: Vec<_> = hits.iter().map(hit_json).collect();
         println!("{}", serde_json::json!({ "hits": hits }));
         return;
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_header(vec!["article", "title", "snippet"]);
+    let mut t = table(&["article", "title", "snippet"]);
     for h in hits {
         t.add_row(vec![
             h.article_id.clone(),
             h.title.clone(),
-            h.snippet.clone(),
+            // The snippet marks matches for HTML; a terminal shows the words plainly.
+            h.snippet.replace("<mark>", "").replace("</mark>", ""),
         ]);
     }
-    println!("{t}");
+    println!("{}", fit(t));
 }
 
-fn print_article(json: bool, a: &pb::Article) {
-    if json {
+fn print_article(json: bool, quiet: bool, a: &pb::Article) {
+    if quiet {
+        println!("{}", a.article_id);
+    } else if json {
         println!("{}", article_json(a));
     } else {
         println!(
@@ -137,7 +156,7 @@ pub async fn run(args: ClientArgs, cmd: KbCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            print_hits(args.json, &r.hits);
+            print_hits(args.json, args.quiet, &r.hits);
         }
         KbCmd::Get {
             article_id,
@@ -151,7 +170,7 @@ pub async fn run(args: ClientArgs, cmd: KbCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            print_article(args.json, &a);
+            print_article(args.json, args.quiet, &a);
         }
         KbCmd::History { article_id } => {
             let r = kb
@@ -179,7 +198,7 @@ pub async fn run(args: ClientArgs, cmd: KbCmd) -> anyhow::Result<()> {
                 None => body,
             };
             let a = edit(&mut kb, article_id, title, body, expected_version).await?;
-            print_article(args.json, &a);
+            print_article(args.json, args.quiet, &a);
         }
         KbCmd::Submit {
             article_id,
@@ -187,7 +206,7 @@ pub async fn run(args: ClientArgs, cmd: KbCmd) -> anyhow::Result<()> {
         } => {
             let req = action(article_id, expected_version);
             let a = kb.submit_for_review(req).await.map_err(status_error)?;
-            print_article(args.json, a.get_ref());
+            print_article(args.json, args.quiet, a.get_ref());
         }
         KbCmd::Publish {
             article_id,
@@ -195,7 +214,7 @@ pub async fn run(args: ClientArgs, cmd: KbCmd) -> anyhow::Result<()> {
         } => {
             let req = action(article_id, expected_version);
             let a = kb.publish_article(req).await.map_err(status_error)?;
-            print_article(args.json, a.get_ref());
+            print_article(args.json, args.quiet, a.get_ref());
         }
         KbCmd::Suggest {
             inquiry_id,
@@ -210,7 +229,7 @@ pub async fn run(args: ClientArgs, cmd: KbCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            print_hits(args.json, &r.suggestions);
+            print_hits(args.json, args.quiet, &r.suggestions);
         }
     }
     Ok(())
@@ -261,9 +280,7 @@ fn print_versions(json: bool, versions: &[pb::Article]) {
         println!("{}", serde_json::json!({ "versions": versions }));
         return;
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_header(vec!["version", "status", "by", "title"]);
+    let mut t = table(&["version", "status", "by", "title"]);
     for a in versions {
         let status = pb::ArticleStatus::try_from(a.status)
             .map(|s| s.as_str_name())
@@ -275,7 +292,7 @@ fn print_versions(json: bool, versions: &[pb::Article]) {
             a.title.clone(),
         ]);
     }
-    println!("{t}");
+    println!("{}", fit(t));
 }
 
 fn action(article_id: String, expected_version: i64) -> pb::ArticleActionRequest {

@@ -36,16 +36,13 @@ pub struct DeskArgs {
         default_value = "demo-hotel"
     )]
     pub property: String,
-    /// Print only the id of what was created or changed (for `X=$(frontdesk … -q)`).
-    #[arg(short, long, global = true)]
-    pub quiet: bool,
 }
 
 async fn client(args: &DeskArgs) -> anyhow::Result<(Client, Out)> {
     let (channel, bearer) = connect(&args.client).await?;
     Ok((
         MessagingServiceClient::with_interceptor(channel, bearer),
-        Out::new(args.client.json, args.quiet),
+        Out::new(args.client.json, args.client.quiet),
     ))
 }
 

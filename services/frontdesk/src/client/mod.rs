@@ -40,9 +40,18 @@ pub struct ClientArgs {
         global = true
     )]
     pub data_dir: PathBuf,
-    /// Print JSON instead of tables.
+    /// Print JSON instead of tables (times in RFC 3339 with their offset).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Print only the id of what was created or changed (for `X=$(frontdesk … -q)`).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print tables with every cell in full, however wide (default: fit 80 columns).
+    #[arg(long, global = true)]
+    pub wide: bool,
+    /// Show times in this IANA time zone, e.g. Asia/Shanghai; default: this machine's zone.
+    #[arg(long, env = "FRONTDESK_TZ", global = true)]
+    pub tz: Option<String>,
     /// PEM CA to trust for an https:// --server.
     #[arg(long, env = "FRONTDESK_TLS_CA", global = true)]
     pub tls_ca: Option<PathBuf>,
@@ -54,6 +63,7 @@ pub struct ClientArgs {
         requires = "tls_key"
     )]
     pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
     #[arg(
         long,
         env = "FRONTDESK_CLIENT_TLS_KEY",
@@ -64,7 +74,15 @@ pub struct ClientArgs {
 }
 
 /// The bearer token and a connected channel, shared by every client command.
+///
+/// Every command connects first, so this is also where the run's rendering (`--wide`, `--tz`)
+/// is set, before anything is printed.
 pub async fn connect(args: &ClientArgs) -> anyhow::Result<(tonic::transport::Channel, Bearer)> {
+    render::init(render::Style {
+        wide: args.wide,
+        quiet: args.quiet,
+        zone: render::Zone::parse(args.tz.as_deref())?,
+    });
     let token = match &args.token {
         Some(t) => t.clone(),
         None => std::fs::read_to_string(args.data_dir.join(crate::dev::TOKEN_FILE))

@@ -2,10 +2,9 @@
 //! a file of questions and assigns it; a member of staff takes it and submits answers; the
 //! results show each person's score and the articles many got wrong.
 
-use super::render::time_of;
+use super::render::{fit, rfc3339, table, time_of};
 use super::{ClientArgs, connect, key, status_error};
 use anyhow::{Context, anyhow};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use frontdesk_proto::knowledge::v1 as pb;
 use pb::knowledge_service_client::KnowledgeServiceClient;
 use serde_json::{Value, json};
@@ -16,21 +15,27 @@ pub enum QuizCmd {
     /// A new quiz from a JSON file: [{"text": …, "choices": [...], "correct_choice": 0,
     /// "article_id": …}, …] (supervisor, manager or editor).
     Create {
+        /// The property whose staff take it.
         #[arg(long, default_value = "demo-hotel")]
         property: String,
+        /// The quiz's title.
         #[arg(long)]
         title: String,
         /// The questions (JSON array, UTF-8).
         #[arg(long)]
         questions: PathBuf,
+        /// Default: a new random key (a retry of this command must pass the same key).
         #[arg(long)]
         idempotency_key: Option<String>,
     },
     /// Assigns a quiz to departments and/or staff, due by a time (RFC 3339).
     Assign {
+        /// The quiz's id.
         quiz_id: String,
+        /// A department whose staff take it (repeatable).
         #[arg(long = "department")]
         departments: Vec<String>,
+        /// A staff member who takes it (repeatable).
         #[arg(long = "staff")]
         staff: Vec<String>,
         /// e.g. 2026-12-31T18:00:00+08:00
@@ -38,15 +43,21 @@ pub enum QuizCmd {
         due: String,
     },
     /// Starts an attempt: the questions with numbered choices, and the attempt id.
-    Take { quiz_id: String },
+    Take {
+        /// The quiz's id.
+        quiz_id: String,
+    },
     /// Submits an attempt's answers: the chosen choice number per question, in order.
     Submit {
+        /// The attempt's id (from `quiz take`).
         attempt_id: String,
+        /// The chosen choice per question, in order (0 is the first choice).
         #[arg(required = true)]
         answers: Vec<i32>,
     },
     /// Scores per person, and the articles at least half the takers got wrong.
     Results {
+        /// The quiz's id.
         quiz_id: String,
         /// Only this person's attempts.
         #[arg(long, default_value = "")]
@@ -110,7 +121,7 @@ fn score_json(s: &pb::QuizScore) -> Value {
         "staff_id": s.staff_id,
         "correct": s.correct,
         "total": s.total,
-        "submitted_at": time_of(s.submitted_at.as_ref()),
+        "submitted_at": rfc3339(s.submitted_at.as_ref()),
     })
 }
 
@@ -144,7 +155,9 @@ pub async fn run(args: ClientArgs, cmd: QuizCmd) -> anyhow::Result<()> {
                 .map_err(status_error)?
                 .into_inner();
             let v = json!({"quiz_id": quiz.quiz_id, "title": quiz.title, "questions": quiz.questions.len()});
-            if args.json {
+            if args.quiet {
+                println!("{}", quiz.quiz_id);
+            } else if args.json {
                 println!("{v}");
             } else {
                 println!(
@@ -171,7 +184,7 @@ pub async fn run(args: ClientArgs, cmd: QuizCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            let v = json!({"assignment_id": a.assignment_id, "quiz_id": a.quiz_id, "departments": a.departments, "staff_ids": a.staff_ids, "due_at": time_of(a.due_at.as_ref())});
+            let v = json!({"assignment_id": a.assignment_id, "quiz_id": a.quiz_id, "departments": a.departments, "staff_ids": a.staff_ids, "due_at": rfc3339(a.due_at.as_ref())});
             if args.json {
                 println!("{v}");
             } else {
@@ -188,7 +201,7 @@ pub async fn run(args: ClientArgs, cmd: QuizCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            print_attempt(args.json, &a);
+            print_attempt(args.json, args.quiet, &a);
         }
         QuizCmd::Submit {
             attempt_id,
@@ -223,7 +236,11 @@ pub async fn run(args: ClientArgs, cmd: QuizCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_attempt(json: bool, a: &pb::QuizAttempt) {
+fn print_attempt(json: bool, quiet: bool, a: &pb::QuizAttempt) {
+    if quiet {
+        println!("{}", a.attempt_id);
+        return;
+    }
     if json {
         println!("{}", attempt_json(a));
         return;
@@ -252,9 +269,7 @@ fn print_results(json: bool, r: &pb::ListQuizResultsResponse) {
         println!("{}", json!({"scores": scores, "articles": articles}));
         return;
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_header(vec!["staff", "correct", "total", "submitted"]);
+    let mut t = table(&["staff", "correct", "total", "submitted"]);
     for s in &r.scores {
         t.add_row(vec![
             s.staff_id.clone(),
@@ -263,7 +278,7 @@ fn print_results(json: bool, r: &pb::ListQuizResultsResponse) {
             time_of(s.submitted_at.as_ref()),
         ]);
     }
-    println!("{t}");
+    println!("{}", fit(t));
     for a in r.articles.iter().filter(|a| a.flagged_for_training) {
         println!(
             "train on {}: {} of {} answers wrong",

@@ -2,11 +2,11 @@
 //! reads it first — target, actual, gap and the trend against the previous month — and as
 //! CSV for Excel or a self-contained HTML page with charts to print or mail.
 
+use super::render::{fit, table};
 use super::report_html::{self, Period};
 use super::{ClientArgs, connect, status_error};
 use anyhow::{Context, anyhow};
-use chrono::{Datelike, NaiveDate, TimeZone};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use chrono::{Datelike, NaiveDate};
 use frontdesk_proto::analytics::v1 as pb;
 use pb::analytics_service_client::AnalyticsServiceClient;
 use serde_json::json;
@@ -16,9 +16,10 @@ use std::path::PathBuf;
 pub enum ReportCmd {
     /// The KPI report of one property for a month.
     Kpi {
+        /// The property to report on.
         #[arg(long, default_value = "demo-hotel")]
         property: String,
-        /// The month, YYYY-MM, in this machine's time zone; default: this month.
+        /// The month, YYYY-MM, in the --tz zone (default: this machine's); default: this month.
         #[arg(long)]
         month: Option<String>,
         /// Also write the report as CSV (UTF-8 with BOM, for Excel) to this file.
@@ -30,6 +31,7 @@ pub enum ReportCmd {
     },
     /// Hot topics of a month (CI-3.9): top categories and terms, against the month before.
     Topics {
+        /// The property to report on.
         #[arg(long, default_value = "demo-hotel")]
         property: String,
         /// YYYY-MM; default: this month.
@@ -61,16 +63,10 @@ fn previous_month(first: NaiveDate) -> anyhow::Result<NaiveDate> {
         .ok_or_else(|| anyhow!("no month before {first}"))
 }
 
-/// Local midnight of `day` as a protobuf time.
+/// Midnight of `day` in the run's zone (`--tz`) as a protobuf time.
 fn at_midnight(day: NaiveDate) -> anyhow::Result<prost_types::Timestamp> {
-    let t = chrono::Local
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .ok_or_else(|| anyhow!("{day} has no local midnight"))?;
-    Ok(prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: 0,
-    })
+    let seconds = super::render::midnight(day).ok_or_else(|| anyhow!("{day} has no midnight"))?;
+    Ok(prost_types::Timestamp { seconds, nanos: 0 })
 }
 
 fn request(
@@ -205,14 +201,7 @@ fn print_topics(json: bool, r: &pb::GetHotTopicsResponse) {
         return;
     }
     for (title, topics) in [("category", &r.categories), ("term", &r.terms)] {
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-            title,
-            "inquiries",
-            "month before",
-            "rise",
-            "example",
-        ]);
+        let mut t = table(&[title, "inquiries", "month before", "rise", "example"]);
         for x in topics {
             t.add_row(vec![
                 x.key.clone(),
@@ -222,7 +211,7 @@ fn print_topics(json: bool, r: &pb::GetHotTopicsResponse) {
                 x.example_inquiry_ids.first().cloned().unwrap_or_default(),
             ]);
         }
-        println!("{t}");
+        println!("{}", fit(t));
     }
 }
 
@@ -257,9 +246,7 @@ fn print_summary(json: bool, p: &Period) {
         "{} — {}: {} inquiries ({} the month before)",
         p.property, p.month, p.total.inquiries, p.previous.inquiries
     );
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_header(vec!["KPI", "actual", "target", "gap", "previous"]);
+    let mut t = table(&["KPI", "actual", "target", "gap", "previous"]);
     for (name, now, before) in p.rates() {
         t.add_row(vec![
             name.to_string(),
@@ -272,7 +259,7 @@ fn print_summary(json: bool, p: &Period) {
             pct(before.as_ref().and_then(|r| r.value)),
         ]);
     }
-    println!("{t}");
+    println!("{}", fit(t));
 }
 
 #[cfg(test)]

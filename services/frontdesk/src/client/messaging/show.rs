@@ -1,8 +1,8 @@
-//! How the desk's commands print: tables that fit 80 columns, local times with their UTC
-//! offset, enum values as snake_case codes; `--json` for scripts, `-q` for the id alone.
+//! How the desk's commands print: tables that fit 80 columns, times in the run's zone with
+//! the zone shown, enum values as snake_case codes; `--json` for scripts, `-q` for the id alone.
 
 use anyhow::anyhow;
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Table;
 use frontdesk_proto::messaging::v1 as pb;
 use serde_json::{Value, json};
 
@@ -70,36 +70,31 @@ pub fn parse<T: Code>(what: &str, code: &str) -> anyhow::Result<T> {
     );
     T::from_proto_name(&proto)
         .filter(|_| !proto.ends_with("_UNSPECIFIED"))
-        .ok_or_else(|| anyhow!("unknown {what} {code:?}"))
+        .ok_or_else(|| anyhow!("unknown {what} {code:?}; valid: {}", valid::<T>()))
 }
 
-/// Local time with its offset, e.g. "2026-11-30 14:05 +08:00".
+/// Every code of `T`, comma-separated (the desk's enums have fewer than 64 values).
+fn valid<T: Code>() -> String {
+    (1..64)
+        .filter(|n| T::from_number(*n).is_some())
+        .map(name::<T>)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A time in this run's zone (`--tz`) with the zone shown, e.g. "2026-11-30 14:05 CST".
 pub(super) fn time(ts: Option<&prost_types::Timestamp>) -> String {
-    ts.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M %:z")
-                .to_string()
-        })
-        .unwrap_or_else(|| "-".into())
+    crate::client::render::time_of(ts)
 }
 
-/// RFC 3339 for JSON (null when unset).
+/// RFC 3339 with the offset for JSON (null when unset).
 pub(super) fn rfc3339(ts: Option<&prost_types::Timestamp>) -> Value {
-    ts.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-        .map(|t| Value::String(t.with_timezone(&chrono::Local).to_rfc3339()))
-        .unwrap_or(Value::Null)
+    crate::client::render::rfc3339(ts)
 }
 
+/// A table that fits 80 columns (every cell in full with `--wide`).
 pub(super) fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(80);
-    if !header.is_empty() {
-        t.set_header(header.to_vec());
-    }
-    t
+    crate::client::render::table(header)
 }
 
 pub(super) fn pairs(rows: Vec<(&str, String)>) -> Table {
@@ -360,5 +355,18 @@ impl Out {
             }
             println!("{t}");
         }
+    }
+}
+
+#[cfg(test)]
+mod valid_codes {
+    use super::*;
+
+    #[test]
+    fn an_unknown_code_lists_the_valid_ones() {
+        let e = parse::<pb::MailKind>("kind", "box").expect_err("no such kind");
+        assert!(e.to_string().contains("letter, "), "{e}");
+        assert!(e.to_string().contains("parcel"), "{e}");
+        assert!(parse::<pb::MailKind>("kind", "unspecified").is_err());
     }
 }

@@ -7,16 +7,14 @@ use crate::client::status_error;
 use anyhow::{Context, anyhow, bail};
 use frontdesk_proto::messaging::v1 as pb;
 
-/// RFC 3339, or a plain date at local midnight.
+/// RFC 3339, or a plain date at midnight in the run's zone (`--tz`, else this machine's).
 fn when(flag: &str, v: Option<&String>) -> anyhow::Result<Option<prost_types::Timestamp>> {
     let Some(v) = v else { return Ok(None) };
     let t = match chrono::DateTime::parse_from_rfc3339(v) {
         Ok(t) => t.timestamp(),
         Err(_) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .and_then(|d| d.and_local_timezone(chrono::Local).earliest())
-            .map(|t| t.timestamp())
+            .and_then(crate::client::render::midnight)
             .ok_or_else(|| anyhow!("--{flag} {v:?}: an RFC 3339 time or YYYY-MM-DD"))?,
     };
     Ok(Some(prost_types::Timestamp {

@@ -1,19 +1,24 @@
 //! `frontdesk sla …`: a property's SLA policy (overrides and the policy in force) and the
 //! deadline preview ("if it arrived at T, when is it due, and why").
 
-use super::{client, table};
-use crate::client::{ClientArgs, status_error};
+use super::client;
+use crate::client::render::{Zone, emit, fit, rfc3339_in, table, time_in};
+use crate::client::{ClientArgs, parse_code, status_error};
 use anyhow::Context;
 use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::routing::v1 as pb;
+use serde_json::json;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SlaCmd {
-    /// The property's SLA policy overrides (TOML; empty = defaults).
+    /// The property's SLA policy overrides and the policy in force (TOML).
     Get,
     /// Replace the property's SLA policy (calendar, targets, escalation) with a TOML file.
-    Set { file: PathBuf },
+    Set {
+        /// The policy file (TOML; see the README's my-hotel-sla.toml).
+        file: PathBuf,
+    },
     /// When an inquiry arriving now (or --at) would be due, and why.
     Preview {
         /// front_desk, restaurant, facility, website, ota, social_wechat, social_weibo,
@@ -36,18 +41,57 @@ pub enum SlaCmd {
     },
 }
 
-/// A vocabulary code, or an error listing the valid ones.
-fn vocabulary<T: Copy>(
-    what: &str,
-    code: &str,
-    from_code: fn(&str) -> Option<T>,
-    all: &[T],
-    code_of: fn(T) -> Option<&'static str>,
-) -> anyhow::Result<T> {
-    from_code(code).ok_or_else(|| {
-        let valid: Vec<&str> = all.iter().filter_map(|v| code_of(*v)).collect();
-        anyhow::anyhow!("unknown {what} {code:?}; one of: {}", valid.join(", "))
+fn policy_json(r: &pb::SlaPolicyResponse) -> serde_json::Value {
+    json!({
+        "property_id": r.property_id, "version": r.version,
+        "overrides_toml": r.overrides_toml, "effective_toml": r.effective_toml,
     })
+}
+
+/// A target's preview: the setting, the target, its clock, when it starts and is due.
+fn target_json(zone: Zone, t: &pb::TargetPreview) -> serde_json::Value {
+    json!({
+        "setting": t.setting,
+        "target_seconds": t.target.as_ref().map(|d| d.seconds),
+        "clock": pb::SlaClock::try_from(t.clock).map(|c| super::show::lower(c.as_str_name(), "SLA_CLOCK_")).unwrap_or_default(),
+        "clock_start_time": rfc3339_in(zone, t.clock_start_time.as_ref()),
+        "due_time": rfc3339_in(zone, t.due_time.as_ref()),
+        "explanation": t.explanation,
+    })
+}
+
+/// The preview's times are shown in the property's zone (the response names it), whatever
+/// `--tz` says: "when is it due" is asked about the property's calendar.
+fn preview_zone(r: &pb::PreviewDeadlinesResponse) -> Zone {
+    Zone::parse(Some(r.time_zone.as_str())).unwrap_or(Zone::Local)
+}
+
+fn preview_json(r: &pb::PreviewDeadlinesResponse) -> serde_json::Value {
+    let zone = preview_zone(r);
+    json!({
+        "time_zone": r.time_zone,
+        "first_response": r.first_response.as_ref().map(|t| target_json(zone, t)),
+        "resolution": r.resolution.as_ref().map(|t| target_json(zone, t)),
+        "timers": r.timers.iter().map(|t| json!({"deadline_kind": t.deadline_kind, "due_time": rfc3339_in(zone, t.due_time.as_ref())})).collect::<Vec<_>>(),
+    })
+}
+
+fn preview_text(r: &pb::PreviewDeadlinesResponse) -> String {
+    let zone = preview_zone(r);
+    let mut out = String::new();
+    for t in [&r.first_response, &r.resolution].into_iter().flatten() {
+        out.push_str(&t.explanation);
+        out.push('\n');
+    }
+    let mut t = table(&["deadline", "due"]);
+    for timer in &r.timers {
+        t.add_row(vec![
+            timer.deadline_kind.clone(),
+            time_in(zone, timer.due_time.as_ref()),
+        ]);
+    }
+    out.push_str(&fit(t));
+    out
 }
 
 pub async fn run_sla(args: ClientArgs, property: String, cmd: SlaCmd) -> anyhow::Result<()> {
@@ -61,16 +105,20 @@ pub async fn run_sla(args: ClientArgs, property: String, cmd: SlaCmd) -> anyhow:
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            if r.overrides_toml.is_empty() {
-                println!("# this property uses the defaults; the policy in force:");
-            } else {
-                println!(
-                    "# version {} of this property's overrides:\n{}\n# the policy in force \
-                     (defaults merged with the overrides):",
-                    r.version, r.overrides_toml
-                );
-            }
-            println!("{}", r.effective_toml);
+            emit(args.json, policy_json(&r), || {
+                if r.overrides_toml.is_empty() {
+                    format!(
+                        "# this property uses the defaults; the policy in force:\n{}",
+                        r.effective_toml
+                    )
+                } else {
+                    format!(
+                        "# version {} of this property's overrides:\n{}\n# the policy in force \
+                         (defaults merged with the overrides):\n{}",
+                        r.version, r.overrides_toml, r.effective_toml
+                    )
+                }
+            });
         }
         SlaCmd::Set { file } => {
             let toml = std::fs::read_to_string(&file)
@@ -83,7 +131,9 @@ pub async fn run_sla(args: ClientArgs, property: String, cmd: SlaCmd) -> anyhow:
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            println!("saved version {}", r.version);
+            emit(args.json, policy_json(&r), || {
+                format!("saved version {}", r.version)
+            });
         }
         SlaCmd::Preview {
             channel,
@@ -92,27 +142,9 @@ pub async fn run_sla(args: ClientArgs, property: String, cmd: SlaCmd) -> anyhow:
             at,
             draft,
         } => {
-            let channel = vocabulary(
-                "channel",
-                &channel,
-                common::Channel::from_code,
-                common::Channel::SPECIFIED,
-                common::Channel::code,
-            )?;
-            let category = vocabulary(
-                "category",
-                &category,
-                common::Category::from_code,
-                common::Category::SPECIFIED,
-                common::Category::code,
-            )?;
-            let complexity = vocabulary(
-                "complexity",
-                &complexity,
-                common::Complexity::from_code,
-                common::Complexity::SPECIFIED,
-                common::Complexity::code,
-            )?;
+            let channel = parse_code::<common::Channel>("channel", &channel)?;
+            let category = parse_code::<common::Category>("category", &category)?;
+            let complexity = parse_code::<common::Complexity>("complexity", &complexity)?;
             let arrive_time = match at {
                 None => None,
                 Some(t) => {
@@ -142,21 +174,7 @@ pub async fn run_sla(args: ClientArgs, property: String, cmd: SlaCmd) -> anyhow:
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            for t in [&r.first_response, &r.resolution].into_iter().flatten() {
-                println!("{}", t.explanation);
-            }
-            // The explanations above are in the property's zone; the table is UTC (RFC 3339).
-            let mut t = table(vec!["deadline", "due (UTC)"]);
-            for timer in &r.timers {
-                let due = timer
-                    .due_time
-                    .as_ref()
-                    .and_then(|d| chrono::DateTime::from_timestamp(d.seconds, 0))
-                    .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                    .unwrap_or_else(|| "-".into());
-                t.add_row(vec![timer.deadline_kind.clone(), due]);
-            }
-            println!("{t}");
+            emit(args.json, preview_json(&r), || preview_text(&r));
         }
     }
     Ok(())
