@@ -40,6 +40,8 @@ fn clean_env(cmd: &mut Command) -> &mut Command {
 struct Dev {
     child: Child,
     port: u16,
+    /// The admin port: Prometheus metrics.
+    metrics: u16,
     output: Arc<Mutex<String>>,
 }
 
@@ -102,6 +104,7 @@ fn start(cwd: &Path) -> Dev {
         let mut dev = Dev {
             child,
             port,
+            metrics,
             output,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -885,4 +888,67 @@ fn readme_markers_are_understood() {
         .collect::<Vec<_>>();
     assert!(skipped >= 3, "make run, watches, production: {blocks:?}");
     assert_eq!(files, ["my-hotel-sla.toml"]);
+}
+
+/// What Prometheus scrapes from the admin port.
+fn scrape(port: u16) -> String {
+    use std::io::Write;
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).expect("metrics port");
+    conn.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .expect("request");
+    let mut body = String::new();
+    conn.read_to_string(&mut body).expect("response");
+    body
+}
+
+/// An SRE's dashboard and the breach alerts (k8s/components/monitoring) need the SLA series
+/// before the first breach: every department's fired-deadline counters are there at 0 with
+/// their HELP, beside the open-past-due gauge.
+#[test]
+fn the_sla_series_the_alerts_use_exist_from_start() {
+    let checkout = tempfile::tempdir().expect("temp dir");
+    let dev = start(checkout.path());
+    let series = |body: &str, name: &str, labels: &[&str]| {
+        body.lines()
+            .any(|l| l.starts_with(&format!("{name}{{")) && labels.iter().all(|x| l.contains(x)))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        let body = scrape(dev.metrics);
+        if series(
+            &body,
+            "frontdesk_sla_open_past_due",
+            &[r#"department="front_office""#],
+        ) {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "no SLA gauge in:\n{body}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for kind in [
+        "first_response_breach",
+        "resolution_breach",
+        "resolution_escalate_head",
+    ] {
+        assert!(
+            series(
+                &body,
+                "frontdesk_sla_deadlines_fired_total",
+                &[&format!(r#"kind="{kind}""#), r#"department="front_office""#]
+            ),
+            "no {kind} series for front_office:\n{body}"
+        );
+    }
+    assert!(body.contains("# HELP frontdesk_sla_deadlines_fired_total"));
+    assert!(body.contains("# HELP frontdesk_sla_open_past_due"));
+    // The alert rules count exactly this metric (a renamed metric would silence them).
+    let rules = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../k8s/components/monitoring/prometheusrule.yaml"
+    ))
+    .expect("alert rules");
+    assert!(rules.contains(
+        "frontdesk_sla_deadlines_fired_total{kind=~\"first_response_breach|resolution_breach\"}"
+    ));
+    stop(dev);
 }

@@ -209,3 +209,25 @@ pub async fn list(db: &Db, f: &AssignmentFilter) -> anyhow::Result<Vec<Routed>> 
 // `handover_store`; re-exported so callers keep one repository name.
 pub use crate::deadline_store::*;
 pub use crate::handover_store::*;
+
+/// Open inquiries past a deadline, by lead department: not resolved, and either the
+/// resolution is due, or the first response is due and none was given. Every department
+/// of the directory is listed (0 when none), so the series exist before the first breach.
+pub async fn open_past_due(db: &Db, now: i64) -> anyhow::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT d.code AS department, COUNT(a.inquiry_id) AS n FROM \
+         (SELECT DISTINCT code FROM departments) d \
+         LEFT JOIN assignments a ON a.lead_department = d.code AND a.resolved_at IS NULL \
+         AND ((a.resolution_due > 0 AND a.resolution_due < $1) \
+           OR (a.first_response_at IS NULL AND a.first_response_due > 0 \
+               AND a.first_response_due < $2)) \
+         GROUP BY d.code",
+    )
+    .bind(now)
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("department")?, r.try_get("n")?)))
+        .collect()
+}

@@ -95,6 +95,7 @@ impl Service for RoutingService {
                 Consumer::new(db, Self::NAME, IntakeEvents::new(routing)),
             )
             .task(sla.clone().run_armer(deps.shutdown.clone()))
+            .task(sla.clone().run_gauges(deps.shutdown.clone()))
             .task(sla.run_firer(deps.shutdown.clone())))
     }
 }

@@ -24,8 +24,14 @@ pub fn describe() {
         "Intake events routing could not act on because a vocabulary value was unknown, by field"
     );
     metrics::describe_counter!(
-        crate::sla_engine::BREACHES,
-        "SLA deadlines missed, by kind (first_response, resolution)"
+        crate::sla_engine::DEADLINES_FIRED,
+        "SLA deadlines fired, by kind (first_response_warning, first_response_breach, \
+         …_escalate_head, …_escalate_duty_manager, and the same for resolution) and lead \
+         department; every department's series exist from start"
+    );
+    metrics::describe_gauge!(
+        crate::sla_engine::OPEN_PAST_DUE,
+        "Open inquiries past their first-response or resolution deadline, by lead department"
     );
     metrics::describe_histogram!(
         crate::sla_engine::FIRE_LATENESS,

@@ -38,8 +38,12 @@ pub struct SlaEngine {
 /// Longest a round may wait on Redis before the engine treats it as unreachable.
 const REDIS_BOUND: Duration = Duration::from_secs(1);
 
-pub const BREACHES: &str = "frontdesk_sla_breaches_total";
+pub const DEADLINES_FIRED: &str = "frontdesk_sla_deadlines_fired_total";
+pub const OPEN_PAST_DUE: &str = "frontdesk_sla_open_past_due";
 pub const FIRE_LATENESS: &str = "frontdesk_sla_fire_lateness_seconds";
+
+/// How often the open-past-due gauge is recounted (a grouped count over open assignments).
+const GAUGE_EVERY: Duration = Duration::from_secs(15);
 
 impl SlaEngine {
     pub async fn run_armer(self, mut shutdown: Shutdown) {
@@ -107,6 +111,35 @@ impl SlaEngine {
             self.wheel.mark_armed().await?;
         }
         Ok(total)
+    }
+
+    /// Keeps the SLA series current: every department's fired-deadline counters exist from
+    /// the start (at 0: a dashboard and a `rate()` need the series before the first breach)
+    /// and the open-past-due gauge is recounted from the database.
+    pub async fn run_gauges(self, mut shutdown: Shutdown) {
+        loop {
+            if let Err(e) = self.count_past_due().await {
+                tracing::warn!(error.message = %e, "counting open inquiries past due failed");
+            }
+            tokio::select! {
+                _ = shutdown.wait() => return,
+                _ = tokio::time::sleep(GAUGE_EVERY) => {},
+            }
+        }
+    }
+
+    pub async fn count_past_due(&self) -> anyhow::Result<()> {
+        let now = self.clock.now_without_redis();
+        for (department, n) in store::open_past_due(&self.routing.db, now).await? {
+            for kind in DeadlineKind::ALL {
+                // `absolute` keeps the larger value: this never lowers a live counter.
+                metrics::counter!(DEADLINES_FIRED, "kind" => kind.code(),
+                    "department" => department.clone())
+                .absolute(0);
+            }
+            metrics::gauge!(OPEN_PAST_DUE, "department" => department).set(n as f64);
+        }
+        Ok(())
     }
 
     pub async fn run_firer(self, mut shutdown: Shutdown) {
@@ -242,14 +275,9 @@ impl SlaEngine {
                 "escalated to the duty manager",
             ),
         };
-        if change == AssignmentChange::SlaBreached {
-            let k = if kind.is_first_response() {
-                "first_response"
-            } else {
-                "resolution"
-            };
-            metrics::counter!(BREACHES, "kind" => k).increment(1);
-        }
+        metrics::counter!(DEADLINES_FIRED, "kind" => kind.code(),
+            "department" => routed.lead_department.clone())
+        .increment(1);
         let (notify, to) = match &told {
             None => (routed.assignee.clone(), format!("{} told", routed.assignee)),
             Some(t @ Told::DutyManager(_)) if !is_duty_manager_step(kind) => {
