@@ -176,6 +176,13 @@ async fn full_lifecycle_is_recorded_in_the_timeline(backend: Backend) {
         ack.assignee, "",
         "acknowledging does not make amy the handler: routing does"
     );
+    // What the customer was told, and how, is a response they got (CI-2.6, CI-3.7).
+    assert_eq!(ack.responses.len(), 1);
+    let told = &ack.responses[0];
+    assert_eq!(told.kind, pb::ResponseKind::Acknowledgement as i32);
+    assert_eq!(told.text, "received");
+    assert_eq!(told.method, pb::ReplyMethod::Phone as i32);
+    assert_eq!(told.responded_by, "amy");
 
     let later = prost_types::Timestamp {
         seconds: 4_102_444_800,
@@ -220,9 +227,14 @@ async fn full_lifecycle_is_recorded_in_the_timeline(backend: Backend) {
         "a retried answer is not added twice"
     );
     let answered = r2.inquiry.expect("i");
-    assert_eq!(answered.responses.len(), 1);
     assert_eq!(
-        answered.responses[0].method,
+        answered.responses.len(),
+        2,
+        "the acknowledgement, then the answer"
+    );
+    assert_eq!(answered.responses[1].kind, pb::ResponseKind::Answer as i32);
+    assert_eq!(
+        answered.responses[1].method,
         pb::ReplyMethod::Phone as i32,
         "hotline answers by phone (CI-3.7)"
     );
@@ -267,13 +279,23 @@ async fn full_lifecycle_is_recorded_in_the_timeline(backend: Backend) {
         .inquiry
         .expect("i");
     assert_eq!(
-        audited.responses[0]
+        audited.responses[1]
             .audit
             .as_ref()
             .expect("audit")
             .audited_by,
         "sue"
     );
+    let err = sup
+        .audit_answer(pb::AuditAnswerRequest {
+            inquiry_id: id.clone(),
+            response_id: audited.responses[0].response_id.clone(),
+            accurate: true,
+            note: String::new(),
+        })
+        .await
+        .expect_err("an acknowledgement is not audited");
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
 
     let reopened = sup
         .reopen(pb::ReopenRequest {

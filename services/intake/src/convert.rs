@@ -1,6 +1,6 @@
 //! Protobuf ↔ domain. Prost types stay at the edge: nothing past the handlers sees them.
 
-use crate::domain::inquiry::{Answer, DelayNotice, Inquiry, TemplateUse};
+use crate::domain::inquiry::{Answer, DelayNotice, Inquiry, ResponseKind, TemplateUse};
 use crate::domain::model::{
     Category, Channel, Complexity, Language, ReplyMethod, Satisfaction, Status,
 };
@@ -166,7 +166,7 @@ pub fn facts_to_pb(i: &Inquiry) -> pb::InquiryFacts {
                 })
             })
             .collect(),
-        responses: i.responses.len() as i32,
+        responses: i.answers().count() as i32,
         delay_notices: i.delays.len() as i32,
         version: i.version,
     }
@@ -245,6 +245,10 @@ fn answer_to_pb(r: &Answer) -> pb::Response {
             audited_at: Some(to_timestamp(a.audited_at)),
         }),
         template: r.template.as_ref().map(template_to_pb),
+        kind: match r.kind {
+            ResponseKind::Answer => pb::ResponseKind::Answer,
+            ResponseKind::Acknowledgement => pb::ResponseKind::Acknowledgement,
+        } as i32,
     }
 }
 

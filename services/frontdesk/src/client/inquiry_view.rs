@@ -37,7 +37,7 @@ fn inquiry_json(i: &pb::Inquiry) -> Value {
         "created_at": rfc3339(i.created_at.as_ref()),
         "first_response_at": rfc3339(i.first_response_at.as_ref()),
         "resolved_at": rfc3339(i.resolved_at.as_ref()),
-        "responses": i.responses.iter().map(|r| json!({"response_id": r.response_id, "text": r.text, "by": r.responded_by, "at": rfc3339(r.responded_at.as_ref())})).collect::<Vec<_>>(),
+        "responses": i.responses.iter().map(|r| json!({"response_id": r.response_id, "kind": if r.kind == pb::ResponseKind::Acknowledgement as i32 { "acknowledgement" } else { "answer" }, "text": r.text, "by": r.responded_by, "at": rfc3339(r.responded_at.as_ref())})).collect::<Vec<_>>(),
         "feedback": i.feedback.as_ref().map(|f| code_of(Satisfaction::from_wire(f.satisfaction).and_then(|x| x.code()))),
         "version": i.version,
     })
@@ -142,7 +142,12 @@ impl Output {
             ]);
         }
         for r in &i.responses {
-            t.add_row(vec![format!("answer {}", r.response_id), r.text.clone()]);
+            let what = if r.kind == pb::ResponseKind::Acknowledgement as i32 {
+                "acknowledged"
+            } else {
+                "answer"
+            };
+            t.add_row(vec![format!("{what} {}", r.response_id), r.text.clone()]);
         }
         println!("{}", fit(t));
         if !timeline.is_empty() {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::convert::{inquiry_to_pb, optional_reply, satisfaction_from_pb};
-use crate::domain::inquiry::{Answer, Audit, Feedback};
+use crate::domain::inquiry::{Answer, Audit, Feedback, ResponseKind};
 use crate::domain::new_inquiry::MAX_TEXT_CHARS;
 use frontdesk_platform::auth::Caller;
 use frontdesk_platform::error::Violations;
@@ -30,7 +30,17 @@ pub(super) async fn acknowledge(
         .intake
         .mutate(&caller, &id, None, ChangeType::Acknowledged, |i| {
             let via = method.unwrap_or_else(|| i.default_reply_method());
-            i.acknowledge(now_micros())?;
+            i.acknowledge(Answer {
+                kind: ResponseKind::Acknowledgement,
+                response_id: uuid::Uuid::now_v7().to_string(),
+                text: message.clone(),
+                method: via,
+                on_the_spot: false,
+                responded_by: caller.subject.clone(),
+                responded_at: now_micros(),
+                audit: None,
+                template: None,
+            })?;
             Ok((
                 with_note(format!("acknowledged via {via}"), &message),
                 String::new(),
@@ -68,6 +78,7 @@ pub(super) async fn respond(
             let method = method.unwrap_or_else(|| i.default_reply_method());
             let response_id = uuid::Uuid::now_v7().to_string();
             i.respond(Answer {
+                kind: ResponseKind::Answer,
                 response_id: response_id.clone(),
                 text: text.clone(),
                 method,

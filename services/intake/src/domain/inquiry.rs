@@ -41,8 +41,33 @@ pub struct Audit {
     pub audited_at: i64,
 }
 
+/// What a response was: an answer, or the acknowledgement that came before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseKind {
+    Answer,
+    /// "Received, being handled, answer by …" (CI-2.6): the customer's first response, but
+    /// no answer: it is not audited and does not make the inquiry ratable.
+    Acknowledgement,
+}
+
+impl ResponseKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ResponseKind::Answer => "answer",
+            ResponseKind::Acknowledgement => "acknowledgement",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        [ResponseKind::Answer, ResponseKind::Acknowledgement]
+            .into_iter()
+            .find(|k| k.code() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
+    pub kind: ResponseKind,
     pub response_id: String,
     pub text: String,
     pub method: ReplyMethod,
@@ -155,14 +180,28 @@ impl Inquiry {
         // projected into `assignee`: answering does not make someone the handler.
     }
 
-    /// First response to the customer: received, being handled (CI-2.6).
-    pub fn acknowledge(&mut self, now: i64) -> Outcome {
+    /// The answers given so far (acknowledgements left out).
+    pub fn answers(&self) -> impl Iterator<Item = &Answer> {
+        self.responses
+            .iter()
+            .filter(|r| r.kind == ResponseKind::Answer)
+    }
+
+    /// First response to the customer: received, being handled (CI-2.6). What they were
+    /// told, and how, is kept as a response.
+    pub fn acknowledge(&mut self, ack: Answer) -> Outcome {
+        let now = ack.responded_at;
         if self.status != Status::New {
             return precondition(format!(
                 "inquiry is {}; only a new inquiry can be acknowledged",
                 self.status
             ));
         }
+        self.responses.push(Answer {
+            kind: ResponseKind::Acknowledgement,
+            on_the_spot: false,
+            ..ack
+        });
         self.status = Status::Acknowledged;
         self.acknowledged_at = Some(now);
         self.first_response_at.get_or_insert(now);
@@ -174,7 +213,7 @@ impl Inquiry {
         if self.status == Status::Resolved {
             return precondition("inquiry is resolved; reopen it before answering again");
         }
-        if answer.on_the_spot && !self.responses.is_empty() {
+        if answer.on_the_spot && self.answers().next().is_some() {
             return precondition("only the first answer can be given on the spot");
         }
         let now = answer.responded_at;
@@ -277,7 +316,7 @@ impl Inquiry {
                 "feedback was already recorded for this inquiry".into(),
             ));
         }
-        if self.responses.is_empty() {
+        if self.answers().next().is_none() {
             return precondition("inquiry has no answer yet; feedback rates an answer");
         }
         self.feedback = Some(feedback);
@@ -299,6 +338,11 @@ impl Inquiry {
                 name: response_id.to_string(),
             });
         };
+        if answer.kind != ResponseKind::Answer {
+            return precondition(format!(
+                "response {response_id} is an acknowledgement; audits rate answers"
+            ));
+        }
         if answer.audit.is_some() {
             return Err(Refusal::AlreadyExists(format!(
                 "response {response_id} was already audited"
@@ -382,8 +426,51 @@ mod tests {
         }
     }
 
+    fn ack(at: i64) -> Answer {
+        Answer {
+            kind: ResponseKind::Acknowledgement,
+            text: "received, answer by 15:00".into(),
+            ..answer("ack", at, false)
+        }
+    }
+
+    #[test]
+    fn an_acknowledgement_is_kept_as_a_response_but_is_no_answer() {
+        let mut i = inquiry();
+        i.acknowledge(ack(5)).expect("ack");
+        assert_eq!(i.responses.len(), 1);
+        assert_eq!(i.responses[0].kind, ResponseKind::Acknowledgement);
+        assert_eq!(i.first_response_at, Some(5));
+        assert_eq!(i.answers().count(), 0);
+        let fb = Feedback {
+            satisfaction: Satisfaction::Satisfied,
+            comment: String::new(),
+            recorded_by: String::new(),
+            recorded_at: 6,
+        };
+        assert!(matches!(
+            i.record_feedback(fb),
+            Err(Refusal::Precondition(_))
+        ));
+        let audit = Audit {
+            accurate: true,
+            note: String::new(),
+            audited_by: "sup".into(),
+            audited_at: 7,
+        };
+        assert!(matches!(
+            i.audit_answer("ack", audit),
+            Err(Refusal::Precondition(_))
+        ));
+        // An on-the-spot answer after an acknowledgement is still the first answer.
+        i.respond(answer("r1", 8, true)).expect("first answer");
+        assert_eq!(i.answers().count(), 1);
+        assert_eq!(i.first_response_at, Some(5));
+    }
+
     fn answer(id: &str, at: i64, on_the_spot: bool) -> Answer {
         Answer {
+            kind: ResponseKind::Answer,
             response_id: id.into(),
             text: "七点".into(),
             method: ReplyMethod::Wechat,
@@ -415,7 +502,7 @@ mod tests {
     fn resolve_without_answer_is_rejected() {
         let mut i = inquiry();
         assert!(matches!(i.resolve(5), Err(Refusal::Precondition(_))));
-        i.acknowledge(5).expect("ack");
+        i.acknowledge(ack(5)).expect("ack");
         assert!(matches!(i.resolve(6), Err(Refusal::Precondition(_))));
         assert_eq!(i.status, Status::Acknowledged);
     }
@@ -423,7 +510,7 @@ mod tests {
     #[test]
     fn first_response_is_the_earlier_of_acknowledge_and_answer() {
         let mut i = inquiry();
-        i.acknowledge(10).expect("ack");
+        i.acknowledge(ack(10)).expect("ack");
         i.respond(answer("r1", 20, false)).expect("respond");
         assert_eq!(i.first_response_at, Some(10));
         assert_eq!(
@@ -436,8 +523,11 @@ mod tests {
     #[test]
     fn acknowledging_twice_is_a_failed_precondition() {
         let mut i = inquiry();
-        i.acknowledge(1).expect("ack");
-        assert!(matches!(i.acknowledge(2), Err(Refusal::Precondition(_))));
+        i.acknowledge(ack(1)).expect("ack");
+        assert!(matches!(
+            i.acknowledge(ack(2)),
+            Err(Refusal::Precondition(_))
+        ));
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub fn export(inquiries: &[(Inquiry, Vec<TimelineLine>)]) -> Value {
                 "created_at": time(Some(i.created_at)),
                 "resolved_at": time(i.resolved_at),
                 "responses": i.responses.iter().map(|r| json!({
+                    "kind": r.kind.code(),
                     "text": r.text,
                     "method": r.method.code(),
                     "responded_by": r.responded_by,

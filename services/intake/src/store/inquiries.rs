@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::domain::inquiry::{
-    Answer, Audit, ClassificationState, Customer, DelayNotice, Feedback, Inquiry, TemplateUse,
+    Answer, Audit, ClassificationState, Customer, DelayNotice, Feedback, Inquiry, ResponseKind,
+    TemplateUse,
 };
 use crate::domain::model::{
     Category, Channel, Complexity, Language, ReplyMethod, Satisfaction, Status,
@@ -146,8 +147,8 @@ pub(super) async fn write_children(conn: &mut AnyConnection, i: &Inquiry) -> any
         sqlx::query(
             "INSERT INTO responses (response_id, inquiry_id, position, text, method, on_the_spot, \
              responded_by, responded_at, audit_accurate, audit_note, audited_by, audited_at, \
-             template_id, template_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             template_id, template_version, kind) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(&r.response_id)
         .bind(&i.inquiry_id)
@@ -163,6 +164,7 @@ pub(super) async fn write_children(conn: &mut AnyConnection, i: &Inquiry) -> any
         .bind(a.map(|a| a.audited_at))
         .bind(r.template.as_ref().map(|t| t.template_id.clone()))
         .bind(r.template.as_ref().map(|t| t.version))
+        .bind(r.kind.code())
         .execute(&mut *conn)
         .await?;
     }
@@ -207,7 +209,7 @@ pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<
     let mut inquiry = from_row(&row)?;
     let rows = sqlx::query(
         "SELECT response_id, text, method, on_the_spot, responded_by, responded_at, audit_accurate, \
-         audit_note, audited_by, audited_at, template_id, template_version \
+         audit_note, audited_by, audited_at, template_id, template_version, kind \
          FROM responses WHERE inquiry_id = $1 ORDER BY position",
     )
     .bind(inquiry_id)
@@ -216,6 +218,7 @@ pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<
     for r in rows {
         let accurate: Option<i64> = r.try_get("audit_accurate")?;
         inquiry.responses.push(Answer {
+            kind: code(&r, "kind", ResponseKind::from_code)?,
             response_id: r.try_get("response_id")?,
             text: r.try_get("text")?,
             method: code(&r, "method", ReplyMethod::from_code)?,

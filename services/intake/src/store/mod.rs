@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "reply templates",
         include_str!("../../migrations/1006_reply_templates.sql"),
     ),
+    (
+        1009,
+        "response kind",
+        include_str!("../../migrations/1009_response_kind.sql"),
+    ),
 ];
 
 pub async fn seed_properties(db: &Db, ids: &[String]) -> anyhow::Result<()> {
