@@ -100,6 +100,7 @@ fn leave(stay_id: &str, text: &str) -> pb::LeaveMessageRequest {
         from_contact: "+86 135 0000 1111".into(),
         taken_by: String::new(),
         idempotency_key: uuid::Uuid::new_v4().to_string(),
+        inquiry_id: String::new(),
     }
 }
 
@@ -113,6 +114,7 @@ fn mail(kind: pb::MailKind, addressee: &str) -> pb::RegisterMailItemRequest {
         reservation_id: String::new(),
         sender: "Beijing office".into(),
         idempotency_key: uuid::Uuid::new_v4().to_string(),
+        inquiry_id: String::new(),
     }
 }
 
@@ -146,6 +148,7 @@ fn locate(name: &str, kind: pb::CallerKind) -> pb::LocateGuestRequest {
         name: name.into(),
         reservation_id: String::new(),
         caller_kind: kind as i32,
+        inquiry_id: String::new(),
     }
 }
 
@@ -685,6 +688,7 @@ async fn md_3_2_guest_message_for_a_visitor(backend: Backend) {
             text: "我在三楼咖啡厅等你".into(),
             taken_by: String::new(),
             idempotency_key: "k-1".into(),
+            inquiry_id: String::new(),
         })
         .await
         .expect("leave")

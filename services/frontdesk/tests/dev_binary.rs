@@ -617,5 +617,28 @@ fn readme_messages_and_mail_examples_run_as_written() {
         log["lookups"].as_array().is_some_and(|l| l.len() >= 3),
         "every lookup is logged: {log}"
     );
+    // The message taken for Mr Chen's call shows on his inquiry once intake has applied
+    // messaging's event.
+    let calls = json_of(
+        &cli(cwd, dev.port, &["inquiry", "list", "--text", "Wang Fang"]),
+        "inquiry list",
+    );
+    let inquiry = calls["inquiries"][0]["inquiry_id"]
+        .as_str()
+        .expect("the call's inquiry")
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let links = loop {
+        let shown = json_of(
+            &cli(cwd, dev.port, &["inquiry", "get", &inquiry]),
+            "inquiry get",
+        );
+        if shown["links"].as_array().is_some_and(|l| !l.is_empty()) || Instant::now() > deadline
+        {
+            break shown["links"].clone();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(links[0]["kind"], "message", "the message is linked: {links}");
     stop(dev);
 }

@@ -42,14 +42,30 @@ fn inquiry_json(i: &pb::Inquiry) -> Value {
     })
 }
 
+/// `guest_lookup`, `message`, `message_for_visitor`, `mail_item`.
+fn link_kind(kind: i32) -> String {
+    pb::LinkKind::try_from(kind)
+        .map(|k| k.as_str_name().trim_start_matches("LINK_KIND_").to_lowercase())
+        .unwrap_or_default()
+}
+
 impl Output {
-    pub(crate) fn inquiry(&self, i: Option<&pb::Inquiry>, timeline: &[pb::TimelineEntry]) {
+    pub(crate) fn inquiry(
+        &self,
+        i: Option<&pb::Inquiry>,
+        timeline: &[pb::TimelineEntry],
+        links: &[pb::InquiryLink],
+    ) {
         let Some(i) = i else { return };
         if self.json {
             let mut v = inquiry_json(i);
             v["timeline"] = timeline
                 .iter()
                 .map(|t| json!({"sequence": t.sequence, "actor": t.actor, "at": time_of(t.at.as_ref()), "detail": t.detail}))
+                .collect();
+            v["links"] = links
+                .iter()
+                .map(|l| json!({"kind": link_kind(l.kind), "id": l.target_id, "by": l.actor, "at": time_of(l.linked_at.as_ref())}))
                 .collect();
             println!("{v}");
             return;
@@ -108,6 +124,22 @@ impl Output {
             table.add_row(vec![format!("answer {}", r.response_id), r.text.clone()]);
         }
         println!("{table}");
+        if !links.is_empty() {
+            // What messaging recorded for it: read them with `frontdesk message get …`,
+            // `frontdesk mail get …`, `frontdesk guest lookups`.
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED);
+            t.set_header(vec!["linked", "id", "by", "at"]);
+            for l in links {
+                t.add_row(vec![
+                    link_kind(l.kind),
+                    l.target_id.clone(),
+                    l.actor.clone(),
+                    time_of(l.linked_at.as_ref()),
+                ]);
+            }
+            println!("{t}");
+        }
         if !timeline.is_empty() {
             let mut t = Table::new();
             t.load_preset(UTF8_FULL_CONDENSED);

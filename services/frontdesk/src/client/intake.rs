@@ -37,8 +37,11 @@ pub enum InquiryCmd {
         /// Default: a new random key (a retry of this command must pass the same key).
         #[arg(long)]
         idempotency_key: Option<String>,
+        /// Print only the new inquiry's id (for `INQ=$(frontdesk inquiry create … -q)`).
+        #[arg(short, long)]
+        quiet: bool,
     },
-    /// Show one inquiry with its timeline.
+    /// Show one inquiry with its timeline and what messaging recorded for it (links).
     Get { id: String },
     /// List inquiries, newest first.
     List {
@@ -134,6 +137,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
             reservation_ref,
             wait_ms,
             idempotency_key,
+            quiet,
         } => {
             let ch = parse_code::<Channel>("channel", &channel)?;
             let wait = std::time::Duration::from_millis(wait_ms);
@@ -159,7 +163,11 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            if quiet {
+                println!("{}", r.inquiry.map(|i| i.inquiry_id).unwrap_or_default());
+                return Ok(());
+            }
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
             if r.routing_pending && !args.json {
                 eprintln!("routing's decision is still pending: see `frontdesk inquiry get`");
             }
@@ -170,7 +178,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &r.timeline);
+            out.inquiry(r.inquiry.as_ref(), &r.timeline, &r.links);
         }
         InquiryCmd::List {
             property,
@@ -234,7 +242,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Respond {
             id,
@@ -262,7 +270,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Resolve { id, note } => {
             let r = client
@@ -273,7 +281,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Corrections {
             property,
@@ -325,7 +333,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ use sqlx::{Any, AnyConnection};
 
 mod idempotency;
 mod inquiries;
+pub mod links;
 mod list;
 pub mod privacy;
 mod reclassifications;
@@ -57,6 +58,7 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "reply templates",
         include_str!("../../migrations/1006_reply_templates.sql"),
     ),
+    (1007, "links", include_str!("../../migrations/1007_links.sql")),
 ];
 
 pub async fn seed_properties(db: &Db, ids: &[String]) -> anyhow::Result<()> {

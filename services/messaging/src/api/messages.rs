@@ -1,6 +1,6 @@
 //! Messages for and from guests, their copies, and the lamps (MD-3).
 
-use super::validate::{MAX_NAME, MAX_TEXT, check, id, idempotency, text};
+use super::validate::{MAX_NAME, MAX_TEXT, check, id, idempotency, optional_uuid, text};
 use super::{
     DESK, LAMPS, MARK_READ, MessagingApi, READ, Res, WatchLampsStream, convert, err, ok, property,
 };
@@ -26,6 +26,7 @@ pub(super) async fn leave_message(
     let from_name = text("from_name", &r.from_name, MAX_NAME, true, &mut v);
     let from_contact = text("from_contact", &r.from_contact, MAX_NAME, false, &mut v);
     let taken_by = text("taken_by", &r.taken_by, MAX_NAME, false, &mut v);
+    let inquiry_id = optional_uuid("inquiry_id", &r.inquiry_id, &mut v);
     let idem = idempotency(
         format!("{prop}/LeaveMessage"),
         &r.idempotency_key,
@@ -47,6 +48,7 @@ pub(super) async fn leave_message(
         } else {
             taken_by
         },
+        inquiry_id,
     };
     let (view, created) = api
         .desk
@@ -101,6 +103,7 @@ pub(super) async fn leave_message_for_visitor(
     let visitor = text("visitor_name", &r.visitor_name, MAX_NAME, true, &mut v);
     let body = text("text", &r.text, MAX_TEXT, true, &mut v);
     let taken_by = text("taken_by", &r.taken_by, MAX_NAME, false, &mut v);
+    let inquiry_id = optional_uuid("inquiry_id", &r.inquiry_id, &mut v);
     let idem = idempotency(
         format!("{prop}/LeaveMessageForVisitor"),
         &r.idempotency_key,
@@ -122,6 +125,7 @@ pub(super) async fn leave_message_for_visitor(
         } else {
             taken_by
         },
+        inquiry_id,
     };
     let (view, created) = api
         .desk

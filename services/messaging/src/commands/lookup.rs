@@ -10,6 +10,17 @@ use frontdesk_platform::auth::Caller;
 use frontdesk_platform::time::now_micros;
 use frontdesk_proto::messaging::v1::{self as pb, CallerKind, Disclosure};
 
+/// A validated lookup: a name or a reservation, who asks, and the inquiry it answers.
+#[derive(Debug, Clone)]
+pub struct LookupQuery {
+    pub property_id: String,
+    pub name: String,
+    pub reservation_id: String,
+    pub kind: CallerKind,
+    /// Empty when the lookup answers no intake inquiry.
+    pub inquiry_id: String,
+}
+
 /// What a lookup found and may say.
 #[derive(Debug, Clone)]
 pub struct Located {
@@ -22,15 +33,16 @@ pub struct Located {
 impl Messaging {
     /// Finds the stays a name or reservation denotes, decides what may be disclosed, and logs
     /// the lookup — in one transaction, the same work whatever is found.
-    #[tracing::instrument(skip_all, fields(property_id = %property_id, caller_kind = ?kind))]
-    pub async fn locate(
-        &self,
-        caller: &Caller,
-        property_id: &str,
-        name: &str,
-        reservation_id: &str,
-        kind: CallerKind,
-    ) -> Result<Located, Error> {
+    #[tracing::instrument(skip_all, fields(property_id = %q.property_id, caller_kind = ?q.kind))]
+    pub async fn locate(&self, caller: &Caller, q: LookupQuery) -> Result<Located, Error> {
+        let LookupQuery {
+            property_id,
+            name,
+            reservation_id,
+            kind,
+            inquiry_id,
+        } = q;
+        let (property_id, name, reservation_id) = (&property_id, &name, &reservation_id);
         let mut tx = self.begin().await?;
         let keys: Vec<String> = names::query_keys(name).into_iter().collect();
         let mut found = stay_store::by_name_keys(&mut tx, property_id, &keys).await?;
@@ -61,6 +73,7 @@ impl Messaging {
             disclosure,
             matched_stay_ids: found.iter().map(|s| s.stay_id.clone()).collect(),
             room_disclosed: staff && found.iter().any(|s| !s.room.is_empty()),
+            inquiry_id,
         };
         lookup_store::insert(&mut tx, &row).await?;
         let ev = event(
@@ -74,6 +87,7 @@ impl Messaging {
                 disclosure: disclosure as i32,
                 matches: if staff { found.len() as i32 } else { 0 },
                 room_disclosed: row.room_disclosed,
+                inquiry_id: row.inquiry_id.clone(),
             },
         );
         self.finish(tx, vec![ev]).await?;
