@@ -126,7 +126,11 @@ async fn issue_10_a_message_left_for_an_inquiry_shows_on_the_inquiry(backend: Ba
     let mut intake = app.agent().await;
     let mut clerk = desk(&app, "amy", Role::Agent, &[PROPERTY_A]).await;
     let stay = in_house(&app, "R-1", "王芳", "Wang Fang", "1201").await;
-    let inquiry = create(&mut intake, "找王芳，请她回电 Please ask Wang Fang to call me").await;
+    let inquiry = create(
+        &mut intake,
+        "找王芳，请她回电 Please ask Wang Fang to call me",
+    )
+    .await;
     let id = inquiry.inquiry_id.clone();
     let mut changes = watch(&mut intake).await;
 
@@ -168,13 +172,20 @@ async fn issue_10_a_message_left_for_an_inquiry_shows_on_the_inquiry(backend: Ba
         "{line:?}"
     );
     let version = shown.inquiry.expect("inquiry").version;
-    assert!(version > inquiry.version, "a link is a change of the inquiry");
+    assert!(
+        version > inquiry.version,
+        "a link is a change of the inquiry"
+    );
 
     // A retry of the same LeaveMessage is the same message: nothing new to link.
     let mut retry = message_for(&stay, &id);
     retry.idempotency_key = "same-call".into();
     let first = clerk.leave_message(retry.clone()).await.expect("leave");
-    let again = clerk.leave_message(retry).await.expect("retry").into_inner();
+    let again = clerk
+        .leave_message(retry)
+        .await
+        .expect("retry")
+        .into_inner();
     assert!(!again.created);
     let retried = first.into_inner().message.expect("message").message_id;
     linked(&mut changes, &id).await;
@@ -409,7 +420,8 @@ async fn issue_10_an_inquiry_of_another_property_is_never_linked(backend: Backen
         !theirs_now
             .timeline
             .iter()
-            .any(|t| t.change == pb::ChangeType::Linked as i32 || t.detail.contains(&stray.message_id)),
+            .any(|t| t.change == pb::ChangeType::Linked as i32
+                || t.detail.contains(&stray.message_id)),
         "nothing of property A's message on B's inquiry: {:?}",
         theirs_now.timeline
     );

@@ -633,12 +633,14 @@ fn readme_messages_and_mail_examples_run_as_written() {
             &cli(cwd, dev.port, &["inquiry", "get", &inquiry]),
             "inquiry get",
         );
-        if shown["links"].as_array().is_some_and(|l| !l.is_empty()) || Instant::now() > deadline
-        {
+        if shown["links"].as_array().is_some_and(|l| !l.is_empty()) || Instant::now() > deadline {
             break shown["links"].clone();
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert_eq!(links[0]["kind"], "message", "the message is linked: {links}");
+    assert_eq!(
+        links[0]["kind"], "message",
+        "the message is linked: {links}"
+    );
     stop(dev);
 }

@@ -45,7 +45,11 @@ fn inquiry_json(i: &pb::Inquiry) -> Value {
 /// `guest_lookup`, `message`, `message_for_visitor`, `mail_item`.
 fn link_kind(kind: i32) -> String {
     pb::LinkKind::try_from(kind)
-        .map(|k| k.as_str_name().trim_start_matches("LINK_KIND_").to_lowercase())
+        .map(|k| {
+            k.as_str_name()
+                .trim_start_matches("LINK_KIND_")
+                .to_lowercase()
+        })
         .unwrap_or_default()
 }
 

@@ -102,7 +102,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            from_event(&messaging::GuestLookedUp::full_name(), &lookup.encode_to_vec()),
+            from_event(
+                &messaging::GuestLookedUp::full_name(),
+                &lookup.encode_to_vec()
+            ),
             Ok(link(LinkKind::GuestLookup, "l1"))
         );
         for (direction, kind) in [
@@ -129,7 +132,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            from_event(&messaging::MailItemChanged::full_name(), &mail.encode_to_vec()),
+            from_event(
+                &messaging::MailItemChanged::full_name(),
+                &mail.encode_to_vec()
+            ),
             Ok(link(LinkKind::MailItem, "i1"))
         );
     }

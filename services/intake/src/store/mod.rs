@@ -58,7 +58,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "reply templates",
         include_str!("../../migrations/1006_reply_templates.sql"),
     ),
-    (1007, "links", include_str!("../../migrations/1007_links.sql")),
+    (
+        1007,
+        "links",
+        include_str!("../../migrations/1007_links.sql"),
+    ),
 ];
 
 pub async fn seed_properties(db: &Db, ids: &[String]) -> anyhow::Result<()> {

@@ -32,7 +32,9 @@ pub struct Located {
 
 impl Messaging {
     /// Finds the stays a name or reservation denotes, decides what may be disclosed, and logs
-    /// the lookup — in one transaction, the same work whatever is found.
+    /// the lookup — the same work whatever is found. The answer waits until the access-log
+    /// row and its event are committed (MD-2.1: every lookup is logged); lookups arriving
+    /// together share that commit (see `lookup_log`).
     #[tracing::instrument(skip_all, fields(property_id = %q.property_id, caller_kind = ?q.kind))]
     pub async fn locate(&self, caller: &Caller, q: LookupQuery) -> Result<Located, Error> {
         let LookupQuery {
@@ -42,17 +44,19 @@ impl Messaging {
             kind,
             inquiry_id,
         } = q;
-        let (property_id, name, reservation_id) = (&property_id, &name, &reservation_id);
-        let mut tx = self.begin().await?;
-        let keys: Vec<String> = names::query_keys(name).into_iter().collect();
-        let mut found = stay_store::by_name_keys(&mut tx, property_id, &keys).await?;
-        if !reservation_id.is_empty()
-            && let Some(s) =
-                stay_store::by_reservation(&mut tx, property_id, reservation_id).await?
-            && !found.iter().any(|f| f.stay_id == s.stay_id)
-        {
-            found.push(s);
-        }
+        let found = {
+            let mut conn = self.db.pool().acquire().await?;
+            let keys: Vec<String> = names::query_keys(&name).into_iter().collect();
+            let mut found = stay_store::by_name_keys(&mut conn, &property_id, &keys).await?;
+            if !reservation_id.is_empty()
+                && let Some(s) =
+                    stay_store::by_reservation(&mut conn, &property_id, &reservation_id).await?
+                && !found.iter().any(|f| f.stay_id == s.stay_id)
+            {
+                found.push(s);
+            }
+            found
+        };
         let facts: Vec<Found> = found
             .iter()
             .map(|s| Found {
@@ -64,21 +68,20 @@ impl Messaging {
         let staff = kind == CallerKind::Staff;
         let row = LookupRow {
             lookup_id: new_id(),
-            property_id: property_id.to_string(),
+            property_id,
             asked_by: caller.subject.clone(),
             asked_at: now_micros(),
             caller_kind: kind,
-            query_name: name.to_string(),
-            query_reservation_id: reservation_id.to_string(),
+            query_name: name,
+            query_reservation_id: reservation_id,
             disclosure,
             matched_stay_ids: found.iter().map(|s| s.stay_id.clone()).collect(),
             room_disclosed: staff && found.iter().any(|s| !s.room.is_empty()),
             inquiry_id,
         };
-        lookup_store::insert(&mut tx, &row).await?;
-        let ev = event(
+        let mut ev = event(
             events::GUEST_LOOKED_UP,
-            property_id,
+            &row.property_id,
             &row.lookup_id,
             &caller.subject,
             &pb::GuestLookedUp {
@@ -90,7 +93,10 @@ impl Messaging {
                 inquiry_id: row.inquiry_id.clone(),
             },
         );
-        self.finish(tx, vec![ev]).await?;
+        // The log writer runs in its own task: the event joins this call's trace explicitly.
+        ev.traceparent = frontdesk_platform::grpc::current_traceparent();
+        let lookup_id = row.lookup_id.clone();
+        self.log_lookup(row, ev).await?;
         metrics::counter!(
             crate::metrics::LOOKUPS,
             "caller_kind" => kind.as_str_name(),
@@ -98,7 +104,7 @@ impl Messaging {
         )
         .increment(1);
         Ok(Located {
-            lookup_id: row.lookup_id,
+            lookup_id,
             disclosure,
             matches: if staff { found } else { Vec::new() },
         })
