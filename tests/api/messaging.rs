@@ -2006,7 +2006,7 @@ async fn md_2_1_concurrent_lookups_are_each_logged_exactly_once(backend: Backend
     answered.dedup();
     assert_eq!(answered.len(), 48, "a lookup id per call");
 
-    let mut s = client(&app, "sue", Role::Supervisor, &[PROPERTY_A]).await;
+    let mut s = client(app, "sue", Role::Supervisor, &[PROPERTY_A]).await;
     let mut logged = Vec::new();
     let mut token = String::new();
     loop {
