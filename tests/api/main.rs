@@ -13,6 +13,7 @@ mod fuzz_rpcs;
 mod hostile_input;
 mod identity_provider;
 mod inquiries;
+mod inquiry_links;
 mod knowledge;
 mod messaging;
 mod operations;

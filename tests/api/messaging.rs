@@ -100,6 +100,7 @@ fn leave(stay_id: &str, text: &str) -> pb::LeaveMessageRequest {
         from_contact: "+86 135 0000 1111".into(),
         taken_by: String::new(),
         idempotency_key: uuid::Uuid::new_v4().to_string(),
+        inquiry_id: String::new(),
     }
 }
 
@@ -113,6 +114,7 @@ fn mail(kind: pb::MailKind, addressee: &str) -> pb::RegisterMailItemRequest {
         reservation_id: String::new(),
         sender: "Beijing office".into(),
         idempotency_key: uuid::Uuid::new_v4().to_string(),
+        inquiry_id: String::new(),
     }
 }
 
@@ -146,6 +148,7 @@ fn locate(name: &str, kind: pb::CallerKind) -> pb::LocateGuestRequest {
         name: name.into(),
         reservation_id: String::new(),
         caller_kind: kind as i32,
+        inquiry_id: String::new(),
     }
 }
 
@@ -685,6 +688,7 @@ async fn md_3_2_guest_message_for_a_visitor(backend: Backend) {
             text: "我在三楼咖啡厅等你".into(),
             taken_by: String::new(),
             idempotency_key: "k-1".into(),
+            inquiry_id: String::new(),
         })
         .await
         .expect("leave")
@@ -1966,10 +1970,82 @@ async fn erasure_removes_what_identifies_a_guest_and_keeps_the_facts(backend: Ba
     assert_eq!(kept.matches.len(), 1);
 }
 
+/// MD-2.1 under load: lookups arriving together are logged together (group commit), and still
+/// every one exactly once — its own lookup id, one access-log row, one `GuestLookedUp` event.
+async fn md_2_1_concurrent_lookups_are_each_logged_exactly_once(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut p = pms(&app).await;
+    stay_id(
+        &mut p,
+        record(
+            "R-1",
+            guest("王芳", "Wang Fang"),
+            "1201",
+            pb::StayStatus::InHouse,
+            pb::PrivacyLevel::None,
+        ),
+    )
+    .await;
+    let app = &app;
+    let calls = (0..48).map(|n| async move {
+        let mut a = agent(app).await;
+        let (name, kind) = match n % 3 {
+            0 => ("王芳", pb::CallerKind::Outside),
+            1 => ("fang wang", pb::CallerKind::Staff),
+            _ => ("李雷", pb::CallerKind::Outside),
+        };
+        a.locate_guest(locate(name, kind))
+            .await
+            .expect("locate")
+            .into_inner()
+            .lookup_id
+    });
+    let mut answered: Vec<String> = futures::future::join_all(calls).await;
+    answered.sort();
+    answered.dedup();
+    assert_eq!(answered.len(), 48, "a lookup id per call");
+
+    let mut s = client(app, "sue", Role::Supervisor, &[PROPERTY_A]).await;
+    let mut logged = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = s
+            .list_guest_lookups(pb::ListGuestLookupsRequest {
+                property_id: PROPERTY_A.into(),
+                page_size: 20,
+                page_token: token,
+            })
+            .await
+            .expect("access log")
+            .into_inner();
+        logged.extend(page.lookups.into_iter().map(|l| l.lookup_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    logged.sort();
+    assert_eq!(logged, answered, "each answered lookup logged once");
+
+    let db = frontdesk_platform::db::Db::connect(env.database_url(ServiceName::messaging), 2)
+        .await
+        .expect("db");
+    let mut events: Vec<String> = sqlx::query_scalar(
+        "SELECT aggregate_id FROM outbox WHERE event_type = 'frontdesk.messaging.v1.GuestLookedUp'",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("outbox");
+    events.sort();
+    assert_eq!(events, answered, "one event per lookup");
+}
+
 on_both_backends!(
     pms_full_resync_of_1500_stays,
     md_2_1_outside_callers_never_learn_a_room_and_protected_guests_read_as_absent,
     md_2_1_names_match_in_chinese_pinyin_and_either_order,
+    md_2_1_concurrent_lookups_are_each_logged_exactly_once,
     pms_sync_is_an_idempotent_upsert,
     md_3_1_lamp_truth_table_with_several_messages,
     lamp_lights_at_check_in_moves_with_the_guest_and_goes_off_at_check_out,

@@ -21,6 +21,26 @@ pub fn id(field: &str, value: &str, v: &mut Violations) -> String {
     value.to_string()
 }
 
+/// An optional id of a record another service made (e.g. an intake inquiry, a UUID): empty
+/// when not given; otherwise it must be a UUID, and comes back in the form services write
+/// ids in (lowercase, hyphenated), so the same id is stored and compared one way.
+pub fn optional_uuid(field: &str, value: &str, v: &mut Violations) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        return String::new();
+    }
+    match uuid::Uuid::try_parse(value) {
+        Ok(id) => id.hyphenated().to_string(),
+        Err(_) => {
+            v.add(
+                field,
+                "not a valid id: expected a UUID such as 0192f0c4-5b7e-7a3c-9d2e-1f6a8b9c0d1e",
+            );
+            String::new()
+        }
+    }
+}
+
 /// Free text of at most `max` characters (see [`crate::text`] for what is refused).
 pub fn text(field: &str, value: &str, max: usize, required: bool, v: &mut Violations) -> String {
     let value = value.trim();
@@ -79,5 +99,23 @@ mod tests {
         );
         assert!(check(v).is_err());
         assert!(check(Violations::new()).is_ok());
+    }
+
+    #[test]
+    fn an_optional_uuid_is_empty_or_a_uuid_in_one_form() {
+        let mut v = Violations::new();
+        assert_eq!(optional_uuid("inquiry_id", "  ", &mut v), "");
+        assert_eq!(
+            optional_uuid(
+                "inquiry_id",
+                " 0192F0C4-5B7E-7A3C-9D2E-1F6A8B9C0D1E ",
+                &mut v
+            ),
+            "0192f0c4-5b7e-7a3c-9d2e-1f6a8b9c0d1e"
+        );
+        assert!(v.is_empty());
+        assert_eq!(optional_uuid("inquiry_id", "问询-42", &mut v), "");
+        optional_uuid("inquiry_id", "0192f0c4-5b7e-7a3c-9d2e", &mut v);
+        assert_eq!(v.fields().collect::<Vec<_>>(), ["inquiry_id", "inquiry_id"]);
     }
 }

@@ -386,7 +386,7 @@ fn wiring(service: &str) -> (Links, Links) {
             &[("intake", "intake-b"), ("analytics", "analytics")],
             &[("intake", "intake-a")],
         ),
-        "messaging" => (&[("analytics", "analytics")], &[]),
+        "messaging" => (&[("intake", "intake-b"), ("analytics", "analytics")], &[]),
         "knowledge" => (&[("analytics", "analytics")], &[("intake", "intake-a")]),
         _ => (&[], &[("intake", "intake-a"), ("routing", "routing-a")]),
     }

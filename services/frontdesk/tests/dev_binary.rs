@@ -795,6 +795,25 @@ fn assert_what_the_readme_promises(cwd: &Path, port: u16) {
         log["lookups"].as_array().is_some_and(|l| l.len() >= 3),
         "every lookup is logged: {log}"
     );
+    // The message taken for Mr Chen's call shows on his inquiry once intake has applied
+    // messaging's event.
+    let calls = json(&["inquiry", "list", "--text", "Ask Wang Fang"]);
+    let inquiry = calls["inquiries"][0]["inquiry_id"]
+        .as_str()
+        .expect("the call's inquiry")
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let links = loop {
+        let shown = json(&["inquiry", "get", &inquiry]);
+        if shown["links"].as_array().is_some_and(|l| !l.is_empty()) || Instant::now() > deadline {
+            break shown["links"].clone();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        links[0]["kind"], "message",
+        "the message is linked: {links}"
+    );
     // The inquiry that took longer was reclassified, audited, resolved and reopened.
     let reopened = json(&["inquiry", "list", "--status", "reopened"]);
     let c = &reopened["inquiries"][0];

@@ -11,6 +11,7 @@ pub mod config;
 pub mod convert;
 pub mod domain;
 pub mod error;
+pub mod messaging_events;
 pub mod metrics;
 pub mod privacy;
 pub mod routing_events;
@@ -78,7 +79,8 @@ impl Service for IntakeService {
     }
 
     /// Connects intake's database, applies migrations, registers the served properties;
-    /// mounts the API and the consumer of routing's events (the projection).
+    /// mounts the API, the consumer of routing's events (the projection) and of messaging's
+    /// (links to the lookups, messages and mail items recorded for an inquiry).
     async fn start(deps: Deps, args: Self::Args) -> anyhow::Result<Mounted> {
         metrics::describe();
         let db = deps
@@ -116,10 +118,25 @@ impl Service for IntakeService {
                 deps.shutdown.clone(),
             ));
         }
-        Ok(mounted.grpc(api).emits(db.clone(), fanout).consume(
-            "routing",
-            Consumer::new(db, Self::NAME, routing_events::RoutingEvents::new(intake)),
-        ))
+        Ok(mounted
+            .grpc(api)
+            .emits(db.clone(), fanout)
+            .consume(
+                "routing",
+                Consumer::new(
+                    db.clone(),
+                    Self::NAME,
+                    routing_events::RoutingEvents::new(intake.clone()),
+                ),
+            )
+            .consume(
+                "messaging",
+                Consumer::new(
+                    db,
+                    Self::NAME,
+                    messaging_events::MessagingEvents::new(intake),
+                ),
+            ))
     }
 }
 

@@ -72,8 +72,24 @@ fn code_of_name(i: &pb::Inquiry) -> String {
         .unwrap_or_default()
 }
 
+/// `guest_lookup`, `message`, `message_for_visitor`, `mail_item`.
+fn link_kind(kind: i32) -> String {
+    pb::LinkKind::try_from(kind)
+        .map(|k| {
+            k.as_str_name()
+                .trim_start_matches("LINK_KIND_")
+                .to_lowercase()
+        })
+        .unwrap_or_default()
+}
+
 impl Output {
-    pub(crate) fn inquiry(&self, i: Option<&pb::Inquiry>, timeline: &[pb::TimelineEntry]) {
+    pub(crate) fn inquiry(
+        &self,
+        i: Option<&pb::Inquiry>,
+        timeline: &[pb::TimelineEntry],
+        links: &[pb::InquiryLink],
+    ) {
         let Some(i) = i else { return };
         if self.quiet {
             println!("{}", i.inquiry_id);
@@ -84,6 +100,10 @@ impl Output {
             v["timeline"] = timeline
                 .iter()
                 .map(|t| json!({"sequence": t.sequence, "actor": t.actor, "at": rfc3339(t.at.as_ref()), "detail": t.detail}))
+                .collect();
+            v["links"] = links
+                .iter()
+                .map(|l| json!({"kind": link_kind(l.kind), "id": l.target_id, "by": l.actor, "at": rfc3339(l.linked_at.as_ref())}))
                 .collect();
             println!("{v}");
             return;
@@ -150,6 +170,20 @@ impl Output {
             t.add_row(vec![format!("{what} {}", r.response_id), r.text.clone()]);
         }
         println!("{}", fit(t));
+        if !links.is_empty() {
+            // What messaging recorded for it: read them with `frontdesk message get …`,
+            // `frontdesk mail get …`, `frontdesk guest lookups`.
+            let mut t = table(&["linked", "id", "by", "at"]);
+            for l in links {
+                t.add_row(vec![
+                    link_kind(l.kind),
+                    l.target_id.clone(),
+                    l.actor.clone(),
+                    time_of(l.linked_at.as_ref()),
+                ]);
+            }
+            println!("{}", fit(t));
+        }
         if !timeline.is_empty() {
             let mut t = table(&["#", "at", "who", "what"]);
             for e in timeline {

@@ -48,7 +48,7 @@ pub enum InquiryCmd {
         #[arg(long)]
         idempotency_key: Option<String>,
     },
-    /// Show one inquiry with its timeline.
+    /// Show one inquiry with its timeline and what messaging recorded for it (links).
     Get {
         /// The inquiry's id.
         id: String,
@@ -283,7 +283,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
             if r.routing_pending && !args.json && !args.quiet {
                 eprintln!("routing's decision is still pending: see `frontdesk inquiry get`");
             }
@@ -294,7 +294,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &r.timeline);
+            out.inquiry(r.inquiry.as_ref(), &r.timeline, &r.links);
         }
         InquiryCmd::List {
             property,
@@ -364,7 +364,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Respond {
             id,
@@ -393,7 +393,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
             let newest = r.inquiry.as_ref().and_then(|i| i.responses.last());
             match newest {
                 Some(answer) if args.quiet => println!("{}", answer.response_id),
-                _ => out.inquiry(r.inquiry.as_ref(), &[]),
+                _ => out.inquiry(r.inquiry.as_ref(), &[], &[]),
             }
         }
         InquiryCmd::Resolve { id, note } => {
@@ -405,7 +405,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::NotifyDelay {
             id,
@@ -435,7 +435,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Reopen { id, reason } => {
             let r = client
@@ -446,7 +446,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Audit {
             id,
@@ -465,7 +465,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Reclassify {
             id,
@@ -483,7 +483,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Wait { id, reason } => {
             let r = client
@@ -494,7 +494,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Replied { id, note } => {
             let r = client
@@ -505,7 +505,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
         InquiryCmd::Corrections {
             property,
@@ -557,7 +557,7 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            out.inquiry(r.inquiry.as_ref(), &[]);
+            out.inquiry(r.inquiry.as_ref(), &[], &[]);
         }
     }
     Ok(())

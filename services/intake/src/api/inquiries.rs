@@ -103,10 +103,11 @@ pub(super) async fn get_inquiry(
     let mut v = Violations::new();
     let id = validate::id("inquiry_id", &req.get_ref().inquiry_id, &mut v);
     validate::check(v)?;
-    let (inquiry, timeline) = api.intake.get(&caller, &id).await?;
+    let (inquiry, timeline, links) = api.intake.get(&caller, &id).await?;
     Ok(Response::new(pb::GetInquiryResponse {
         inquiry: Some(inquiry_to_pb(&inquiry)),
         timeline,
+        links,
     }))
 }
 

@@ -5,7 +5,7 @@ use crate::convert::facts_to_pb;
 use crate::domain::classify::Classifier;
 use crate::domain::inquiry::Inquiry;
 use crate::error::Error;
-use crate::store::{self, ListFilter, timeline};
+use crate::store::{self, ListFilter, links, timeline};
 use frontdesk_platform::auth::Caller;
 use frontdesk_platform::db::{Db, is_unique_violation};
 use frontdesk_platform::fanout::Fanout;
@@ -95,10 +95,12 @@ impl Intake {
         &self,
         caller: &Caller,
         inquiry_id: &str,
-    ) -> Result<(Inquiry, Vec<pb::TimelineEntry>), Error> {
-        // Timeline first: the inquiry read after it is at least as new as every entry, so
-        // a reader never sees an entry whose effect is missing from the inquiry.
+    ) -> Result<(Inquiry, Vec<pb::TimelineEntry>, Vec<pb::InquiryLink>), Error> {
+        // Timeline first, then links: what is read after is at least as new as every entry,
+        // so a reader never sees an entry whose effect (a link, a change of the inquiry) is
+        // missing.
         let entries = timeline::of_inquiry(&self.db, inquiry_id).await?;
+        let links = links::of_inquiry(&self.db, inquiry_id).await?;
         let inquiry = self.inquiry(caller, inquiry_id).await?;
         let timeline = entries
             .into_iter()
@@ -110,7 +112,16 @@ impl Intake {
                 detail: e.detail,
             })
             .collect();
-        Ok((inquiry, timeline))
+        let links = links
+            .into_iter()
+            .map(|l| pb::InquiryLink {
+                kind: l.kind as i32,
+                target_id: l.target_id,
+                actor: l.actor,
+                linked_at: Some(frontdesk_platform::time::to_timestamp(l.linked_at)),
+            })
+            .collect();
+        Ok((inquiry, timeline, links))
     }
 
     /// The inquiry alone (no timeline), if the caller may see it.

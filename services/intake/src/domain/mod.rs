@@ -2,6 +2,7 @@
 
 pub mod classify;
 pub mod inquiry;
+pub mod link;
 pub mod model;
 pub mod new_inquiry;
 pub mod privacy;

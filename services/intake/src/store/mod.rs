@@ -7,6 +7,7 @@ use sqlx::{Any, AnyConnection};
 
 mod idempotency;
 mod inquiries;
+pub mod links;
 mod list;
 pub mod privacy;
 mod reclassifications;
@@ -56,6 +57,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         1006,
         "reply templates",
         include_str!("../../migrations/1006_reply_templates.sql"),
+    ),
+    (
+        1007,
+        "links",
+        include_str!("../../migrations/1007_links.sql"),
     ),
     (
         1009,

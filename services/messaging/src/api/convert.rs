@@ -130,6 +130,7 @@ pub fn message(v: &MessageView) -> pb::Message {
         slip_en,
         collected_by: m.collected_by.clone(),
         identity_checked: m.identity_checked.clone(),
+        inquiry_id: m.inquiry_id.clone(),
     }
 }
 
@@ -172,6 +173,7 @@ pub fn mail(v: &MailView) -> pb::MailItem {
             })
             .collect(),
         notice_message_id: i.notice_message_id.clone(),
+        inquiry_id: i.inquiry_id.clone(),
     }
 }
 
@@ -204,6 +206,7 @@ pub fn lookup(l: &LookupRow) -> pb::GuestLookup {
         disclosure: l.disclosure as i32,
         matched_stay_ids: l.matched_stay_ids.clone(),
         room_disclosed: l.room_disclosed,
+        inquiry_id: l.inquiry_id.clone(),
     }
 }
 

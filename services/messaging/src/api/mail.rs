@@ -30,6 +30,7 @@ pub(super) async fn register_mail_item(
         &mut v,
     );
     let sender = text("sender", &r.sender, MAX_TEXT, false, &mut v);
+    let inquiry_id = validate::optional_uuid("inquiry_id", &r.inquiry_id, &mut v);
     let idem = idempotency(
         format!("{prop}/RegisterMailItem"),
         &r.idempotency_key,
@@ -46,6 +47,7 @@ pub(super) async fn register_mail_item(
         addressee_name: addressee,
         reservation_id: res,
         sender,
+        inquiry_id,
     };
     let (view, created) = api
         .desk

@@ -1,6 +1,6 @@
 //! Messages for and from guests, their copies, and the lamps (MD-3).
 
-use super::validate::{MAX_NAME, MAX_TEXT, check, id, idempotency, text};
+use super::validate::{MAX_NAME, MAX_TEXT, check, id, idempotency, optional_uuid, text};
 use super::{MessagingApi, Res, WatchLampsStream, convert, err, ok, property};
 use crate::commands::messages::NewMessage;
 use crate::events;
@@ -24,6 +24,7 @@ pub(super) async fn leave_message(
     let from_name = text("from_name", &r.from_name, MAX_NAME, true, &mut v);
     let from_contact = text("from_contact", &r.from_contact, MAX_NAME, false, &mut v);
     let taken_by = text("taken_by", &r.taken_by, MAX_NAME, false, &mut v);
+    let inquiry_id = optional_uuid("inquiry_id", &r.inquiry_id, &mut v);
     let idem = idempotency(
         format!("{prop}/LeaveMessage"),
         &r.idempotency_key,
@@ -45,6 +46,7 @@ pub(super) async fn leave_message(
         } else {
             taken_by
         },
+        inquiry_id,
     };
     let (view, created) = api
         .desk
@@ -99,6 +101,7 @@ pub(super) async fn leave_message_for_visitor(
     let visitor = text("visitor_name", &r.visitor_name, MAX_NAME, true, &mut v);
     let body = text("text", &r.text, MAX_TEXT, true, &mut v);
     let taken_by = text("taken_by", &r.taken_by, MAX_NAME, false, &mut v);
+    let inquiry_id = optional_uuid("inquiry_id", &r.inquiry_id, &mut v);
     let idem = idempotency(
         format!("{prop}/LeaveMessageForVisitor"),
         &r.idempotency_key,
@@ -120,6 +123,7 @@ pub(super) async fn leave_message_for_visitor(
         } else {
             taken_by
         },
+        inquiry_id,
     };
     let (view, created) = api
         .desk

@@ -2,6 +2,7 @@
 
 use super::validate::{self, MAX_NAME, MAX_TEXT, check, id, required_enum, text, timestamp};
 use super::{LOOKUP_STAFF, MAX_SYNC, MessagingApi, Res, convert, err, ok, property};
+use crate::commands::lookup::LookupQuery;
 use crate::commands::stays::StayInput;
 use frontdesk_platform::auth::Caller;
 use frontdesk_platform::error::Violations;
@@ -227,15 +228,19 @@ pub(super) async fn locate_guest(
     if name.is_empty() && res.is_empty() {
         v.add("name", "a name or a reservation_id is required");
     }
+    let inquiry_id = validate::optional_uuid("inquiry_id", &r.inquiry_id, &mut v);
     check(v).map_err(err)?;
     if kind == pb::CallerKind::Staff {
         caller.require_role(LOOKUP_STAFF)?;
     }
-    let found = api
-        .desk
-        .locate(&caller, &prop, &name, &res, kind)
-        .await
-        .map_err(err)?;
+    let query = LookupQuery {
+        property_id: prop,
+        name,
+        reservation_id: res,
+        kind,
+        inquiry_id,
+    };
+    let found = api.desk.locate(&caller, query).await.map_err(err)?;
     let (zh, en) = crate::domain::privacy::script(found.disclosure);
     ok(pb::LocateGuestResponse {
         lookup_id: found.lookup_id,

@@ -3,7 +3,7 @@
 use crate::commands::Idempotency;
 use crate::domain::codes::from_wire;
 use frontdesk_platform::error::Violations;
-pub use frontdesk_platform::validate::{MAX_ID, check, id, text, timestamp};
+pub use frontdesk_platform::validate::{MAX_ID, check, id, optional_uuid, text, timestamp};
 use prost::Message;
 
 pub const MAX_NAME: usize = 200;

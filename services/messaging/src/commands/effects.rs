@@ -274,6 +274,7 @@ pub(crate) fn mail_event(item: &MailRow, action: CustodyAction, actor: &str) -> 
             sort_class: item.sort_class as i32,
             status: item.status as i32,
             action: action as i32,
+            inquiry_id: item.inquiry_id.clone(),
         },
     )
 }

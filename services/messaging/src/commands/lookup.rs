@@ -10,6 +10,17 @@ use frontdesk_platform::auth::Caller;
 use frontdesk_platform::time::now_micros;
 use frontdesk_proto::messaging::v1::{self as pb, CallerKind, Disclosure};
 
+/// A validated lookup: a name or a reservation, who asks, and the inquiry it answers.
+#[derive(Debug, Clone)]
+pub struct LookupQuery {
+    pub property_id: String,
+    pub name: String,
+    pub reservation_id: String,
+    pub kind: CallerKind,
+    /// Empty when the lookup answers no intake inquiry.
+    pub inquiry_id: String,
+}
+
 /// What a lookup found and may say.
 #[derive(Debug, Clone)]
 pub struct Located {
@@ -21,26 +32,31 @@ pub struct Located {
 
 impl Messaging {
     /// Finds the stays a name or reservation denotes, decides what may be disclosed, and logs
-    /// the lookup — in one transaction, the same work whatever is found.
-    #[tracing::instrument(skip_all, fields(property_id = %property_id, caller_kind = ?kind))]
-    pub async fn locate(
-        &self,
-        caller: &Caller,
-        property_id: &str,
-        name: &str,
-        reservation_id: &str,
-        kind: CallerKind,
-    ) -> Result<Located, Error> {
-        let mut tx = self.begin().await?;
-        let keys: Vec<String> = names::query_keys(name).into_iter().collect();
-        let mut found = stay_store::by_name_keys(&mut tx, property_id, &keys).await?;
-        if !reservation_id.is_empty()
-            && let Some(s) =
-                stay_store::by_reservation(&mut tx, property_id, reservation_id).await?
-            && !found.iter().any(|f| f.stay_id == s.stay_id)
-        {
-            found.push(s);
-        }
+    /// the lookup — the same work whatever is found. The answer waits until the access-log
+    /// row and its event are committed (MD-2.1: every lookup is logged); lookups arriving
+    /// together share that commit (see `lookup_log`).
+    #[tracing::instrument(skip_all, fields(property_id = %q.property_id, caller_kind = ?q.kind))]
+    pub async fn locate(&self, caller: &Caller, q: LookupQuery) -> Result<Located, Error> {
+        let LookupQuery {
+            property_id,
+            name,
+            reservation_id,
+            kind,
+            inquiry_id,
+        } = q;
+        let found = {
+            let mut conn = self.db.pool().acquire().await?;
+            let keys: Vec<String> = names::query_keys(&name).into_iter().collect();
+            let mut found = stay_store::by_name_keys(&mut conn, &property_id, &keys).await?;
+            if !reservation_id.is_empty()
+                && let Some(s) =
+                    stay_store::by_reservation(&mut conn, &property_id, &reservation_id).await?
+                && !found.iter().any(|f| f.stay_id == s.stay_id)
+            {
+                found.push(s);
+            }
+            found
+        };
         let facts: Vec<Found> = found
             .iter()
             .map(|s| Found {
@@ -52,20 +68,20 @@ impl Messaging {
         let staff = kind == CallerKind::Staff;
         let row = LookupRow {
             lookup_id: new_id(),
-            property_id: property_id.to_string(),
+            property_id,
             asked_by: caller.subject.clone(),
             asked_at: now_micros(),
             caller_kind: kind,
-            query_name: name.to_string(),
-            query_reservation_id: reservation_id.to_string(),
+            query_name: name,
+            query_reservation_id: reservation_id,
             disclosure,
             matched_stay_ids: found.iter().map(|s| s.stay_id.clone()).collect(),
             room_disclosed: staff && found.iter().any(|s| !s.room.is_empty()),
+            inquiry_id,
         };
-        lookup_store::insert(&mut tx, &row).await?;
-        let ev = event(
+        let mut ev = event(
             events::GUEST_LOOKED_UP,
-            property_id,
+            &row.property_id,
             &row.lookup_id,
             &caller.subject,
             &pb::GuestLookedUp {
@@ -74,9 +90,13 @@ impl Messaging {
                 disclosure: disclosure as i32,
                 matches: if staff { found.len() as i32 } else { 0 },
                 room_disclosed: row.room_disclosed,
+                inquiry_id: row.inquiry_id.clone(),
             },
         );
-        self.finish(tx, vec![ev]).await?;
+        // The log writer runs in its own task: the event joins this call's trace explicitly.
+        ev.traceparent = frontdesk_platform::grpc::current_traceparent();
+        let lookup_id = row.lookup_id.clone();
+        self.log_lookup(row, ev).await?;
         metrics::counter!(
             crate::metrics::LOOKUPS,
             "caller_kind" => kind.as_str_name(),
@@ -84,7 +104,7 @@ impl Messaging {
         )
         .increment(1);
         Ok(Located {
-            lookup_id: row.lookup_id,
+            lookup_id,
             disclosure,
             matches: if staff { found } else { Vec::new() },
         })

@@ -23,6 +23,8 @@ pub struct NewMailItem {
     pub addressee_name: String,
     pub reservation_id: String,
     pub sender: String,
+    /// The intake inquiry it belongs to; empty when none.
+    pub inquiry_id: String,
 }
 
 /// A validated signature.
@@ -120,6 +122,7 @@ impl Messaging {
             handed_over_by: String::new(),
             delivered_at: None,
             notice_message_id: String::new(),
+            inquiry_id: n.inquiry_id,
             updated_at: now,
             custody: Vec::new(),
         };
@@ -198,6 +201,8 @@ impl Messaging {
                         from_contact: String::new(),
                         visitor_name: String::new(),
                         taken_by: caller.subject.clone(),
+                        // The notice is the desk's own, not an answer to the inquiry.
+                        inquiry_id: String::new(),
                     },
                     &caller.subject,
                     &mut events,

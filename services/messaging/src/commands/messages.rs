@@ -24,6 +24,8 @@ pub struct NewMessage {
     pub from_contact: String,
     pub visitor_name: String,
     pub taken_by: String,
+    /// The intake inquiry it answers; empty when none.
+    pub inquiry_id: String,
 }
 
 /// A message with the stay it belongs to (for the slip and the lamp).
@@ -111,6 +113,7 @@ impl Messaging {
             read_at: None,
             collected_by: String::new(),
             identity_checked: String::new(),
+            inquiry_id: m.inquiry_id,
             tasks: copies
                 .iter()
                 .map(|c| TaskRow {
@@ -133,6 +136,7 @@ impl Messaging {
                 stay_id: row.stay_id.clone(),
                 direction: row.direction as i32,
                 copies: copies.iter().map(|c| *c as i32).collect(),
+                inquiry_id: row.inquiry_id.clone(),
             },
         ));
         self.refresh_lamp(tx, stay, actor, events).await?;

@@ -4,6 +4,7 @@
 pub mod effects;
 pub mod erasure;
 pub mod lookup;
+mod lookup_log;
 pub mod mail;
 pub mod messages;
 pub mod outgoing;
@@ -32,19 +33,25 @@ pub struct Messaging {
     return_after_micros: i64,
     /// "Now" for return dates and the return sweep (a manual clock in tests).
     clock: Clock,
+    /// Where lookups wait to be logged together (group commit); `None` in the log writers
+    /// themselves and outside a Tokio runtime.
+    lookup_log: Option<lookup_log::LogSender>,
 }
 
 pub use frontdesk_platform::idempotency::Idempotency;
 use frontdesk_platform::idempotency::{remember, replay};
 
 impl Messaging {
+    /// Inside a Tokio runtime, also starts the writers of the lookup access log.
     pub fn new(db: Db, fanout: Fanout, return_after_days: u32) -> Self {
         Messaging {
             db,
             fanout,
             return_after_micros: i64::from(return_after_days) * 86_400 * 1_000_000,
             clock: Clock::System,
+            lookup_log: None,
         }
+        .with_lookup_writers()
     }
 
     /// Return dates and the return sweep read "now" from `clock`.

@@ -18,6 +18,8 @@ pub struct LookupRow {
     pub disclosure: Disclosure,
     pub matched_stay_ids: Vec<String>,
     pub room_disclosed: bool,
+    /// The intake inquiry the lookup answered; empty when none was named.
+    pub inquiry_id: String,
 }
 
 fn from_row(r: &AnyRow) -> anyhow::Result<LookupRow> {
@@ -37,27 +39,36 @@ fn from_row(r: &AnyRow) -> anyhow::Result<LookupRow> {
             .map(String::from)
             .collect(),
         room_disclosed: flag(r, "room_disclosed")?,
+        inquiry_id: r.try_get("inquiry_id")?,
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, l: &LookupRow) -> anyhow::Result<()> {
-    sqlx::query::<Any>(
+/// Several lookups in one statement (group commit of concurrent lookups).
+pub async fn insert_many(conn: &mut AnyConnection, rows: &[LookupRow]) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
         "INSERT INTO lookups (lookup_id, property_id, asked_by, asked_at, caller_kind, query_name, \
-         query_reservation_id, disclosure, matched_stay_ids, room_disclosed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(&l.lookup_id)
-    .bind(&l.property_id)
-    .bind(&l.asked_by)
-    .bind(l.asked_at)
-    .bind(l.caller_kind.code())
-    .bind(&l.query_name)
-    .bind(&l.query_reservation_id)
-    .bind(l.disclosure.code())
-    .bind(l.matched_stay_ids.join(","))
-    .bind(i64::from(l.room_disclosed))
-    .execute(conn)
-    .await?;
+         query_reservation_id, disclosure, matched_stay_ids, room_disclosed, inquiry_id) VALUES {}",
+        frontdesk_platform::sql::values(rows.len(), 11, 1)
+    );
+    let mut q = sqlx::query::<Any>(&sql);
+    for l in rows {
+        q = q
+            .bind(&l.lookup_id)
+            .bind(&l.property_id)
+            .bind(&l.asked_by)
+            .bind(l.asked_at)
+            .bind(l.caller_kind.code())
+            .bind(&l.query_name)
+            .bind(&l.query_reservation_id)
+            .bind(l.disclosure.code())
+            .bind(l.matched_stay_ids.join(","))
+            .bind(i64::from(l.room_disclosed))
+            .bind(&l.inquiry_id);
+    }
+    q.execute(conn).await?;
     Ok(())
 }
 
@@ -69,7 +80,7 @@ pub async fn list(
     limit: i64,
 ) -> anyhow::Result<Vec<LookupRow>> {
     let cols = "lookup_id, property_id, asked_by, asked_at, caller_kind, query_name, \
-                query_reservation_id, disclosure, matched_stay_ids, room_disclosed";
+                query_reservation_id, disclosure, matched_stay_ids, room_disclosed, inquiry_id";
     let rows = frontdesk_platform::sql::newest_first(
         conn,
         frontdesk_platform::sql::Keyset {

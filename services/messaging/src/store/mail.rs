@@ -37,6 +37,8 @@ pub struct MailRow {
     pub handed_over_by: String,
     pub delivered_at: Option<i64>,
     pub notice_message_id: String,
+    /// The intake inquiry it was registered for; empty when none was named.
+    pub inquiry_id: String,
     pub updated_at: i64,
     pub custody: Vec<CustodyRow>,
 }
@@ -44,7 +46,7 @@ pub struct MailRow {
 const COLUMNS: &str = "item_id, property_id, kind, carrier, tracking_number, addressee_name, \
     sender, sort_class, status, stay_id, ambiguous, registered_at, return_due_at, forwarded_to, \
     delivered_to, signature_image, signature_pin, handed_over_by, delivered_at, \
-    notice_message_id, updated_at";
+    notice_message_id, updated_at, inquiry_id";
 
 fn from_row(r: &AnyRow) -> anyhow::Result<MailRow> {
     Ok(MailRow {
@@ -69,6 +71,7 @@ fn from_row(r: &AnyRow) -> anyhow::Result<MailRow> {
         delivered_at: r.try_get("delivered_at")?,
         notice_message_id: r.try_get("notice_message_id")?,
         updated_at: r.try_get("updated_at")?,
+        inquiry_id: r.try_get("inquiry_id")?,
         custody: Vec::new(),
     })
 }
@@ -76,7 +79,7 @@ fn from_row(r: &AnyRow) -> anyhow::Result<MailRow> {
 pub async fn insert(conn: &mut AnyConnection, m: &MailRow) -> anyhow::Result<()> {
     let sql = format!(
         "INSERT INTO mail_items ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
     );
     sqlx::query::<Any>(&sql)
         .bind(&m.item_id)
@@ -100,6 +103,7 @@ pub async fn insert(conn: &mut AnyConnection, m: &MailRow) -> anyhow::Result<()>
         .bind(m.delivered_at)
         .bind(&m.notice_message_id)
         .bind(m.updated_at)
+        .bind(&m.inquiry_id)
         .execute(conn)
         .await?;
     Ok(())

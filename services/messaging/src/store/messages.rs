@@ -31,11 +31,14 @@ pub struct MessageRow {
     pub read_at: Option<i64>,
     pub collected_by: String,
     pub identity_checked: String,
+    /// The intake inquiry the message was taken for; empty when none was named.
+    pub inquiry_id: String,
     pub tasks: Vec<TaskRow>,
 }
 
 const COLUMNS: &str = "message_id, property_id, stay_id, direction, text, from_name, from_contact, \
-    visitor_name, taken_by, status, created_at, read_at, collected_by, identity_checked";
+    visitor_name, taken_by, status, created_at, read_at, collected_by, identity_checked, \
+    inquiry_id";
 
 fn from_row(r: &AnyRow) -> anyhow::Result<MessageRow> {
     Ok(MessageRow {
@@ -53,6 +56,7 @@ fn from_row(r: &AnyRow) -> anyhow::Result<MessageRow> {
         read_at: r.try_get("read_at")?,
         collected_by: r.try_get("collected_by")?,
         identity_checked: r.try_get("identity_checked")?,
+        inquiry_id: r.try_get("inquiry_id")?,
         tasks: Vec::new(),
     })
 }
@@ -70,7 +74,7 @@ fn task_from_row(r: &AnyRow) -> anyhow::Result<TaskRow> {
 pub async fn insert(conn: &mut AnyConnection, m: &MessageRow) -> anyhow::Result<()> {
     let sql = format!(
         "INSERT INTO messages ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14)"
+         $12, $13, $14, $15)"
     );
     sqlx::query::<Any>(&sql)
         .bind(&m.message_id)
@@ -87,6 +91,7 @@ pub async fn insert(conn: &mut AnyConnection, m: &MessageRow) -> anyhow::Result<
         .bind(m.read_at)
         .bind(&m.collected_by)
         .bind(&m.identity_checked)
+        .bind(&m.inquiry_id)
         .execute(&mut *conn)
         .await?;
     for t in &m.tasks {

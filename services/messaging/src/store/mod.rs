@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "guest erasures",
         include_str!("../../migrations/3003_erasures.sql"),
     ),
+    (
+        3004,
+        "inquiry links",
+        include_str!("../../migrations/3004_inquiry_links.sql"),
+    ),
 ];
 
 pub async fn seed_properties(db: &Db, ids: &[String]) -> anyhow::Result<()> {

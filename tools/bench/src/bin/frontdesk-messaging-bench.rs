@@ -263,6 +263,7 @@ fn lookup(property: &str, stays: usize, n: u64) -> pb::LocateGuestRequest {
         name,
         reservation_id: String::new(),
         caller_kind: kind as i32,
+        inquiry_id: String::new(),
     }
 }
 

@@ -72,6 +72,9 @@ pub enum GuestCmd {
         /// The desk's own lookup: matches with rooms and privacy levels.
         #[arg(long)]
         staff: bool,
+        /// The intake inquiry this lookup answers: the inquiry lists it among its links.
+        #[arg(long, default_value = "")]
+        inquiry: String,
     },
     /// The lookup access log, newest first (supervisors and managers).
     Lookups {
@@ -110,6 +113,9 @@ pub enum MessageCmd {
         /// The clerk or operator who took it; default: you.
         #[arg(long, default_value = "")]
         taken_by: String,
+        /// The intake inquiry this message answers: the inquiry lists it among its links.
+        #[arg(long, default_value = "")]
+        inquiry: String,
         /// Default: a new random key (a retry of this command must pass the same key).
         #[arg(long)]
         idempotency_key: Option<String>,
@@ -158,6 +164,9 @@ pub enum MailCmd {
         /// Who sent it, as written on it.
         #[arg(long, default_value = "")]
         sender: String,
+        /// The intake inquiry this item belongs to: the inquiry lists it among its links.
+        #[arg(long, default_value = "")]
+        inquiry: String,
         /// Default: a new random key (a retry of this command must pass the same key).
         #[arg(long)]
         idempotency_key: Option<String>,

@@ -19,6 +19,7 @@ pub async fn message(args: DeskArgs, cmd: MessageCmd) -> anyhow::Result<()> {
             from,
             contact,
             taken_by,
+            inquiry,
             idempotency_key,
         } => {
             let stay_id = match (stay, reservation) {
@@ -35,6 +36,7 @@ pub async fn message(args: DeskArgs, cmd: MessageCmd) -> anyhow::Result<()> {
                     from_contact: contact,
                     taken_by,
                     idempotency_key: key(idempotency_key),
+                    inquiry_id: inquiry,
                 })
                 .await
                 .map_err(status_error)?
@@ -148,6 +150,7 @@ pub async fn mail(args: DeskArgs, cmd: MailCmd) -> anyhow::Result<()> {
             carrier,
             tracking,
             sender,
+            inquiry,
             idempotency_key,
         } => {
             c.register_mail_item(pb::RegisterMailItemRequest {
@@ -159,6 +162,7 @@ pub async fn mail(args: DeskArgs, cmd: MailCmd) -> anyhow::Result<()> {
                 reservation_id: reservation,
                 sender,
                 idempotency_key: key(idempotency_key),
+                inquiry_id: inquiry,
             })
             .await
             .map_err(status_error)?

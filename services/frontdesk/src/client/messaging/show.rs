@@ -255,6 +255,7 @@ impl Out {
                         "disclosure": name::<pb::Disclosure>(l.disclosure),
                         "matched_stay_ids": l.matched_stay_ids,
                         "room_disclosed": l.room_disclosed,
+                        "inquiry_id": l.inquiry_id,
                     })
                 })
                 .collect();
@@ -310,6 +311,7 @@ impl Out {
                     "created_at": rfc3339(m.created_at.as_ref()),
                     "read_at": rfc3339(m.read_at.as_ref()), "tasks": tasks(m),
                     "slip_zh": m.slip_zh, "slip_en": m.slip_en, "lamp_on": lamp_on,
+                    "inquiry_id": m.inquiry_id,
                 })
             },
             || {
@@ -319,6 +321,7 @@ impl Out {
                     ("lamp", if lamp_on { "on" } else { "off" }.into()),
                     ("left at", time(m.created_at.as_ref())),
                     ("read at", time(m.read_at.as_ref())),
+                    ("inquiry", m.inquiry_id.clone()),
                     ("slip", format!("{}\n\n{}", m.slip_zh, m.slip_en)),
                 ]);
                 let mut t = table(&["copy", "done", "by", "at"]);

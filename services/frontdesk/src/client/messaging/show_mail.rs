@@ -21,6 +21,7 @@ impl Out {
                     ("return due", time(i.return_due_at.as_ref())),
                     ("forwarded to", i.forwarded_to.clone()),
                     ("delivered to", i.delivered_to.clone()),
+                    ("inquiry", i.inquiry_id.clone()),
                 ]);
                 let mut t = table(&["at", "step", "by", "note"]);
                 for c in &i.custody {
@@ -129,6 +130,7 @@ fn mail_json(i: &pb::MailItem) -> Value {
         "return_due_at": rfc3339(i.return_due_at.as_ref()), "forwarded_to": i.forwarded_to,
         "delivered_to": i.delivered_to, "handed_over_by": i.handed_over_by,
         "delivered_at": rfc3339(i.delivered_at.as_ref()), "custody": custody,
+        "inquiry_id": i.inquiry_id,
     })
 }
 

@@ -133,6 +133,7 @@ pub async fn guest_cmd(args: DeskArgs, cmd: GuestCmd) -> anyhow::Result<()> {
             name,
             reservation,
             staff,
+            inquiry,
         } => {
             let kind = if staff {
                 pb::CallerKind::Staff
@@ -145,6 +146,7 @@ pub async fn guest_cmd(args: DeskArgs, cmd: GuestCmd) -> anyhow::Result<()> {
                     name: name.unwrap_or_default(),
                     reservation_id: reservation,
                     caller_kind: kind as i32,
+                    inquiry_id: inquiry,
                 })
                 .await
                 .map_err(status_error)?
@@ -182,6 +184,8 @@ pub(super) async fn stay_of(
             name: String::new(),
             reservation_id: reservation.to_string(),
             caller_kind: pb::CallerKind::Staff as i32,
+            // The desk's own step towards the message, not an answer to the inquiry.
+            inquiry_id: String::new(),
         })
         .await
         .map_err(status_error)?
