@@ -24,6 +24,7 @@ use frontdesk_platform::db::MigrationFile;
 use frontdesk_platform::inbox::Consumer;
 use frontdesk_platform::mount::{Deps, Mounted, Service};
 use frontdesk_platform::peer::Peer;
+use frontdesk_platform::shutdown::Shutdown;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -103,7 +104,8 @@ impl Service for IntakeService {
             api::IntakeApi::new(intake.clone(), templates, deps.shutdown.clone()),
             move |req| auth.authenticate(req),
         );
-        let mut mounted = Mounted::new(Self::NAME, HEALTH_NAME, db.clone());
+        let mut mounted = Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
+            .task(index_older_inquiries(db.clone(), deps.shutdown.clone()));
         if args.personal_data_retention_days > 0 {
             mounted = mounted.task(privacy::run_retention(
                 db.clone(),
@@ -118,6 +120,32 @@ impl Service for IntakeService {
             "routing",
             Consumer::new(db, Self::NAME, routing_events::RoutingEvents::new(intake)),
         ))
+    }
+}
+
+/// Indexes inquiries written before search existed (migration 1008), a batch at a time,
+/// while the service already serves: they are found by `text`, `customer_phone` once done.
+async fn index_older_inquiries(db: frontdesk_platform::db::Db, mut shutdown: Shutdown) {
+    let mut indexed = 0;
+    loop {
+        let step = tokio::select! {
+            r = store::backfill_search(&db, 500) => r,
+            () = shutdown.wait() => return,
+        };
+        match step {
+            Ok(0) => break,
+            Ok(n) => indexed += n,
+            Err(e) => {
+                tracing::warn!(error.message = %e, "indexing older inquiries for search failed; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    () = shutdown.wait() => return,
+                }
+            }
+        }
+    }
+    if indexed > 0 {
+        tracing::info!(inquiries = indexed, "older inquiries indexed for search");
     }
 }
 

@@ -5,3 +5,4 @@ pub mod inquiry;
 pub mod model;
 pub mod new_inquiry;
 pub mod privacy;
+pub mod search;

@@ -3,7 +3,8 @@
 use super::*;
 use crate::domain::inquiry::Inquiry;
 use crate::domain::model::{Category, Channel, Status};
-use frontdesk_platform::db::Db;
+use crate::domain::search::Term;
+use frontdesk_platform::db::{Backend, Db};
 use sqlx::Any;
 
 /// Filters of ListInquiries, already validated and scoped to what the caller may see.
@@ -17,7 +18,15 @@ pub struct ListFilter {
     pub assignee: Option<String>,
     pub created_after: Option<i64>,
     pub created_before: Option<i64>,
-    pub text: Option<String>,
+    /// A substring of the text, name, e-mail, reservation reference or phone digits,
+    /// served by the search index (see domain::search).
+    pub text: Option<Term>,
+    /// Exact: the customer's phone key (platform::contact::phone_key).
+    pub phone_key: Option<String>,
+    /// Exact, case-insensitive.
+    pub email: Option<String>,
+    /// Exact, case-insensitive.
+    pub reservation_ref: Option<String>,
     /// Keyset position: rows strictly after (created_at, inquiry_id) in newest-first order.
     pub after: Option<(i64, String)>,
     pub limit: i64,
@@ -91,8 +100,42 @@ pub async fn list(db: &Db, f: &ListFilter) -> anyhow::Result<Vec<Inquiry>> {
     if let Some(t) = f.created_before {
         sql.push_str(&format!(" AND created_at < {}", p.push(Param::Int(t))));
     }
+    if let Some(k) = &f.phone_key {
+        sql.push_str(&format!(
+            " AND customer_phone_key = {}",
+            p.push(Param::Text(k.clone()))
+        ));
+    }
+    if let Some(e) = &f.email {
+        sql.push_str(&format!(
+            " AND LOWER(customer_email) = {}",
+            p.push(Param::Text(e.to_lowercase()))
+        ));
+    }
+    if let Some(r) = &f.reservation_ref {
+        sql.push_str(&format!(
+            " AND LOWER(reservation_ref) = {}",
+            p.push(Param::Text(r.to_lowercase()))
+        ));
+    }
     if let Some(t) = &f.text {
-        let pattern = format!("%{}%", escape_like(&t.to_lowercase()));
+        // The index narrows to rows holding every gram of the term; LIKE keeps the rows
+        // that hold the term itself.
+        let grams = t.grams.join(" ");
+        match db.backend() {
+            Backend::Postgres => sql.push_str(&format!(
+                " AND string_to_array(search_tokens, ' ') @> string_to_array({}, ' ')",
+                p.push(Param::Text(grams))
+            )),
+            Backend::Sqlite => {
+                let query: Vec<String> = t.grams.iter().map(|g| format!("\"{g}\"")).collect();
+                sql.push_str(&format!(
+                    " AND rowid IN (SELECT rowid FROM inquiries_search WHERE inquiries_search MATCH {})",
+                    p.push(Param::Text(query.join(" ")))
+                ));
+            }
+        }
+        let pattern = format!("%{}%", escape_like(&t.folded));
         sql.push_str(&format!(
             " AND search_text LIKE {} ESCAPE '\\'",
             p.push(Param::Text(pattern))
@@ -110,7 +153,10 @@ pub async fn list(db: &Db, f: &ListFilter) -> anyhow::Result<Vec<Inquiry>> {
     sql.push_str(&format!(
         " ORDER BY created_at DESC, inquiry_id DESC LIMIT {lim}"
     ));
-    let mut q = sqlx::query::<Any>(&sql);
+    // Not a prepared statement kept for reuse: Postgres plans it for these very values, so
+    // the planner sees how common the term's grams are (walk the newest rows for a common
+    // term, the GIN index for a rare one) instead of one generic plan for every term.
+    let mut q = sqlx::query::<Any>(&sql).persistent(false);
     for param in p.0 {
         q = match param {
             Param::Int(v) => q.bind(v),

@@ -11,6 +11,7 @@ mod list;
 pub mod privacy;
 mod reclassifications;
 mod routing_view;
+mod search_backfill;
 pub mod timeline;
 
 pub use idempotency::*;
@@ -18,6 +19,7 @@ pub use inquiries::*;
 pub use list::*;
 pub use reclassifications::*;
 pub use routing_view::*;
+pub use search_backfill::*;
 
 pub type Tx = sqlx::Transaction<'static, Any>;
 
@@ -56,6 +58,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         1006,
         "reply templates",
         include_str!("../../migrations/1006_reply_templates.sql"),
+    ),
+    (
+        1008,
+        "search",
+        include_str!("../../migrations/1008_search.sql"),
     ),
 ];
 
