@@ -22,6 +22,7 @@ mod relay;
 mod reply_templates;
 mod routing_flow;
 mod routing_truth;
+mod search;
 mod split_services;
 mod timers;
 mod tls;

@@ -50,8 +50,17 @@ pub enum InquiryCmd {
         category: Vec<String>,
         #[arg(long)]
         channel: Vec<String>,
+        /// A substring of the text, name, e-mail, phone or reservation ref (2 Chinese
+        /// characters or 3 letters or digits at least).
         #[arg(long, default_value = "")]
         text: String,
+        /// The guest's phone, in any format.
+        #[arg(long, default_value = "")]
+        phone: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, default_value = "")]
+        reservation_ref: String,
         #[arg(long, default_value_t = 20)]
         page_size: i32,
         #[arg(long, default_value = "")]
@@ -178,6 +187,9 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
             category,
             channel,
             text,
+            phone,
+            email,
+            reservation_ref,
             page_size,
             page_token,
         } => {
@@ -197,6 +209,9 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                         .map(|s| parse_code::<Channel>("channel", s).map(|x| x as i32))
                         .collect::<Result<_, _>>()?,
                     text,
+                    customer_phone: phone,
+                    customer_email: email,
+                    reservation_ref,
                     page_size,
                     page_token,
                     ..Default::default()

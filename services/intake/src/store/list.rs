@@ -32,14 +32,14 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-pub(super) enum Param {
+pub enum Param {
     Int(i64),
     Text(String),
 }
 
 /// Builds `$n` placeholders in order, so one dynamic query runs on both backends.
 #[derive(Default)]
-pub(super) struct Params(pub(super) Vec<Param>);
+pub struct Params(pub Vec<Param>);
 
 impl Params {
     pub(super) fn push(&mut self, p: Param) -> String {
@@ -59,16 +59,35 @@ impl Params {
 /// One page of inquiries, newest first, without answers and delay notices (GetInquiry has
 /// those). Fetches `limit` rows.
 pub async fn list(db: &Db, f: &ListFilter) -> anyhow::Result<Vec<Inquiry>> {
+    if f.properties.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
+    }
+    let (sql, params) = list_query(db.backend(), f);
+    // Not a prepared statement kept for reuse: Postgres plans it for these very values, so
+    // the planner sees how common the term's grams are (walk the newest rows for a common
+    // term, the GIN index for a rare one) instead of one generic plan for every term.
+    let mut q = sqlx::query::<Any>(&sql).persistent(false);
+    for param in params.0 {
+        q = match param {
+            Param::Int(v) => q.bind(v),
+            Param::Text(v) => q.bind(v),
+        };
+    }
+    q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
+}
+
+/// ListInquiries' SQL for `backend` and its parameters (public for the benchmark's
+/// pgbench baseline, which runs this very statement).
+pub fn list_query(backend: Backend, f: &ListFilter) -> (String, Params) {
     let mut p = Params::default();
     let mut sql = format!("SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE 1 = 1");
-    if let Some(props) = &f.properties {
-        if props.is_empty() {
-            return Ok(Vec::new());
-        }
-        sql.push_str(&format!(
+    match &f.properties {
+        Some(props) if props.is_empty() => sql.push_str(" AND 1 = 0"),
+        Some(props) => sql.push_str(&format!(
             " AND property_id IN ({})",
             p.list(props.iter().cloned())
-        ));
+        )),
+        None => {}
     }
     if !f.statuses.is_empty() {
         sql.push_str(&format!(
@@ -122,7 +141,7 @@ pub async fn list(db: &Db, f: &ListFilter) -> anyhow::Result<Vec<Inquiry>> {
         // The index narrows to rows holding every gram of the term; LIKE keeps the rows
         // that hold the term itself.
         let grams = t.grams.join(" ");
-        match db.backend() {
+        match backend {
             Backend::Postgres => sql.push_str(&format!(
                 " AND string_to_array(search_tokens, ' ') @> string_to_array({}, ' ')",
                 p.push(Param::Text(grams))
@@ -153,17 +172,7 @@ pub async fn list(db: &Db, f: &ListFilter) -> anyhow::Result<Vec<Inquiry>> {
     sql.push_str(&format!(
         " ORDER BY created_at DESC, inquiry_id DESC LIMIT {lim}"
     ));
-    // Not a prepared statement kept for reuse: Postgres plans it for these very values, so
-    // the planner sees how common the term's grams are (walk the newest rows for a common
-    // term, the GIN index for a rare one) instead of one generic plan for every term.
-    let mut q = sqlx::query::<Any>(&sql).persistent(false);
-    for param in p.0 {
-        q = match param {
-            Param::Int(v) => q.bind(v),
-            Param::Text(v) => q.bind(v),
-        };
-    }
-    q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
+    (sql, p)
 }
 
 pub(super) fn escape_like(s: &str) -> String {
