@@ -104,6 +104,55 @@ impl Term {
     }
 }
 
+/// How many of a term's grams Postgres is asked for: the rarest ones. Each more gram is
+/// one more posting list for GIN to read, and a gram nearly every row holds (the "138" of
+/// Chinese mobile numbers, "com" of e-mails) costs the most while narrowing nothing.
+pub const INDEX_GRAMS: usize = 4;
+
+/// A gram in at least this share of rows is common.
+pub const COMMON: f32 = 0.02;
+
+/// The most rows a search reads newest first before it asks the index instead.
+pub const MAX_NEWEST_WINDOW: i64 = 10_000;
+
+/// How to run a search on Postgres, from how common its grams are in the index's
+/// statistics (`freq`: share of rows holding the gram; `None` when the statistics do not
+/// list it, i.e. it is rarer than every gram they list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The grams to ask the index for: the rarest first.
+    pub grams: Vec<String>,
+    /// Every gram of the term is common, so the term may well be: first look for a full
+    /// page among this many newest rows (a common term fills it at once); only when that
+    /// falls short ask the index. Postgres cannot see this itself: it multiplies the grams'
+    /// shares as if independent ("breakfast": seven grams of ~10% each → one row in ten
+    /// million), so it would fetch and sort 100,000 rows through the index for a page of 50.
+    pub newest_first: Option<i64>,
+}
+
+pub fn plan(term: &Term, limit: i64, freq: impl Fn(&str) -> Option<f32>) -> Plan {
+    let mut ranked: Vec<(f32, &String)> = term
+        .grams
+        .iter()
+        .map(|g| (freq(g).unwrap_or(0.0), g))
+        .collect();
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let rarest = ranked.first().map_or(0.0, |r| r.0);
+    let newest_first = (rarest >= COMMON).then(|| {
+        // Three times the rows a page needs if the term were as common as its rarest gram.
+        let rows = (3.0 * limit as f32 / rarest).ceil() as i64;
+        rows.clamp(limit, MAX_NEWEST_WINDOW)
+    });
+    Plan {
+        grams: ranked
+            .into_iter()
+            .take(INDEX_GRAMS)
+            .map(|(_, g)| g.clone())
+            .collect(),
+        newest_first,
+    }
+}
+
 /// A term shaped like a phone number with separators or a country code: its phone key.
 /// Plain digits stay as typed (they may be part of a room number or an order number).
 fn phone_digits(raw: &str) -> Option<String> {
@@ -205,6 +254,35 @@ mod tests {
             "请问明天早餐几点开始？我们一家四口，有没有儿童餐？",
             "请问明天早餐几点开始？我们一家四口，有没有儿童餐？"
         ));
+    }
+
+    #[test]
+    fn a_plan_asks_for_the_rarest_grams_and_reads_newest_rows_only_for_common_terms() {
+        let freq = |g: &str| match g {
+            "138" | "380" | "800" => Some(0.9),
+            "001" | "012" => Some(0.05),
+            "bre" | "rea" | "eak" | "akf" | "kfa" | "fas" | "ast" => Some(0.1),
+            _ => None,
+        };
+        let phone = Term::parse("13800123456").expect("phone");
+        let p = plan(&phone, 51, freq);
+        assert_eq!(p.grams.len(), INDEX_GRAMS);
+        assert!(
+            !p.grams
+                .iter()
+                .any(|g| ["138", "380", "800"].contains(&g.as_str()))
+        );
+        assert_eq!(p.newest_first, None, "rare grams: the index");
+        let breakfast = plan(&Term::parse("Breakfast").expect("en"), 51, freq);
+        assert_eq!(breakfast.newest_first, Some(1530));
+        // Without statistics (a fresh database): the index.
+        assert_eq!(
+            plan(&Term::parse("早餐").expect("zh"), 51, |_| None).newest_first,
+            None
+        );
+        // A term only somewhat common reads at most MAX_NEWEST_WINDOW rows first.
+        let wide = plan(&Term::parse("早餐").expect("zh"), 501, |_| Some(0.03));
+        assert_eq!(wide.newest_first, Some(MAX_NEWEST_WINDOW));
     }
 
     #[test]

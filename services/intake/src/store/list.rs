@@ -3,9 +3,11 @@
 use super::*;
 use crate::domain::inquiry::Inquiry;
 use crate::domain::model::{Category, Channel, Status};
-use crate::domain::search::Term;
+use crate::domain::search::{self, Term};
 use frontdesk_platform::db::{Backend, Db};
 use sqlx::Any;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Filters of ListInquiries, already validated and scoped to what the caller may see.
 #[derive(Debug, Clone, Default)]
@@ -57,15 +59,35 @@ impl Params {
 }
 
 /// One page of inquiries, newest first, without answers and delay notices (GetInquiry has
-/// those). Fetches `limit` rows.
-pub async fn list(db: &Db, f: &ListFilter) -> anyhow::Result<Vec<Inquiry>> {
+/// those). Fetches `limit` rows. `stats`: how common the search index's grams are
+/// (Postgres), to choose how a `text` search runs (domain::search::plan).
+pub async fn list(db: &Db, f: &ListFilter, stats: &GramStats) -> anyhow::Result<Vec<Inquiry>> {
     if f.properties.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Vec::new());
     }
-    let (sql, params) = list_query(db.backend(), f);
-    // Not a prepared statement kept for reuse: Postgres plans it for these very values, so
-    // the planner sees how common the term's grams are (walk the newest rows for a common
-    // term, the GIN index for a rare one) instead of one generic plan for every term.
+    let exact_contact = f.phone_key.is_some() || f.email.is_some() || f.reservation_ref.is_some();
+    let (Backend::Postgres, Some(term), false) = (db.backend(), &f.text, exact_contact) else {
+        return fetch(db, list_query(db.backend(), f)).await;
+    };
+    let plan = search::plan(term, f.limit, |g| stats.freq(g));
+    if let Some(window) = plan.newest_first {
+        let page = fetch(db, query(Backend::Postgres, f, Some(window))).await?;
+        if page.len() as i64 >= f.limit {
+            return Ok(page);
+        }
+    }
+    let mut narrowed = f.clone();
+    narrowed.text = Some(Term {
+        grams: plan.grams,
+        folded: term.folded.clone(),
+    });
+    fetch(db, list_query(Backend::Postgres, &narrowed)).await
+}
+
+async fn fetch(db: &Db, (sql, params): (String, Params)) -> anyhow::Result<Vec<Inquiry>> {
+    // Not a prepared statement kept for reuse: Postgres plans it for these very values
+    // (the grams' frequencies decide between the index and reading newest first) instead
+    // of one generic plan for every term.
     let mut q = sqlx::query::<Any>(&sql).persistent(false);
     for param in params.0 {
         q = match param {
@@ -79,8 +101,20 @@ pub async fn list(db: &Db, f: &ListFilter) -> anyhow::Result<Vec<Inquiry>> {
 /// ListInquiries' SQL for `backend` and its parameters (public for the benchmark's
 /// pgbench baseline, which runs this very statement).
 pub fn list_query(backend: Backend, f: &ListFilter) -> (String, Params) {
+    query(backend, f, None)
+}
+
+/// The SQL of a list; with `newest: Some(n)`, a `text` search reads only the n newest rows
+/// the other filters let through, by the substring alone (see domain::search::Plan).
+pub fn query(backend: Backend, f: &ListFilter, newest: Option<i64>) -> (String, Params) {
     let mut p = Params::default();
-    let mut sql = format!("SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE 1 = 1");
+    // Reading newest first rechecks the substring outside: the inner rows carry it.
+    let extra = if newest.is_some() {
+        ", search_text"
+    } else {
+        ""
+    };
+    let mut sql = format!("SELECT {INQUIRY_COLUMNS}{extra} FROM inquiries WHERE 1 = 1");
     match &f.properties {
         Some(props) if props.is_empty() => sql.push_str(" AND 1 = 0"),
         Some(props) => sql.push_str(&format!(
@@ -137,7 +171,7 @@ pub fn list_query(backend: Backend, f: &ListFilter) -> (String, Params) {
             p.push(Param::Text(r.to_lowercase()))
         ));
     }
-    if let Some(t) = &f.text {
+    if let Some(t) = f.text.as_ref().filter(|_| newest.is_none()) {
         // The index narrows to rows holding every gram of the term; LIKE keeps the rows
         // that hold the term itself.
         let grams = t.grams.join(" ");
@@ -168,11 +202,67 @@ pub fn list_query(backend: Backend, f: &ListFilter) -> (String, Params) {
             " AND (created_at < {c1} OR (created_at = {c2} AND inquiry_id < {i}))"
         ));
     }
+    const ORDER: &str = " ORDER BY created_at DESC, inquiry_id DESC";
+    if let (Some(window), Some(t)) = (newest, &f.text) {
+        let n = p.push(Param::Int(window));
+        let pattern = p.push(Param::Text(format!("%{}%", escape_like(&t.folded))));
+        sql = format!(
+            "SELECT {INQUIRY_COLUMNS} FROM ({sql}{ORDER} LIMIT {n}) newest \
+             WHERE search_text LIKE {pattern} ESCAPE '\\'"
+        );
+    }
     let lim = p.push(Param::Int(f.limit));
-    sql.push_str(&format!(
-        " ORDER BY created_at DESC, inquiry_id DESC LIMIT {lim}"
-    ));
+    sql.push_str(&format!("{ORDER} LIMIT {lim}"));
     (sql, p)
+}
+
+/// How common each gram is among the rows: Postgres' statistics of the search index's
+/// expression (`pg_stats` of `inquiries_search`, kept by ANALYZE). Empty on SQLite and
+/// before the first ANALYZE: every gram counts as rare.
+#[derive(Debug, Clone, Default)]
+pub struct GramStats {
+    freq: std::collections::HashMap<String, f32>,
+}
+
+impl GramStats {
+    /// Share of rows holding `gram`; `None` when the statistics do not list it.
+    pub fn freq(&self, gram: &str) -> Option<f32> {
+        self.freq.get(gram).copied()
+    }
+
+    pub async fn load(db: &Db) -> anyhow::Result<GramStats> {
+        if db.backend() != Backend::Postgres {
+            return Ok(GramStats::default());
+        }
+        // Arrays as text: sqlx's Any driver has no array type. Grams are letters and
+        // digits only, so the elements are never quoted.
+        let row = sqlx::query::<Any>(
+            "SELECT most_common_elems::text AS elems, most_common_elem_freqs::text AS freqs \
+             FROM pg_stats WHERE tablename = 'inquiries_search' AND schemaname = current_schema() \
+             AND most_common_elems IS NOT NULL",
+        )
+        .fetch_optional(db.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(GramStats::default());
+        };
+        use sqlx::Row;
+        let elems: String = row.try_get("elems")?;
+        let freqs: String = row.try_get("freqs")?;
+        let list = |s: &str| {
+            s.trim_matches(|c| c == '{' || c == '}')
+                .split(',')
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        // The frequencies end with three summary numbers (min, max, nulls): zip drops them.
+        let freq = list(&elems)
+            .into_iter()
+            .zip(list(&freqs))
+            .filter_map(|(g, f)| Some((g, f.parse::<f32>().ok()?)))
+            .collect();
+        Ok(GramStats { freq })
+    }
 }
 
 pub(super) fn escape_like(s: &str) -> String {
@@ -184,4 +274,36 @@ pub(super) fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// [`GramStats`], reloaded when older than ten minutes (ANALYZE, by autovacuum, refreshes
+/// them about as rarely); a failed load keeps the last ones.
+#[derive(Debug, Clone, Default)]
+pub struct GramStatsCache(Arc<tokio::sync::RwLock<Option<(Instant, Arc<GramStats>)>>>);
+
+impl GramStatsCache {
+    const TTL: Duration = Duration::from_secs(600);
+
+    pub async fn get(&self, db: &Db) -> Arc<GramStats> {
+        if let Some((at, stats)) = self.0.read().await.as_ref()
+            && at.elapsed() < Self::TTL
+        {
+            return stats.clone();
+        }
+        let mut slot = self.0.write().await;
+        if let Some((at, stats)) = slot.as_ref()
+            && at.elapsed() < Self::TTL
+        {
+            return stats.clone();
+        }
+        let stats = match GramStats::load(db).await {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                tracing::warn!(error.message = %e, "reading the search index's statistics failed");
+                slot.as_ref().map(|(_, s)| s.clone()).unwrap_or_default()
+            }
+        };
+        *slot = Some((Instant::now(), stats.clone()));
+        stats
+    }
 }
