@@ -21,7 +21,9 @@
 #   LIST_REQUESTS      measured ListInquiries calls (default 10000, at most LIST_SECS seconds)
 #   SEARCH_CONCURRENCIES default "1 16"; SEARCH_REQUESTS (default 5000) / SEARCH_SECS
 #                      (default 15) per search run, and pgbench's length per search
+#   LIST_REUSE=1       keep frontdesk_bench_list when it already holds LIST_ROWS rows
 #   SKIP_SQLITE=1 SKIP_PGBENCH=1 SKIP_CREATE=1 SKIP_LIST=1 LIST_SQLITE=1 SKIP_SEARCH=1
+#   SKIP_SEARCH_PGBENCH=1
 set -euo pipefail
 
 cd "$(dirname "$0")/../../.."
@@ -52,6 +54,8 @@ SKIP_PGBENCH="${SKIP_PGBENCH:-0}"
 SKIP_LIST="${SKIP_LIST:-0}"
 LIST_SQLITE="${LIST_SQLITE:-0}"
 SKIP_SEARCH="${SKIP_SEARCH:-0}"
+SKIP_SEARCH_PGBENCH="${SKIP_SEARCH_PGBENCH:-0}"
+LIST_REUSE="${LIST_REUSE:-0}"
 SEARCH_CONCURRENCIES="${SEARCH_CONCURRENCIES:-1 16}"
 SEARCH_REQUESTS="${SEARCH_REQUESTS:-5000}"
 SEARCH_SECS="${SEARCH_SECS:-15}"
@@ -355,13 +359,18 @@ fi
 # ------------------------------------------------------- 4. ListInquiries on 1M rows
 
 if [[ "$SKIP_LIST" != 1 ]]; then
-    log "ListInquiries: loading $LIST_ROWS rows into frontdesk_bench_list"
-    recreate_db frontdesk_bench_list
-    "$BIN" migrate intake --intake-database-url "$PG_URL_BASE/frontdesk_bench_list" >&2
-    start=$(date +%s)
-    psql -X -q -d frontdesk_bench_list -v rows="$LIST_ROWS" -v property="$PROPERTY" \
-        -f "$ROOT/tools/bench/scripts/load_inquiries.sql" >&2
-    echo "loaded in $(($(date +%s) - start)) s" >&2
+    if [[ "$LIST_REUSE" == 1 ]] && [[ $(psql -X -At -d frontdesk_bench_list \
+        -c "SELECT count(*) FROM inquiries" 2>/dev/null) == "$LIST_ROWS" ]]; then
+        log "ListInquiries: reusing the $LIST_ROWS rows of frontdesk_bench_list"
+    else
+        log "ListInquiries: loading $LIST_ROWS rows into frontdesk_bench_list"
+        recreate_db frontdesk_bench_list
+        "$BIN" migrate intake --intake-database-url "$PG_URL_BASE/frontdesk_bench_list" >&2
+        start=$(date +%s)
+        psql -X -q -d frontdesk_bench_list -v rows="$LIST_ROWS" -v property="$PROPERTY" \
+            -f "$ROOT/tools/bench/scripts/load_inquiries.sql" >&2
+        echo "loaded in $(($(date +%s) - start)) s" >&2
+    fi
     start_server serve-list "$PORT_LIST" serve intake --listen "127.0.0.1:$PORT_LIST" \
         --intake-database-url "$PG_URL_BASE/frontdesk_bench_list" "${SERVE_FLAGS[@]}"
     wait_indexed frontdesk_bench_list
@@ -372,7 +381,7 @@ if [[ "$SKIP_LIST" != 1 ]]; then
         search_runs "$PORT_LIST"
     fi
     stop_server
-    if [[ "$SKIP_SEARCH" != 1 && "$SKIP_PGBENCH" != 1 ]]; then
+    if [[ "$SKIP_SEARCH" != 1 && "$SKIP_SEARCH_PGBENCH" != 1 ]]; then
         search_pgbench frontdesk_bench_list
     fi
 

@@ -113,7 +113,7 @@ pub const INDEX_GRAMS: usize = 4;
 pub const COMMON: f32 = 0.02;
 
 /// The most rows a search reads newest first before it asks the index instead.
-pub const MAX_NEWEST_WINDOW: i64 = 10_000;
+pub const MAX_NEWEST_WINDOW: i64 = 5_000;
 
 /// How to run a search on Postgres, from how common its grams are in the index's
 /// statistics (`freq`: share of rows holding the gram; `None` when the statistics do not
@@ -138,7 +138,10 @@ pub fn plan(term: &Term, limit: i64, freq: impl Fn(&str) -> Option<f32>) -> Plan
         .collect();
     ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
     let rarest = ranked.first().map_or(0.0, |r| r.0);
-    let newest_first = (rarest >= COMMON).then(|| {
+    // A long number is an identifier (a phone, an order number): rare by nature, however
+    // common its digit triples are.
+    let identifier = term.folded.len() >= 6 && term.folded.bytes().all(|b| b.is_ascii_digit());
+    let newest_first = (rarest >= COMMON && !identifier).then(|| {
         // Three times the rows a page needs if the term were as common as its rarest gram.
         let rows = (3.0 * limit as f32 / rarest).ceil() as i64;
         rows.clamp(limit, MAX_NEWEST_WINDOW)
@@ -273,6 +276,13 @@ mod tests {
                 .any(|g| ["138", "380", "800"].contains(&g.as_str()))
         );
         assert_eq!(p.newest_first, None, "rare grams: the index");
+        let digits = plan(&Term::parse("13800123456").expect("digits"), 51, |_| {
+            Some(0.05)
+        });
+        assert_eq!(
+            digits.newest_first, None,
+            "a long number is an identifier: the index"
+        );
         let breakfast = plan(&Term::parse("Breakfast").expect("en"), 51, freq);
         assert_eq!(breakfast.newest_first, Some(1530));
         // Without statistics (a fresh database): the index.
