@@ -126,15 +126,19 @@ impl Service for IntakeService {
 /// Indexes inquiries written before search existed (migration 1008), a batch at a time,
 /// while the service already serves: they are found by `text`, `customer_phone` once done.
 async fn index_older_inquiries(db: frontdesk_platform::db::Db, mut shutdown: Shutdown) {
-    let mut indexed = 0;
+    let mut after = String::new();
+    let mut batches = 0_u64;
     loop {
         let step = tokio::select! {
-            r = store::backfill_search(&db, 500) => r,
+            r = store::backfill_search(&db, &after, 500) => r,
             () = shutdown.wait() => return,
         };
         match step {
-            Ok(0) => break,
-            Ok(n) => indexed += n,
+            Ok(None) => break,
+            Ok(Some(last)) => {
+                after = last;
+                batches += 1;
+            }
             Err(e) => {
                 tracing::warn!(error.message = %e, "indexing older inquiries for search failed; retrying");
                 tokio::select! {
@@ -144,8 +148,8 @@ async fn index_older_inquiries(db: frontdesk_platform::db::Db, mut shutdown: Shu
             }
         }
     }
-    if indexed > 0 {
-        tracing::info!(inquiries = indexed, "older inquiries indexed for search");
+    if batches > 0 {
+        tracing::info!(batches, "older inquiries indexed for search");
     }
 }
 

@@ -272,7 +272,7 @@ search_pgbench() {
         IFS='|' read -r name filter value <<<"$case"
         mapfile -d '' args < <(search_args "$filter" "$value")
         sql="$OUT/search-$name.sql"
-        "$SEARCH_SQL" --property "$PROPERTY" "${args[@]}" >"$sql"
+        "$SEARCH_SQL" --database-url "$PG_URL_BASE/$db" --property "$PROPERTY" "${args[@]}" >"$sql"
         for c in $SEARCH_CONCURRENCIES; do
             log "pgbench search $name, $c clients, $SEARCH_SECS s"
             j=$((c < 2 ? c : 2))

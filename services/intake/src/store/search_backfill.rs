@@ -7,20 +7,25 @@ use crate::domain::search;
 use frontdesk_platform::db::Db;
 use sqlx::{Any, Row};
 
-/// Indexes up to `batch` unindexed rows in one statement; returns how many it indexed.
+/// Indexes up to `batch` unindexed rows after inquiry id `after` (in id order, so each
+/// batch starts where the last ended instead of scanning past every row done) in one
+/// statement; returns the last id it looked at, `None` when no unindexed row is left.
 /// An erasure racing with it wins: the update only touches rows still unindexed, and
 /// erasure sets `search_tokens` to ''.
-pub async fn backfill_search(db: &Db, batch: i64) -> anyhow::Result<usize> {
+pub async fn backfill_search(db: &Db, after: &str, batch: i64) -> anyhow::Result<Option<String>> {
     let rows = sqlx::query::<Any>(
         "SELECT inquiry_id, text, customer_name, customer_email, reservation_ref, customer_phone, \
-         personal_data_erased_at FROM inquiries WHERE search_tokens IS NULL LIMIT $1",
+         personal_data_erased_at FROM inquiries WHERE inquiry_id > $1 AND search_tokens IS NULL \
+         ORDER BY inquiry_id LIMIT $2",
     )
+    .bind(after)
     .bind(batch)
     .fetch_all(db.pool())
     .await?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
+    let Some(last) = rows.last() else {
+        return Ok(None);
+    };
+    let last: String = last.try_get("inquiry_id")?;
     let mut values = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: String = r.try_get("inquiry_id")?;
@@ -61,5 +66,5 @@ pub async fn backfill_search(db: &Db, batch: i64) -> anyhow::Result<usize> {
         }
     }
     q.execute(db.pool()).await?;
-    Ok(rows.len())
+    Ok(Some(last))
 }

@@ -1,17 +1,22 @@
-//! `frontdesk-search-sql`: prints the SQL intake runs for one ListInquiries search on
-//! Postgres, with the values written in (the statement is planned for its values, as the
-//! service's is), for the search benchmark's pgbench baseline and for EXPLAIN.
+//! `frontdesk-search-sql`: prints the SQL intake runs for one ListInquiries search on a
+//! Postgres database, with the values written in (the service's statements are planned for
+//! their values too), for the search benchmark's pgbench baseline and for EXPLAIN. Like the
+//! service, it reads the index's gram statistics to plan the search
+//! (`frontdesk_intake::domain::search::plan`); when the plan reads the newest rows first
+//! and they do not fill the page, both statements are printed, as the service runs both.
 //!
-//!   frontdesk-search-sql --property demo-hotel --text 早餐 | psql -c "EXPLAIN ANALYZE $(cat)"
+//!   frontdesk-search-sql --database-url postgres://…/db --text 早餐 > search.sql
 
 use clap::Parser;
-use frontdesk_intake::domain::search::Term;
-use frontdesk_intake::store::{ListFilter, Param, list_query};
-use frontdesk_platform::db::Backend;
+use frontdesk_intake::domain::search::{self, Term};
+use frontdesk_intake::store::{GramStats, ListFilter, Param, Params, query};
+use frontdesk_platform::db::{Backend, Db};
 
 #[derive(Parser, Debug)]
 #[command(name = "frontdesk-search-sql")]
 struct Args {
+    #[arg(long)]
+    database_url: String,
     #[arg(long, default_value = "demo-hotel")]
     property: String,
     /// ListInquiries.text
@@ -29,8 +34,23 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn main() -> anyhow::Result<()> {
+/// The statement with its values written in.
+fn inline((mut sql, params): (String, Params)) -> String {
+    // From the last placeholder down, so $1 does not clobber $10.
+    for (i, p) in params.0.iter().enumerate().rev() {
+        let value = match p {
+            Param::Int(v) => v.to_string(),
+            Param::Text(v) => literal(v),
+        };
+        sql = sql.replace(&format!("${}", i + 1), &value);
+    }
+    format!("{sql};")
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let db = Db::connect(&args.database_url, 1).await?;
     let text = match &args.text {
         Some(t) => Some(
             Term::parse(t)
@@ -48,15 +68,32 @@ fn main() -> anyhow::Result<()> {
         limit: args.page_size + 1,
         ..Default::default()
     };
-    let (mut sql, params) = list_query(Backend::Postgres, &filter);
-    // From the last placeholder down, so $1 does not clobber $10.
-    for (i, p) in params.0.iter().enumerate().rev() {
-        let value = match p {
-            Param::Int(v) => v.to_string(),
-            Param::Text(v) => literal(v),
-        };
-        sql = sql.replace(&format!("${}", i + 1), &value);
+    let Some(term) = filter.text.clone() else {
+        println!("{}", inline(query(Backend::Postgres, &filter, None)));
+        return Ok(());
+    };
+    // As store::list plans it.
+    let stats = GramStats::load(&db).await?;
+    let plan = search::plan(&term, filter.limit, |g| stats.freq(g));
+    if let Some(window) = plan.newest_first {
+        let newest = inline(query(Backend::Postgres, &filter, Some(window)));
+        let found = sqlx::query(&format!(
+            "SELECT count(*) FROM ({}) page",
+            newest.trim_end_matches(';')
+        ))
+        .fetch_one(db.pool())
+        .await?;
+        let found: i64 = sqlx::Row::try_get(&found, 0)?;
+        println!("{newest}");
+        if found >= filter.limit {
+            return Ok(());
+        }
     }
-    println!("{sql};");
+    let mut narrowed = filter.clone();
+    narrowed.text = Some(Term {
+        grams: plan.grams,
+        folded: term.folded,
+    });
+    println!("{}", inline(query(Backend::Postgres, &narrowed, None)));
     Ok(())
 }
