@@ -279,7 +279,10 @@ pub(super) fn escape_like(s: &str) -> String {
 /// [`GramStats`], reloaded when older than ten minutes (ANALYZE, by autovacuum, refreshes
 /// them about as rarely); a failed load keeps the last ones.
 #[derive(Debug, Clone, Default)]
-pub struct GramStatsCache(Arc<tokio::sync::RwLock<Option<(Instant, Arc<GramStats>)>>>);
+pub struct GramStatsCache(Arc<tokio::sync::RwLock<Option<Loaded>>>);
+
+/// Statistics and when they were read.
+type Loaded = (Instant, Arc<GramStats>);
 
 impl GramStatsCache {
     const TTL: Duration = Duration::from_secs(600);

@@ -73,7 +73,8 @@ pub(crate) const LIST_FILTERS: &[ListFilter] = &[
     ListFilter::Text("早餐"),
     ListFilter::Status(pb::InquiryStatus::Resolved),
     ListFilter::Category(common::Category::Complaint),
-    ListFilter::Text("wi-fi"),
+    // "wi-fi" alone is refused since search is indexed (two 2-letter words: no gram).
+    ListFilter::Text("Wi-Fi in room"),
 ];
 
 /// Per-worker position in a ListInquiries walk.
