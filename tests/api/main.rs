@@ -24,6 +24,7 @@ mod reply_templates;
 mod roles;
 mod routing_flow;
 mod routing_truth;
+mod search;
 mod split_services;
 mod timers;
 mod tls;

@@ -56,8 +56,34 @@ const PLATFORM_MIGRATIONS: &[MigrationFile] = &[
     ),
 ];
 
+/// A migration's SQL for one backend. Most SQL is the same on both; where they differ (an
+/// index type only one has, e.g. GIN on Postgres and an FTS5 table on SQLite) a line
+/// `-- backend: postgres` or `-- backend: sqlite` starts SQL for that backend alone, and
+/// `-- backend: all` returns to the shared SQL. Lines of the other backend become blank, so
+/// error positions keep their line numbers.
+pub fn sql_for(sql: &str, backend: Backend) -> Cow<'_, str> {
+    if !sql.contains("-- backend:") {
+        return Cow::Borrowed(sql);
+    }
+    let mut keep = true;
+    let mut out = String::with_capacity(sql.len());
+    for line in sql.lines() {
+        if let Some(which) = line.trim().strip_prefix("-- backend:") {
+            keep = match which.trim() {
+                "postgres" => backend == Backend::Postgres,
+                "sqlite" => backend == Backend::Sqlite,
+                _ => true,
+            };
+        } else if keep {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    Cow::Owned(out)
+}
+
 /// Builds a migrator from embedded SQL (no proc-macro, so no database needed at build time).
-fn migrator(files: &[MigrationFile]) -> Migrator {
+fn migrator(files: &[MigrationFile], backend: Backend) -> Migrator {
     let migrations: Vec<Migration> = files
         .iter()
         .map(|(version, description, sql)| {
@@ -65,7 +91,7 @@ fn migrator(files: &[MigrationFile]) -> Migrator {
                 *version,
                 Cow::Borrowed(*description),
                 MigrationType::Simple,
-                Cow::Borrowed(*sql),
+                sql_for(sql, backend),
                 false,
             )
         })
@@ -188,7 +214,7 @@ impl Db {
     /// disjoint version numbers (platform < 1000 ≤ service) in one history table.
     pub async fn migrate(&self, service: &[MigrationFile]) -> Result<(), DbError> {
         for set in [PLATFORM_MIGRATIONS, service] {
-            migrator(set)
+            migrator(set, self.backend)
                 .run(&self.pool)
                 .await
                 .map_err(|source| DbError::Migrate {
@@ -269,5 +295,20 @@ mod tests {
         );
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
         assert_eq!(redact("sqlite://data/intake.db"), "sqlite://data/intake.db");
+    }
+
+    #[test]
+    fn each_backend_runs_the_shared_sql_and_its_own_sections() {
+        let sql = "CREATE TABLE t (a TEXT);\n-- backend: postgres\nCREATE INDEX g ON t USING GIN (a);\n\
+                   -- backend: sqlite\nCREATE VIRTUAL TABLE f USING fts5(a);\n-- backend: all\nSELECT 1;\n";
+        let pg = sql_for(sql, Backend::Postgres);
+        let lite = sql_for(sql, Backend::Sqlite);
+        assert!(pg.contains("GIN") && !pg.contains("fts5") && pg.contains("SELECT 1"));
+        assert!(lite.contains("fts5") && !lite.contains("GIN") && lite.contains("CREATE TABLE t"));
+        assert_eq!(pg.lines().count(), sql.lines().count());
+        assert!(matches!(
+            sql_for("SELECT 1;", Backend::Sqlite),
+            Cow::Borrowed(_)
+        ));
     }
 }

@@ -26,6 +26,7 @@ use frontdesk_platform::db::MigrationFile;
 use frontdesk_platform::inbox::Consumer;
 use frontdesk_platform::mount::{Deps, Mounted, Service};
 use frontdesk_platform::peer::Peer;
+use frontdesk_platform::shutdown::Shutdown;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -107,7 +108,8 @@ impl Service for IntakeService {
             api::IntakeApi::new(intake.clone(), templates, deps.shutdown.clone()),
             move |req| auth.authorize(req, &access::ACCESS),
         );
-        let mut mounted = Mounted::new(Self::NAME, HEALTH_NAME, db.clone());
+        let mut mounted = Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
+            .task(index_older_inquiries(db.clone(), deps.shutdown.clone()));
         if args.personal_data_retention_days > 0 {
             mounted = mounted.task(privacy::run_retention(
                 db.clone(),
@@ -137,6 +139,36 @@ impl Service for IntakeService {
                     messaging_events::MessagingEvents::new(intake),
                 ),
             ))
+    }
+}
+
+/// Indexes inquiries written before search existed (migration 1008), a batch at a time,
+/// while the service already serves: they are found by `text`, `customer_phone` once done.
+async fn index_older_inquiries(db: frontdesk_platform::db::Db, mut shutdown: Shutdown) {
+    let mut after = String::new();
+    let mut batches = 0_u64;
+    loop {
+        let step = tokio::select! {
+            r = store::backfill_search(&db, &after, 500) => r,
+            () = shutdown.wait() => return,
+        };
+        match step {
+            Ok(None) => break,
+            Ok(Some(last)) => {
+                after = last;
+                batches += 1;
+            }
+            Err(e) => {
+                tracing::warn!(error.message = %e, "indexing older inquiries for search failed; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    () = shutdown.wait() => return,
+                }
+            }
+        }
+    }
+    if batches > 0 {
+        tracing::info!(batches, "older inquiries indexed for search");
     }
 }
 

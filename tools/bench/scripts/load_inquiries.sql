@@ -5,7 +5,8 @@
 --   psql -v rows=1000000 -v property=demo-hotel -f bench/load_inquiries.sql <db>
 --
 -- Rows spread over the last 365 days, newest last; texts are the benchmark's 20 guest
--- messages (Chinese, English, mixed) with their language and category; statuses skew to
+-- messages (Chinese, English, mixed) with their language and category, half of them with a
+-- room number; guests have 1,000 names and each a phone number of their own; statuses skew to
 -- "resolved" for old rows and "new"/"acknowledged" for recent ones.
 
 \set ON_ERROR_STOP on
@@ -37,10 +38,23 @@ WITH texts (idx, text, language, category, complexity, terms) AS (
     (18, '请问婚宴场地还有6月的档期吗？大约二十桌，预算每桌五千左右。', 'zh', 'events', 'complex', '["婚宴"]'),
     (19, 'Please hold any mail for room 806 until I return on Friday. 谢谢！', 'en', 'messages_mail', 'simple', '["mail"]')
 ),
-names (idx, name) AS (
-    VALUES (0, '王伟'), (1, '李娜'), (2, '张敏'), (3, '刘洋'), (4, '陈静'), (5, 'Emma Wilson'),
-           (6, 'James Smith'), (7, 'Sophie Martin'), (8, '杨帆'), (9, '赵磊'),
-           (10, 'Hiroshi Tanaka'), (11, '黄丽')
+-- Guests: 600 Chinese names (surname + given name) and 400 English ones, plus one rare
+-- name (司马相如, about 1 in 5,000 rows) for the search benchmark's rare Chinese term.
+surnames (s) AS (
+    SELECT ARRAY['王','李','张','刘','陈','杨','赵','黄','周','吴','徐','孙','胡','朱','高',
+                 '林','何','郭','马','罗']
+),
+given (g) AS (
+    SELECT ARRAY['伟','娜','敏','洋','静','帆','磊','丽','强','军','杰','芳','秀英','明','超',
+                 '霞','平','刚','桂英','建华','文','华','红','玉兰','海燕','志强','晓东','雪','欣怡','子涵']
+),
+first_names (f) AS (
+    SELECT ARRAY['Emma','James','Sophie','Oliver','Hiroshi','Anna','Lucas','Mia','Noah','Olivia',
+                 'Liam','Ava','Ethan','Isla','Mateo','Chloe','Leo','Grace','Ivan','Sara']
+),
+last_names (l) AS (
+    SELECT ARRAY['Wilson','Smith','Martin','Brown','Tanaka','Müller','Garcia','Rossi','Dubois','Kim',
+                 'Nguyen','Taylor','Johnson','Silva','Novak','Jensen','Costa','Weber','Moreau','Lopez']
 ),
 channels (idx, channel) AS (
     VALUES (0, 'front_desk'), (1, 'restaurant'), (2, 'facility'), (3, 'website'), (4, 'ota'),
@@ -68,13 +82,22 @@ SELECT
     md5('inquiry-' || r.g)::uuid::text,
     :'property',
     c.channel,
-    n.name,
+    CASE
+        WHEN r.g % 4999 = 7 THEN '司马相如'
+        WHEN r.g % 2 = 0 THEN sn.s[1 + (r.g / 2) % 20] || gv.g[1 + (r.g / 40) % 30]
+        ELSE fn.f[1 + (r.g / 2) % 20] || ' ' || ln.l[1 + (r.g / 40) % 20]
+    END,
     '+86 138 ' || lpad(((r.g / 10000) % 10000)::text, 4, '0') || ' ' || lpad((r.g % 10000)::text, 4, '0'),
     CASE WHEN r.g % 3 = 0 THEN 'guest' || r.g || '@example.com' ELSE '' END,
     CASE WHEN c.channel LIKE 'social_%' THEN 'guest_' || r.g ELSE '' END,
     CASE c.channel WHEN 'email' THEN 'email' WHEN 'hotline' THEN 'phone' ELSE '' END,
-    t.text,
-    lower(t.text) || chr(10) || lower(n.name),
+    -- Half the messages name a room: texts vary row to row, as guests' do.
+    t.text || CASE WHEN r.g % 2 = 1 THEN ''
+                   WHEN t.language = 'zh' THEN '（房间' || (1000 + r.g % 1500) || '）'
+                   ELSE ' (room ' || (1000 + r.g % 1500) || ')' END,
+    -- search_text and search_tokens: intake's start-up backfill computes them (search_tokens
+    -- NULL = not indexed yet), with the same code as for a created inquiry.
+    '',
     CASE WHEN r.g % 4 = 0 THEN 'HT' || lpad(r.g::text, 8, '0') ELSE '' END,
     s.status,
     t.category, t.language, t.complexity,
@@ -92,7 +115,7 @@ SELECT
     r.created_at + 3600000000
 FROM rows r
 JOIN texts t ON t.idx = r.g % 20
-JOIN names n ON n.idx = r.g % 12
+CROSS JOIN surnames sn CROSS JOIN given gv CROSS JOIN first_names fn CROSS JOIN last_names ln
 JOIN channels c ON c.idx = (r.g / 20 + r.g) % 10
 CROSS JOIN LATERAL (
     SELECT CASE

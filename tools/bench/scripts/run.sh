@@ -3,7 +3,9 @@
 #   1. CreateInquiry through the gRPC service on Postgres (`frontdesk serve intake`)
 #   2. the same on SQLite (`frontdesk dev`)
 #   3. pgbench running CreateInquiry's SQL transaction directly (the ceiling for 1)
-#   4. ListInquiries on 1,000,000 rows (Postgres; SQLite too with LIST_SQLITE=1)
+#   4. ListInquiries on 1,000,000 rows (Postgres; SQLite too with LIST_SQLITE=1), and
+#      searches on them (common, rare, absent; Chinese, English, a phone) at c=1 and c=16,
+#      each against pgbench running the same SELECT
 # and prints a summary table. Results (JSON lines), logs and wait-event samples go to $OUT.
 #
 # Needs: Postgres at $PGHOST:$PGPORT (trust auth for $PGUSER), psql, pgbench, jq, cargo
@@ -17,7 +19,11 @@
 #   PGBENCH_SECS       length of each pgbench run (default 20)
 #   LIST_ROWS          rows for the ListInquiries benchmark (default 1000000)
 #   LIST_REQUESTS      measured ListInquiries calls (default 10000, at most LIST_SECS seconds)
-#   SKIP_SQLITE=1 SKIP_PGBENCH=1 SKIP_CREATE=1 SKIP_LIST=1 LIST_SQLITE=1
+#   SEARCH_CONCURRENCIES default "1 16"; SEARCH_REQUESTS (default 5000) / SEARCH_SECS
+#                      (default 15) per search run, and pgbench's length per search
+#   LIST_REUSE=1       keep frontdesk_bench_list when it already holds LIST_ROWS rows
+#   SKIP_SQLITE=1 SKIP_PGBENCH=1 SKIP_CREATE=1 SKIP_LIST=1 LIST_SQLITE=1 SKIP_SEARCH=1
+#   SKIP_SEARCH_PGBENCH=1
 set -euo pipefail
 
 cd "$(dirname "$0")/../../.."
@@ -47,6 +53,12 @@ SKIP_SQLITE="${SKIP_SQLITE:-0}"
 SKIP_PGBENCH="${SKIP_PGBENCH:-0}"
 SKIP_LIST="${SKIP_LIST:-0}"
 LIST_SQLITE="${LIST_SQLITE:-0}"
+SKIP_SEARCH="${SKIP_SEARCH:-0}"
+SKIP_SEARCH_PGBENCH="${SKIP_SEARCH_PGBENCH:-0}"
+LIST_REUSE="${LIST_REUSE:-0}"
+SEARCH_CONCURRENCIES="${SEARCH_CONCURRENCIES:-1 16}"
+SEARCH_REQUESTS="${SEARCH_REQUESTS:-5000}"
+SEARCH_SECS="${SEARCH_SECS:-15}"
 
 OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-bench.XXXXXX")}"
 mkdir -p "$OUT"
@@ -55,6 +67,7 @@ RESULTS="$OUT/results.jsonl"
 
 BIN="$CARGO_TARGET_DIR/release/frontdesk"
 BENCH="$CARGO_TARGET_DIR/release/frontdesk-bench"
+SEARCH_SQL="$CARGO_TARGET_DIR/release/frontdesk-search-sql"
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -196,13 +209,100 @@ create_runs() {
     done
 }
 
+# ------------------------------------------------------------------ search (issue 14)
+
+# name|filter|value: ListInquiries searches on the 1M rows of load_inquiries.sql, from a
+# common term (1 row in 10 or 20) to an absent one, Chinese, English and a phone number.
+SEARCH_CASES=(
+    "zh-2-common|text|早餐"
+    "zh-4-common|text|婚宴场地"
+    "zh-4-rare|text|司马相如"
+    "zh-2-absent|text|退房"
+    "en-common|text|breakfast"
+    "en-rare|text|guest123456@example"
+    "en-absent|text|helicopter"
+    "en-absent-common-grams|text|room rate"
+    "phone-in-text|text|138 0012 3456"
+    "phone-filter|phone|+86 13800123456"
+)
+
+# wait_indexed DB: intake indexes the bulk-loaded rows (search_tokens NULL) on start; the
+# benchmark measures the indexed table, with fresh planner statistics.
+wait_indexed() {
+    local db=$1 left start
+    start=$(date +%s)
+    while true; do
+        left=$(psql -X -At -d "$db" -c "SELECT count(*) FROM inquiries WHERE search_tokens IS NULL")
+        [[ "$left" == 0 ]] && break
+        sleep 2
+    done
+    echo "indexed for search in $(($(date +%s) - start)) s" >&2
+    psql -X -q -d "$db" -c "VACUUM ANALYZE inquiries" >&2
+    psql -X -d "$db" -c "SELECT pg_size_pretty(pg_relation_size('inquiries')) AS heap,
+        pg_size_pretty(pg_relation_size('inquiries_search')) AS gin_index" >&2
+}
+
+search_args() {
+    local filter=$1 value=$2
+    case "$filter" in
+        text) printf '%s\0%s\0' --text "$value" ;;
+        phone) printf '%s\0%s\0' --customer-phone "$value" ;;
+    esac
+}
+
+# search_runs PORT: each case at c=1 and c=16, first pages of 50.
+search_runs() {
+    local port=$1 case name filter value c args
+    for case in "${SEARCH_CASES[@]}"; do
+        IFS='|' read -r name filter value <<<"$case"
+        mapfile -d '' args < <(search_args "$filter" "$value")
+        for c in $SEARCH_CONCURRENCIES; do
+            log "ListInquiries search $name ($filter $value), concurrency $c"
+            bench "search:$name" list "$c" "$SEARCH_REQUESTS" "$port" --warmup 50 --pages 1 \
+                --duration-secs "$SEARCH_SECS" "${args[@]}"
+        done
+    done
+}
+
+# search_pgbench DB: the same SELECT the service runs (frontdesk-search-sql), through
+# pgbench at the same concurrency: the baseline of each search run.
+search_pgbench() {
+    local db=$1 case name filter value c args sql j prefix
+    for case in "${SEARCH_CASES[@]}"; do
+        IFS='|' read -r name filter value <<<"$case"
+        mapfile -d '' args < <(search_args "$filter" "$value")
+        sql="$OUT/search-$name.sql"
+        "$SEARCH_SQL" --database-url "$PG_URL_BASE/$db" --property "$PROPERTY" "${args[@]}" >"$sql"
+        for c in $SEARCH_CONCURRENCIES; do
+            log "pgbench search $name, $c clients, $SEARCH_SECS s"
+            j=$((c < 2 ? c : 2))
+            prefix="$OUT/pgbench-search-$name-c$c.log"
+            rm -f "$prefix".*
+            # Simple protocol: planned for its values each time, as the service's statement.
+            pgbench -n -M simple -c "$c" -j "$j" -T "$SEARCH_SECS" -f "$sql" -l \
+                --log-prefix="$prefix" "$db" >"$OUT/pgbench-search-$name-c$c.txt" 2>&1
+            cat "$prefix".* | awk 'NF > 3 {print $3}' | sort -n | awk -v c="$c" -v secs="$SEARCH_SECS" \
+                -v label="pgbench:$name" '
+                { v[NR] = $1 }
+                END {
+                    p50 = v[int(NR * 0.50) > 0 ? int(NR * 0.50) : 1]
+                    p90 = v[int(NR * 0.90) > 0 ? int(NR * 0.90) : 1]
+                    p99 = v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1]
+                    printf "{\"scenario\":\"list\",\"label\":\"%s\",\"concurrency\":%d,\"requests\":%d,\"errors\":0,\"duration_s\":%d,\"throughput_rps\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+                        label, c, NR, secs, NR / secs, p50 / 1000, p90 / 1000, p99 / 1000, v[NR] / 1000
+                }' | tee -a "$RESULTS" >&2
+            rm -f "$prefix".*
+        done
+    done
+}
+
 # ---------------------------------------------------------------------------- build
 
 if [[ "$SKIP_BUILD" != 1 ]]; then
     log "building release binaries into $CARGO_TARGET_DIR"
     cargo build --release -p frontdesk -p frontdesk-bench --bins
 fi
-[[ -x "$BIN" && -x "$BENCH" ]] || { echo "missing $BIN or $BENCH" >&2; exit 1; }
+[[ -x "$BIN" && -x "$BENCH" && -x "$SEARCH_SQL" ]] || { echo "missing $BIN, $BENCH or $SEARCH_SQL" >&2; exit 1; }
 
 log "results in $OUT"
 TOKEN=$("$BIN" token --jwt-secret "$SECRET" --subject bench --role service --property '*')
@@ -259,19 +359,31 @@ fi
 # ------------------------------------------------------- 4. ListInquiries on 1M rows
 
 if [[ "$SKIP_LIST" != 1 ]]; then
-    log "ListInquiries: loading $LIST_ROWS rows into frontdesk_bench_list"
-    recreate_db frontdesk_bench_list
-    "$BIN" migrate intake --intake-database-url "$PG_URL_BASE/frontdesk_bench_list" >&2
-    start=$(date +%s)
-    psql -X -q -d frontdesk_bench_list -v rows="$LIST_ROWS" -v property="$PROPERTY" \
-        -f "$ROOT/tools/bench/scripts/load_inquiries.sql" >&2
-    echo "loaded in $(($(date +%s) - start)) s" >&2
+    if [[ "$LIST_REUSE" == 1 ]] && [[ $(psql -X -At -d frontdesk_bench_list \
+        -c "SELECT count(*) FROM inquiries" 2>/dev/null) == "$LIST_ROWS" ]]; then
+        log "ListInquiries: reusing the $LIST_ROWS rows of frontdesk_bench_list"
+    else
+        log "ListInquiries: loading $LIST_ROWS rows into frontdesk_bench_list"
+        recreate_db frontdesk_bench_list
+        "$BIN" migrate intake --intake-database-url "$PG_URL_BASE/frontdesk_bench_list" >&2
+        start=$(date +%s)
+        psql -X -q -d frontdesk_bench_list -v rows="$LIST_ROWS" -v property="$PROPERTY" \
+            -f "$ROOT/tools/bench/scripts/load_inquiries.sql" >&2
+        echo "loaded in $(($(date +%s) - start)) s" >&2
+    fi
     start_server serve-list "$PORT_LIST" serve intake --listen "127.0.0.1:$PORT_LIST" \
         --intake-database-url "$PG_URL_BASE/frontdesk_bench_list" "${SERVE_FLAGS[@]}"
+    wait_indexed frontdesk_bench_list
     log "ListInquiries on Postgres, concurrency 16"
     bench postgres-1M list 16 "$LIST_REQUESTS" "$PORT_LIST" --warmup 200 \
         --duration-secs "$LIST_SECS"
+    if [[ "$SKIP_SEARCH" != 1 ]]; then
+        search_runs "$PORT_LIST"
+    fi
     stop_server
+    if [[ "$SKIP_SEARCH" != 1 && "$SKIP_SEARCH_PGBENCH" != 1 ]]; then
+        search_pgbench frontdesk_bench_list
+    fi
 
     if [[ "$LIST_SQLITE" == 1 ]]; then
         SQLITE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/frontdesk-bench-sqlite.XXXXXX")
@@ -285,6 +397,10 @@ if [[ "$SKIP_LIST" != 1 ]]; then
         echo "loaded in $(($(date +%s) - start)) s" >&2
         start_server dev-list "$PORT_LIST" dev --data-dir "$SQLITE_DIR" \
             --listen "127.0.0.1:$PORT_LIST" --metrics-addr '' --log warn --jwt-secret "$SECRET"
+        until [[ $(sqlite3 "$SQLITE_DIR/intake.db" \
+            "SELECT count(*) FROM inquiries WHERE search_tokens IS NULL") == 0 ]]; do
+            sleep 2
+        done
         log "ListInquiries on SQLite, concurrency 16"
         bench sqlite-1M list 16 "$LIST_REQUESTS" "$PORT_LIST" --warmup 200 \
             --duration-secs "$LIST_SECS"

@@ -67,9 +67,19 @@ pub enum InquiryCmd {
         /// Only these channels (repeatable), e.g. hotline, email.
         #[arg(long)]
         channel: Vec<String>,
-        /// Only inquiries whose text contains this (Chinese or English).
+        /// A substring of the text, name, e-mail, phone or reservation ref (2 Chinese
+        /// characters or 3 letters or digits at least).
         #[arg(long, default_value = "")]
         text: String,
+        /// Only inquiries from this phone number, in any format.
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// Only inquiries from this e-mail address.
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Only inquiries about this PMS reservation.
+        #[arg(long, default_value = "")]
+        reservation_ref: String,
         /// Only inquiries routing gave this staff member.
         #[arg(long, default_value = "")]
         assignee: String,
@@ -303,6 +313,9 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
             channel,
             text,
             assignee,
+            phone,
+            email,
+            reservation_ref,
             page_size,
             page_token,
         } => {
@@ -323,6 +336,9 @@ pub async fn run(args: ClientArgs, cmd: InquiryCmd) -> anyhow::Result<()> {
                         .collect::<Result<_, _>>()?,
                     text,
                     assignee,
+                    customer_phone: phone,
+                    customer_email: email,
+                    reservation_ref,
                     page_size,
                     page_token,
                     ..Default::default()

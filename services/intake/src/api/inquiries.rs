@@ -5,10 +5,12 @@ use crate::convert::{
     category_from_pb, channel_from_pb, inquiry_to_pb, optional_reply, status_from_pb,
 };
 use crate::domain::new_inquiry::{NewInquiry, RawNewInquiry};
+use crate::domain::search::{self, Term};
 use crate::error::Error;
 use crate::store::ListFilter;
 use crate::watch;
 use frontdesk_platform::auth::Caller;
+use frontdesk_platform::contact;
 use frontdesk_platform::error::Violations;
 use frontdesk_platform::paging::{self, page_size};
 use frontdesk_proto::intake::v1 as pb;
@@ -145,8 +147,34 @@ pub(super) async fn list_inquiries(
     filter.created_after = validate::timestamp("created_after", r.created_after.as_ref(), &mut v);
     filter.created_before =
         validate::timestamp("created_before", r.created_before.as_ref(), &mut v);
-    filter.text =
-        Some(validate::text("text", &r.text, 200, false, &mut v)).filter(|t| !t.is_empty());
+    let text = validate::text("text", &r.text, 200, false, &mut v);
+    if !text.is_empty() {
+        filter.text = Term::parse(&text);
+        if filter.text.is_none() {
+            v.add("text", search::TOO_SHORT);
+        }
+    }
+    let phone = validate::text("customer_phone", &r.customer_phone, 40, false, &mut v);
+    if !phone.is_empty() {
+        if contact::valid_phone(&phone) {
+            filter.phone_key = Some(contact::phone_key(&phone));
+        } else {
+            v.add(
+                "customer_phone",
+                "not a phone number: 5 to 20 digits, optionally with +, spaces, dashes or brackets",
+            );
+        }
+    }
+    let email = validate::text("customer_email", &r.customer_email, 254, false, &mut v);
+    if !email.is_empty() {
+        if contact::valid_email(&email) {
+            filter.email = Some(email);
+        } else {
+            v.add("customer_email", "not an e-mail address");
+        }
+    }
+    let reservation = validate::text("reservation_ref", &r.reservation_ref, 100, false, &mut v);
+    filter.reservation_ref = Some(reservation).filter(|r| !r.is_empty());
     let page_size = page_size(r.page_size, &mut v);
     filter.after = paging::read_position(&r.page_token, &mut v);
     validate::check(v)?;

@@ -35,6 +35,8 @@ pub struct Intake {
     /// Properties seen to exist: they are registered at start and never removed, so a hit
     /// saves a query per create.
     known_properties: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
+    /// How common the search index's grams are, for planning `text` searches.
+    search_stats: store::GramStatsCache,
 }
 
 impl Intake {
@@ -46,6 +48,7 @@ impl Intake {
             fanout,
             batcher: None,
             known_properties: Arc::default(),
+            search_stats: store::GramStatsCache::default(),
         };
         let (tx, rx) = mpsc::channel(1_024);
         // Two writers: while one batch holds the outbox counter through its commit, the next
@@ -134,7 +137,8 @@ impl Intake {
     }
 
     pub async fn list(&self, filter: &ListFilter) -> Result<Vec<Inquiry>, Error> {
-        Ok(store::list(&self.db, filter).await?)
+        let stats = self.search_stats.get(&self.db).await;
+        Ok(store::list(&self.db, filter, &stats).await?)
     }
 
     pub async fn list_corrections(

@@ -6,3 +6,4 @@ pub mod link;
 pub mod model;
 pub mod new_inquiry;
 pub mod privacy;
+pub mod search;

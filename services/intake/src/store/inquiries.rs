@@ -16,12 +16,24 @@ pub(super) fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
+/// What ListInquiries' `text` matches (the substring recheck) for this inquiry.
 pub(super) fn search_text(i: &Inquiry) -> String {
-    format!(
-        "{}\n{}",
-        i.text.to_lowercase(),
-        i.customer.name.to_lowercase()
+    crate::domain::search::search_text(
+        &i.text,
+        &i.customer.name,
+        &i.customer.email,
+        &i.reservation_ref,
+        &i.customer.phone,
     )
+}
+
+/// The phone's key for the exact `customer_phone` filter; '' without a phone.
+pub(super) fn phone_key(phone: &str) -> String {
+    if phone.is_empty() {
+        String::new()
+    } else {
+        frontdesk_platform::contact::phone_key(phone)
+    }
 }
 
 pub async fn insert(conn: &mut AnyConnection, i: &Inquiry) -> anyhow::Result<()> {
@@ -29,7 +41,7 @@ pub async fn insert(conn: &mut AnyConnection, i: &Inquiry) -> anyhow::Result<()>
     write_children(conn, i).await
 }
 
-pub(super) const INSERT_COLUMNS: usize = 25;
+pub(super) const INSERT_COLUMNS: usize = 27;
 
 /// New inquiries (no answers or delay notices yet) in one multi-row statement: a batch of
 /// creates pays one round trip.
@@ -49,12 +61,15 @@ pub async fn insert_new(conn: &mut AnyConnection, rows: &[Inquiry]) -> anyhow::R
         "INSERT INTO inquiries (inquiry_id, property_id, channel, customer_name, customer_phone, \
          customer_email, customer_social, preferred_reply, text, search_text, reservation_ref, status, \
          category, language, complexity, confidence, matched_terms, complaint_process, reclassified, \
-         assignee, created_by, created_at, version, updated_at, needs_triage) VALUES {}",
+         assignee, created_by, created_at, version, updated_at, needs_triage, search_tokens, \
+         customer_phone_key) VALUES {}",
         values.join(", ")
     );
     let mut q = sqlx::query::<Any>(&sql);
     for i in rows {
         let c = &i.classification;
+        let searched = search_text(i);
+        let tokens = crate::domain::search::index_tokens(&searched);
         q = q
             .bind(i.inquiry_id.clone())
             .bind(i.property_id.clone())
@@ -65,7 +80,7 @@ pub async fn insert_new(conn: &mut AnyConnection, rows: &[Inquiry]) -> anyhow::R
             .bind(i.customer.social_handle.clone())
             .bind(i.customer.preferred_reply.map(|m| m.code()).unwrap_or(""))
             .bind(i.text.clone())
-            .bind(search_text(i))
+            .bind(searched)
             .bind(i.reservation_ref.clone())
             .bind(i.status.code())
             .bind(c.category.code())
@@ -80,7 +95,9 @@ pub async fn insert_new(conn: &mut AnyConnection, rows: &[Inquiry]) -> anyhow::R
             .bind(i.created_at)
             .bind(i.version)
             .bind(i.updated_at)
-            .bind(flag(c.needs_triage));
+            .bind(flag(c.needs_triage))
+            .bind(tokens)
+            .bind(phone_key(&i.customer.phone));
     }
     q.execute(&mut *conn).await?;
     Ok(())

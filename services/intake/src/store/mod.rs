@@ -12,6 +12,7 @@ mod list;
 pub mod privacy;
 mod reclassifications;
 mod routing_view;
+mod search_backfill;
 pub mod timeline;
 
 pub use idempotency::*;
@@ -19,6 +20,7 @@ pub use inquiries::*;
 pub use list::*;
 pub use reclassifications::*;
 pub use routing_view::*;
+pub use search_backfill::*;
 
 pub type Tx = sqlx::Transaction<'static, Any>;
 
@@ -62,6 +64,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         1007,
         "links",
         include_str!("../../migrations/1007_links.sql"),
+    ),
+    (
+        1008,
+        "search",
+        include_str!("../../migrations/1008_search.sql"),
     ),
     (
         1009,

@@ -60,7 +60,8 @@ pub async fn redact(
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE inquiries SET customer_name = $1, customer_phone = '', customer_email = '', \
-         customer_social = '', text = $1, search_text = '', reservation_ref = '', \
+         customer_social = '', text = $1, search_text = '', search_tokens = '', customer_phone_key = '', \
+         reservation_ref = '', \
          feedback_comment = CASE WHEN feedback_comment IS NULL THEN NULL ELSE $1 END, \
          personal_data_erased_at = $2, updated_at = $2 \
          WHERE inquiry_id = $3 AND personal_data_erased_at IS NULL",

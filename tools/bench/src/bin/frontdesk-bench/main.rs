@@ -83,6 +83,13 @@ struct Args {
     /// ListInquiries page size.
     #[arg(long, default_value_t = 50)]
     page_size: i32,
+    /// ListInquiries: search this `text` on every call instead of the rotating filters.
+    #[arg(long)]
+    text: Option<String>,
+    /// ListInquiries: filter on this `customer_phone` on every call instead of the rotating
+    /// filters.
+    #[arg(long)]
+    customer_phone: Option<String>,
     /// Deadline of each call; a call past it counts as an error.
     #[arg(long, default_value_t = 30.0)]
     timeout_secs: f64,

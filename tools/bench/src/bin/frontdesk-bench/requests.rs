@@ -73,7 +73,8 @@ pub(crate) const LIST_FILTERS: &[ListFilter] = &[
     ListFilter::Text("早餐"),
     ListFilter::Status(pb::InquiryStatus::Resolved),
     ListFilter::Category(common::Category::Complaint),
-    ListFilter::Text("wi-fi"),
+    // "wi-fi" alone is refused since search is indexed (two 2-letter words: no gram).
+    ListFilter::Text("Wi-Fi in room"),
 ];
 
 /// Per-worker position in a ListInquiries walk.
@@ -137,6 +138,12 @@ pub(crate) fn list_request(shared: &Shared, state: &ListState) -> pb::ListInquir
         page_token: state.token.clone(),
         ..Default::default()
     };
+    if shared.args.text.is_some() || shared.args.customer_phone.is_some() {
+        // One search, as a clerk repeats it: `--text` / `--customer-phone`.
+        req.text = shared.args.text.clone().unwrap_or_default();
+        req.customer_phone = shared.args.customer_phone.clone().unwrap_or_default();
+        return req;
+    }
     match &LIST_FILTERS[state.filter % LIST_FILTERS.len()] {
         ListFilter::None => {}
         ListFilter::Status(s) => req.statuses = vec![*s as i32],
