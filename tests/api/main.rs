@@ -20,6 +20,7 @@ mod operations;
 mod poison;
 mod privacy;
 mod relay;
+mod replicas;
 mod reply_templates;
 mod roles;
 mod routing_flow;
