@@ -643,7 +643,8 @@ async fn every_state_and_action_is_allowed_or_refused_with_a_reason(backend: Bac
             }
             ("rated", Feedback) => Some((
                 Code::AlreadyExists,
-                "feedback was already recorded for this inquiry",
+                "feedback was already recorded for the latest answer; after a reopen and a new \
+                 answer it can be rated again",
             )),
             ("new" | "acknowledged" | "waiting", Feedback) => no_answer,
             (_, Feedback) => None,
@@ -1045,7 +1046,91 @@ async fn unsure_classifications_need_triage_until_staff_confirm(backend: Backend
     assert!(!fixed.classification.expect("c").needs_triage);
 }
 
+/// CI-5.4 with a reopen: the customer rates the answer they got; reopened and answered
+/// again, they may rate the new answer; each rating says which answer it rates, and the
+/// first stays on record.
+async fn feedback_rates_each_answer_episode(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let id = create(&mut c, "房间空调不制冷 the air conditioning is not cooling")
+        .await
+        .inquiry_id;
+    let answer = |key: &str| pb::RespondRequest {
+        inquiry_id: id.clone(),
+        text: "工程部已修好 engineering fixed it".into(),
+        idempotency_key: key.into(),
+        ..Default::default()
+    };
+    let rate = |level: common::Satisfaction| pb::RecordFeedbackRequest {
+        inquiry_id: id.clone(),
+        satisfaction: level as i32,
+        comment: String::new(),
+        on_behalf_of_customer: true,
+    };
+    let first = c.respond(answer("a1")).await.expect("answer").into_inner();
+    c.record_feedback(rate(common::Satisfaction::Satisfied))
+        .await
+        .expect("first rating");
+    let err = c
+        .record_feedback(rate(common::Satisfaction::VerySatisfied))
+        .await
+        .expect_err("one rating per answer");
+    assert_eq!(err.code(), Code::AlreadyExists, "{err:?}");
+
+    let mut sup = app.client_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    sup.resolve(pb::ResolveRequest {
+        inquiry_id: id.clone(),
+        note: String::new(),
+    })
+    .await
+    .expect("resolve");
+    sup.reopen(pb::ReopenRequest {
+        inquiry_id: id.clone(),
+        reason: "still warm at night".into(),
+    })
+    .await
+    .expect("reopen");
+    let second = c.respond(answer("a2")).await.expect("answer").into_inner();
+    let rated = c
+        .record_feedback(rate(common::Satisfaction::Dissatisfied))
+        .await
+        .expect("the second answer is rated")
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+    let latest = rated.feedback.expect("latest rating");
+    assert_eq!(latest.response_id, second.response_id);
+    assert_eq!(
+        latest.satisfaction,
+        common::Satisfaction::Dissatisfied as i32
+    );
+    assert_eq!(rated.earlier_feedback.len(), 1);
+    assert_eq!(rated.earlier_feedback[0].response_id, first.response_id);
+    assert_eq!(
+        rated.earlier_feedback[0].satisfaction,
+        common::Satisfaction::Satisfied as i32
+    );
+    // Read back from storage, not only from the call's answer.
+    let got = c
+        .get_inquiry(pb::GetInquiryRequest {
+            inquiry_id: id.clone(),
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+    assert_eq!(got.earlier_feedback, rated.earlier_feedback);
+    assert_eq!(
+        got.feedback.map(|f| f.response_id),
+        Some(second.response_id)
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    feedback_rates_each_answer_episode,
     the_caller_on_the_phone_hears_the_routing_decision,
     unsure_classifications_need_triage_until_staff_confirm,
     created_inquiry_is_classified_and_has_a_timeline,

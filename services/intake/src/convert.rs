@@ -1,6 +1,6 @@
 //! Protobuf ↔ domain. Prost types stay at the edge: nothing past the handlers sees them.
 
-use crate::domain::inquiry::{Answer, DelayNotice, Inquiry, ResponseKind, TemplateUse};
+use crate::domain::inquiry::{Answer, DelayNotice, Feedback, Inquiry, ResponseKind, TemplateUse};
 use crate::domain::model::{
     Category, Channel, Complexity, Language, ReplyMethod, Satisfaction, Status,
 };
@@ -207,12 +207,8 @@ pub fn inquiry_to_pb(i: &Inquiry) -> pb::Inquiry {
         expected_at: opt_timestamp(i.expected_at),
         responses: i.responses.iter().map(answer_to_pb).collect(),
         delays: i.delays.iter().map(delay_to_pb).collect(),
-        feedback: i.feedback.as_ref().map(|f| pb::Feedback {
-            satisfaction: satisfaction_to_pb(f.satisfaction),
-            comment: f.comment.clone(),
-            recorded_by: f.recorded_by.clone(),
-            recorded_at: Some(to_timestamp(f.recorded_at)),
-        }),
+        feedback: i.feedback.as_ref().map(feedback_to_pb),
+        earlier_feedback: i.earlier_feedback.iter().map(feedback_to_pb).collect(),
         version: i.version,
         updated_at: Some(to_timestamp(i.updated_at)),
         routing: i.routing.as_ref().map(|r| pb::RoutingView {
@@ -227,6 +223,16 @@ pub fn inquiry_to_pb(i: &Inquiry) -> pb::Inquiry {
             as_of: Some(to_timestamp(r.as_of)),
         }),
         waiting_on_customer_since: opt_timestamp(i.waiting_since),
+    }
+}
+
+fn feedback_to_pb(f: &Feedback) -> pb::Feedback {
+    pb::Feedback {
+        satisfaction: satisfaction_to_pb(f.satisfaction),
+        comment: f.comment.clone(),
+        recorded_by: f.recorded_by.clone(),
+        recorded_at: Some(to_timestamp(f.recorded_at)),
+        response_id: f.response_id.clone(),
     }
 }
 

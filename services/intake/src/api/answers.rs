@@ -179,6 +179,7 @@ pub(super) async fn record_feedback(
                 comment: comment.clone(),
                 recorded_by: recorded_by.clone(),
                 recorded_at: now_micros(),
+                response_id: String::new(),
             })?;
             Ok((format!("feedback: {satisfaction}"), String::new()))
         })

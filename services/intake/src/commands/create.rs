@@ -265,6 +265,7 @@ fn new_inquiry(input: &CreateInput) -> Inquiry {
         responses: Vec::new(),
         delays: Vec::new(),
         feedback: None,
+        earlier_feedback: Vec::new(),
         version: 1,
         updated_at: now,
         routing: None,

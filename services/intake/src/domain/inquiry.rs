@@ -102,6 +102,8 @@ pub struct Feedback {
     /// Staff member who recorded it for the customer; empty when the customer did.
     pub recorded_by: String,
     pub recorded_at: i64,
+    /// The answer it rates: the latest when it was recorded (one rating per answer episode).
+    pub response_id: String,
 }
 
 /// Intake's copy of routing's assignment; eventually consistent (`as_of`).
@@ -137,7 +139,10 @@ pub struct Inquiry {
     pub expected_at: Option<i64>,
     pub responses: Vec<Answer>,
     pub delays: Vec<DelayNotice>,
+    /// The latest rating.
     pub feedback: Option<Feedback>,
+    /// Ratings of earlier answer episodes (before a reopen), oldest first.
+    pub earlier_feedback: Vec<Feedback>,
     pub version: i64,
     pub updated_at: i64,
     pub routing: Option<RoutingView>,
@@ -308,18 +313,35 @@ impl Inquiry {
         Ok(())
     }
 
-    /// CI-5.4: once per inquiry, after it was answered.
-    pub fn record_feedback(&mut self, feedback: Feedback) -> Outcome {
+    /// CI-5.4: one rating per answer episode. It rates the latest answer; after a reopen and
+    /// a new answer the customer may rate again, and the earlier rating stays on record.
+    pub fn record_feedback(&mut self, mut feedback: Feedback) -> Outcome {
         let now = feedback.recorded_at;
-        if self.feedback.is_some() {
-            return Err(Refusal::AlreadyExists(
-                "feedback was already recorded for this inquiry".into(),
-            ));
-        }
-        if self.answers().next().is_none() {
+        let Some(latest) = self.answers().last() else {
             return precondition("inquiry has no answer yet; feedback rates an answer");
+        };
+        let latest_id = latest.response_id.clone();
+        let latest_at = latest.responded_at;
+        if let Some(previous) = &self.feedback {
+            // Ratings recorded before episodes were tracked name no answer: they rated
+            // whatever was answered before them.
+            let same_episode = if previous.response_id.is_empty() {
+                latest_at <= previous.recorded_at
+            } else {
+                previous.response_id == latest_id
+            };
+            if same_episode {
+                return Err(Refusal::AlreadyExists(
+                    "feedback was already recorded for the latest answer; after a reopen and a \
+                     new answer it can be rated again"
+                        .into(),
+                ));
+            }
         }
-        self.feedback = Some(feedback);
+        feedback.response_id = latest_id;
+        if let Some(previous) = self.feedback.replace(feedback) {
+            self.earlier_feedback.push(previous);
+        }
         self.version += 1;
         self.updated_at = now;
         Ok(())
@@ -419,6 +441,7 @@ mod tests {
             responses: vec![],
             delays: vec![],
             feedback: None,
+            earlier_feedback: Vec::new(),
             version: 1,
             updated_at: 0,
             routing: None,
@@ -447,6 +470,7 @@ mod tests {
             comment: String::new(),
             recorded_by: String::new(),
             recorded_at: 6,
+            response_id: String::new(),
         };
         assert!(matches!(
             i.record_feedback(fb),
@@ -570,6 +594,7 @@ mod tests {
             comment: String::new(),
             recorded_by: String::new(),
             recorded_at: 1,
+            response_id: String::new(),
         };
         assert!(matches!(
             i.record_feedback(fb.clone()),
@@ -578,9 +603,37 @@ mod tests {
         i.respond(answer("r1", 1, false)).expect("respond");
         i.record_feedback(fb.clone()).expect("feedback");
         assert!(matches!(
-            i.record_feedback(fb),
+            i.record_feedback(fb.clone()),
             Err(Refusal::AlreadyExists(_))
         ));
+        assert_eq!(
+            i.feedback.as_ref().map(|f| f.response_id.as_str()),
+            Some("r1")
+        );
+        // Reopened and answered again: a new episode, rated again; the first rating stays.
+        i.resolve(2).expect("resolve");
+        i.reopen(3).expect("reopen");
+        assert!(
+            matches!(
+                i.record_feedback(fb.clone()),
+                Err(Refusal::AlreadyExists(_))
+            ),
+            "no new answer yet"
+        );
+        i.respond(answer("r2", 4, false)).expect("second answer");
+        let second = Feedback {
+            satisfaction: Satisfaction::VerySatisfied,
+            recorded_at: 5,
+            ..fb
+        };
+        i.record_feedback(second)
+            .expect("the second episode's rating");
+        assert_eq!(
+            i.feedback.as_ref().map(|f| f.response_id.as_str()),
+            Some("r2")
+        );
+        assert_eq!(i.earlier_feedback.len(), 1);
+        assert_eq!(i.earlier_feedback[0].response_id, "r1");
     }
 
     #[test]

@@ -117,7 +117,8 @@ pub async fn update(
          complaint_process = $5, reclassified = $6, assignee = $7, acknowledged_at = $8, \
          first_response_at = $9, resolved_at = $10, expected_at = $11, satisfaction = $12, \
          feedback_comment = $13, feedback_by = $14, feedback_at = $15, version = $16, updated_at = $17, \
-         waiting_since = $20, needs_triage = $21 WHERE inquiry_id = $18 AND version = $19",
+         waiting_since = $20, needs_triage = $21, feedback_response_id = $22 \
+         WHERE inquiry_id = $18 AND version = $19",
     )
     .bind(i.status.code())
     .bind(c.category.code())
@@ -140,12 +141,17 @@ pub async fn update(
     .bind(loaded_version)
     .bind(i.waiting_since)
     .bind(flag(c.needs_triage))
+    .bind(fb.map(|f| f.response_id.clone()))
     .execute(&mut *conn)
     .await?
     .rows_affected();
     if n == 0 {
         return Ok(false);
     }
+    sqlx::query("DELETE FROM earlier_feedback WHERE inquiry_id = $1")
+        .bind(&i.inquiry_id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM responses WHERE inquiry_id = $1")
         .bind(&i.inquiry_id)
         .execute(&mut *conn)
@@ -185,6 +191,21 @@ pub(super) async fn write_children(conn: &mut AnyConnection, i: &Inquiry) -> any
         .execute(&mut *conn)
         .await?;
     }
+    for (pos, f) in i.earlier_feedback.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO earlier_feedback (inquiry_id, position, response_id, satisfaction, \
+             comment, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&i.inquiry_id)
+        .bind(pos as i64)
+        .bind(&f.response_id)
+        .bind(f.satisfaction.code())
+        .bind(&f.comment)
+        .bind(&f.recorded_by)
+        .bind(f.recorded_at)
+        .execute(&mut *conn)
+        .await?;
+    }
     for (pos, d) in i.delays.iter().enumerate() {
         sqlx::query(
             "INSERT INTO delay_notices (inquiry_id, position, reason, new_expected_at, \
@@ -210,7 +231,7 @@ pub(super) const INQUIRY_COLUMNS: &str = "inquiry_id, property_id, channel, cust
     customer_email, customer_social, preferred_reply, text, reservation_ref, status, category, \
     language, complexity, confidence, matched_terms, complaint_process, reclassified, assignee, \
     created_by, created_at, acknowledged_at, first_response_at, resolved_at, expected_at, \
-    satisfaction, feedback_comment, feedback_by, feedback_at, version, updated_at, waiting_since, \
+    satisfaction, feedback_comment, feedback_by, feedback_at, feedback_response_id, version, updated_at, waiting_since, \
     needs_triage";
 
 /// The whole inquiry with its answers and delay notices.
@@ -258,6 +279,22 @@ pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<
                 None => None,
             },
             template: template_use(&r)?,
+        });
+    }
+    let rows = sqlx::query(
+        "SELECT response_id, satisfaction, comment, recorded_by, recorded_at \
+         FROM earlier_feedback WHERE inquiry_id = $1 ORDER BY position",
+    )
+    .bind(inquiry_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        inquiry.earlier_feedback.push(Feedback {
+            response_id: r.try_get("response_id")?,
+            satisfaction: code(&r, "satisfaction", Satisfaction::from_code)?,
+            comment: r.try_get("comment")?,
+            recorded_by: r.try_get("recorded_by")?,
+            recorded_at: r.try_get("recorded_at")?,
         });
     }
     let rows = sqlx::query(
@@ -317,6 +354,9 @@ pub(super) fn from_row(r: &AnyRow) -> anyhow::Result<Inquiry> {
             recorded_at: r
                 .try_get::<Option<i64>, _>("feedback_at")?
                 .unwrap_or_default(),
+            response_id: r
+                .try_get::<Option<String>, _>("feedback_response_id")?
+                .unwrap_or_default(),
         }),
         None => None,
     };
@@ -354,6 +394,7 @@ pub(super) fn from_row(r: &AnyRow) -> anyhow::Result<Inquiry> {
         responses: Vec::new(),
         delays: Vec::new(),
         feedback,
+        earlier_feedback: Vec::new(),
         version: r.try_get("version")?,
         updated_at: r.try_get("updated_at")?,
         routing: None,

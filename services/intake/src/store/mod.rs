@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "response kind",
         include_str!("../../migrations/1009_response_kind.sql"),
     ),
+    (
+        1010,
+        "feedback episodes",
+        include_str!("../../migrations/1010_feedback_episodes.sql"),
+    ),
 ];
 
 pub async fn seed_properties(db: &Db, ids: &[String]) -> anyhow::Result<()> {

@@ -77,6 +77,7 @@ pub async fn redact(
     }
     for sql in [
         "UPDATE responses SET text = $1 WHERE inquiry_id = $2",
+        "UPDATE earlier_feedback SET comment = $1 WHERE inquiry_id = $2 AND comment <> ''",
         "UPDATE reclassifications SET text = $1 WHERE inquiry_id = $2",
         "UPDATE timeline SET detail = $1 WHERE inquiry_id = $2 AND detail <> ''",
     ] {
