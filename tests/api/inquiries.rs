@@ -1129,7 +1129,73 @@ async fn feedback_rates_each_answer_episode(backend: Backend) {
     app.stop().await;
 }
 
+/// AIP-157: a queue screen lists BASIC inquiries; FULL adds what GetInquiry shows — routing's
+/// department and due times, the responses — without a GetInquiry per row.
+async fn lists_return_the_full_view_on_request(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let id = create(&mut c, "How late is the pool open?")
+        .await
+        .inquiry_id;
+    c.respond(pb::RespondRequest {
+        inquiry_id: id.clone(),
+        text: "Until 22:00 / 泳池开到晚上十点".into(),
+        idempotency_key: "pool".into(),
+        ..Default::default()
+    })
+    .await
+    .expect("respond");
+    let list = |view: pb::InquiryView| pb::ListInquiriesRequest {
+        view: view as i32,
+        ..Default::default()
+    };
+    let basic = c
+        .list_inquiries(list(pb::InquiryView::Unspecified))
+        .await
+        .expect("basic")
+        .into_inner();
+    assert!(
+        basic.inquiries[0].responses.is_empty(),
+        "BASIC is the row only"
+    );
+    let mut full = None;
+    for _ in 0..200 {
+        let got = c
+            .list_inquiries(list(pb::InquiryView::Full))
+            .await
+            .expect("full")
+            .into_inner();
+        if got.inquiries[0].routing.is_some() {
+            full = Some(got);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let full = full.expect("routing's view reaches intake");
+    let i = &full.inquiries[0];
+    assert_eq!(i.inquiry_id, id);
+    assert_eq!(i.responses.len(), 1);
+    assert!(
+        !i.routing
+            .as_ref()
+            .expect("routing")
+            .lead_department
+            .is_empty()
+    );
+    let err = c
+        .list_inquiries(pb::ListInquiriesRequest {
+            view: 7,
+            ..Default::default()
+        })
+        .await
+        .expect_err("unknown view");
+    assert_eq!(violated_fields(&err), vec!["view"]);
+    app.stop().await;
+}
+
 on_both_backends!(
+    lists_return_the_full_view_on_request,
     feedback_rates_each_answer_episode,
     the_caller_on_the_phone_hears_the_routing_decision,
     unsure_classifications_need_triage_until_staff_confirm,

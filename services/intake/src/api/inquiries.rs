@@ -177,9 +177,23 @@ pub(super) async fn list_inquiries(
     filter.reservation_ref = Some(reservation).filter(|r| !r.is_empty());
     let page_size = page_size(r.page_size, &mut v);
     filter.after = paging::read_position(&r.page_token, &mut v);
+    let full = match pb::InquiryView::try_from(r.view) {
+        Ok(pb::InquiryView::Unspecified | pb::InquiryView::Basic) => false,
+        Ok(pb::InquiryView::Full) => true,
+        Err(_) => {
+            v.add(
+                "view",
+                "unknown view: INQUIRY_VIEW_BASIC or INQUIRY_VIEW_FULL",
+            );
+            false
+        }
+    };
     validate::check(v)?;
     filter.limit = page_size + 1;
-    let rows = api.intake.list(&filter).await?;
+    let mut rows = api.intake.list(&filter).await?;
+    if full {
+        rows = api.intake.with_details(rows).await?;
+    }
     let (inquiries, next_page_token) = paging::page_within(
         rows,
         page_size,

@@ -141,6 +141,26 @@ impl Intake {
         Ok(store::list(&self.db, filter, &stats).await?)
     }
 
+    /// The listed inquiries as GetInquiry shows them (routing's view, responses, delays,
+    /// feedback): the FULL list view. One connection, a read per inquiry of the page.
+    pub async fn with_details(&self, rows: Vec<Inquiry>) -> Result<Vec<Inquiry>, Error> {
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(anyhow::Error::from)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            // An inquiry erased between the list and this read is shown as listed.
+            match store::load(&mut conn, &row.inquiry_id).await? {
+                Some(full) => out.push(full),
+                None => out.push(row),
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn list_corrections(
         &self,
         properties: Option<&[String]>,
