@@ -102,10 +102,18 @@ pub(crate) fn read_file_env(var: &str) -> anyhow::Result<Option<String>> {
     }
 }
 
+/// Logs, traces and metrics for a process named `service` (OpenTelemetry's `service.name`:
+/// the served service in a cluster, `frontdesk-dev` for the all-in-one process, whose spans
+/// tell the services apart by `rpc.service`). `OTEL_SERVICE_NAME` overrides it.
 pub(crate) fn init(
     common: &CommonArgs,
+    service: &str,
 ) -> anyhow::Result<frontdesk_platform::telemetry::TelemetryGuard> {
-    let guard = frontdesk_platform::telemetry::init("frontdesk", common.log_format, &common.log)?;
+    let name = std::env::var("OTEL_SERVICE_NAME")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| service.to_string());
+    let guard = frontdesk_platform::telemetry::init(&name, common.log_format, &common.log)?;
     if let Some(addr) = common.metrics_addr()? {
         frontdesk_platform::metrics::install(addr)?;
         tracing::info!(%addr, "metrics on /metrics");
@@ -114,7 +122,7 @@ pub(crate) fn init(
 }
 
 pub(crate) async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
-    let guard = init(&a.common)?;
+    let guard = init(&a.common, "frontdesk-dev")?;
     let auth = if a.common.insecure {
         Authenticator::insecure()
     } else {
@@ -179,7 +187,7 @@ pub(crate) async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
 }
 
 pub(crate) async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
-    let guard = init(&a.common)?;
+    let guard = init(&a.common, a.service.as_str())?;
     let auth = if a.common.insecure {
         Authenticator::insecure()
     } else {
