@@ -276,8 +276,173 @@ on_both_backends!(
     kpis_from_a_hand_computed_scenario,
     refusals,
     hot_topics,
-    wallboard
+    wallboard,
+    targets_per_property
 );
+
+/// "Targets per property": a manager sets the property's own satisfaction target; the report
+/// then shows it with its gap, another property keeps the chain's default, a supervisor may
+/// read but not set, and bad values name their field.
+async fn targets_per_property(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut amy = app.agent().await;
+    let i = create(&mut amy, "房间太吵了 The room is noisy").await;
+    feedback(&mut amy, &i.inquiry_id, common::Satisfaction::Satisfied).await;
+    let mut boss = analytics_as(&app, "mia", Role::Manager, &[PROPERTY_A, PROPERTY_B]).await;
+
+    let defaults = boss
+        .get_kpi_targets(apb::GetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await
+        .expect("targets")
+        .into_inner();
+    let eff = defaults.effective.expect("effective");
+    assert_eq!(eff.satisfaction_pct, Some(90.0), "the chain's default");
+    assert_eq!(eff.response_timeliness_pct, Some(95.0));
+    assert_eq!(defaults.overrides, Some(apb::TargetValues::default()));
+    assert_eq!(defaults.updated_by, "");
+
+    let set = boss
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            targets: Some(apb::TargetValues {
+                satisfaction_pct: Some(80.0),
+                // Not in the mask: ignored.
+                quiz_score_pct: Some(10.0),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["satisfaction_pct".into()],
+            }),
+        })
+        .await
+        .expect("set")
+        .into_inner();
+    let eff = set.effective.expect("effective");
+    assert_eq!(
+        (
+            eff.satisfaction_pct,
+            eff.quiz_score_pct,
+            eff.answer_accuracy_pct
+        ),
+        (Some(80.0), Some(80.0), Some(98.0))
+    );
+    assert_eq!(
+        set.overrides,
+        Some(apb::TargetValues {
+            satisfaction_pct: Some(80.0),
+            ..Default::default()
+        })
+    );
+    assert_eq!(set.updated_by, "mia");
+    assert!(set.update_time.is_some());
+
+    // The report: 1 of 1 surveyed satisfied = 100 %, against 80 %: gap +0.2.
+    let report = report_when(
+        &mut boss,
+        request(PROPERTY_A, apb::GroupBy::Channel),
+        (1, 0, 1, 0),
+    )
+    .await;
+    let csat = report.total.and_then(|k| k.satisfaction).expect("csat");
+    assert!(close(Some(csat.target), 0.8), "{csat:?}");
+    assert!(close(csat.gap, 0.2), "{csat:?}");
+    let by_channel = report.groups[0]
+        .kpis
+        .and_then(|k| k.satisfaction)
+        .expect("group csat");
+    assert!(close(Some(by_channel.target), 0.8), "groups use it too");
+    let csv = boss
+        .export_kpi_report_csv(request(PROPERTY_A, apb::GroupBy::Unspecified))
+        .await
+        .expect("csv")
+        .into_inner()
+        .csv;
+    assert!(
+        String::from_utf8_lossy(&csv).contains("0.8000"),
+        "the CSV has the target"
+    );
+    let other = boss
+        .get_kpi_report(request(PROPERTY_B, apb::GroupBy::Unspecified))
+        .await
+        .expect("report B")
+        .into_inner();
+    let other_csat = other.total.and_then(|k| k.satisfaction).expect("csat B");
+    assert!(close(Some(other_csat.target), 0.9), "B keeps the default");
+
+    // Clearing: named in the mask, unset → the default again.
+    let cleared = boss
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            targets: None,
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["satisfaction_pct".into()],
+            }),
+        })
+        .await
+        .expect("clear")
+        .into_inner();
+    assert_eq!(
+        cleared.effective.and_then(|e| e.satisfaction_pct),
+        Some(90.0)
+    );
+
+    // Bad input names its fields; a supervisor reads but does not set; no cross-property.
+    let err = boss
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            targets: Some(apb::TargetValues {
+                response_timeliness_pct: Some(120.0),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["response_timeliness_pct".into(), "csat".into()],
+            }),
+        })
+        .await
+        .expect_err("out of range");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(
+        violated_fields(&err),
+        ["targets.response_timeliness_pct", "update_mask.paths[1]"]
+    );
+    let no_mask = boss
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no mask");
+    assert_eq!(violated_fields(&no_mask), ["update_mask"]);
+    let mut sam = analytics_as(&app, "sam", Role::Supervisor, &[PROPERTY_A]).await;
+    sam.get_kpi_targets(apb::GetKpiTargetsRequest {
+        property_id: PROPERTY_A.into(),
+    })
+    .await
+    .expect("a supervisor reads targets");
+    let denied = sam
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            targets: None,
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["quiz_score_pct".into()],
+            }),
+        })
+        .await
+        .expect_err("supervisors do not set targets");
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let mut b_only = analytics_as(&app, "max", Role::Manager, &[PROPERTY_B]).await;
+    let elsewhere = b_only
+        .get_kpi_targets(apb::GetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await
+        .expect_err("another property");
+    assert_eq!(elsewhere.code(), Code::PermissionDenied);
+    app.stop().await;
+}
 
 /// CI-3.9: what the period's inquiries were about — categories and the classifier's terms —
 /// with examples to open, from facts only (no customer's words), for supervisors.

@@ -1,6 +1,7 @@
 //! gRPC handlers: authenticate, validate, read the facts, compute (domain), encode.
 
 pub mod convert;
+mod targets;
 
 use crate::domain::kpi::{self, Breakdown, Targets, TimelinessRule};
 use crate::domain::topics;
@@ -18,6 +19,7 @@ use tonic::{Request, Response, Status};
 pub struct AnalyticsApi {
     db: Db,
     rule: TimelinessRule,
+    /// The chain's default targets (settings); a property's own override them.
     targets: Targets,
     /// Wakes live KPI streams when facts change (see `live`).
     fanout: Fanout,
@@ -61,7 +63,8 @@ impl AnalyticsApi {
         let quizzes = store::quizzes_in_period(&self.db, property_id, from, to)
             .await
             .map_err(ServiceError::Internal)?;
-        Ok(kpi::report(&facts, &quizzes, &self.rule, &self.targets, by))
+        let (_, targets) = self.targets_of(property_id).await?;
+        Ok(kpi::report(&facts, &quizzes, &self.rule, &targets, by))
     }
 }
 
@@ -163,7 +166,10 @@ impl AnalyticsApi {
             report.groups.retain(|(k, _)| *k == caller.subject);
             report.total = match report.groups.first() {
                 Some((_, k)) => k.clone(),
-                None => kpi::report(&[], &[], &self.rule, &self.targets, None).total,
+                None => {
+                    let (_, targets) = self.targets_of(&q.property_id).await?;
+                    kpi::report(&[], &[], &self.rule, &targets, None).total
+                }
             };
         }
         metrics::report_served(q.group_by.as_str_name());
@@ -279,6 +285,20 @@ impl AnalyticsService for AnalyticsApi {
             self.shutdown.clone(),
             slot,
         )))
+    }
+
+    async fn get_kpi_targets(
+        &self,
+        req: Request<pb::GetKpiTargetsRequest>,
+    ) -> Result<Response<pb::KpiTargets>, Status> {
+        self.get_targets(req).await
+    }
+
+    async fn set_kpi_targets(
+        &self,
+        req: Request<pb::SetKpiTargetsRequest>,
+    ) -> Result<Response<pb::KpiTargets>, Status> {
+        self.set_targets(req).await
     }
 
     async fn export_kpi_report_csv(

@@ -4,4 +4,5 @@
 pub mod csv;
 pub mod facts;
 pub mod kpi;
+pub mod targets;
 pub mod topics;
