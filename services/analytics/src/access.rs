@@ -20,5 +20,6 @@ pub const ACCESS: Table = Table {
         ("WatchKpis", REPORTS),
         ("GetKpiTargets", REPORTS),
         ("SetKpiTargets", MANAGERS),
+        ("ListAnomalies", REPORTS),
     ],
 };

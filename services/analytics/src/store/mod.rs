@@ -2,6 +2,8 @@
 //! and SQLite: times are unix micros, ids text, vocabulary values their codes.
 
 use crate::domain::facts::{AuditVerdict, IntakeFacts, RoutingFacts};
+pub mod anomalies;
+
 use crate::domain::kpi::Fact;
 use crate::domain::targets::Overrides;
 use anyhow::{Context, anyhow};
@@ -31,6 +33,11 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         5003,
         "targets",
         include_str!("../../migrations/5003_targets.sql"),
+    ),
+    (
+        5004,
+        "anomalies",
+        include_str!("../../migrations/5004_anomalies.sql"),
     ),
 ];
 
