@@ -369,6 +369,7 @@ async fn targets_per_property(backend: Backend) {
     let app = env.spawn().await;
     let mut amy = app.agent().await;
     let i = create(&mut amy, "房间太吵了 The room is noisy").await;
+    respond(&mut amy, &i.inquiry_id, "noisy-answer").await;
     feedback(&mut amy, &i.inquiry_id, common::Satisfaction::Satisfied).await;
     let mut boss = analytics_as(&app, "mia", Role::Manager, &[PROPERTY_A, PROPERTY_B]).await;
 
@@ -424,7 +425,7 @@ async fn targets_per_property(backend: Backend) {
     let report = report_when(
         &mut boss,
         request(PROPERTY_A, apb::GroupBy::Channel),
-        (1, 0, 1, 0),
+        (1, 1, 1, 0),
     )
     .await;
     let csat = report.total.and_then(|k| k.satisfaction).expect("csat");
