@@ -340,6 +340,38 @@ async fn a_burst_raises_one_volume_alert(backend: Backend) {
     assert_eq!(listed[0].anomaly_id, alert.anomaly_id);
     assert_eq!(listed[0].sample, 8);
 
+    // The episode's one event, in analytics' outbox: ids and figures.
+    let db = frontdesk_platform::db::Db::connect(
+        env.database_url(frontdesk::services::ServiceName::analytics),
+        1,
+    )
+    .await
+    .expect("analytics db");
+    let events = frontdesk_platform::outbox::read_aggregate(&db, &alert.anomaly_id)
+        .await
+        .expect("events");
+    assert_eq!(events.len(), 1, "raised once: {events:?}");
+    assert_eq!(
+        events[0].event_type,
+        "frontdesk.analytics.v1.AnomalyDetected"
+    );
+    let detected = <apb::AnomalyDetected as prost::Message>::decode(events[0].payload.as_slice())
+        .expect("payload");
+    let raised = detected.anomaly.expect("anomaly");
+    assert_eq!(
+        (
+            raised.anomaly_id.as_str(),
+            raised.property_id.as_str(),
+            raised.kind
+        ),
+        (
+            alert.anomaly_id.as_str(),
+            PROPERTY_A,
+            apb::AnomalyKind::VolumeSpike as i32
+        )
+    );
+    db.close().await;
+
     let bad = boss
         .list_anomalies(apb::ListAnomaliesRequest {
             page_size: -1,
