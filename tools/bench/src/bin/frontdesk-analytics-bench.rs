@@ -46,9 +46,9 @@ const SEED: &str = "INSERT INTO analytics_facts (inquiry_id, property_id, channe
     (ARRAY['front_desk','hotline','website','ota','email'])[1 + i % 5], \
     (ARRAY['dining','room_rates','reservation','facilities','complaint','other'])[1 + (i / 7) % 6], \
     'simple', CASE WHEN i % 3 = 0 THEN 'en' ELSE 'zh' END, \
-    $3 + (i * 31536000000000 / $1), \
-    CASE WHEN i % 10 < 9 THEN $3 + (i * 31536000000000 / $1) + (i % 600) * 1000000 END, \
-    CASE WHEN i % 10 < 8 THEN $3 + (i * 31536000000000 / $1) + 7200000000 END, NULL, \
+    $3 + i * (31536000000000 / $1), \
+    CASE WHEN i % 10 < 9 THEN $3 + i * (31536000000000 / $1) + (i % 600) * 1000000 END, \
+    CASE WHEN i % 10 < 8 THEN $3 + i * (31536000000000 / $1) + 7200000000 END, NULL, \
     'staff-' || (i % 40), \
     CASE i % 7 WHEN 0 THEN 'very_satisfied' WHEN 1 THEN 'satisfied' WHEN 2 THEN 'neutral' \
       WHEN 3 THEN 'dissatisfied' ELSE NULL END, \
