@@ -49,7 +49,8 @@ pub async fn window(db: &Db, property_id: &str, from: i64, to: i64) -> anyhow::R
     .fetch_one(db.pool())
     .await
     .context("counting a window")?;
-    // SUM is NUMERIC on Postgres: cast through the text-free path by reading i64 or f64.
+    // SUM of an integer CASE is BIGINT on Postgres; SQLite may hand back a REAL for an
+    // aggregate, so both are read.
     let n = |col: &str| -> anyhow::Result<i64> {
         r.try_get::<i64, _>(col)
             .or_else(|_| r.try_get::<f64, _>(col).map(|f| f as i64))

@@ -59,7 +59,7 @@ const SEED: &str = "INSERT INTO analytics_facts (inquiry_id, property_id, channe
 const RAW: &str = "SELECT category, COUNT(*) AS inquiries, COUNT(first_response_at) AS responded, \
     COUNT(resolved_at) AS resolved, COUNT(satisfaction) AS surveyed, \
     SUM(CASE WHEN satisfaction IN ('very_satisfied', 'satisfied') THEN 1 ELSE 0 END) AS satisfied, \
-    SUM(sla_breaches) AS breaches, SUM(transfers) AS transfers FROM analytics_facts \
+    CAST(SUM(sla_breaches) AS BIGINT) AS breaches, CAST(SUM(transfers) AS BIGINT) AS transfers FROM analytics_facts \
     WHERE property_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY category";
 
 fn line(what: &str, h: &Histogram<u64>, rows: usize, args: &Args) {
