@@ -276,8 +276,287 @@ on_both_backends!(
     kpis_from_a_hand_computed_scenario,
     refusals,
     hot_topics,
-    wallboard
+    wallboard,
+    targets_per_property,
+    a_burst_raises_one_volume_alert
 );
+
+/// CI-5.3: a burst of inquiries (5 where the hour before had none; the threshold set to 5)
+/// raises one volume-spike alert, shown on the wallboard; more inquiries while it lasts
+/// update that alert instead of raising another.
+async fn a_burst_raises_one_volume_alert(backend: Backend) {
+    let env = Env::new(backend).await;
+    let mut cfg = env.config();
+    cfg.args.analytics.anomaly_interval_ms = 50;
+    cfg.args.analytics.volume_spike_min = 5;
+    let app = env.spawn_with(cfg).await;
+    let mut boss = analytics_as(&app, "mia", Role::Manager, &[PROPERTY_A]).await;
+    let mut board = boss
+        .watch_kpis(apb::WatchKpisRequest {
+            property_id: PROPERTY_A.into(),
+            from_time: request(PROPERTY_A, apb::GroupBy::Unspecified).from_time,
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    assert!(next_snapshot(&mut board).await.open_anomalies.is_empty());
+
+    let mut amy = app.agent().await;
+    for n in 0..5 {
+        create(&mut amy, &format!("空调坏了 The AC is broken {n}")).await;
+    }
+    let mut seen = next_snapshot(&mut board).await;
+    while seen.open_anomalies.is_empty() {
+        seen = next_snapshot(&mut board).await;
+    }
+    let alert = &seen.open_anomalies[0];
+    assert_eq!(alert.kind, apb::AnomalyKind::VolumeSpike as i32);
+    assert_eq!((alert.baseline, alert.threshold), (0.0, 2.0));
+    assert!(alert.sample >= 5 && alert.end_time.is_none(), "{alert:?}");
+
+    // Three more while it lasts: the evaluator's later figures (8 inquiries) are the marker
+    // that it ran again, and still one alert.
+    for n in 5..8 {
+        create(&mut amy, &format!("空调坏了 The AC is broken {n}")).await;
+    }
+    let ask = apb::ListAnomaliesRequest {
+        property_id: PROPERTY_A.into(),
+        ..Default::default()
+    };
+    let mut listed = Vec::new();
+    for _ in 0..300 {
+        listed = boss
+            .list_anomalies(ask.clone())
+            .await
+            .expect("list")
+            .into_inner()
+            .anomalies;
+        if listed.iter().any(|a| a.sample == 8) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(listed.len(), 1, "one episode, updated: {listed:?}");
+    assert_eq!(listed[0].anomaly_id, alert.anomaly_id);
+    assert_eq!(listed[0].sample, 8);
+
+    // The episode's one event, in analytics' outbox: ids and figures.
+    let db = frontdesk_platform::db::Db::connect(
+        env.database_url(frontdesk::services::ServiceName::analytics),
+        1,
+    )
+    .await
+    .expect("analytics db");
+    let events = frontdesk_platform::outbox::read_aggregate(&db, &alert.anomaly_id)
+        .await
+        .expect("events");
+    assert_eq!(events.len(), 1, "raised once: {events:?}");
+    assert_eq!(
+        events[0].event_type,
+        "frontdesk.analytics.v1.AnomalyDetected"
+    );
+    let detected = <apb::AnomalyDetected as prost::Message>::decode(events[0].payload.as_slice())
+        .expect("payload");
+    let raised = detected.anomaly.expect("anomaly");
+    assert_eq!(
+        (
+            raised.anomaly_id.as_str(),
+            raised.property_id.as_str(),
+            raised.kind
+        ),
+        (
+            alert.anomaly_id.as_str(),
+            PROPERTY_A,
+            apb::AnomalyKind::VolumeSpike as i32
+        )
+    );
+    db.close().await;
+
+    let bad = boss
+        .list_anomalies(apb::ListAnomaliesRequest {
+            page_size: -1,
+            page_token: "!".into(),
+            ..ask
+        })
+        .await
+        .expect_err("bad paging");
+    assert_eq!(violated_fields(&bad), ["page_size", "page_token"]);
+    let mut agent = analytics_as(&app, "amy", Role::Agent, &[PROPERTY_A]).await;
+    let denied = agent
+        .list_anomalies(apb::ListAnomaliesRequest {
+            property_id: PROPERTY_A.into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("agents do not read alerts");
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    app.stop().await;
+}
+
+/// "Targets per property": a manager sets the property's own satisfaction target; the report
+/// then shows it with its gap, another property keeps the chain's default, a supervisor may
+/// read but not set, and bad values name their field.
+async fn targets_per_property(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut amy = app.agent().await;
+    let i = create(&mut amy, "房间太吵了 The room is noisy").await;
+    respond(&mut amy, &i.inquiry_id, "noisy-answer").await;
+    feedback(&mut amy, &i.inquiry_id, common::Satisfaction::Satisfied).await;
+    let mut boss = analytics_as(&app, "mia", Role::Manager, &[PROPERTY_A, PROPERTY_B]).await;
+
+    let defaults = boss
+        .get_kpi_targets(apb::GetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await
+        .expect("targets")
+        .into_inner();
+    let eff = defaults.effective.expect("effective");
+    assert_eq!(eff.satisfaction_pct, Some(90.0), "the chain's default");
+    assert_eq!(eff.response_timeliness_pct, Some(95.0));
+    assert_eq!(defaults.overrides, Some(apb::TargetValues::default()));
+    assert_eq!(defaults.updated_by, "");
+
+    let set = boss
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            targets: Some(apb::TargetValues {
+                satisfaction_pct: Some(80.0),
+                // Not in the mask: ignored.
+                quiz_score_pct: Some(10.0),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["satisfaction_pct".into()],
+            }),
+        })
+        .await
+        .expect("set")
+        .into_inner();
+    let eff = set.effective.expect("effective");
+    assert_eq!(
+        (
+            eff.satisfaction_pct,
+            eff.quiz_score_pct,
+            eff.answer_accuracy_pct
+        ),
+        (Some(80.0), Some(80.0), Some(98.0))
+    );
+    assert_eq!(
+        set.overrides,
+        Some(apb::TargetValues {
+            satisfaction_pct: Some(80.0),
+            ..Default::default()
+        })
+    );
+    assert_eq!(set.updated_by, "mia");
+    assert!(set.update_time.is_some());
+
+    // The report: 1 of 1 surveyed satisfied = 100 %, against 80 %: gap +0.2.
+    let report = report_when(
+        &mut boss,
+        request(PROPERTY_A, apb::GroupBy::Channel),
+        (1, 1, 1, 0),
+    )
+    .await;
+    let csat = report.total.and_then(|k| k.satisfaction).expect("csat");
+    assert!(close(Some(csat.target), 0.8), "{csat:?}");
+    assert!(close(csat.gap, 0.2), "{csat:?}");
+    let by_channel = report.groups[0]
+        .kpis
+        .and_then(|k| k.satisfaction)
+        .expect("group csat");
+    assert!(close(Some(by_channel.target), 0.8), "groups use it too");
+    let csv = boss
+        .export_kpi_report_csv(request(PROPERTY_A, apb::GroupBy::Unspecified))
+        .await
+        .expect("csv")
+        .into_inner()
+        .csv;
+    assert!(
+        String::from_utf8_lossy(&csv).contains("0.8000"),
+        "the CSV has the target"
+    );
+    let other = boss
+        .get_kpi_report(request(PROPERTY_B, apb::GroupBy::Unspecified))
+        .await
+        .expect("report B")
+        .into_inner();
+    let other_csat = other.total.and_then(|k| k.satisfaction).expect("csat B");
+    assert!(close(Some(other_csat.target), 0.9), "B keeps the default");
+
+    // Clearing: named in the mask, unset → the default again.
+    let cleared = boss
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            targets: None,
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["satisfaction_pct".into()],
+            }),
+        })
+        .await
+        .expect("clear")
+        .into_inner();
+    assert_eq!(
+        cleared.effective.and_then(|e| e.satisfaction_pct),
+        Some(90.0)
+    );
+
+    // Bad input names its fields; a supervisor reads but does not set; no cross-property.
+    let err = boss
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            targets: Some(apb::TargetValues {
+                response_timeliness_pct: Some(120.0),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["response_timeliness_pct".into(), "csat".into()],
+            }),
+        })
+        .await
+        .expect_err("out of range");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(
+        violated_fields(&err),
+        ["targets.response_timeliness_pct", "update_mask.paths[1]"]
+    );
+    let no_mask = boss
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no mask");
+    assert_eq!(violated_fields(&no_mask), ["update_mask"]);
+    let mut sam = analytics_as(&app, "sam", Role::Supervisor, &[PROPERTY_A]).await;
+    sam.get_kpi_targets(apb::GetKpiTargetsRequest {
+        property_id: PROPERTY_A.into(),
+    })
+    .await
+    .expect("a supervisor reads targets");
+    let denied = sam
+        .set_kpi_targets(apb::SetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+            targets: None,
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["quiz_score_pct".into()],
+            }),
+        })
+        .await
+        .expect_err("supervisors do not set targets");
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let mut b_only = analytics_as(&app, "max", Role::Manager, &[PROPERTY_B]).await;
+    let elsewhere = b_only
+        .get_kpi_targets(apb::GetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await
+        .expect_err("another property");
+    assert_eq!(elsewhere.code(), Code::PermissionDenied);
+    app.stop().await;
+}
 
 /// CI-3.9: what the period's inquiries were about — categories and the classifier's terms —
 /// with examples to open, from facts only (no customer's words), for supervisors.

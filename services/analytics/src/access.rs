@@ -9,6 +9,7 @@ use frontdesk_platform::auth::Role::{self, *};
 
 const REPORT_READERS: &[Role] = &[Agent, Supervisor, Manager];
 const REPORTS: &[Role] = &[Supervisor, Manager];
+const MANAGERS: &[Role] = &[Manager];
 
 pub const ACCESS: Table = Table {
     service: "frontdesk.analytics.v1.AnalyticsService",
@@ -17,5 +18,8 @@ pub const ACCESS: Table = Table {
         ("ExportKpiReportCsv", REPORT_READERS),
         ("GetHotTopics", REPORTS),
         ("WatchKpis", REPORTS),
+        ("GetKpiTargets", REPORTS),
+        ("SetKpiTargets", MANAGERS),
+        ("ListAnomalies", REPORTS),
     ],
 };

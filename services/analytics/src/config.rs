@@ -85,6 +85,63 @@ pub struct AnalyticsArgs {
         default_value_t = 80.0
     )]
     pub quiz_target_pct: f64,
+
+    /// Anomaly alerts (CI-5.3): the rolling window each property's inquiries are judged on,
+    /// against the window of the same length just before.
+    #[arg(
+        id = "analytics_anomaly_window_secs",
+        long = "analytics-anomaly-window-secs",
+        env = "FRONTDESK_ANALYTICS_ANOMALY_WINDOW_SECS",
+        default_value_t = 3600
+    )]
+    pub anomaly_window_secs: u64,
+
+    /// How often the anomaly evaluator runs, milliseconds.
+    #[arg(
+        id = "analytics_anomaly_interval_ms",
+        long = "analytics-anomaly-interval-ms",
+        env = "FRONTDESK_ANALYTICS_ANOMALY_INTERVAL_MS",
+        default_value_t = 60_000
+    )]
+    pub anomaly_interval_ms: u64,
+
+    /// Volume spike: at least this many inquiries in the window …
+    #[arg(
+        id = "analytics_volume_spike_min",
+        long = "analytics-volume-spike-min",
+        env = "FRONTDESK_ANALYTICS_VOLUME_SPIKE_MIN",
+        default_value_t = 20
+    )]
+    pub volume_spike_min: i64,
+
+    /// … and at least this many times the window before (an empty one counts as 1).
+    #[arg(
+        id = "analytics_volume_spike_ratio",
+        long = "analytics-volume-spike-ratio",
+        env = "FRONTDESK_ANALYTICS_VOLUME_SPIKE_RATIO",
+        default_value_t = 2.0
+    )]
+    pub volume_spike_ratio: f64,
+
+    /// Breach rate alert: this share (percent) of the window's inquiries breached an SLA,
+    /// of at least 10 inquiries.
+    #[arg(
+        id = "analytics_breach_rate_alert_pct",
+        long = "analytics-breach-rate-alert-pct",
+        env = "FRONTDESK_ANALYTICS_BREACH_RATE_ALERT_PCT",
+        default_value_t = 20.0
+    )]
+    pub breach_rate_alert_pct: f64,
+
+    /// Satisfaction drop alert: the satisfied share fell by this many points against the
+    /// window before (at least 10 surveys in each).
+    #[arg(
+        id = "analytics_satisfaction_drop_pts",
+        long = "analytics-satisfaction-drop-pts",
+        env = "FRONTDESK_ANALYTICS_SATISFACTION_DROP_PTS",
+        default_value_t = 15.0
+    )]
+    pub satisfaction_drop_pts: f64,
 }
 
 impl Default for AnalyticsArgs {
@@ -99,6 +156,12 @@ impl Default for AnalyticsArgs {
             accuracy_target_pct: 98.0,
             satisfaction_target_pct: 90.0,
             quiz_target_pct: 80.0,
+            anomaly_window_secs: 3600,
+            anomaly_interval_ms: 60_000,
+            volume_spike_min: 20,
+            volume_spike_ratio: 2.0,
+            breach_rate_alert_pct: 20.0,
+            satisfaction_drop_pts: 15.0,
         }
     }
 }
@@ -110,6 +173,21 @@ impl AnalyticsArgs {
             on_the_spot_us: us(self.on_the_spot_secs),
             online_us: us(self.online_within_secs),
             hotline_us: us(self.hotline_within_secs),
+        }
+    }
+
+    pub fn anomaly_settings(&self) -> crate::anomalies::Settings {
+        let d = crate::domain::anomaly::Thresholds::default();
+        crate::anomalies::Settings {
+            window: std::time::Duration::from_secs(self.anomaly_window_secs.max(1)),
+            interval: std::time::Duration::from_millis(self.anomaly_interval_ms.max(10)),
+            thresholds: crate::domain::anomaly::Thresholds {
+                volume_min: self.volume_spike_min,
+                volume_ratio: self.volume_spike_ratio,
+                breach_rate: self.breach_rate_alert_pct / 100.0,
+                satisfaction_drop: self.satisfaction_drop_pts / 100.0,
+                ..d
+            },
         }
     }
 
@@ -145,5 +223,17 @@ mod tests {
         assert_eq!(parsed.accuracy_target_pct, d.accuracy_target_pct);
         assert_eq!(parsed.satisfaction_target_pct, d.satisfaction_target_pct);
         assert_eq!(parsed.db_max_connections, d.db_max_connections);
+        assert_eq!(parsed.anomaly_window_secs, d.anomaly_window_secs);
+        assert_eq!(parsed.anomaly_interval_ms, d.anomaly_interval_ms);
+        assert_eq!(parsed.volume_spike_min, d.volume_spike_min);
+        assert_eq!(parsed.volume_spike_ratio, d.volume_spike_ratio);
+        assert_eq!(parsed.breach_rate_alert_pct, d.breach_rate_alert_pct);
+        assert_eq!(parsed.satisfaction_drop_pts, d.satisfaction_drop_pts);
+        let t = d.anomaly_settings().thresholds;
+        assert_eq!(
+            t,
+            crate::domain::anomaly::Thresholds::default(),
+            "one set of defaults"
+        );
     }
 }

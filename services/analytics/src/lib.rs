@@ -5,6 +5,7 @@
 //! `consumers` turn events into facts.
 
 pub mod access;
+pub mod anomalies;
 pub mod api;
 pub mod config;
 pub mod consumers;
@@ -58,8 +59,17 @@ impl Service for AnalyticsService {
             move |req| auth.authorize(req, &access::ACCESS),
         );
 
+        let evaluator = anomalies::run(
+            db.clone(),
+            fanout.clone(),
+            args.anomaly_settings(),
+            deps.shutdown.clone(),
+        );
         Ok(Mounted::new(Self::NAME, HEALTH_NAME, db.clone())
             .grpc(api)
+            // AnomalyDetected events (CI-5.3) go out through analytics' own outbox.
+            .emits(db.clone(), fanout.clone())
+            .task(evaluator)
             .consume(
                 "intake",
                 Consumer::new(

@@ -31,21 +31,38 @@ pub fn stream(
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         let _slot = slot;
-        let mut last: Option<pb::Kpis> = None;
+        let mut last: Option<(pb::Kpis, Vec<String>)> = None;
         loop {
             let as_of = now_micros();
-            match api.totals(&property_id, from, as_of + 1).await {
-                Ok(kpis) if last.as_ref() != Some(&kpis) => {
+            let current = match api.totals(&property_id, from, as_of + 1).await {
+                Ok(kpis) => api
+                    .open_anomalies(&property_id)
+                    .await
+                    .map(|anomalies| (kpis, anomalies)),
+                Err(status) => Err(status),
+            };
+            match current {
+                // An update when the KPIs change or an anomaly starts or ends (not when an
+                // ongoing one's figures move: those follow the KPIs).
+                Ok((kpis, anomalies))
+                    if last.as_ref()
+                        != Some(&(
+                            kpis,
+                            anomalies.iter().map(|a| a.anomaly_id.clone()).collect(),
+                        )) =>
+                {
+                    let ids = anomalies.iter().map(|a| a.anomaly_id.clone()).collect();
                     let snapshot = pb::KpiSnapshot {
                         property_id: property_id.clone(),
                         from_time: Some(to_timestamp(from)),
                         as_of: Some(to_timestamp(as_of)),
                         kpis: Some(kpis),
+                        open_anomalies: anomalies,
                     };
                     if tx.send(Ok(snapshot)).await.is_err() {
                         return;
                     }
-                    last = Some(kpis);
+                    last = Some((kpis, ids));
                 }
                 Ok(_) => {}
                 Err(status) => {

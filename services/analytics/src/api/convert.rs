@@ -1,6 +1,9 @@
 //! Domain values to their protobuf form.
 
+use crate::domain::anomaly::Kind;
 use crate::domain::kpi::{Kpis, Rate, TimelinessRule};
+use crate::store::anomalies::Episode;
+use frontdesk_platform::time::to_timestamp;
 use frontdesk_proto::analytics::v1 as pb;
 
 pub fn duration(us: i64) -> prost_types::Duration {
@@ -58,5 +61,29 @@ pub fn rule(r: &TimelinessRule) -> pb::TimelinessRule {
         on_the_spot: Some(duration(r.on_the_spot_us)),
         online: Some(duration(r.online_us)),
         hotline: Some(duration(r.hotline_us)),
+    }
+}
+
+pub fn anomaly_kind(k: Kind) -> pb::AnomalyKind {
+    match k {
+        Kind::VolumeSpike => pb::AnomalyKind::VolumeSpike,
+        Kind::BreachRate => pb::AnomalyKind::BreachRate,
+        Kind::SatisfactionDrop => pb::AnomalyKind::SatisfactionDrop,
+    }
+}
+
+pub fn anomaly(e: &Episode) -> pb::Anomaly {
+    pb::Anomaly {
+        anomaly_id: e.anomaly_id.clone(),
+        property_id: e.property_id.clone(),
+        kind: anomaly_kind(e.kind) as i32,
+        start_time: Some(to_timestamp(e.started_at)),
+        end_time: e.ended_at.map(to_timestamp),
+        window: Some(duration(e.window_us)),
+        observed: e.finding.observed,
+        baseline: e.finding.baseline,
+        threshold: e.finding.threshold,
+        sample: e.finding.sample,
+        evaluate_time: Some(to_timestamp(e.evaluated_at)),
     }
 }

@@ -1,6 +1,7 @@
 //! gRPC handlers: authenticate, validate, read the facts, compute (domain), encode.
 
 pub mod convert;
+mod targets;
 
 use crate::domain::kpi::{self, Breakdown, Targets, TimelinessRule};
 use crate::domain::topics;
@@ -18,6 +19,7 @@ use tonic::{Request, Response, Status};
 pub struct AnalyticsApi {
     db: Db,
     rule: TimelinessRule,
+    /// The chain's default targets (settings); a property's own override them.
     targets: Targets,
     /// Wakes live KPI streams when facts change (see `live`).
     fanout: Fanout,
@@ -41,6 +43,14 @@ impl AnalyticsApi {
         }
     }
 
+    /// A property's anomaly episodes going on, newest first (for the wallboard).
+    pub async fn open_anomalies(&self, property_id: &str) -> Result<Vec<pb::Anomaly>, Status> {
+        let rows = store::anomalies::list(&self.db, property_id, true, None, 50)
+            .await
+            .map_err(ServiceError::Internal)?;
+        Ok(rows.iter().map(convert::anomaly).collect())
+    }
+
     /// A property's KPIs of inquiries created in [from, to), as the wire has them.
     pub async fn totals(&self, property_id: &str, from: i64, to: i64) -> Result<pb::Kpis, Status> {
         let report = self.report(property_id, from, to, None).await?;
@@ -61,7 +71,8 @@ impl AnalyticsApi {
         let quizzes = store::quizzes_in_period(&self.db, property_id, from, to)
             .await
             .map_err(ServiceError::Internal)?;
-        Ok(kpi::report(&facts, &quizzes, &self.rule, &self.targets, by))
+        let (_, targets) = self.targets_of(property_id).await?;
+        Ok(kpi::report(&facts, &quizzes, &self.rule, &targets, by))
     }
 }
 
@@ -163,7 +174,10 @@ impl AnalyticsApi {
             report.groups.retain(|(k, _)| *k == caller.subject);
             report.total = match report.groups.first() {
                 Some((_, k)) => k.clone(),
-                None => kpi::report(&[], &[], &self.rule, &self.targets, None).total,
+                None => {
+                    let (_, targets) = self.targets_of(&q.property_id).await?;
+                    kpi::report(&[], &[], &self.rule, &targets, None).total
+                }
             };
         }
         metrics::report_served(q.group_by.as_str_name());
@@ -279,6 +293,51 @@ impl AnalyticsService for AnalyticsApi {
             self.shutdown.clone(),
             slot,
         )))
+    }
+
+    async fn get_kpi_targets(
+        &self,
+        req: Request<pb::GetKpiTargetsRequest>,
+    ) -> Result<Response<pb::KpiTargets>, Status> {
+        self.get_targets(req).await
+    }
+
+    async fn set_kpi_targets(
+        &self,
+        req: Request<pb::SetKpiTargetsRequest>,
+    ) -> Result<Response<pb::KpiTargets>, Status> {
+        self.set_targets(req).await
+    }
+
+    async fn list_anomalies(
+        &self,
+        req: Request<pb::ListAnomaliesRequest>,
+    ) -> Result<Response<pb::ListAnomaliesResponse>, Status> {
+        use frontdesk_platform::paging;
+        let caller = Caller::from_request(&req)?;
+        let r = req.into_inner();
+        let mut v = Violations::new();
+        if r.property_id.trim().is_empty() {
+            v.add("property_id", "required");
+        }
+        let size = paging::page_size(r.page_size, &mut v);
+        let after = paging::read_position(&r.page_token, &mut v);
+        v.into_result(()).map_err(ServiceError::from)?;
+        let property_id = r.property_id.trim();
+        caller.require_access(property_id)?;
+        let rows = store::anomalies::list(&self.db, property_id, r.open_only, after, size + 1)
+            .await
+            .map_err(ServiceError::Internal)?;
+        let (anomalies, next_page_token) = paging::page_within(
+            rows,
+            size,
+            |e| paging::position_key(e.started_at, &e.anomaly_id),
+            convert::anomaly,
+        );
+        Ok(Response::new(pb::ListAnomaliesResponse {
+            anomalies,
+            next_page_token,
+        }))
     }
 
     async fn export_kpi_report_csv(

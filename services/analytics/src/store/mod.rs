@@ -2,7 +2,10 @@
 //! and SQLite: times are unix micros, ids text, vocabulary values their codes.
 
 use crate::domain::facts::{AuditVerdict, IntakeFacts, RoutingFacts};
+pub mod anomalies;
+
 use crate::domain::kpi::Fact;
+use crate::domain::targets::Overrides;
 use anyhow::{Context, anyhow};
 use frontdesk_platform::db::Db;
 use frontdesk_platform::time::now_micros;
@@ -26,7 +29,74 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         "topic terms",
         include_str!("../../migrations/5002_topic_terms.sql"),
     ),
+    (
+        5003,
+        "targets",
+        include_str!("../../migrations/5003_targets.sql"),
+    ),
+    (
+        5004,
+        "anomalies",
+        include_str!("../../migrations/5004_anomalies.sql"),
+    ),
 ];
+
+/// A property's own targets, with who changed them last and when (`None`: never set).
+pub async fn targets(
+    db: &Db,
+    property_id: &str,
+) -> anyhow::Result<Option<(Overrides, String, i64)>> {
+    let row = sqlx::query(
+        "SELECT timeliness_pct, accuracy_pct, satisfaction_pct, quiz_pct, updated_by, updated_at \
+         FROM analytics_targets WHERE property_id = $1",
+    )
+    .bind(property_id)
+    .fetch_optional(db.pool())
+    .await
+    .context("loading targets")?;
+    row.map(|r| {
+        Ok((
+            Overrides {
+                timeliness_pct: r.try_get("timeliness_pct")?,
+                accuracy_pct: r.try_get("accuracy_pct")?,
+                satisfaction_pct: r.try_get("satisfaction_pct")?,
+                quiz_pct: r.try_get("quiz_pct")?,
+            },
+            r.try_get("updated_by")?,
+            r.try_get("updated_at")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Stores a property's own targets (all four, as merged by the caller).
+pub async fn put_targets(
+    db: &Db,
+    property_id: &str,
+    o: &Overrides,
+    updated_by: &str,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO analytics_targets (property_id, timeliness_pct, accuracy_pct, \
+         satisfaction_pct, quiz_pct, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (property_id) DO UPDATE SET timeliness_pct = excluded.timeliness_pct, \
+         accuracy_pct = excluded.accuracy_pct, satisfaction_pct = excluded.satisfaction_pct, \
+         quiz_pct = excluded.quiz_pct, updated_by = excluded.updated_by, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(property_id)
+    .bind(o.timeliness_pct)
+    .bind(o.accuracy_pct)
+    .bind(o.satisfaction_pct)
+    .bind(o.quiz_pct)
+    .bind(updated_by)
+    .bind(at)
+    .execute(db.pool())
+    .await
+    .context("storing targets")?;
+    Ok(())
+}
 
 /// Records a submitted quiz attempt (a resubmission of the same attempt changes nothing).
 pub async fn apply_quiz(

@@ -41,6 +41,84 @@ pub enum ReportCmd {
         #[arg(long, default_value_t = 10)]
         limit: i32,
     },
+    /// The property's KPI targets (its own, else the chain's defaults); managers change them
+    /// with --set and --clear.
+    Targets {
+        /// The property.
+        #[arg(long, default_value = "demo-hotel")]
+        property: String,
+        /// KPI=PERCENT, e.g. satisfaction=85; KPI one of timeliness, accuracy, satisfaction,
+        /// quiz. Repeatable.
+        #[arg(long, value_name = "KPI=PERCENT")]
+        set: Vec<String>,
+        /// A KPI to put back on the chain's default. Repeatable.
+        #[arg(long, value_name = "KPI")]
+        clear: Vec<String>,
+    },
+}
+
+/// The CLI's short KPI names and their TargetValues fields.
+const TARGET_KPIS: [(&str, &str); 4] = [
+    ("timeliness", "response_timeliness_pct"),
+    ("accuracy", "answer_accuracy_pct"),
+    ("satisfaction", "satisfaction_pct"),
+    ("quiz", "quiz_score_pct"),
+];
+
+fn target_field(kpi: &str) -> anyhow::Result<&'static str> {
+    TARGET_KPIS
+        .iter()
+        .find(|(short, field)| *short == kpi || *field == kpi)
+        .map(|(_, field)| *field)
+        .ok_or_else(|| {
+            anyhow!(
+                "{kpi:?} is not a KPI with a target; one of: {}",
+                TARGET_KPIS.map(|(s, _)| s).join(", ")
+            )
+        })
+}
+
+fn target_slot<'a>(t: &'a mut pb::TargetValues, field: &str) -> &'a mut Option<f64> {
+    match field {
+        "response_timeliness_pct" => &mut t.response_timeliness_pct,
+        "answer_accuracy_pct" => &mut t.answer_accuracy_pct,
+        "satisfaction_pct" => &mut t.satisfaction_pct,
+        _ => &mut t.quiz_score_pct,
+    }
+}
+
+/// The SetKpiTargets request of `--set` and `--clear`; `None` when neither was given.
+fn targets_request(
+    property: &str,
+    set: &[String],
+    clear: &[String],
+) -> anyhow::Result<Option<pb::SetKpiTargetsRequest>> {
+    if set.is_empty() && clear.is_empty() {
+        return Ok(None);
+    }
+    let mut targets = pb::TargetValues::default();
+    let mut paths = Vec::new();
+    for s in set {
+        let (kpi, value) = s
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--set {s:?}: expected KPI=PERCENT, e.g. satisfaction=85"))?;
+        let field = target_field(kpi.trim())?;
+        let pct: f64 = value
+            .trim()
+            .trim_end_matches('%')
+            .parse()
+            .map_err(|_| anyhow!("--set {s:?}: {value:?} is not a number"))?;
+        *target_slot(&mut targets, field) = Some(pct);
+        paths.push(field.to_string());
+    }
+    for kpi in clear {
+        paths.push(target_field(kpi.trim())?.to_string());
+    }
+    Ok(Some(pb::SetKpiTargetsRequest {
+        property_id: property.to_string(),
+        targets: Some(targets),
+        update_mask: Some(prost_types::FieldMask { paths }),
+    }))
 }
 
 type Client = AnalyticsServiceClient<
@@ -182,6 +260,25 @@ pub async fn run(args: ClientArgs, cmd: ReportCmd) -> anyhow::Result<()> {
                 .into_inner();
             print_topics(args.json, &r);
         }
+        ReportCmd::Targets {
+            property,
+            set,
+            clear,
+        } => {
+            let t = match targets_request(&property, &set, &clear)? {
+                Some(req) => client.set_kpi_targets(req).await,
+                None => {
+                    client
+                        .get_kpi_targets(pb::GetKpiTargetsRequest {
+                            property_id: property,
+                        })
+                        .await
+                }
+            }
+            .map_err(status_error)?
+            .into_inner();
+            print_targets(args.json, &t);
+        }
     }
     Ok(())
 }
@@ -213,6 +310,44 @@ fn print_topics(json: bool, r: &pb::GetHotTopicsResponse) {
         }
         println!("{}", fit(t));
     }
+}
+
+fn print_targets(json: bool, t: &pb::KpiTargets) {
+    let mut effective = t.effective.unwrap_or_default();
+    let mut overrides = t.overrides.unwrap_or_default();
+    let rows: Vec<_> = TARGET_KPIS
+        .iter()
+        .map(|(short, field)| {
+            let value = *target_slot(&mut effective, field);
+            let own = target_slot(&mut overrides, field).is_some();
+            (*short, value, own)
+        })
+        .collect();
+    if json {
+        let kpis: Vec<_> = rows
+            .iter()
+            .map(|(kpi, value, own)| json!({"kpi": kpi, "target_pct": value, "property_own": own}))
+            .collect();
+        println!(
+            "{}",
+            json!({"property_id": t.property_id, "targets": kpis, "updated_by": t.updated_by})
+        );
+        return;
+    }
+    let mut table = table(&["KPI", "target", "from"]);
+    for (kpi, value, own) in rows {
+        table.add_row(vec![
+            kpi.to_string(),
+            value.map_or_else(|| "—".into(), |v| format!("{v:.1} %")),
+            if own {
+                "this property"
+            } else {
+                "chain default"
+            }
+            .to_string(),
+        ]);
+    }
+    println!("{}", fit(table));
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -276,5 +411,36 @@ mod tests {
         assert_eq!(previous_month(a).expect("prev").to_string(), "2026-01-01");
         assert!(month_bounds("2026-13").is_err());
         assert!(month_bounds("October").is_err());
+    }
+
+    #[test]
+    fn set_and_clear_become_one_masked_request() {
+        let req = targets_request(
+            "p",
+            &["satisfaction=85".into(), "timeliness=97.5%".into()],
+            &["quiz".into()],
+        )
+        .expect("valid")
+        .expect("a change");
+        assert_eq!(
+            req.update_mask.expect("mask").paths,
+            [
+                "satisfaction_pct",
+                "response_timeliness_pct",
+                "quiz_score_pct"
+            ]
+        );
+        let t = req.targets.expect("targets");
+        assert_eq!(
+            (
+                t.satisfaction_pct,
+                t.response_timeliness_pct,
+                t.quiz_score_pct
+            ),
+            (Some(85.0), Some(97.5), None)
+        );
+        assert!(targets_request("p", &[], &[]).expect("valid").is_none());
+        assert!(targets_request("p", &["csat=80".into()], &[]).is_err());
+        assert!(targets_request("p", &["satisfaction".into()], &[]).is_err());
     }
 }
