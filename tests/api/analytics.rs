@@ -278,7 +278,8 @@ on_both_backends!(
     hot_topics,
     wallboard,
     targets_per_property,
-    a_burst_raises_one_volume_alert
+    a_burst_raises_one_volume_alert,
+    concurrent_target_changes_are_all_kept
 );
 
 /// CI-5.3: a burst of inquiries (5 where the hour before had none; the threshold set to 5)
@@ -713,4 +714,59 @@ async fn next_snapshot(board: &mut tonic::Streaming<apb::KpiSnapshot>) -> apb::K
         .expect("an update in time")
         .expect("no error")
         .expect("stream open")
+}
+
+/// Four managers each set one target at the same moment: every change is kept (each write
+/// merges into what is stored, and a write that raced another merges again).
+async fn concurrent_target_changes_are_all_kept(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let fields = [
+        ("response_timeliness_pct", 91.0),
+        ("answer_accuracy_pct", 92.0),
+        ("satisfaction_pct", 93.0),
+        ("quiz_score_pct", 94.0),
+    ];
+    let mut tasks = Vec::new();
+    for (n, (field, pct)) in fields.into_iter().enumerate() {
+        let mut boss = analytics_as(&app, &format!("mia{n}"), Role::Manager, &[PROPERTY_A]).await;
+        tasks.push(tokio::spawn(async move {
+            let targets = apb::TargetValues {
+                response_timeliness_pct: Some(pct),
+                answer_accuracy_pct: Some(pct),
+                satisfaction_pct: Some(pct),
+                quiz_score_pct: Some(pct),
+            };
+            boss.set_kpi_targets(apb::SetKpiTargetsRequest {
+                property_id: PROPERTY_A.into(),
+                targets: Some(targets),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec![field.into()],
+                }),
+            })
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task").expect("set");
+    }
+    let mut boss = analytics_as(&app, "mia", Role::Manager, &[PROPERTY_A]).await;
+    let got = boss
+        .get_kpi_targets(apb::GetKpiTargetsRequest {
+            property_id: PROPERTY_A.into(),
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .overrides
+        .expect("overrides");
+    assert_eq!(
+        (
+            got.response_timeliness_pct,
+            got.answer_accuracy_pct,
+            got.satisfaction_pct,
+            got.quiz_score_pct
+        ),
+        (Some(91.0), Some(92.0), Some(93.0), Some(94.0))
+    );
 }

@@ -98,18 +98,35 @@ impl AnalyticsApi {
         caller.require_access(&property_id)?;
         let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
         let given = from_pb(&r.targets.unwrap_or_default());
-        let (stored, _) = self.targets_of(&property_id).await?;
-        let stored = stored.map(|(o, _, _)| o).unwrap_or_default();
-        let merged = targets::merge(&stored, &given, &paths).map_err(ServiceError::from)?;
-        store::put_targets(
-            &self.db,
-            &property_id,
-            &merged,
-            &caller.subject,
-            now_micros(),
-        )
-        .await
-        .map_err(ServiceError::Internal)?;
+        // Read, merge the masked fields, write only if unchanged since the read: two managers
+        // setting different targets at once both keep their change.
+        let mut attempts = 0;
+        let merged = loop {
+            let (stored, _) = self.targets_of(&property_id).await?;
+            let read_at = stored.as_ref().map(|(_, _, at)| *at);
+            let stored = stored.map(|(o, _, _)| o).unwrap_or_default();
+            let merged = targets::merge(&stored, &given, &paths).map_err(ServiceError::from)?;
+            let written = store::put_targets(
+                &self.db,
+                &property_id,
+                &merged,
+                &caller.subject,
+                now_micros(),
+                read_at,
+            )
+            .await
+            .map_err(ServiceError::Internal)?;
+            if written {
+                break merged;
+            }
+            attempts += 1;
+            if attempts == 3 {
+                return Err(ServiceError::Aborted(
+                    "the targets changed while being set; retry".into(),
+                )
+                .into());
+            }
+        };
         tracing::info!(property_id, by = caller.subject, ?merged, "KPI targets set");
         Ok(Response::new(self.targets_response(property_id).await?))
     }

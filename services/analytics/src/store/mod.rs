@@ -69,21 +69,24 @@ pub async fn targets(
     .transpose()
 }
 
-/// Stores a property's own targets (all four, as merged by the caller).
+/// Stores a property's own targets (all four, as merged by the caller from what it read),
+/// only if they are still as read: `read_at` is the `updated_at` it read, `None` for none.
+/// False when another manager changed them in between (the caller merges again).
 pub async fn put_targets(
     db: &Db,
     property_id: &str,
     o: &Overrides,
     updated_by: &str,
     at: i64,
-) -> anyhow::Result<()> {
-    sqlx::query(
+    read_at: Option<i64>,
+) -> anyhow::Result<bool> {
+    let n = sqlx::query(
         "INSERT INTO analytics_targets (property_id, timeliness_pct, accuracy_pct, \
          satisfaction_pct, quiz_pct, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (property_id) DO UPDATE SET timeliness_pct = excluded.timeliness_pct, \
          accuracy_pct = excluded.accuracy_pct, satisfaction_pct = excluded.satisfaction_pct, \
          quiz_pct = excluded.quiz_pct, updated_by = excluded.updated_by, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at WHERE analytics_targets.updated_at = $8",
     )
     .bind(property_id)
     .bind(o.timeliness_pct)
@@ -92,10 +95,16 @@ pub async fn put_targets(
     .bind(o.quiz_pct)
     .bind(updated_by)
     .bind(at)
+    // No row was read: any row found now was written concurrently, and never matches.
+    .bind(read_at.unwrap_or(-1))
+    // Through the Any driver a NULL double is sent with another type than a set one, and a
+    // statement cached on the connection keeps its first types: Postgres then rejects the
+    // next call's binary value. Unnamed statements are typed per call.
+    .persistent(false)
     .execute(db.pool())
     .await
     .context("storing targets")?;
-    Ok(())
+    Ok(n.rows_affected() == 1)
 }
 
 /// Records a submitted quiz attempt (a resubmission of the same attempt changes nothing).
