@@ -4,6 +4,7 @@
 pub mod access;
 pub mod auth;
 pub mod balance;
+pub mod batch;
 pub mod client;
 pub mod config;
 pub mod contact;

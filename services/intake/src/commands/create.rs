@@ -60,20 +60,8 @@ impl Intake {
     }
 
     pub(super) async fn run_batcher(self, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<CreateJob>>>) {
-        loop {
-            // Take what is waiting, then let the other writer collect while this one writes.
-            let batch = {
-                let mut rx = rx.lock().await;
-                let Some(first) = rx.recv().await else { return };
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
-                }
-                batch
-            };
+        // Take what is waiting, then let the other writer collect while this one writes.
+        while let Some(batch) = frontdesk_platform::batch::next_batch(&rx, MAX_BATCH).await {
             self.write_batch(batch).await;
         }
     }
