@@ -70,13 +70,16 @@ fn describe() {
     );
     metrics::describe_gauge!(
         DB_POOL,
-        "Database pool connections by service and state (in_use, idle)"
+        "Database pool connections by database (the service that owns it) and state (in_use, idle)"
     );
     metrics::describe_gauge!(
         BUILD_INFO,
         "Always 1; the version and the services this process mounts as labels"
     );
-    metrics::describe_counter!(EVENTS_DELIVERED, "Outbox events delivered to subscribers");
+    metrics::describe_counter!(
+        EVENTS_DELIVERED,
+        "Outbox events delivered, by source service and subscriber"
+    );
     metrics::describe_counter!(
         PEER_RETRIES,
         "Idempotent calls to another service sent again after UNAVAILABLE, by calling service"

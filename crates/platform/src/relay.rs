@@ -197,7 +197,7 @@ async fn step(
     .bind(&cfg.owner)
     .execute(db.pool())
     .await?;
-    metrics::counter!(crate::metrics::EVENTS_DELIVERED, "service" => cfg.source.clone(), "subscriber" => cfg.subscriber.name.clone())
+    metrics::counter!(crate::metrics::EVENTS_DELIVERED, "source" => cfg.source.clone(), "subscriber" => cfg.subscriber.name.clone())
         .increment(n as u64);
     Ok(Step::Delivered)
 }

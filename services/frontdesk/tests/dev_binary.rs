@@ -960,6 +960,14 @@ fn the_sla_series_the_alerts_use_exist_from_start() {
     }
     assert!(body.contains("# HELP frontdesk_sla_deadlines_fired_total"));
     assert!(body.contains("# HELP frontdesk_sla_open_past_due"));
+    assert!(body.contains("\nfrontdesk_sla_timers_pending "), "{body}");
+    // No label is named `service`: Kubernetes' scrape adds its own `service` label.
+    assert!(
+        !body
+            .lines()
+            .any(|l| !l.starts_with('#') && l.contains("{service=") || l.contains(",service=")),
+        "a metric labelled service: {body}"
+    );
     // The alert rules count exactly this metric (a renamed metric would silence them).
     let rules = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

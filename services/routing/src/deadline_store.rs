@@ -93,6 +93,14 @@ pub async fn to_arm(db: &Db, limit: i64) -> anyhow::Result<Vec<(String, i64)>> {
         .collect()
 }
 
+/// Deadlines still to fire: what the timer wheel holds (or will, once armed).
+pub async fn pending_count(db: &Db) -> anyhow::Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM deadlines WHERE state = 'pending'")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
 /// Pending deadlines due by `now`, oldest first (fired from here while Redis is down).
 pub async fn due_pending(db: &Db, now: i64, limit: i64) -> anyhow::Result<Vec<(String, i64)>> {
     let rows = sqlx::query(

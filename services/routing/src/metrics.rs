@@ -30,6 +30,10 @@ pub fn describe() {
          department; every department's series exist from start"
     );
     metrics::describe_gauge!(
+        crate::sla_engine::TIMERS_PENDING,
+        "SLA deadlines still to fire (the timer wheel's size, counted in the database)"
+    );
+    metrics::describe_gauge!(
         crate::sla_engine::OPEN_PAST_DUE,
         "Open inquiries past their first-response or resolution deadline, by lead department"
     );

@@ -40,6 +40,7 @@ const REDIS_BOUND: Duration = Duration::from_secs(1);
 
 pub const DEADLINES_FIRED: &str = "frontdesk_sla_deadlines_fired_total";
 pub const OPEN_PAST_DUE: &str = "frontdesk_sla_open_past_due";
+pub const TIMERS_PENDING: &str = "frontdesk_sla_timers_pending";
 pub const FIRE_LATENESS: &str = "frontdesk_sla_fire_lateness_seconds";
 
 /// How often the open-past-due gauge is recounted (a grouped count over open assignments).
@@ -129,6 +130,8 @@ impl SlaEngine {
     }
 
     pub async fn count_past_due(&self) -> anyhow::Result<()> {
+        let pending = crate::deadline_store::pending_count(&self.routing.db).await?;
+        metrics::gauge!(TIMERS_PENDING).set(pending as f64);
         let now = self.clock.now_without_redis();
         for (department, n) in store::open_past_due(&self.routing.db, now).await? {
             for kind in DeadlineKind::ALL {

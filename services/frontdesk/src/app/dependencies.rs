@@ -35,9 +35,9 @@ pub(super) async fn watch_dependencies(
         for (i, (name, db)) in mounted.iter().enumerate() {
             let pool = db.pool();
             let idle = pool.num_idle() as f64;
-            metrics::gauge!(frontdesk_platform::metrics::DB_POOL, "service" => *name, "state" => "idle")
+            metrics::gauge!(frontdesk_platform::metrics::DB_POOL, "database" => *name, "state" => "idle")
                 .set(idle);
-            metrics::gauge!(frontdesk_platform::metrics::DB_POOL, "service" => *name, "state" => "in_use")
+            metrics::gauge!(frontdesk_platform::metrics::DB_POOL, "database" => *name, "state" => "in_use")
                 .set(f64::from(pool.size()) - idle);
             let up = db.ping(DEPENDENCY_CHECK * 2).await;
             if last[i] != Some(up) {
