@@ -30,6 +30,16 @@ pub fn install(addr: SocketAddr) -> anyhow::Result<()> {
         .install()
         .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
     describe();
+    // The process's own series (process_cpu_seconds_total, process_resident_memory_bytes,
+    // process_open_fds …), refreshed on the scrape interval's order.
+    let process = metrics_process::Collector::default();
+    process.describe();
+    tokio::spawn(async move {
+        loop {
+            process.collect();
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+    });
     Ok(())
 }
 

@@ -961,6 +961,10 @@ fn the_sla_series_the_alerts_use_exist_from_start() {
     assert!(body.contains("# HELP frontdesk_sla_deadlines_fired_total"));
     assert!(body.contains("# HELP frontdesk_sla_open_past_due"));
     assert!(body.contains("\nfrontdesk_sla_timers_pending "), "{body}");
+    assert!(
+        body.contains("\nprocess_resident_memory_bytes "),
+        "process metrics: {body}"
+    );
     // No label is named `service`: Kubernetes' scrape adds its own `service` label.
     assert!(
         !body

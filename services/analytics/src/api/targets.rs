@@ -120,7 +120,9 @@ impl AnalyticsApi {
                 break merged;
             }
             attempts += 1;
-            if attempts == 3 {
+            // Each round one writer wins; ten rounds outlast any number of managers a
+            // property has editing its targets at the same moment.
+            if attempts == 10 {
                 return Err(ServiceError::Aborted(
                     "the targets changed while being set; retry".into(),
                 )
