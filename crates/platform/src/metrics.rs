@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 pub const GRPC_REQUESTS: &str = "frontdesk_grpc_requests_total";
 pub const GRPC_DURATION: &str = "frontdesk_grpc_request_duration_seconds";
 pub const OUTBOX_LAG: &str = "frontdesk_outbox_lag_events";
+pub const OUTBOX_AGE: &str = "frontdesk_outbox_oldest_undelivered_age_seconds";
 pub const RELAY_DELIVERY_ERRORS: &str = "frontdesk_relay_delivery_errors_total";
 pub const EVENTS_DELIVERED: &str = "frontdesk_outbox_events_delivered_total";
 pub const PEER_RETRIES: &str = "frontdesk_peer_retries_total";
@@ -53,6 +54,12 @@ fn describe() {
         GRPC_DURATION,
         metrics::Unit::Seconds,
         "gRPC request latency until response headers"
+    );
+    metrics::describe_gauge!(
+        OUTBOX_AGE,
+        metrics::Unit::Seconds,
+        "Age of the oldest event not yet delivered to a subscriber (0 when none), by source \
+         and subscriber"
     );
     metrics::describe_gauge!(
         OUTBOX_LAG,

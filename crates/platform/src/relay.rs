@@ -155,6 +155,11 @@ async fn step(
     metrics::gauge!(crate::metrics::OUTBOX_LAG, "source" => cfg.source.clone(), "subscriber" => cfg.subscriber.name.clone())
         .set((head - cursor) as f64);
     let events = outbox::read_after(db, cursor, cfg.batch_size, None).await?;
+    // How long the oldest undelivered event has waited: a lag of 10 events is nothing at
+    // rush hour and an outage at 3 a.m.; the age tells them apart.
+    let age = events.first().map_or(0, |e| (now - e.occurred_at).max(0));
+    metrics::gauge!(crate::metrics::OUTBOX_AGE, "source" => cfg.source.clone(), "subscriber" => cfg.subscriber.name.clone())
+        .set(age as f64 / 1e6);
     let Some(last) = events.last().map(|e| e.sequence) else {
         return Ok(Step::Idle);
     };

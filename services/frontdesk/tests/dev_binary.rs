@@ -922,7 +922,8 @@ fn scrape(port: u16) -> String {
 
 /// An SRE's dashboard and the breach alerts (k8s/components/monitoring) need the SLA series
 /// before the first breach: every department's fired-deadline counters are there at 0 with
-/// their HELP, beside the open-past-due gauge.
+/// their HELP, beside the open-past-due gauge, the timer wheel's size, each relay's oldest
+/// undelivered event's age and the process's own series.
 #[test]
 fn the_sla_series_the_alerts_use_exist_from_start() {
     let checkout = tempfile::tempdir().expect("temp dir");
@@ -938,6 +939,10 @@ fn the_sla_series_the_alerts_use_exist_from_start() {
             &body,
             "frontdesk_sla_open_past_due",
             &[r#"department="front_office""#],
+        ) && series(
+            &body,
+            "frontdesk_outbox_oldest_undelivered_age_seconds",
+            &[r#"source="intake""#, r#"subscriber="routing""#],
         ) {
             break body;
         }
