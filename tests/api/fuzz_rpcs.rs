@@ -109,7 +109,7 @@ async fn fuzzed_protobuf_on_every_rpc_never_answers_internal(backend: Backend) {
     let mut bad = Vec::new();
     let mut calls = 0;
     for m in &methods {
-        let path: http::uri::PathAndQuery = m.path.parse().expect("path");
+        let path: http::uri::PathAndQuery = m.path().parse().expect("path");
         for input in inputs(&mut rng) {
             let mut req = tonic::Request::new(input.clone());
             req.metadata_mut().insert("authorization", bearer.clone());
@@ -131,7 +131,7 @@ async fn fuzzed_protobuf_on_every_rpc_never_answers_internal(backend: Backend) {
             if !acceptable(code) {
                 bad.push(format!(
                     "{} {:02x?} → {code:?}",
-                    m.path,
+                    m.path(),
                     &input[..input.len().min(24)]
                 ));
             }

@@ -23,16 +23,15 @@ async fn every_rpc_refuses_exactly_the_roles_its_table_leaves_out(backend: Backe
     let mut wrong = Vec::new();
     let mut refusals = 0;
     for m in methods() {
-        let (service, method) = m.path[1..].split_once('/').expect("service/method");
         let Some(allowed) = tables
             .iter()
-            .find(|t| t.service == service)
-            .and_then(|t| t.roles(method))
+            .find(|t| t.service == m.service)
+            .and_then(|t| t.roles(&m.method))
         else {
-            wrong.push(format!("{} is in no table", m.path));
+            wrong.push(format!("{} is in no table", m.path()));
             continue;
         };
-        let path: http::uri::PathAndQuery = m.path.parse().expect("path");
+        let path: http::uri::PathAndQuery = m.path().parse().expect("path");
         for role in ALL_ROLES {
             let mut req = tonic::Request::new(Vec::new());
             let bearer = format!("Bearer {}", token("rita", role, &["*"]));
@@ -50,7 +49,7 @@ async fn every_rpc_refuses_exactly_the_roles_its_table_leaves_out(backend: Backe
             if let Err(s) = &result
                 && s.code() == Code::Unimplemented
             {
-                wrong.push(format!("{} is declared but not served", m.path));
+                wrong.push(format!("{} is declared but not served", m.path()));
                 break;
             }
             let refused = refused_by_the_table(&result);
@@ -61,7 +60,7 @@ async fn every_rpc_refuses_exactly_the_roles_its_table_leaves_out(backend: Backe
             if refused == allowed.contains(&role) || (allowed.contains(&role) && denied) {
                 wrong.push(format!(
                     "{} as {role}: {}",
-                    m.path,
+                    m.path(),
                     if allowed.contains(&role) {
                         format!("refused, but the table allows it ({result:?})")
                     } else {

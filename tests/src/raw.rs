@@ -2,7 +2,6 @@
 //! fuzzer, the role matrix) without a typed client per service.
 
 use bytes::{Buf, BufMut};
-use prost::Message;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 /// Sends and receives message bodies as they are.
@@ -44,30 +43,9 @@ impl Codec for RawCodec {
     }
 }
 
-pub struct Method {
-    pub path: String,
-    pub server_streaming: bool,
-}
-
 /// Every frontdesk RPC this build declares.
-pub fn methods() -> Vec<Method> {
-    let set = prost_types::FileDescriptorSet::decode(frontdesk_proto::FILE_DESCRIPTOR_SET)
-        .expect("descriptor set");
-    let mut out = Vec::new();
-    for file in set.file {
-        let package = file.package.unwrap_or_default();
-        for svc in file.service {
-            for m in svc.method {
-                out.push(Method {
-                    path: format!(
-                        "/{package}.{}/{}",
-                        svc.name.clone().unwrap_or_default(),
-                        m.name.unwrap_or_default()
-                    ),
-                    server_streaming: m.server_streaming.unwrap_or(false),
-                });
-            }
-        }
-    }
-    out
+pub fn methods() -> Vec<frontdesk_proto::DeclaredMethod> {
+    let methods = frontdesk_proto::declared_methods(frontdesk_proto::FILE_DESCRIPTOR_SET);
+    assert!(!methods.is_empty(), "the descriptor set declares no RPC");
+    methods
 }

@@ -147,13 +147,6 @@ impl Caller {
 
     /// Reads the caller the interceptor stored; a missing one is a wiring bug, not a client
     /// error, but must still not panic.
-    /// The caller of `req`, refused (PERMISSION_DENIED) unless their role is one of `roles`.
-    pub fn with_role<T>(req: &Request<T>, roles: &[Role]) -> Result<Caller, Status> {
-        let caller = Caller::from_request(req)?;
-        caller.require_role(roles)?;
-        Ok(caller)
-    }
-
     pub fn from_request<T>(req: &Request<T>) -> Result<Caller, Status> {
         req.extensions()
             .get::<Caller>()

@@ -201,25 +201,14 @@ fn code_name(code: i32) -> &'static str {
 /// this set only, so callers of made-up paths cannot mint new metric series.
 static KNOWN_METHODS: std::sync::LazyLock<std::collections::HashSet<String>> =
     std::sync::LazyLock::new(|| {
-        use prost::Message as _;
-        let mut known = std::collections::HashSet::new();
-        for set in [
+        let mut known: std::collections::HashSet<String> = [
             frontdesk_proto::FILE_DESCRIPTOR_SET,
             tonic_health::pb::FILE_DESCRIPTOR_SET,
-        ] {
-            let Ok(set) = prost_types::FileDescriptorSet::decode(set) else {
-                continue;
-            };
-            for file in set.file {
-                let package = file.package.unwrap_or_default();
-                for svc in file.service {
-                    let name = format!("{package}.{}", svc.name.unwrap_or_default());
-                    for m in svc.method {
-                        known.insert(format!("{name}/{}", m.name.unwrap_or_default()));
-                    }
-                }
-            }
-        }
+        ]
+        .into_iter()
+        .flat_map(frontdesk_proto::declared_methods)
+        .map(|m| format!("{}/{}", m.service, m.method))
+        .collect();
         for reflection in ["grpc.reflection.v1", "grpc.reflection.v1alpha"] {
             known.insert(format!(
                 "{reflection}.ServerReflection/ServerReflectionInfo"

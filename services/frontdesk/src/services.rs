@@ -120,19 +120,11 @@ mod tests {
 
     #[test]
     fn every_served_method_has_a_row_and_every_row_a_method() {
-        use prost::Message as _;
-        let set = prost_types::FileDescriptorSet::decode(frontdesk_proto::FILE_DESCRIPTOR_SET)
-            .expect("descriptor set");
-        let mut declared = Vec::new();
-        for file in set.file {
-            let package = file.package.unwrap_or_default();
-            for svc in file.service {
-                let name = format!("{package}.{}", svc.name.unwrap_or_default());
-                for m in svc.method {
-                    declared.push(format!("{name}/{}", m.name.unwrap_or_default()));
-                }
-            }
-        }
+        let mut declared: Vec<String> =
+            frontdesk_proto::declared_methods(frontdesk_proto::FILE_DESCRIPTOR_SET)
+                .iter()
+                .map(|m| format!("{}/{}", m.service, m.method))
+                .collect();
         let mut listed: Vec<String> = access_tables()
             .iter()
             .flat_map(|t| {
