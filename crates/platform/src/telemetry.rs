@@ -10,6 +10,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+mod per_service;
+pub use per_service::PerServiceProcessor;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Json,
@@ -31,8 +34,16 @@ impl TelemetryGuard {
     }
 }
 
-/// Installs the global subscriber. `filter` uses `RUST_LOG` syntax.
-pub fn init(service: &str, format: LogFormat, filter: &str) -> anyhow::Result<TelemetryGuard> {
+/// Installs the global subscriber. `filter` uses `RUST_LOG` syntax. `process` is the
+/// `service.name` of the process; `services` are the services it runs when there are several
+/// (`frontdesk dev`): each of their spans is then exported under its own service's name (see
+/// [`PerServiceProcessor`]), and only what no service owns under `process`.
+pub fn init(
+    process: &str,
+    services: &[&'static str],
+    format: LogFormat,
+    filter: &str,
+) -> anyhow::Result<TelemetryGuard> {
     // Our own gRPC hops would otherwise trace themselves in a loop through the exporter.
     let quiet = ",h2=off,hyper=off,tonic=off,tower=off,opentelemetry=off";
     let env = EnvFilter::try_new(format!("{filter}{quiet}"))
@@ -50,17 +61,28 @@ pub fn init(service: &str, format: LogFormat, filter: &str) -> anyhow::Result<Te
     // join traces); spans are only exported when an OTLP endpoint is configured.
     let mut builder = SdkTracerProvider::builder().with_resource(
         Resource::builder()
-            .with_service_name(service.to_string())
+            .with_service_name(process.to_string())
             .build(),
     );
     if let Ok(endpoint) = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
         && !endpoint.is_empty()
     {
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .build()
-            .map_err(|e| anyhow::anyhow!("cannot build OTLP exporter for {endpoint}: {e}"))?;
-        builder = builder.with_batch_exporter(exporter);
+        let exporter = || {
+            opentelemetry_otlp::SpanExporter::builder()
+                .with_tonic()
+                .build()
+                .map_err(|e| anyhow::anyhow!("cannot build OTLP exporter for {endpoint}: {e}"))
+        };
+        builder = if services.len() > 1 {
+            builder.with_span_processor(PerServiceProcessor::try_new(services, || {
+                let batch = opentelemetry_sdk::trace::BatchSpanProcessor::builder(exporter()?);
+                anyhow::Ok(
+                    Box::new(batch.build()) as Box<dyn opentelemetry_sdk::trace::SpanProcessor>
+                )
+            })?)
+        } else {
+            builder.with_batch_exporter(exporter()?)
+        };
     }
     let provider = builder.build();
     let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("frontdesk"));

@@ -102,18 +102,22 @@ pub(crate) fn read_file_env(var: &str) -> anyhow::Result<Option<String>> {
     }
 }
 
-/// Logs, traces and metrics for a process named `service` (OpenTelemetry's `service.name`:
-/// the served service in a cluster, `frontdesk-dev` for the all-in-one process, whose spans
-/// tell the services apart by `rpc.service`). `OTEL_SERVICE_NAME` overrides it.
+/// Logs, traces and metrics for a process named `process` (OpenTelemetry's `service.name`:
+/// the served service in a cluster). In `frontdesk dev`, which runs every service, each
+/// service's spans carry its own name (intake, routing, …) as in a cluster, and only what no
+/// service owns is `frontdesk-dev`. `OTEL_SERVICE_NAME` names the whole process instead.
 pub(crate) fn init(
     common: &CommonArgs,
-    service: &str,
+    process: &str,
+    services: &[&'static str],
 ) -> anyhow::Result<frontdesk_platform::telemetry::TelemetryGuard> {
-    let name = std::env::var("OTEL_SERVICE_NAME")
+    let chosen = std::env::var("OTEL_SERVICE_NAME")
         .ok()
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| service.to_string());
-    let guard = frontdesk_platform::telemetry::init(&name, common.log_format, &common.log)?;
+        .filter(|n| !n.trim().is_empty());
+    let services = if chosen.is_some() { &[][..] } else { services };
+    let name = chosen.unwrap_or_else(|| process.to_string());
+    let guard =
+        frontdesk_platform::telemetry::init(&name, services, common.log_format, &common.log)?;
     if let Some(addr) = common.metrics_addr()? {
         frontdesk_platform::metrics::install(addr)?;
         tracing::info!(%addr, "metrics on /metrics");
@@ -122,7 +126,8 @@ pub(crate) fn init(
 }
 
 pub(crate) async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
-    let guard = init(&a.common, "frontdesk-dev")?;
+    let services: Vec<&'static str> = ServiceName::ALL.iter().map(|s| s.as_str()).collect();
+    let guard = init(&a.common, "frontdesk-dev", &services)?;
     let auth = if a.common.insecure {
         Authenticator::insecure()
     } else {
@@ -187,7 +192,7 @@ pub(crate) async fn run_dev(a: DevArgs) -> anyhow::Result<()> {
 }
 
 pub(crate) async fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
-    let guard = init(&a.common, a.service.as_str())?;
+    let guard = init(&a.common, a.service.as_str(), &[])?;
     let auth = if a.common.insecure {
         Authenticator::insecure()
     } else {

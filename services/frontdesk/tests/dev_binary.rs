@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use unicode_width::UnicodeWidthStr;
 
+#[path = "dev_binary/traces.rs"]
+mod traces;
+
 const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
 
 /// `make run`'s arguments, exactly (see the Makefile).
@@ -84,6 +87,11 @@ fn data_dir(cwd: &Path) -> PathBuf {
 /// fixed 50051 and 9464 would collide with other tests and a developer's own `make run`);
 /// the command line is the Makefile's.
 fn start(cwd: &Path) -> Dev {
+    start_with(cwd, &[])
+}
+
+/// `start`, with `env` added to a clean environment.
+fn start_with(cwd: &Path, env: &[(&str, String)]) -> Dev {
     let token_file = data_dir(cwd).join("dev-token");
     let _ = std::fs::remove_file(&token_file);
     for _ in 0..10 {
@@ -94,6 +102,7 @@ fn start(cwd: &Path) -> Dev {
             .current_dir(cwd)
             .env("FRONTDESK_LISTEN", format!("127.0.0.1:{port}"))
             .env("FRONTDESK_METRICS_ADDR", format!("127.0.0.1:{metrics}"))
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

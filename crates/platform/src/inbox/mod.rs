@@ -68,6 +68,7 @@ fn apply_span(consumer: &str, event: &Event) -> tracing::Span {
         otel.name = %format!("{consumer} apply {}", event.r#type),
         otel.kind = "consumer",
         messaging.system = "frontdesk",
+        messaging.consumer.group.name = %consumer,
         messaging.source.name = %event.source,
         messaging.message.id = %event.event_id,
         trace_id = tracing::field::Empty,
