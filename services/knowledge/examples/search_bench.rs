@@ -6,7 +6,7 @@
 //! through Postgres full-text search (`to_tsvector('simple', …)` with a GIN index,
 //! `plainto_tsquery`, `ts_rank`, top 10) at the same concurrency, for comparison.
 //!
-//! cargo run --release -p frontdesk-knowledge --example search_bench [-- <articles> <callers> [--tiny]]
+//! cargo run --release -p frontdesk-knowledge --example search_bench [-- <articles> <callers> [--tiny] [--rate 200,500]]
 
 use frontdesk_knowledge::domain::{Kind, Lang};
 use frontdesk_knowledge::index::{Change, KbIndex, LiveDoc, SearchQuery};
@@ -214,6 +214,118 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+const PER_CALLER: usize = 400;
+
+fn query(c: usize, k: usize) -> SearchQuery {
+    SearchQuery {
+        text: QUERIES[(c + k) % QUERIES.len()].to_string(),
+        property_id: format!("p{}", (c * 7 + k) % 50),
+        limit: 10,
+        now: 0,
+        ..SearchQuery::default()
+    }
+}
+
+/// `--rate 200,500` : open-loop arrival rates to measure (default 200 and 500 per second).
+fn rates() -> Vec<u64> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--rate")
+        .and_then(|i| args.get(i + 1))
+        .map(|r| r.split(',').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_else(|| vec![200, 500])
+}
+
+type Latencies = (Vec<Duration>, Duration);
+
+fn threaded(index: &Arc<KbIndex>, callers: usize) -> anyhow::Result<Latencies> {
+    let wall = Instant::now();
+    let handles: Vec<_> = (0..callers)
+        .map(|c| {
+            let index = index.clone();
+            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+                let mut out = Vec::with_capacity(PER_CALLER);
+                for k in 0..PER_CALLER {
+                    let q = query(c, k);
+                    let t = Instant::now();
+                    let _ = index.search(&q)?;
+                    out.push(t.elapsed());
+                }
+                Ok(out)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.join().map_err(|_| anyhow::anyhow!("caller panicked"))??);
+    }
+    Ok((all, wall.elapsed()))
+}
+
+async fn closed_loop(index: Arc<KbIndex>, callers: usize) -> anyhow::Result<Latencies> {
+    let wall = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|c| {
+            let index = index.clone();
+            tokio::spawn(async move {
+                let mut out = Vec::with_capacity(PER_CALLER);
+                for k in 0..PER_CALLER {
+                    let t = Instant::now();
+                    index.search_queued(query(c, k)).await?;
+                    out.push(t.elapsed());
+                }
+                anyhow::Ok(out)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok((all, wall.elapsed()))
+}
+
+/// Searches start every 1/rate s for 10 s whatever the earlier ones are doing; each one's
+/// time counts from when it was due, so a stall shows in every search it delays.
+async fn open_loop(index: Arc<KbIndex>, rate: u64) -> anyhow::Result<Latencies> {
+    let total = rate * 10;
+    let every = Duration::from_secs_f64(1.0 / rate as f64);
+    let wall = Instant::now();
+    let mut tasks = Vec::with_capacity(total as usize);
+    for k in 0..total as usize {
+        let due = wall + every * k as u32;
+        tokio::time::sleep_until(due.into()).await;
+        let index = index.clone();
+        tasks.push(tokio::spawn(async move {
+            index.search_queued(query(k % 16, k)).await?;
+            anyhow::Ok(due.elapsed())
+        }));
+    }
+    let mut all = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        all.push(t.await??);
+    }
+    Ok((all, wall.elapsed()))
+}
+
+fn report(how: &str, callers: usize, (all, elapsed): &Latencies) {
+    let mut all = all.clone();
+    all.sort();
+    let who = if callers > 0 {
+        format!("{callers} concurrent callers, ")
+    } else {
+        String::new()
+    };
+    println!(
+        "{how}: {} searches, {who}p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} searches/s",
+        all.len(),
+        percentile(&all, 0.50).as_secs_f64() * 1e3,
+        percentile(&all, 0.99).as_secs_f64() * 1e3,
+        all.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+        all.len() as f64 / elapsed.as_secs_f64()
+    );
+}
+
 fn main() -> anyhow::Result<()> {
     let args = std::env::args().skip(1);
     let mut numbers = args.filter_map(|a| a.parse::<usize>().ok());
@@ -236,43 +348,27 @@ fn main() -> anyhow::Result<()> {
         start.elapsed().as_secs_f64()
     );
 
-    let per_caller = 400;
-    let wall = Instant::now();
-    let handles: Vec<_> = (0..callers)
-        .map(|c| {
-            let index = index.clone();
-            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
-                let mut out = Vec::with_capacity(per_caller);
-                for k in 0..per_caller {
-                    let q = SearchQuery {
-                        text: QUERIES[(c + k) % QUERIES.len()].to_string(),
-                        property_id: format!("p{}", (c * 7 + k) % 50),
-                        limit: 10,
-                        now: 0,
-                        ..SearchQuery::default()
-                    };
-                    let t = Instant::now();
-                    let _ = index.search(&q)?;
-                    out.push(t.elapsed());
-                }
-                Ok(out)
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    for h in handles {
-        all.extend(h.join().map_err(|_| anyhow::anyhow!("caller panicked"))??);
+    // The same searches three ways, in one run: callers on their own threads straight into
+    // the index (time-sliced when callers outnumber cores: the old service path), the
+    // service's path (queued for a search slot, one per core), and the service's path with
+    // searches arriving at a fixed rate — a call center's agents do not search back to back,
+    // and a closed loop of N callers on C cores measures N/C searches' worth of queue
+    // whatever the index does (Little's law).
+    report("threads straight into the index", callers, &threaded(&index, callers)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let queued = runtime.block_on(closed_loop(index.clone(), callers))?;
+    report("queued for a search slot (the service)", callers, &queued);
+    for rate in rates() {
+        let (lat, elapsed) = runtime.block_on(open_loop(index.clone(), rate))?;
+        report(
+            &format!("queued, {rate} searches/s arriving at a fixed rate (open loop)"),
+            0,
+            &(lat, elapsed),
+        );
     }
-    let elapsed = wall.elapsed();
-    all.sort();
-    println!(
-        "{} searches, {callers} concurrent callers: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} searches/s",
-        all.len(),
-        percentile(&all, 0.50).as_secs_f64() * 1e3,
-        percentile(&all, 0.99).as_secs_f64() * 1e3,
-        all.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
-        all.len() as f64 / elapsed.as_secs_f64()
-    );
 
     // Publish → searchable: one change applied (commit + reader reload), then found.
     let mut updates = Vec::new();

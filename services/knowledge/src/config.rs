@@ -29,6 +29,16 @@ pub struct KnowledgeArgs {
         default_value_t = 200
     )]
     pub follow_ms: u64,
+
+    /// How many searches run at once; more callers wait their turn (0: one per core). A
+    /// search is CPU work, so more than the cores only time-slices and stretches the tail.
+    #[arg(
+        id = "knowledge_search_threads",
+        long = "knowledge-search-threads",
+        env = "FRONTDESK_KNOWLEDGE_SEARCH_THREADS",
+        default_value_t = 0
+    )]
+    pub search_threads: usize,
 }
 
 impl Default for KnowledgeArgs {
@@ -37,6 +47,7 @@ impl Default for KnowledgeArgs {
             database_url: None,
             db_max_connections: 8,
             follow_ms: 200,
+            search_threads: 0,
         }
     }
 }

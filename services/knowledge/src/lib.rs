@@ -52,7 +52,7 @@ impl Service for KnowledgeService {
             .open_db(args.db_max_connections, store::MIGRATIONS)
             .await?;
         seed::load_if_new(&db, &deps.properties).await?;
-        let index = Arc::new(index::KbIndex::new()?);
+        let index = Arc::new(index::KbIndex::new()?.with_search_threads(args.search_threads));
         commands::search::rebuild(&db, &index).await?;
         let fanout = deps.fanout(Self::NAME).await?;
         let kb = Knowledge::new(db.clone(), index.clone(), fanout.clone());

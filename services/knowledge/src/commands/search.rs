@@ -27,11 +27,7 @@ pub struct Rendered {
 impl Knowledge {
     /// Ranked live hits for the caller's property (and the chain).
     pub async fn search(&self, q: SearchQuery) -> Result<(Vec<Hit>, bool), Error> {
-        let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.search(&q))
-            .await
-            .map_err(|e| Error::Internal(e.into()))?
-            .map_err(Error::Internal)
+        self.index.search_queued(q).await.map_err(Error::Internal)
     }
 
     /// Fills a published reply template, in `language` when a translation exists.

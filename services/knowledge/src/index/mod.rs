@@ -4,13 +4,14 @@
 
 pub mod analyzer;
 mod query;
+mod queue;
 pub mod synonyms;
 
 use crate::domain::{Kind, Lang};
 use analyzer::{ANALYZER, analyzer};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
 };
@@ -103,6 +104,8 @@ pub struct KbIndex {
     synonyms: RwLock<synonyms::Synonyms>,
     /// The change sequence the index is current to.
     sequence: AtomicI64,
+    /// How many searches may run at once (see [`KbIndex::search_queued`]).
+    search_slots: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Default)]
@@ -202,6 +205,7 @@ impl KbIndex {
             docs: RwLock::new(Docs::default()),
             synonyms: RwLock::new(synonyms::Synonyms::default()),
             sequence: AtomicI64::new(0),
+            search_slots: Arc::new(tokio::sync::Semaphore::new(queue::cores())),
         })
     }
 
