@@ -4,7 +4,8 @@
 //!   call): the first load (all created), a replay (all unchanged) and a nightly resync where
 //!   a tenth of the stays changed, each timed end to end.
 //! - `load`: fills a property with `--stays` stays (SyncStays in batches of 2,000).
-//! - `locate`: LocateGuest from `--concurrency` closed-loop callers over the loaded stays, by
+//! - `locate`: LocateGuest from `--concurrency` callers (closed loop, or at an offered rate
+//!   with `--rate`) over the loaded stays, by
 //!   Chinese name, pinyin or English (either order), outside callers and staff mixed; per-call
 //!   latency in an HDR histogram.
 //!
@@ -72,6 +73,11 @@ enum Cmd {
         requests: u64,
         #[arg(long, default_value_t = 1_000)]
         warmup: u64,
+        /// Offered lookups per second (0: closed loop, each caller calls again as soon as
+        /// it is answered). With a rate, call n is due at n/rate s and its time counts from
+        /// then, so a caller held up delays the calls behind it and they show it.
+        #[arg(long, default_value_t = 0)]
+        rate: u64,
     },
 }
 
@@ -274,6 +280,7 @@ async fn phase(
     stays: usize,
     concurrency: usize,
     requests: u64,
+    rate: u64,
 ) -> anyhow::Result<(Histogram<u64>, u64, Duration)> {
     let issued = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -290,7 +297,13 @@ async fn phase(
                 if n >= requests {
                     return Ok::<_, anyhow::Error>((hist, errors));
                 }
-                let t = Instant::now();
+                let t = if rate == 0 {
+                    Instant::now()
+                } else {
+                    let due = started + Duration::from_secs_f64(n as f64 / rate as f64);
+                    tokio::time::sleep_until(due.into()).await;
+                    due
+                };
                 match c.locate_guest(lookup(&args.property, stays, n)).await {
                     Ok(_) => hist.record(t.elapsed().as_micros().max(1) as u64)?,
                     Err(_) => errors += 1,
@@ -329,21 +342,22 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
             requests,
             warmup,
+            rate,
         } => {
-            phase(&args, &channel, &bearer, stays, concurrency, warmup).await?;
+            phase(&args, &channel, &bearer, stays, concurrency, warmup, 0).await?;
             let (h, errors, took) =
-                phase(&args, &channel, &bearer, stays, concurrency, requests).await?;
+                phase(&args, &channel, &bearer, stays, concurrency, requests, rate).await?;
             let ms = |q: f64| h.value_at_quantile(q) as f64 / 1e3;
             let rps = h.len() as f64 / took.as_secs_f64();
             report(
                 &args,
-                &json!({"scenario": "locate", "stays": stays, "concurrency": concurrency,
+                &json!({"scenario": "locate", "stays": stays, "concurrency": concurrency, "offered_rps": rate,
                         "requests": h.len(), "errors": errors, "throughput_rps": rps,
                         "p50_ms": ms(0.5), "p90_ms": ms(0.9), "p99_ms": ms(0.99),
                         "max_ms": h.max() as f64 / 1e3}),
             );
             eprintln!(
-                "locate c={concurrency} over {stays} stays: {} calls, {errors} errors, {rps:.0}/s, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                "locate c={concurrency} rate={rate}/s over {stays} stays: {} calls, {errors} errors, {rps:.0}/s, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
                 h.len(),
                 ms(0.5),
                 ms(0.9),
