@@ -10,6 +10,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+mod json_lines;
 mod per_service;
 pub use per_service::PerServiceProcessor;
 
@@ -44,15 +45,11 @@ pub fn init(
     format: LogFormat,
     filter: &str,
 ) -> anyhow::Result<TelemetryGuard> {
-    // Our own gRPC hops would otherwise trace themselves in a loop through the exporter.
-    let quiet = ",h2=off,hyper=off,tonic=off,tower=off,opentelemetry=off";
-    let env = EnvFilter::try_new(format!("{filter}{quiet}"))
-        .map_err(|e| anyhow::anyhow!("invalid log filter {filter:?}: {e}"))?;
+    let env = log_filter(filter)?;
     let fmt = match format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
+            .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .event_format(json_lines::FlatJson)
             .boxed(),
         LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
     };
@@ -96,6 +93,17 @@ pub fn init(
     Ok(TelemetryGuard { provider })
 }
 
+/// The operator's filter (`RUST_LOG` syntax), with what nobody wants at 3 a.m. turned down:
+/// our own gRPC hops would otherwise trace themselves in a loop through the exporter, and
+/// Postgres says NOTICE ("relation … already exists, skipping") on every start, which sqlx
+/// logs at INFO. Postgres warnings still come through.
+fn log_filter(filter: &str) -> anyhow::Result<EnvFilter> {
+    let quiet =
+        ",h2=off,hyper=off,tonic=off,tower=off,opentelemetry=off,sqlx::postgres::notice=warn";
+    EnvFilter::try_new(format!("{filter}{quiet}"))
+        .map_err(|e| anyhow::anyhow!("invalid log filter {filter:?}: {e}"))
+}
+
 /// For tests: logs to the test output when `TEST_LOG` is set, otherwise nowhere. Safe to
 /// call many times.
 pub fn init_for_tests() {
@@ -123,6 +131,44 @@ pub fn mask(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::mask;
+
+    #[test]
+    fn postgres_notices_stay_out_of_the_info_log_and_warnings_do_not() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt;
+        let lines = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(super::log_filter("info").expect("filter"))
+            .with(tracing_subscriber::fmt::layer().with_writer(move || Sink(sink.clone())));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: "sqlx::postgres::notice", "relation already exists, skipping");
+            tracing::warn!(target: "sqlx::postgres::notice", "a postgres warning");
+            tracing::info!(target: "frontdesk::app", "frontdesk listening");
+        });
+        let text = String::from_utf8(lines.lock().expect("lines").clone()).expect("utf-8");
+        assert!(!text.contains("skipping"), "{text}");
+        assert!(text.contains("a postgres warning"), "{text}");
+        assert!(text.contains("frontdesk listening"), "{text}");
+        assert!(
+            super::log_filter("info,[").is_err(),
+            "a bad filter is refused"
+        );
+    }
+
+    /// A log writer for tests: what is written, kept in memory.
+    #[derive(Clone, Default)]
+    pub(super) struct Sink(pub(super) std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lines").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 
     #[test]
     fn masking_hides_the_middle_of_chinese_and_latin_values() {

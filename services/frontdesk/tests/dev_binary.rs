@@ -87,18 +87,18 @@ fn data_dir(cwd: &Path) -> PathBuf {
 /// fixed 50051 and 9464 would collide with other tests and a developer's own `make run`);
 /// the command line is the Makefile's.
 fn start(cwd: &Path) -> Dev {
-    start_with(cwd, &[])
+    start_with(cwd, MAKE_RUN, &[])
 }
 
-/// `start`, with `env` added to a clean environment.
-fn start_with(cwd: &Path, env: &[(&str, String)]) -> Dev {
+/// `start` with other arguments, and `env` added to a clean environment.
+fn start_with(cwd: &Path, args: &[&str], env: &[(&str, String)]) -> Dev {
     let token_file = data_dir(cwd).join("dev-token");
     let _ = std::fs::remove_file(&token_file);
     for _ in 0..10 {
         let (port, metrics) = (free_port(), free_port());
         let mut cmd = Command::new(BIN);
         clean_env(&mut cmd)
-            .args(MAKE_RUN)
+            .args(args)
             .current_dir(cwd)
             .env("FRONTDESK_LISTEN", format!("127.0.0.1:{port}"))
             .env("FRONTDESK_METRICS_ADDR", format!("127.0.0.1:{metrics}"))

@@ -354,7 +354,11 @@ fn main() -> anyhow::Result<()> {
     // searches arriving at a fixed rate — a call center's agents do not search back to back,
     // and a closed loop of N callers on C cores measures N/C searches' worth of queue
     // whatever the index does (Little's law).
-    report("threads straight into the index", callers, &threaded(&index, callers)?);
+    report(
+        "threads straight into the index",
+        callers,
+        &threaded(&index, callers)?,
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

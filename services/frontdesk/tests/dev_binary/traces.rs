@@ -1,6 +1,7 @@
-//! Traces from `frontdesk dev` as an SRE's OTLP collector receives them (issue 9): one trace
-//! follows an inquiry from intake into routing and back, and inside the one process each
-//! service reports under its own `service.name`, as it would in a cluster.
+//! Traces and logs from `frontdesk dev` as an SRE's OTLP collector and log store receive them
+//! (issue 9): one trace follows an inquiry from intake into routing and back, inside the one
+//! process each service reports under its own `service.name` as it would in a cluster, and a
+//! JSON log line is flat and names the trace and span it was written in.
 
 use super::{cli, free_port, start_with, stop};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
@@ -18,6 +19,7 @@ struct Received {
     service: String,
     name: String,
     trace_id: Vec<u8>,
+    span_id: Vec<u8>,
 }
 
 /// An OTLP/gRPC trace collector on a local port, keeping what it is sent.
@@ -48,6 +50,7 @@ impl TraceService for Collector {
                     service: service.clone(),
                     name: span.name,
                     trace_id: span.trace_id,
+                    span_id: span.span_id,
                 });
             }
         }
@@ -93,13 +96,14 @@ impl Collector {
 }
 
 #[test]
-fn inside_dev_each_service_reports_its_spans_under_its_own_name() {
+fn inside_dev_spans_carry_their_service_and_log_lines_their_trace() {
     let collector = Collector::default();
     let port = collector.serve();
     let checkout = tempfile::tempdir().expect("temp dir");
     let cwd = checkout.path();
     let dev = start_with(
         cwd,
+        &["dev", "--log-format", "json"],
         &[
             (
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -126,6 +130,10 @@ fn inside_dev_each_service_reports_its_spans_under_its_own_name() {
         ],
     );
     assert!(out.status.success(), "{out:?}");
+    // A refused call is logged (INFO, with its code) inside the call's span.
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let out = cli(cwd, dev.port, &["inquiry", "get", unknown]);
+    assert!(!out.status.success(), "no such inquiry: {out:?}");
 
     let create = "frontdesk.intake.v1.IntakeService/CreateInquiry";
     let routed = "routing apply frontdesk.intake.v1.InquiryChanged";
@@ -148,7 +156,9 @@ fn inside_dev_each_service_reports_its_spans_under_its_own_name() {
         );
         std::thread::sleep(Duration::from_millis(100));
     };
+    let output = dev.output();
     stop(dev);
+    assert_log_lines_lead_to_traces(&output, &collector);
 
     assert_eq!(creates.len(), 1, "one CreateInquiry span: {creates:?}");
     let trace = &creates[0].trace_id;
@@ -177,4 +187,38 @@ fn inside_dev_each_service_reports_its_spans_under_its_own_name() {
         .filter(|r| &r.trace_id == trace && r.service == "frontdesk-dev")
         .collect();
     assert!(unowned.is_empty(), "spans without a service: {unowned:?}");
+}
+
+/// Every JSON line is one flat object; the refused GetInquiry's line carries the trace id
+/// and span id of the call's exported span.
+fn assert_log_lines_lead_to_traces(output: &str, collector: &Collector) {
+    let lines: Vec<serde_json::Value> = output
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(!lines.is_empty(), "JSON log lines:\n{output}");
+    for line in &lines {
+        assert!(
+            line.get("fields").is_none() && line.get("spans").is_none(),
+            "flat: {line}"
+        );
+    }
+    let refused = lines
+        .iter()
+        .find(|l| l["message"] == "call refused" && l["grpc_method"] == "GetInquiry")
+        .unwrap_or_else(|| panic!("the refused call is logged:\n{output}"));
+    assert_eq!(refused["grpc_code"], "NOT_FOUND", "{refused}");
+    let trace_id = refused["trace_id"].as_str().unwrap_or_default();
+    let span_id = refused["span_id"].as_str().unwrap_or_default();
+    assert_eq!(trace_id.len(), 32, "{refused}");
+    assert_eq!(span_id.len(), 16, "{refused}");
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let calls = collector.named("frontdesk.intake.v1.IntakeService/GetInquiry");
+    assert!(
+        calls
+            .iter()
+            .any(|c| hex(&c.trace_id) == trace_id && hex(&c.span_id) == span_id),
+        "the logged ids are the call's exported span: {refused} vs {calls:?}"
+    );
 }
