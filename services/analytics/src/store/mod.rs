@@ -173,7 +173,12 @@ pub async fn quizzes_in_period(
         .collect()
 }
 
-/// Creates the inquiry's row if this is the first event about it.
+/// Creates the inquiry's row if this is the first event about it, and locks it until the
+/// transaction ends. The lock is what makes "the facts before" true: intake's and routing's
+/// events about one inquiry arrive by different relays at once, and on Postgres (read
+/// committed) a delta computed from facts read before another transaction's change commits
+/// would count that change twice. With the row locked first, the facts read next are the
+/// latest committed ones and stay so. (SQLite has one writer at a time anyway.)
 async fn ensure_row(
     conn: &mut AnyConnection,
     inquiry_id: &str,
@@ -190,6 +195,10 @@ async fn ensure_row(
     .bind(now_micros())
     .execute(&mut *conn)
     .await?;
+    sqlx::query("UPDATE analytics_facts SET updated_at = updated_at WHERE inquiry_id = $1")
+        .bind(inquiry_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -200,8 +209,8 @@ pub async fn apply_intake(
     f: &IntakeFacts,
     rule: &TimelinessRule,
 ) -> anyhow::Result<bool> {
-    let before = rollups::load_fact(conn, &f.inquiry_id).await?;
     ensure_row(conn, &f.inquiry_id, &f.property_id).await?;
+    let before = rollups::load_fact(conn, &f.inquiry_id).await?;
     let updated = sqlx::query(
         "UPDATE analytics_facts SET property_id = $2, channel = $3, category = $4, \
          complexity = $5, language = $6, created_at = $7, first_response_at = $8, \
@@ -275,8 +284,8 @@ pub async fn apply_routing(
     r: &RoutingFacts,
     rule: &TimelinessRule,
 ) -> anyhow::Result<()> {
-    let before = rollups::load_fact(conn, &r.inquiry_id).await?;
     ensure_row(conn, &r.inquiry_id, &r.property_id).await?;
+    let before = rollups::load_fact(conn, &r.inquiry_id).await?;
     sqlx::query(
         "UPDATE analytics_facts SET transfers = transfers + $2, sla_breaches = sla_breaches + $3, \
          escalations = escalations + $4 WHERE inquiry_id = $1",
