@@ -223,8 +223,14 @@ async fn kpis_from_a_hand_computed_scenario(backend: Backend) {
         apb::GroupBy::Category,
         apb::GroupBy::Department,
     ] {
-        let from_rollups = a.get_kpi_report(request(PROPERTY_A, by)).await.expect("days");
-        let from_facts = a.get_kpi_report(partial(PROPERTY_A, by)).await.expect("hour");
+        let from_rollups = a
+            .get_kpi_report(request(PROPERTY_A, by))
+            .await
+            .expect("days");
+        let from_facts = a
+            .get_kpi_report(partial(PROPERTY_A, by))
+            .await
+            .expect("hour");
         assert_eq!(
             figures(from_rollups.get_ref()),
             figures(from_facts.get_ref()),
@@ -856,10 +862,21 @@ async fn every_report(a: &mut Analytics, now: i64) -> Vec<(Vec<u8>, String)> {
         apb::GroupBy::Department,
     ] {
         for req in [request(PROPERTY_A, by), partial_at(PROPERTY_A, by, now)] {
-            let r = a.get_kpi_report(req.clone()).await.expect("report").into_inner();
+            let r = a
+                .get_kpi_report(req.clone())
+                .await
+                .expect("report")
+                .into_inner();
             out.push((r.encode_to_vec(), format!("{r:?}")));
-            let csv = a.export_kpi_report_csv(req).await.expect("csv").into_inner();
-            out.push((csv.csv.clone(), String::from_utf8_lossy(&csv.csv).into_owned()));
+            let csv = a
+                .export_kpi_report_csv(req)
+                .await
+                .expect("csv")
+                .into_inner();
+            out.push((
+                csv.csv.clone(),
+                String::from_utf8_lossy(&csv.csv).into_owned(),
+            ));
         }
     }
     // A month around the late inquiry (days before today).
@@ -870,7 +887,11 @@ async fn every_report(a: &mut Analytics, now: i64) -> Vec<(Vec<u8>, String)> {
         to_time: ts(today + 10 * DAY),
         group_by: apb::GroupBy::Employee as i32,
     };
-    let r = a.get_kpi_report(month.clone()).await.expect("month").into_inner();
+    let r = a
+        .get_kpi_report(month.clone())
+        .await
+        .expect("month")
+        .into_inner();
     out.push((r.encode_to_vec(), format!("{r:?}")));
     let topics = a
         .get_hot_topics(apb::GetHotTopicsRequest {
@@ -1016,7 +1037,11 @@ async fn a_rebuild_from_the_log_gives_the_same_reports(backend: Backend) {
     let bob = month.groups.iter().find(|g| g.key == "bob").expect("bob");
     let bob = bob.kpis.as_ref().expect("kpis");
     assert_eq!((bob.inquiries, bob.responded), (1, 1));
-    assert_eq!(bob.first_response_p50.expect("p50").seconds, 1_300, "1234 s → 1300 s");
+    assert_eq!(
+        bob.first_response_p50.expect("p50").seconds,
+        1_300,
+        "1234 s → 1300 s"
+    );
 
     // The log holds each applied event once: as many rows as the inbox.
     let db = frontdesk_platform::db::Db::connect(env.database_url(ServiceName::analytics), 1)

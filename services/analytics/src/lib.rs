@@ -51,7 +51,10 @@ impl Service for AnalyticsService {
         // Facts from before the rollups existed are rolled up once (no-op afterwards).
         let backfilled = store::rollups::backfill(&db, &rule).await?;
         if backfilled > 0 {
-            tracing::info!(facts = backfilled, "rolled up facts recorded before the rollups");
+            tracing::info!(
+                facts = backfilled,
+                "rolled up facts recorded before the rollups"
+            );
         }
         let fanout = deps.fanout(Self::NAME).await?;
         let auth = deps.auth.clone();

@@ -64,7 +64,10 @@ pub async fn rebuild(db: &Db, rule: TimelinessRule) -> anyhow::Result<Rebuilt> {
                 "intake" => &intake,
                 "routing" => &routing,
                 "knowledge" => &knowledge,
-                other => bail!("logged event {} from unknown source {other:?}", event.event_id),
+                other => bail!(
+                    "logged event {} from unknown source {other:?}",
+                    event.event_id
+                ),
             };
             handler
                 .apply(&mut tx, event)

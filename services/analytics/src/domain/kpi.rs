@@ -652,7 +652,12 @@ mod tests {
         let first = rollup_delta(None, Some(("p", &created)), &rule);
         // One row per dimension, each one inquiry, nothing answered yet.
         assert_eq!(first.len(), 4);
-        let amy_row = ("p".to_string(), day(&created), Breakdown::Employee, "amy".to_string());
+        let amy_row = (
+            "p".to_string(),
+            day(&created),
+            Breakdown::Employee,
+            "amy".to_string(),
+        );
         assert_eq!(first[&amy_row].inquiries, 1);
         assert_eq!(first[&amy_row].responded, 0);
 
@@ -675,10 +680,26 @@ mod tests {
             h.insert(60 * S, -1);
             h
         });
-        let bob_row = ("p".to_string(), day(&moved), Breakdown::Employee, "bob".to_string());
-        assert_eq!((third[&bob_row].inquiries, third[&bob_row].transfers), (1, 1));
-        let hotline = ("p".to_string(), day(&moved), Breakdown::Channel, "hotline".to_string());
-        assert_eq!(third[&hotline].inquiries, 0, "same channel: only the transfer");
+        let bob_row = (
+            "p".to_string(),
+            day(&moved),
+            Breakdown::Employee,
+            "bob".to_string(),
+        );
+        assert_eq!(
+            (third[&bob_row].inquiries, third[&bob_row].transfers),
+            (1, 1)
+        );
+        let hotline = (
+            "p".to_string(),
+            day(&moved),
+            Breakdown::Channel,
+            "hotline".to_string(),
+        );
+        assert_eq!(
+            third[&hotline].inquiries, 0,
+            "same channel: only the transfer"
+        );
         assert_eq!(third[&hotline].transfers, 1);
 
         // A duplicate (same facts) changes no row.

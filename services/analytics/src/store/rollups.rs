@@ -133,8 +133,7 @@ async fn add(conn: &mut AnyConnection, key: &RollupKey, c: &Counters) -> anyhow:
             ..Counters::default()
         };
         now.merge(&only_histograms, 1);
-        if now.first_response.values().any(|n| *n < 0) || now.handling.values().any(|n| *n < 0)
-        {
+        if now.first_response.values().any(|n| *n < 0) || now.handling.values().any(|n| *n < 0) {
             return Err(anyhow!(
                 "rollup {property}/{day}/{}/{k}: a histogram went below zero",
                 dim.code()

@@ -25,13 +25,13 @@
 use clap::Parser;
 use frontdesk_analytics::domain::kpi::{self, Breakdown, Targets, TimelinessRule};
 use frontdesk_analytics::{rebuild, store};
+use frontdesk_platform::db::Db;
 use frontdesk_proto::common::v1::{Category, Channel};
 use frontdesk_proto::events::v1::Event;
 use frontdesk_proto::intake::v1 as intake_pb;
 use frontdesk_proto::routing::v1 as routing_pb;
-use prost::Message;
-use frontdesk_platform::db::Db;
 use hdrhistogram::Histogram;
+use prost::Message;
 use serde_json::json;
 use std::time::Instant;
 
@@ -48,7 +48,11 @@ struct Args {
     #[arg(long, default_value_t = 20)]
     runs: u32,
     /// Another empty database for the rebuild (replay) measurement; none: skipped.
-    #[arg(long, env = "FRONTDESK_BENCH_REPLAY_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "FRONTDESK_BENCH_REPLAY_DATABASE_URL",
+        hide_env_values = true
+    )]
     replay_database_url: Option<String>,
     #[arg(long, default_value_t = 20_000)]
     replay_inquiries: i64,
@@ -133,7 +137,12 @@ async fn report(
     let rule = TimelinessRule::default();
     let groups = store::rollups::counters_in_period(db, &rule, property, from, to, by).await?;
     let quizzes = store::quizzes_in_period(db, property, from, to).await?;
-    Ok(kpi::report_from(groups, &quizzes, &Targets::default(), Some(by)))
+    Ok(kpi::report_from(
+        groups,
+        &quizzes,
+        &Targets::default(),
+        Some(by),
+    ))
 }
 
 #[tokio::main]
@@ -214,7 +223,11 @@ async fn main() -> anyhow::Result<()> {
     line("service_category", &h, facts_n, &args);
     let (h, n) = time(args.runs, raw(RAW, from, to)).await?;
     line("raw_sql_category", &h, facts_n, &args);
-    assert_eq!(by_category.groups.len(), n, "both paths see the same categories");
+    assert_eq!(
+        by_category.groups.len(),
+        n,
+        "both paths see the same categories"
+    );
     let (h, by_employee) = time(args.runs, service(Breakdown::Employee, from, to)).await?;
     line("service_employee", &h, facts_n, &args);
     let (h, n) = time(args.runs, raw(RAW_EMPLOYEE, from, to)).await?;
@@ -268,9 +281,8 @@ fn events(n: i64) -> Vec<Event> {
                 as i32,
             category: [Category::Dining, Category::Reservation][(i % 2) as usize] as i32,
             created_at: Some(frontdesk_platform::time::to_timestamp(created)),
-            first_response_at: (version > 1).then(|| {
-                frontdesk_platform::time::to_timestamp(created + (i % 900) * 1_000_000)
-            }),
+            first_response_at: (version > 1)
+                .then(|| frontdesk_platform::time::to_timestamp(created + (i % 900) * 1_000_000)),
             assignee: format!("staff-{}", i % 40),
             version,
             ..Default::default()
