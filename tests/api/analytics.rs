@@ -68,7 +68,7 @@ fn partial_at(property: &str, group_by: apb::GroupBy, now: i64) -> apb::GetKpiRe
 
 /// The report's figures without its period (to compare two periods' reports).
 fn figures(r: &apb::GetKpiReportResponse) -> (Option<apb::Kpis>, Vec<apb::KpiGroup>) {
-    (r.total.clone(), r.groups.clone())
+    (r.total, r.groups.clone())
 }
 
 async fn respond(c: &mut Client, id: &str, key: &str) -> String {
