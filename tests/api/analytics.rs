@@ -32,18 +32,43 @@ fn ts(seconds: i64) -> Option<Timestamp> {
     Some(Timestamp { seconds, nanos: 0 })
 }
 
-/// A period around now: the last hour and the next.
-fn request(property: &str, group_by: apb::GroupBy) -> apb::GetKpiReportRequest {
-    let now = std::time::SystemTime::now()
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
-        .as_secs() as i64;
+        .as_secs() as i64
+}
+
+const DAY: i64 = 86_400;
+
+/// Whole UTC days around now (yesterday, today, tomorrow): what the daily rollups answer.
+fn request(property: &str, group_by: apb::GroupBy) -> apb::GetKpiReportRequest {
+    let today = now_secs().div_euclid(DAY) * DAY;
+    apb::GetKpiReportRequest {
+        property_id: property.into(),
+        from_time: ts(today - DAY),
+        to_time: ts(today + 2 * DAY),
+        group_by: group_by as i32,
+    }
+}
+
+/// The last hour and the next: no whole day, so read from the facts alone.
+fn partial(property: &str, group_by: apb::GroupBy) -> apb::GetKpiReportRequest {
+    partial_at(property, group_by, now_secs())
+}
+
+fn partial_at(property: &str, group_by: apb::GroupBy, now: i64) -> apb::GetKpiReportRequest {
     apb::GetKpiReportRequest {
         property_id: property.into(),
         from_time: ts(now - 3600),
         to_time: ts(now + 3600),
         group_by: group_by as i32,
     }
+}
+
+/// The report's figures without its period (to compare two periods' reports).
+fn figures(r: &apb::GetKpiReportResponse) -> (Option<apb::Kpis>, Vec<apb::KpiGroup>) {
+    (r.total, r.groups.clone())
 }
 
 async fn respond(c: &mut Client, id: &str, key: &str) -> String {
@@ -188,6 +213,30 @@ async fn kpis_from_a_hand_computed_scenario(backend: Backend) {
     assert_eq!(res.groups[0].key, "hotline");
     assert_eq!(res.groups[0].kpis.as_ref().expect("kpis").inquiries, 4);
     assert_eq!(res.rule.expect("rule").hotline.expect("hotline").seconds, 1);
+    // Whole days come from the daily rollups, the hour around now from the facts: the same
+    // figures either way (once routing's events are in too).
+    delivered(&env).await;
+    for by in [
+        apb::GroupBy::Unspecified,
+        apb::GroupBy::Channel,
+        apb::GroupBy::Employee,
+        apb::GroupBy::Category,
+        apb::GroupBy::Department,
+    ] {
+        let from_rollups = a
+            .get_kpi_report(request(PROPERTY_A, by))
+            .await
+            .expect("days");
+        let from_facts = a
+            .get_kpi_report(partial(PROPERTY_A, by))
+            .await
+            .expect("hour");
+        assert_eq!(
+            figures(from_rollups.get_ref()),
+            figures(from_facts.get_ref()),
+            "{by:?}"
+        );
+    }
 
     // The same report as CSV for Excel.
     let csv = a
@@ -279,7 +328,8 @@ on_both_backends!(
     wallboard,
     targets_per_property,
     a_burst_raises_one_volume_alert,
-    concurrent_target_changes_are_all_kept
+    concurrent_target_changes_are_all_kept,
+    a_rebuild_from_the_log_gives_the_same_reports
 );
 
 /// CI-5.3: a burst of inquiries (5 where the hour before had none; the threshold set to 5)
@@ -769,4 +819,372 @@ async fn concurrent_target_changes_are_all_kept(backend: Backend) {
         ),
         (Some(91.0), Some(92.0), Some(93.0), Some(94.0))
     );
+}
+
+/// Waits until every event intake and routing wrote has been delivered to every
+/// subscriber (intake first: routing's events follow from intake's), so the reports are
+/// final.
+async fn delivered(env: &Env) {
+    use frontdesk::services::ServiceName;
+    let open = |name| frontdesk_platform::db::Db::connect(env.database_url(name), 1);
+    let intake = open(ServiceName::intake).await.expect("intake db");
+    let routing = open(ServiceName::routing).await.expect("routing db");
+    let behind = |db: frontdesk_platform::db::Db| async move {
+        let head = frontdesk_platform::outbox::head(&db).await.expect("head");
+        let min: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(delivered_up_to) FROM outbox_cursors")
+                .fetch_one(db.pool())
+                .await
+                .expect("cursors");
+        min.is_none_or(|m| m < head)
+    };
+    for _ in 0..400 {
+        if !behind(intake.clone()).await && !behind(routing.clone()).await {
+            intake.close().await;
+            routing.close().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("events still undelivered");
+}
+
+/// Every report a manager reads, as bytes: whole days and partial periods, each breakdown,
+/// the CSV, the per-employee report and hot topics.
+async fn every_report(a: &mut Analytics, now: i64) -> Vec<(Vec<u8>, String)> {
+    use prost::Message;
+    let mut out = Vec::new();
+    for by in [
+        apb::GroupBy::Unspecified,
+        apb::GroupBy::Channel,
+        apb::GroupBy::Employee,
+        apb::GroupBy::Category,
+        apb::GroupBy::Department,
+    ] {
+        for req in [request(PROPERTY_A, by), partial_at(PROPERTY_A, by, now)] {
+            let r = a
+                .get_kpi_report(req.clone())
+                .await
+                .expect("report")
+                .into_inner();
+            out.push((r.encode_to_vec(), format!("{r:?}")));
+            let csv = a
+                .export_kpi_report_csv(req)
+                .await
+                .expect("csv")
+                .into_inner();
+            out.push((
+                csv.csv.clone(),
+                String::from_utf8_lossy(&csv.csv).into_owned(),
+            ));
+        }
+    }
+    // A month around the late inquiry (days before today).
+    let today = now_secs().div_euclid(DAY) * DAY;
+    let month = apb::GetKpiReportRequest {
+        property_id: PROPERTY_A.into(),
+        from_time: ts(today - 20 * DAY),
+        to_time: ts(today + 10 * DAY),
+        group_by: apb::GroupBy::Employee as i32,
+    };
+    let r = a
+        .get_kpi_report(month.clone())
+        .await
+        .expect("month")
+        .into_inner();
+    out.push((r.encode_to_vec(), format!("{r:?}")));
+    let topics = a
+        .get_hot_topics(apb::GetHotTopicsRequest {
+            property_id: PROPERTY_A.into(),
+            from_time: month.from_time,
+            to_time: month.to_time,
+            limit: 0,
+        })
+        .await
+        .expect("topics");
+    let topics = topics.into_inner();
+    out.push((topics.encode_to_vec(), format!("{topics:?}")));
+    out
+}
+
+/// Issue 12: analytics keeps its own log of the events it applied, and a rebuild replays it
+/// into the same reports, byte for byte — including a late event (an inquiry of days ago
+/// answered now) and a duplicate delivery (refused by the inbox, logged once). Only a
+/// manager of the whole chain may rebuild.
+async fn a_rebuild_from_the_log_gives_the_same_reports(backend: Backend) {
+    use frontdesk::services::ServiceName;
+    use frontdesk_proto::events::v1::event_sink_client::EventSinkClient;
+    use frontdesk_proto::events::v1::{DeliverRequest, Event};
+    use prost::Message;
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut amy = app.agent().await;
+    let mut ids = Vec::new();
+    for text in [
+        "请问早餐几点开始？",
+        "What time is breakfast served?",
+        "空调坏了 The AC is broken",
+        "房间太吵了 The room is noisy",
+    ] {
+        ids.push(create(&mut amy, text).await.inquiry_id);
+    }
+    let first_answer = respond(&mut amy, &ids[0], "a0").await;
+    respond(&mut amy, &ids[1], "a1").await;
+    feedback(&mut amy, &ids[0], common::Satisfaction::VerySatisfied).await;
+    feedback(&mut amy, &ids[1], common::Satisfaction::Neutral).await;
+    amy.resolve(pb::ResolveRequest {
+        inquiry_id: ids[1].clone(),
+        note: String::new(),
+    })
+    .await
+    .expect("resolve");
+    let mut sue = app.client_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    sue.audit_answer(pb::AuditAnswerRequest {
+        inquiry_id: ids[0].clone(),
+        response_id: first_answer,
+        accurate: false,
+        note: String::new(),
+    })
+    .await
+    .expect("audit");
+
+    // A late event, as a relay catching up would deliver it: an inquiry created three days
+    // ago, first without an answer, then (version 2) answered and rated — its day was
+    // rolled up by then. And a duplicate: version 2 delivered again.
+    let today = now_secs().div_euclid(DAY) * DAY;
+    let created = today - 3 * DAY + 3600;
+    let late = |version: i64, event_id: &str| {
+        let facts = pb::InquiryFacts {
+            inquiry_id: "late-1".into(),
+            property_id: PROPERTY_A.into(),
+            channel: common::Channel::Email as i32,
+            category: common::Category::Dining as i32,
+            created_at: ts(created),
+            first_response_at: (version > 1).then(|| Timestamp {
+                seconds: created + 1_234,
+                nanos: 0,
+            }),
+            satisfaction: if version > 1 {
+                common::Satisfaction::Satisfied as i32
+            } else {
+                0
+            },
+            assignee: "bob".into(),
+            matched_terms: vec!["早餐".into()],
+            version,
+            ..Default::default()
+        };
+        Event {
+            event_id: event_id.into(),
+            source: "intake".into(),
+            r#type: "frontdesk.intake.v1.InquiryChanged".into(),
+            property_id: PROPERTY_A.into(),
+            aggregate_id: "late-1".into(),
+            occurred_at: ts(now_secs()),
+            payload: pb::InquiryChanged {
+                change: 0,
+                facts: Some(facts),
+            }
+            .encode_to_vec(),
+            ..Default::default()
+        }
+    };
+    let sink = EventSinkClient::with_interceptor(
+        app.channel().await,
+        Bearer::new(&token("relay", Role::Service, &["*"])).expect("token"),
+    );
+    let deliver = |events: Vec<Event>| {
+        let mut sink = sink.clone();
+        async move {
+            sink.deliver(DeliverRequest {
+                events,
+                consumer: "analytics".into(),
+            })
+            .await
+            .expect("deliver")
+            .into_inner()
+            .applied
+        }
+    };
+    assert_eq!(deliver(vec![late(1, "late-v1")]).await, 1);
+    assert_eq!(deliver(vec![late(2, "late-v2")]).await, 1);
+    assert_eq!(deliver(vec![late(2, "late-v2")]).await, 0, "a duplicate");
+    // An older version arriving after the newer one changes nothing.
+    assert_eq!(deliver(vec![late(1, "late-v1-again")]).await, 1);
+
+    let mut boss = analytics_as(&app, "mia", Role::Manager, &[PROPERTY_A]).await;
+    report_when(
+        &mut boss,
+        request(PROPERTY_A, apb::GroupBy::Channel),
+        (4, 2, 2, 1),
+    )
+    .await;
+    delivered(&env).await;
+    let now = now_secs();
+    let before = every_report(&mut boss, now).await;
+    // The late inquiry is in its own day's rollup, answered and rated.
+    let month = boss
+        .get_kpi_report(apb::GetKpiReportRequest {
+            property_id: PROPERTY_A.into(),
+            from_time: ts(today - 20 * DAY),
+            to_time: ts(today + 10 * DAY),
+            group_by: apb::GroupBy::Employee as i32,
+        })
+        .await
+        .expect("month")
+        .into_inner();
+    assert_eq!(counts(month.total.as_ref().expect("total")), (5, 3, 3, 1));
+    let bob = month.groups.iter().find(|g| g.key == "bob").expect("bob");
+    let bob = bob.kpis.as_ref().expect("kpis");
+    assert_eq!((bob.inquiries, bob.responded), (1, 1));
+    assert_eq!(
+        bob.first_response_p50.expect("p50").seconds,
+        1_300,
+        "1234 s → 1300 s"
+    );
+
+    // The log holds each applied event once: as many rows as the inbox.
+    let db = frontdesk_platform::db::Db::connect(env.database_url(ServiceName::analytics), 1)
+        .await
+        .expect("analytics db");
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(db.pool())
+                .await
+                .expect("count")
+        }
+    };
+    let logged = count("SELECT COUNT(*) FROM analytics_event_log").await;
+    assert_eq!(
+        logged,
+        count("SELECT COUNT(*) FROM inbox WHERE consumer = 'analytics'").await
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM analytics_event_log WHERE event_id = 'late-v2'").await,
+        1
+    );
+
+    // Who may rebuild: not a supervisor, not a manager of one property.
+    let mut sam = analytics_as(&app, "sam", Role::Supervisor, &["*"]).await;
+    let err = sam
+        .rebuild_facts(apb::RebuildFactsRequest {})
+        .await
+        .expect_err("supervisor");
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = boss
+        .rebuild_facts(apb::RebuildFactsRequest {})
+        .await
+        .expect_err("one property's manager");
+    assert_eq!(err.code(), Code::PermissionDenied);
+
+    let mut root = analytics_as(&app, "root", Role::Manager, &["*"]).await;
+    let rebuilt = root
+        .rebuild_facts(apb::RebuildFactsRequest {})
+        .await
+        .expect("rebuild")
+        .into_inner();
+    assert_eq!(rebuilt.events_replayed, logged);
+    assert_eq!(rebuilt.inquiries, 5);
+    assert!(rebuilt.rollup_rows >= 8, "{rebuilt:?}");
+    let after = every_report(&mut boss, now).await;
+    assert_eq!(before.len(), after.len());
+    for (n, (b, a)) in before.iter().zip(&after).enumerate() {
+        assert!(
+            b.0 == a.0,
+            "report #{n} differs after the rebuild:\n{}\n{}",
+            b.1,
+            a.1
+        );
+    }
+    // Twice is the same as once, and the log did not grow.
+    let again = root
+        .rebuild_facts(apb::RebuildFactsRequest {})
+        .await
+        .expect("again")
+        .into_inner();
+    assert_eq!(again, rebuilt);
+    let twice = every_report(&mut boss, now).await;
+    for (n, (b, a)) in before.iter().zip(&twice).enumerate() {
+        assert!(
+            b.0 == a.0,
+            "report #{n} differs after the second rebuild:\n{}\n{}",
+            b.1,
+            a.1
+        );
+    }
+
+    // Deliveries while rebuilds run: each is applied before a rebuild (and replayed by it)
+    // or after it (on the rebuilt tables), never lost or counted twice. On SQLite a delivery
+    // may find the one writer busy and fail (the relay retries): so does this loop.
+    let burst = |n: usize| {
+        let mut e = late(2, &format!("burst-{n}"));
+        let mut changed = pb::InquiryChanged::decode(e.payload.as_slice()).expect("payload");
+        if let Some(f) = changed.facts.as_mut() {
+            f.inquiry_id = format!("burst-{n}");
+        }
+        e.aggregate_id = format!("burst-{n}");
+        e.payload = changed.encode_to_vec();
+        e
+    };
+    let events: Vec<Event> = (0..20).map(burst).collect();
+    let deliveries = tokio::spawn({
+        let sink = sink.clone();
+        async move {
+            for event in events {
+                loop {
+                    let mut sink = sink.clone();
+                    match sink
+                        .deliver(DeliverRequest {
+                            events: vec![event.clone()],
+                            consumer: "analytics".into(),
+                        })
+                        .await
+                    {
+                        Ok(r) => {
+                            assert_eq!(r.into_inner().applied, 1);
+                            break;
+                        }
+                        Err(s) if s.code() == Code::Unavailable => {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                        Err(s) => panic!("delivery failed: {s:?}"),
+                    }
+                }
+            }
+        }
+    });
+    let mut rebuilds = 0;
+    while !deliveries.is_finished() || rebuilds < 3 {
+        match root.rebuild_facts(apb::RebuildFactsRequest {}).await {
+            Ok(_) => rebuilds += 1,
+            // A delivery held the writer too long: retry, as an operator would.
+            Err(s) if s.code() == Code::Unavailable => {}
+            Err(s) => panic!("rebuild: {s:?}"),
+        }
+    }
+    deliveries.await.expect("deliveries");
+    let live = every_report(&mut boss, now).await;
+    let rebuilt = root
+        .rebuild_facts(apb::RebuildFactsRequest {})
+        .await
+        .expect("rebuild after the burst")
+        .into_inner();
+    assert_eq!(
+        rebuilt.inquiries, 25,
+        "5 and the 20 delivered during rebuilds"
+    );
+    assert_eq!(rebuilt.events_replayed, logged + 20);
+    let after_burst = every_report(&mut boss, now).await;
+    for (n, (b, a)) in live.iter().zip(&after_burst).enumerate() {
+        assert!(
+            b.0 == a.0,
+            "report #{n} differs between live and rebuilt after the burst:\n{}\n{}",
+            b.1,
+            a.1
+        );
+    }
+    db.close().await;
+    app.stop().await;
 }

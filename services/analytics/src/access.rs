@@ -10,6 +10,8 @@ use frontdesk_platform::auth::Role::{self, *};
 const REPORT_READERS: &[Role] = &[Agent, Supervisor, Manager];
 const REPORTS: &[Role] = &[Supervisor, Manager];
 const MANAGERS: &[Role] = &[Manager];
+/// Chain-wide operations: managers, and the handler also requires the whole chain (props "*").
+const ADMINS: &[Role] = &[Manager];
 
 pub const ACCESS: Table = Table {
     service: "frontdesk.analytics.v1.AnalyticsService",
@@ -21,5 +23,6 @@ pub const ACCESS: Table = Table {
         ("GetKpiTargets", REPORTS),
         ("SetKpiTargets", MANAGERS),
         ("ListAnomalies", REPORTS),
+        ("RebuildFacts", ADMINS),
     ],
 };

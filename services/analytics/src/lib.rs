@@ -12,6 +12,7 @@ pub mod consumers;
 pub mod domain;
 pub mod live;
 pub mod metrics;
+pub mod rebuild;
 pub mod store;
 
 use frontdesk_platform::db::MigrationFile;
@@ -46,12 +47,21 @@ impl Service for AnalyticsService {
         let db = deps
             .open_db(args.db_max_connections, store::MIGRATIONS)
             .await?;
+        let rule = args.rule();
+        // Facts from before the rollups existed are rolled up once (no-op afterwards).
+        let backfilled = store::rollups::backfill(&db, &rule).await?;
+        if backfilled > 0 {
+            tracing::info!(
+                facts = backfilled,
+                "rolled up facts recorded before the rollups"
+            );
+        }
         let fanout = deps.fanout(Self::NAME).await?;
         let auth = deps.auth.clone();
         let api = AnalyticsServiceServer::with_interceptor(
             api::AnalyticsApi::new(
                 db.clone(),
-                args.rule(),
+                rule,
                 args.targets(),
                 fanout.clone(),
                 deps.shutdown.clone(),
@@ -75,7 +85,10 @@ impl Service for AnalyticsService {
                 Consumer::new(
                     db.clone(),
                     Self::NAME,
-                    consumers::Notifying(consumers::intake::IntakeEvents, fanout.clone()),
+                    consumers::Notifying(
+                        consumers::Logged(consumers::intake::IntakeEvents { rule }),
+                        fanout.clone(),
+                    ),
                 ),
             )
             .consume(
@@ -83,7 +96,10 @@ impl Service for AnalyticsService {
                 Consumer::new(
                     db.clone(),
                     Self::NAME,
-                    consumers::Notifying(consumers::routing::RoutingEvents, fanout.clone()),
+                    consumers::Notifying(
+                        consumers::Logged(consumers::routing::RoutingEvents { rule }),
+                        fanout.clone(),
+                    ),
                 ),
             )
             .consume(
@@ -91,7 +107,10 @@ impl Service for AnalyticsService {
                 Consumer::new(
                     db,
                     Self::NAME,
-                    consumers::Notifying(consumers::knowledge::KnowledgeEvents, fanout),
+                    consumers::Notifying(
+                        consumers::Logged(consumers::knowledge::KnowledgeEvents),
+                        fanout,
+                    ),
                 ),
             ))
     }

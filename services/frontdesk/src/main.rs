@@ -87,6 +87,14 @@ enum Cmd {
         #[command(subcommand)]
         cmd: client::report::ReportCmd,
     },
+    /// Analytics' upkeep: rebuild its facts and rollups from its event log (client; a
+    /// manager of the whole chain).
+    Analytics {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        cmd: client::analytics::AnalyticsCmd,
+    },
     /// Staff quizzes: create, assign, take, submit, results (client).
     Quiz {
         #[command(flatten)]
@@ -253,6 +261,7 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Shift { desk, cmd } => client::messaging::shift(desk, cmd).await,
         Cmd::Quiz { client, cmd } => client::quiz::run(client, cmd).await,
         Cmd::Report { client, cmd } => client::report::run(client, cmd).await,
+        Cmd::Analytics { client, cmd } => client::analytics::run(client, cmd).await,
         Cmd::Routing {
             client,
             property,

@@ -498,6 +498,17 @@ fn the_monthly_report_renders_in_a_browser_with_its_charts() {
         "{topics}"
     );
     assert!(keys("terms").contains(&"早餐".to_string()), "{topics}");
+
+    // Rebuilt from analytics' own event log (the dev token is a chain-wide manager): the
+    // same report as live.
+    let before = cli_json(cwd, dev.port, &["report", "kpi"]);
+    let rebuilt = cli_json(cwd, dev.port, &["analytics", "rebuild"]);
+    assert_eq!(rebuilt["inquiries"], 3, "{rebuilt}");
+    assert!(
+        rebuilt["events_replayed"].as_i64().is_some_and(|n| n >= 3),
+        "{rebuilt}"
+    );
+    assert_eq!(cli_json(cwd, dev.port, &["report", "kpi"]), before);
     stop(dev);
 
     assert_renders_in_chromium(&html, cwd);

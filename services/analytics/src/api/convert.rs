@@ -53,6 +53,8 @@ pub fn kpis(k: &Kpis) -> pb::Kpis {
         transfers: k.transfers,
         deadlines_moved: k.deadlines_moved,
         quiz_score: Some(rate(&k.quiz_score)),
+        handling_p50: k.handling_p50_us.map(duration),
+        handling_p90: k.handling_p90_us.map(duration),
     }
 }
 

@@ -65,14 +65,16 @@ impl AnalyticsApi {
         to: i64,
         by: Option<Breakdown>,
     ) -> Result<kpi::Report, Status> {
-        let facts = store::facts_in_period(&self.db, property_id, from, to)
-            .await
-            .map_err(ServiceError::Internal)?;
+        let dim = by.unwrap_or(kpi::TOTAL_FROM);
+        let groups =
+            store::rollups::counters_in_period(&self.db, &self.rule, property_id, from, to, dim)
+                .await
+                .map_err(ServiceError::Internal)?;
         let quizzes = store::quizzes_in_period(&self.db, property_id, from, to)
             .await
             .map_err(ServiceError::Internal)?;
         let (_, targets) = self.targets_of(property_id).await?;
-        Ok(kpi::report(&facts, &quizzes, &self.rule, &targets, by))
+        Ok(kpi::report_from(groups, &quizzes, &targets, by))
     }
 }
 
@@ -337,6 +339,43 @@ impl AnalyticsService for AnalyticsApi {
         Ok(Response::new(pb::ListAnomaliesResponse {
             anomalies,
             next_page_token,
+        }))
+    }
+
+    async fn rebuild_facts(
+        &self,
+        req: Request<pb::RebuildFactsRequest>,
+    ) -> Result<Response<pb::RebuildFactsResponse>, Status> {
+        let caller = Caller::from_request(&req)?;
+        // It rebuilds every property's figures: only a manager of the whole chain.
+        if !caller.all_properties() {
+            return Err(Status::permission_denied(
+                "rebuilding facts rebuilds every property's: a manager of the whole chain (props \"*\") only",
+            ));
+        }
+        let started = std::time::Instant::now();
+        let done = crate::rebuild::rebuild(&self.db, self.rule)
+            .await
+            .map_err(|e| match e.downcast_ref::<crate::rebuild::Refused>() {
+                Some(r) => ServiceError::FailedPrecondition(r.to_string()),
+                None => ServiceError::Internal(e),
+            })?;
+        tracing::info!(
+            events = done.events,
+            inquiries = done.inquiries,
+            rollup_rows = done.rollup_rows,
+            seconds = started.elapsed().as_secs_f64(),
+            by = %caller.subject,
+            "rebuilt analytics' facts from its event log"
+        );
+        // Wallboards recompute from the rebuilt tables.
+        self.fanout
+            .publish(frontdesk_platform::time::now_micros())
+            .await;
+        Ok(Response::new(pb::RebuildFactsResponse {
+            events_replayed: done.events,
+            inquiries: done.inquiries,
+            rollup_rows: done.rollup_rows,
         }))
     }
 

@@ -2,6 +2,7 @@
 //! version wins and a replay or a late older event changes nothing.
 
 use crate::domain::facts::IntakeFacts;
+use crate::domain::kpi::TimelinessRule;
 use crate::{metrics, store};
 use frontdesk_platform::inbox::EventHandler;
 use frontdesk_proto::events::v1::Event;
@@ -9,7 +10,10 @@ use frontdesk_proto::intake::v1 as pb;
 use prost::Message;
 use sqlx::{Any, Transaction};
 
-pub struct IntakeEvents;
+/// Intake's events, with the timeliness rule the rollups count "in time" by.
+pub struct IntakeEvents {
+    pub rule: TimelinessRule,
+}
 
 #[tonic::async_trait]
 impl EventHandler for IntakeEvents {
@@ -22,7 +26,7 @@ impl EventHandler for IntakeEvents {
             anyhow::bail!("event {}: InquiryChanged without facts", event.event_id);
         };
         let facts = IntakeFacts::from_pb(&facts)?;
-        store::apply_intake(tx, &facts).await?;
+        store::apply_intake(tx, &facts, &self.rule).await?;
         metrics::event_applied("intake");
         Ok(())
     }

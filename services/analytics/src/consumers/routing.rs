@@ -2,6 +2,7 @@
 //! and the counts of transfers, SLA breaches and escalations (one per event, applied once).
 
 use crate::domain::facts::RoutingFacts;
+use crate::domain::kpi::TimelinessRule;
 use crate::{metrics, store};
 use frontdesk_platform::inbox::EventHandler;
 use frontdesk_proto::events::v1::Event;
@@ -9,7 +10,10 @@ use frontdesk_proto::routing::v1 as pb;
 use prost::Message;
 use sqlx::{Any, Transaction};
 
-pub struct RoutingEvents;
+/// Routing's events, with the timeliness rule the rollups count "in time" by.
+pub struct RoutingEvents {
+    pub rule: TimelinessRule,
+}
 
 #[tonic::async_trait]
 impl EventHandler for RoutingEvents {
@@ -19,7 +23,7 @@ impl EventHandler for RoutingEvents {
         }
         let changed = pb::AssignmentChanged::decode(event.payload.as_slice())?;
         let facts = RoutingFacts::from_pb(&changed)?;
-        store::apply_routing(tx, &facts).await?;
+        store::apply_routing(tx, &facts, &self.rule).await?;
         metrics::event_applied("routing");
         Ok(())
     }

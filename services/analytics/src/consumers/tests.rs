@@ -79,8 +79,9 @@ async fn redelivery_replay_and_late_events_change_nothing() {
         .await
         .expect("db");
     db.migrate(store::MIGRATIONS).await.expect("migrate");
-    let intake = Consumer::new(db.clone(), "analytics", IntakeEvents);
-    let routing = Consumer::new(db.clone(), "analytics", RoutingEvents);
+    let rule = crate::domain::kpi::TimelinessRule::default();
+    let intake = Consumer::new(db.clone(), "analytics", IntakeEvents { rule });
+    let routing = Consumer::new(db.clone(), "analytics", RoutingEvents { rule });
 
     // Routing's events may come first; the transfer is counted once however often delivered.
     let transfer = routing_event("r-2", routing_pb::AssignmentChange::Transferred, 2);

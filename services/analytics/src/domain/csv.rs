@@ -36,6 +36,8 @@ const HEADER: &[&str] = &[
     "breached_inquiries",
     "transfers",
     "deadlines_moved",
+    "handling_p50_s",
+    "handling_p90_s",
 ];
 
 /// Quotes a field when it holds a comma, quote or line break (RFC 4180).
@@ -87,6 +89,8 @@ fn row(group: &str, k: &Kpis) -> String {
     cells.push(k.breached_inquiries.to_string());
     cells.push(k.transfers.to_string());
     cells.push(k.deadlines_moved.to_string());
+    cells.push(seconds(k.handling_p50_us));
+    cells.push(seconds(k.handling_p90_us));
     cells.join(",")
 }
 

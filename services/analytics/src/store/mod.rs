@@ -3,13 +3,16 @@
 
 use crate::domain::facts::{AuditVerdict, IntakeFacts, RoutingFacts};
 pub mod anomalies;
+pub mod log;
+pub mod rollups;
 
-use crate::domain::kpi::Fact;
+use crate::domain::kpi::{Fact, TimelinessRule};
 use crate::domain::targets::Overrides;
 use anyhow::{Context, anyhow};
 use frontdesk_platform::db::Db;
 use frontdesk_platform::time::now_micros;
 use frontdesk_proto::common::v1::{Category, Channel, Satisfaction};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -38,6 +41,16 @@ pub const MIGRATIONS: &[frontdesk_platform::db::MigrationFile] = &[
         5004,
         "anomalies",
         include_str!("../../migrations/5004_anomalies.sql"),
+    ),
+    (
+        5005,
+        "event log",
+        include_str!("../../migrations/5005_event_log.sql"),
+    ),
+    (
+        5006,
+        "daily rollups",
+        include_str!("../../migrations/5006_daily_rollups.sql"),
     ),
 ];
 
@@ -160,7 +173,12 @@ pub async fn quizzes_in_period(
         .collect()
 }
 
-/// Creates the inquiry's row if this is the first event about it.
+/// Creates the inquiry's row if this is the first event about it, and locks it until the
+/// transaction ends. The lock is what makes "the facts before" true: intake's and routing's
+/// events about one inquiry arrive by different relays at once, and on Postgres (read
+/// committed) a delta computed from facts read before another transaction's change commits
+/// would count that change twice. With the row locked first, the facts read next are the
+/// latest committed ones and stay so. (SQLite has one writer at a time anyway.)
 async fn ensure_row(
     conn: &mut AnyConnection,
     inquiry_id: &str,
@@ -177,12 +195,22 @@ async fn ensure_row(
     .bind(now_micros())
     .execute(&mut *conn)
     .await?;
+    sqlx::query("UPDATE analytics_facts SET updated_at = updated_at WHERE inquiry_id = $1")
+        .bind(inquiry_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
-/// Folds intake's facts in unless newer ones are already there; returns whether it did.
-pub async fn apply_intake(conn: &mut AnyConnection, f: &IntakeFacts) -> anyhow::Result<bool> {
+/// Folds intake's facts in unless newer ones are already there, and moves the daily rollups
+/// by the difference; returns whether it did.
+pub async fn apply_intake(
+    conn: &mut AnyConnection,
+    f: &IntakeFacts,
+    rule: &TimelinessRule,
+) -> anyhow::Result<bool> {
     ensure_row(conn, &f.inquiry_id, &f.property_id).await?;
+    let before = rollups::load_fact(conn, &f.inquiry_id).await?;
     let updated = sqlx::query(
         "UPDATE analytics_facts SET property_id = $2, channel = $3, category = $4, \
          complexity = $5, language = $6, created_at = $7, first_response_at = $8, \
@@ -244,12 +272,20 @@ pub async fn apply_intake(conn: &mut AnyConnection, f: &IntakeFacts) -> anyhow::
         .execute(&mut *conn)
         .await?;
     }
+    let after = rollups::load_fact(conn, &f.inquiry_id).await?;
+    rollups::apply_change(conn, before.as_ref(), after.as_ref(), rule).await?;
     Ok(true)
 }
 
-/// Adds a routing event's counts and folds its assignment in unless a newer one is there.
-pub async fn apply_routing(conn: &mut AnyConnection, r: &RoutingFacts) -> anyhow::Result<()> {
+/// Adds a routing event's counts and folds its assignment in unless a newer one is there,
+/// and moves the daily rollups by the difference.
+pub async fn apply_routing(
+    conn: &mut AnyConnection,
+    r: &RoutingFacts,
+    rule: &TimelinessRule,
+) -> anyhow::Result<()> {
     ensure_row(conn, &r.inquiry_id, &r.property_id).await?;
+    let before = rollups::load_fact(conn, &r.inquiry_id).await?;
     sqlx::query(
         "UPDATE analytics_facts SET transfers = transfers + $2, sla_breaches = sla_breaches + $3, \
          escalations = escalations + $4 WHERE inquiry_id = $1",
@@ -275,6 +311,8 @@ pub async fn apply_routing(conn: &mut AnyConnection, r: &RoutingFacts) -> anyhow
     .bind(now_micros())
     .execute(&mut *conn)
     .await?;
+    let after = rollups::load_fact(conn, &r.inquiry_id).await?;
+    rollups::apply_change(conn, before.as_ref(), after.as_ref(), rule).await?;
     Ok(())
 }
 
@@ -287,39 +325,49 @@ fn vocab<T>(
         .transpose()
 }
 
-/// The facts of `property_id`'s inquiries created in [from, to), with their audits.
-pub async fn facts_in_period(
-    db: &Db,
-    property_id: &str,
-    from: i64,
-    to: i64,
-) -> anyhow::Result<Vec<Fact>> {
-    let rows = sqlx::query(
-        "SELECT inquiry_id, channel, category, department, handler, routing_handler, created_at, \
-         first_response_at, resolved_at, satisfaction, resolution_due, original_resolution_due, \
-         transfers, sla_breaches FROM analytics_facts \
-         WHERE property_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY inquiry_id",
-    )
-    .bind(property_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(db.pool())
-    .await
-    .context("loading facts")?;
+/// The columns [`fact_from_row`] reads.
+pub(crate) const FACT_COLUMNS: &str = "inquiry_id, channel, category, department, handler, \
+    routing_handler, created_at, first_response_at, resolved_at, satisfaction, resolution_due, \
+    original_resolution_due, transfers, sla_breaches";
+
+/// A counted inquiry's row (created, with a channel) as a report's fact.
+pub(crate) fn fact_from_row(r: &AnyRow, audits: Vec<AuditVerdict>) -> anyhow::Result<Fact> {
+    let inquiry_id: String = r.try_get("inquiry_id")?;
+    let channel = vocab(r.try_get("channel")?, "channel", Channel::from_code)?
+        .ok_or_else(|| anyhow!("inquiry {inquiry_id} has no channel"))?;
+    let created_at: Option<i64> = r.try_get("created_at")?;
+    let handler: String = r.try_get("handler")?;
+    let routing_handler: String = r.try_get("routing_handler")?;
+    Ok(Fact {
+        channel,
+        category: vocab(r.try_get("category")?, "category", Category::from_code)?,
+        department: r.try_get("department")?,
+        handler: if handler.is_empty() {
+            routing_handler
+        } else {
+            handler
+        },
+        created_at: created_at.ok_or_else(|| anyhow!("inquiry {inquiry_id} not created"))?,
+        first_response_at: r.try_get("first_response_at")?,
+        resolved_at: r.try_get("resolved_at")?,
+        satisfaction: vocab(
+            r.try_get("satisfaction")?,
+            "satisfaction",
+            Satisfaction::from_code,
+        )?,
+        audits,
+        resolution_due: r.try_get("resolution_due")?,
+        original_resolution_due: r.try_get("original_resolution_due")?,
+        transfers: r.try_get("transfers")?,
+        sla_breaches: r.try_get("sla_breaches")?,
+        inquiry_id,
+    })
+}
+
+/// Groups audit rows (inquiry_id, response_id, responded_by, accurate) by inquiry.
+fn audits_by_inquiry(rows: &[AnyRow]) -> anyhow::Result<HashMap<String, Vec<AuditVerdict>>> {
     let mut audits: HashMap<String, Vec<AuditVerdict>> = HashMap::new();
-    let audit_rows = sqlx::query(
-        "SELECT a.inquiry_id, a.response_id, a.responded_by, a.accurate FROM analytics_audits a \
-         JOIN analytics_facts f ON f.inquiry_id = a.inquiry_id \
-         WHERE f.property_id = $1 AND f.created_at >= $2 AND f.created_at < $3 \
-         ORDER BY a.inquiry_id, a.response_id",
-    )
-    .bind(property_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(db.pool())
-    .await
-    .context("loading audits")?;
-    for r in audit_rows {
+    for r in rows {
         audits
             .entry(r.try_get("inquiry_id")?)
             .or_default()
@@ -329,37 +377,54 @@ pub async fn facts_in_period(
                 accurate: r.try_get::<i64, _>("accurate")? != 0,
             });
     }
-    rows.into_iter()
+    Ok(audits)
+}
+
+/// The facts of `property_id`'s inquiries created in [from, to), with their audits.
+pub async fn facts_in_period(
+    db: &Db,
+    property_id: &str,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<Vec<Fact>> {
+    let mut conn = db.pool().acquire().await?;
+    facts_in(&mut conn, property_id, from, to).await
+}
+
+/// [`facts_in_period`] on a given connection (a backfill's transaction).
+pub(crate) async fn facts_in(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<Vec<Fact>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {FACT_COLUMNS} FROM analytics_facts \
+         WHERE property_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY inquiry_id"
+    ))
+    .bind(property_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await
+    .context("loading facts")?;
+    let audit_rows = sqlx::query(
+        "SELECT a.inquiry_id, a.response_id, a.responded_by, a.accurate FROM analytics_audits a \
+         JOIN analytics_facts f ON f.inquiry_id = a.inquiry_id \
+         WHERE f.property_id = $1 AND f.created_at >= $2 AND f.created_at < $3 \
+         ORDER BY a.inquiry_id, a.response_id",
+    )
+    .bind(property_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await
+    .context("loading audits")?;
+    let mut audits = audits_by_inquiry(&audit_rows)?;
+    rows.iter()
         .map(|r| {
-            let inquiry_id: String = r.try_get("inquiry_id")?;
-            let channel = vocab(r.try_get("channel")?, "channel", Channel::from_code)?
-                .ok_or_else(|| anyhow!("inquiry {inquiry_id} has no channel"))?;
-            let handler: String = r.try_get("handler")?;
-            let routing_handler: String = r.try_get("routing_handler")?;
-            Ok(Fact {
-                channel,
-                category: vocab(r.try_get("category")?, "category", Category::from_code)?,
-                department: r.try_get("department")?,
-                handler: if handler.is_empty() {
-                    routing_handler
-                } else {
-                    handler
-                },
-                created_at: r.try_get("created_at")?,
-                first_response_at: r.try_get("first_response_at")?,
-                resolved_at: r.try_get("resolved_at")?,
-                satisfaction: vocab(
-                    r.try_get("satisfaction")?,
-                    "satisfaction",
-                    Satisfaction::from_code,
-                )?,
-                audits: audits.remove(&inquiry_id).unwrap_or_default(),
-                resolution_due: r.try_get("resolution_due")?,
-                original_resolution_due: r.try_get("original_resolution_due")?,
-                transfers: r.try_get("transfers")?,
-                sla_breaches: r.try_get("sla_breaches")?,
-                inquiry_id,
-            })
+            let id: String = r.try_get("inquiry_id")?;
+            fact_from_row(r, audits.remove(&id).unwrap_or_default())
         })
         .collect()
 }

@@ -1,8 +1,9 @@
-//! `frontdesk inquiry|routing|sla|events|kb|quiz|report|stay|guest|message|mail|shift …`: clients for people. One module per service;
+//! `frontdesk inquiry|routing|sla|events|kb|quiz|report|analytics|stay|guest|message|mail|shift …`: clients for people. One module per service;
 //! nothing here imports a service's internals, only the proto contract. Readable tables by
 //! default, `--json` for scripts; enum values are the snake_case codes of the shared
 //! vocabulary (hotline, social_wechat, room_rates …).
 
+pub mod analytics;
 pub mod events;
 mod inquiry_view;
 pub mod intake;

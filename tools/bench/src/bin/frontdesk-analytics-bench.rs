@@ -1,21 +1,37 @@
 //! `frontdesk-analytics-bench`: issue 12's report benchmark. Seeds analytics' own tables with
 //! `--inquiries` facts in one bulk `INSERT … SELECT generate_series` (Postgres), spread over
-//! `--properties` properties and the 12 months of 2026, then times in the same run, `--runs`
-//! times each:
+//! `--properties` properties and the 12 months of 2026, rolls them up with the service's own
+//! backfill (`store::rollups::backfill`: the same contributions live delivery adds, so facts
+//! and rollups agree by construction), then times in the same run, `--runs` times each, for
+//! one property × one month (30 UTC days):
 //!
-//! - `service`: what GetKpiReport does for one property × month × category (the facts loaded
-//!   by `store::facts_in_period`, the KPIs computed by `domain::kpi::report`), without gRPC;
-//! - `raw_sql`: one SQL aggregate over the same rows (counts per category: inquiries,
-//!   responded, resolved, surveyed, satisfied, breaches, transfers) — the floor.
+//! - `service_category` / `service_employee`: what GetKpiReport does by category and per
+//!   employee (`store::rollups::counters_in_period` + quizzes + `kpi::report_from`), no gRPC;
+//! - `service_category_utc8`: the same month in UTC+8 (partial days at both ends from facts);
+//! - `raw_sql_category` / `raw_sql_employee`: one SQL aggregate over the same fact rows
+//!   (counts and sums per category / per handler) — what scanning the facts costs at least;
+//! - `facts_scan_category`: the pre-rollup path (every fact of the month to the process).
 //!
-//! Output: one JSON line per measurement and a human line. The database must be empty (a
-//! fresh one per run): the bench applies analytics' migrations itself.
+//! The 10M facts are seeded directly, not through the log: that database's log is marked
+//! incomplete (a rebuild there would refuse). With `--replay-database-url` (another empty
+//! database) it also measures the rebuild: `--replay-inquiries` inquiries' events (created,
+//! answered, routed) written to the log and replayed by `rebuild::rebuild` through the live
+//! handlers — events/s of the apply path — and checks that the rebuilt rollups give the same
+//! report as the facts.
+//!
+//! Output: one JSON line per measurement and a human line. A database seeded by an earlier run
+//! with as many facts is reused.
 
 use clap::Parser;
 use frontdesk_analytics::domain::kpi::{self, Breakdown, Targets, TimelinessRule};
-use frontdesk_analytics::store;
+use frontdesk_analytics::{rebuild, store};
 use frontdesk_platform::db::Db;
+use frontdesk_proto::common::v1::{Category, Channel};
+use frontdesk_proto::events::v1::Event;
+use frontdesk_proto::intake::v1 as intake_pb;
+use frontdesk_proto::routing::v1 as routing_pb;
 use hdrhistogram::Histogram;
+use prost::Message;
 use serde_json::json;
 use std::time::Instant;
 
@@ -31,6 +47,15 @@ struct Args {
     properties: i64,
     #[arg(long, default_value_t = 20)]
     runs: u32,
+    /// Another empty database for the rebuild (replay) measurement; none: skipped.
+    #[arg(
+        long,
+        env = "FRONTDESK_BENCH_REPLAY_DATABASE_URL",
+        hide_env_values = true
+    )]
+    replay_database_url: Option<String>,
+    #[arg(long, default_value_t = 20_000)]
+    replay_inquiries: i64,
 }
 
 /// 2026-01-01T00:00:00Z in unix micros, and one 2026 month (30 days) in micros.
@@ -56,6 +81,14 @@ const SEED: &str = "INSERT INTO analytics_facts (inquiry_id, property_id, channe
     CASE WHEN i % 20 = 0 THEN 1 ELSE 0 END, 0, 0 \
     FROM generate_series(0, $1 - 1) AS i";
 
+const RAW_EMPLOYEE: &str = "SELECT handler, COUNT(*) AS inquiries, \
+    COUNT(first_response_at) AS responded, COUNT(resolved_at) AS resolved, \
+    COUNT(satisfaction) AS surveyed, \
+    SUM(CASE WHEN satisfaction IN ('very_satisfied', 'satisfied') THEN 1 ELSE 0 END) AS satisfied, \
+    CAST(SUM(sla_breaches) AS BIGINT) AS breaches, CAST(SUM(transfers) AS BIGINT) AS transfers \
+    FROM analytics_facts WHERE property_id = $1 AND created_at >= $2 AND created_at < $3 \
+    GROUP BY handler";
+
 const RAW: &str = "SELECT category, COUNT(*) AS inquiries, COUNT(first_response_at) AS responded, \
     COUNT(resolved_at) AS resolved, COUNT(satisfaction) AS surveyed, \
     SUM(CASE WHEN satisfaction IN ('very_satisfied', 'satisfied') THEN 1 ELSE 0 END) AS satisfied, \
@@ -71,11 +104,45 @@ fn line(what: &str, h: &Histogram<u64>, rows: usize, args: &Args) {
                "max_ms": h.max() as f64 / 1000.0})
     );
     eprintln!(
-        "{what:>8}: {rows} facts in the month, p50 {:.1} ms, p99 {:.1} ms over {} runs",
+        "{what:>22}: {rows} facts in the month, p50 {:.1} ms, p99 {:.1} ms over {} runs",
         ms(0.5),
         ms(0.99),
         h.len()
     );
+}
+
+/// Times `f` `runs` times.
+async fn time<F, Fut, T>(runs: u32, mut f: F) -> anyhow::Result<(Histogram<u64>, T)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut h = Histogram::<u64>::new(3)?;
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        last = Some(f().await?);
+        h.record(t.elapsed().as_micros() as u64)?;
+    }
+    Ok((h, last.ok_or_else(|| anyhow::anyhow!("no runs"))?))
+}
+
+async fn report(
+    db: &Db,
+    property: &str,
+    from: i64,
+    to: i64,
+    by: Breakdown,
+) -> anyhow::Result<kpi::Report> {
+    let rule = TimelinessRule::default();
+    let groups = store::rollups::counters_in_period(db, &rule, property, from, to, by).await?;
+    let quizzes = store::quizzes_in_period(db, property, from, to).await?;
+    Ok(kpi::report_from(
+        groups,
+        &quizzes,
+        &Targets::default(),
+        Some(by),
+    ))
 }
 
 #[tokio::main]
@@ -98,46 +165,207 @@ async fn main() -> anyhow::Result<()> {
             .bind(YEAR_START)
             .execute(db.pool())
             .await?;
+        // Seeded without the log: a rebuild of this database must refuse, not wipe it.
+        sqlx::query("UPDATE analytics_log_origin SET complete = 0")
+            .execute(db.pool())
+            .await?;
+        sqlx::query("UPDATE analytics_rollup_state SET backfilled = 0")
+            .execute(db.pool())
+            .await?;
     }
-    sqlx::query("ANALYZE analytics_facts")
-        .execute(db.pool())
-        .await?;
     eprintln!(
-        "{} inquiries ready in {:.1} s",
+        "{} facts ready in {:.1} s",
         args.inquiries,
         started.elapsed().as_secs_f64()
     );
+    let t = Instant::now();
+    let rolled = store::rollups::backfill(&db, &TimelinessRule::default()).await?;
+    let rollup_rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM analytics_daily")
+        .fetch_one(db.pool())
+        .await?;
+    eprintln!(
+        "{rolled} facts rolled up into {rollup_rows} rows in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    for table in ["analytics_facts", "analytics_daily"] {
+        sqlx::query(&format!("ANALYZE {table}"))
+            .execute(db.pool())
+            .await?;
+    }
     // A month in the middle of the year, of the first property.
     let (property, from) = ("prop-0", YEAR_START + 5 * MONTH);
     let to = from + MONTH;
-    let (rule, targets) = (TimelinessRule::default(), Targets::default());
-    let mut service = Histogram::<u64>::new(3)?;
-    let mut raw = Histogram::<u64>::new(3)?;
-    let mut facts_n = 0;
-    for _ in 0..args.runs {
-        let t = Instant::now();
-        let facts = store::facts_in_period(&db, property, from, to).await?;
-        let quizzes = store::quizzes_in_period(&db, property, from, to).await?;
-        let report = kpi::report(&facts, &quizzes, &rule, &targets, Some(Breakdown::Category));
-        service.record(t.elapsed().as_micros() as u64)?;
-        facts_n = facts.len();
+    let facts_n = store::facts_in_period(&db, property, from, to).await?.len();
+    let raw = |sql: &'static str, from: i64, to: i64| {
+        let db = db.clone();
+        move || {
+            let db = db.clone();
+            async move {
+                let rows = sqlx::query(sql)
+                    .bind(property)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(db.pool())
+                    .await?;
+                Ok::<_, anyhow::Error>(rows.len())
+            }
+        }
+    };
+    let service = |by: Breakdown, from: i64, to: i64| {
+        let db = db.clone();
+        move || {
+            let db = db.clone();
+            async move { report(&db, property, from, to, by).await }
+        }
+    };
+    // Interleaved path by path; each path's first run warms its pages.
+    let (h, by_category) = time(args.runs, service(Breakdown::Category, from, to)).await?;
+    line("service_category", &h, facts_n, &args);
+    let (h, n) = time(args.runs, raw(RAW, from, to)).await?;
+    line("raw_sql_category", &h, facts_n, &args);
+    assert_eq!(
+        by_category.groups.len(),
+        n,
+        "both paths see the same categories"
+    );
+    let (h, by_employee) = time(args.runs, service(Breakdown::Employee, from, to)).await?;
+    line("service_employee", &h, facts_n, &args);
+    let (h, n) = time(args.runs, raw(RAW_EMPLOYEE, from, to)).await?;
+    line("raw_sql_employee", &h, facts_n, &args);
+    assert_eq!(by_employee.groups.len(), n, "both paths see the same staff");
+    let utc8 = 8 * 3_600_000_000;
+    let (h, _) = time(
+        args.runs,
+        service(Breakdown::Category, from - utc8, to - utc8),
+    )
+    .await?;
+    line("service_category_utc8", &h, facts_n, &args);
+    let scan_runs = args.runs.min(5);
+    let (h, scanned) = time(scan_runs, || {
+        let db = db.clone();
+        async move {
+            let facts = store::facts_in_period(&db, property, from, to).await?;
+            let rule = TimelinessRule::default();
+            Ok::<_, anyhow::Error>(kpi::report(
+                &facts,
+                &[],
+                &rule,
+                &Targets::default(),
+                Some(Breakdown::Category),
+            ))
+        }
+    })
+    .await?;
+    line("facts_scan_category", &h, facts_n, &args);
+    // The rollups answer exactly what scanning the facts answers.
+    assert_eq!(scanned, by_category, "rollups and facts disagree");
+    db.close().await;
+    if let Some(url) = &args.replay_database_url {
+        replay(url, args.replay_inquiries).await?;
+    }
+    Ok(())
+}
 
-        let t = Instant::now();
-        let rows = sqlx::query(RAW)
-            .bind(property)
-            .bind(from)
-            .bind(to)
-            .fetch_all(db.pool())
-            .await?;
-        raw.record(t.elapsed().as_micros() as u64)?;
+/// The log of `n` inquiries as live delivery would have logged it: per inquiry intake's
+/// created (v1) and answered (v2) InquiryChanged and routing's Routed assignment.
+fn events(n: i64) -> Vec<Event> {
+    let mut out = Vec::with_capacity(3 * n as usize);
+    let day = 86_400_000_000;
+    for i in 0..n {
+        let id = format!("inq-{i}");
+        let created = YEAR_START + (i % 28) * day + (i * 7_919) % day;
+        let facts = |version: i64| intake_pb::InquiryFacts {
+            inquiry_id: id.clone(),
+            property_id: format!("prop-{}", i % 3),
+            channel: [Channel::FrontDesk, Channel::Hotline, Channel::Website][(i % 3) as usize]
+                as i32,
+            category: [Category::Dining, Category::Reservation][(i % 2) as usize] as i32,
+            created_at: Some(frontdesk_platform::time::to_timestamp(created)),
+            first_response_at: (version > 1)
+                .then(|| frontdesk_platform::time::to_timestamp(created + (i % 900) * 1_000_000)),
+            assignee: format!("staff-{}", i % 40),
+            version,
+            ..Default::default()
+        };
+        for version in [1, 2] {
+            out.push(Event {
+                event_id: format!("{id}-v{version}"),
+                source: "intake".into(),
+                r#type: "frontdesk.intake.v1.InquiryChanged".into(),
+                property_id: format!("prop-{}", i % 3),
+                aggregate_id: id.clone(),
+                payload: intake_pb::InquiryChanged {
+                    change: 0,
+                    facts: Some(facts(version)),
+                }
+                .encode_to_vec(),
+                ..Default::default()
+            });
+        }
+        out.push(Event {
+            event_id: format!("{id}-routed"),
+            source: "routing".into(),
+            r#type: "frontdesk.routing.v1.AssignmentChanged".into(),
+            property_id: format!("prop-{}", i % 3),
+            aggregate_id: id.clone(),
+            payload: routing_pb::AssignmentChanged {
+                change: routing_pb::AssignmentChange::Routed as i32,
+                assignment: Some(routing_pb::Assignment {
+                    inquiry_id: id.clone(),
+                    property_id: format!("prop-{}", i % 3),
+                    lead_department: format!("dept-{}", i % 5),
+                    version: 1,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }
+            .encode_to_vec(),
+            ..Default::default()
+        });
+    }
+    out
+}
+
+/// Writes `n` inquiries' events to an empty database's log, rebuilds from it and reports
+/// events/s; then checks the rebuilt rollups against the facts.
+async fn replay(url: &str, n: i64) -> anyhow::Result<()> {
+    let db = Db::connect(url, 2).await?;
+    db.migrate(store::MIGRATIONS).await?;
+    sqlx::query("DELETE FROM analytics_event_log")
+        .execute(db.pool())
+        .await?;
+    let events = events(n);
+    let mut tx = db.pool().begin().await?;
+    for e in &events {
+        store::log::append(&mut tx, e).await?;
+    }
+    tx.commit().await?;
+    let t = Instant::now();
+    let done = rebuild::rebuild(&db, TimelinessRule::default()).await?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({"bench": "analytics_rebuild", "inquiries": n, "events": done.events,
+               "seconds": secs, "events_per_s": done.events as f64 / secs,
+               "rollup_rows": done.rollup_rows})
+    );
+    eprintln!(
+        "rebuild: {} events of {n} inquiries replayed in {secs:.1} s = {:.0} events/s ({} rollup rows)",
+        done.events,
+        done.events as f64 / secs,
+        done.rollup_rows
+    );
+    let (from, to) = (YEAR_START, YEAR_START + MONTH);
+    let rule = TimelinessRule::default();
+    for by in Breakdown::ALL {
+        let facts = store::facts_in_period(&db, "prop-0", from, to).await?;
+        let scanned = kpi::report(&facts, &[], &rule, &Targets::default(), Some(by));
         assert_eq!(
-            report.groups.len(),
-            rows.len(),
-            "both paths see the same categories"
+            report(&db, "prop-0", from, to, by).await?,
+            scanned,
+            "rebuilt rollups and facts disagree by {by:?}"
         );
     }
-    line("service", &service, facts_n, &args);
-    line("raw_sql", &raw, facts_n, &args);
     db.close().await;
     Ok(())
 }
