@@ -463,6 +463,13 @@ async fn an_integration_claims_for_its_agent_and_intake_shows_routings_handler(b
         .inquiry
         .expect("inquiry");
     assert_eq!(acked.assignee, "F1");
+    // Routing has met the first-response deadline before F1 acts: a release racing that
+    // update is refused ABORTED (retry), which is not what this scenario is about.
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    assignment_where(&mut r, &i.inquiry_id, "first response recorded", |a| {
+        a.first_response_at.is_some()
+    })
+    .await;
 
     f1.release(rpb::ReleaseRequest {
         inquiry_id: i.inquiry_id.clone(),

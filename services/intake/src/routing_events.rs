@@ -3,7 +3,7 @@
 //! carries `as_of` — and applied once per event by the platform's inbox.
 
 use crate::commands::{Intake, append_events, inquiry_event};
-use crate::domain::inquiry::RoutingView;
+use crate::domain::inquiry::{Inquiry, RoutingView};
 use crate::store;
 use frontdesk_platform::inbox::{EventHandler, apply_span};
 use frontdesk_platform::outbox::NewEvent;
@@ -13,6 +13,7 @@ use frontdesk_proto::intake::v1::ChangeType;
 use frontdesk_proto::routing::v1 as routing_pb;
 use prost::Message;
 use sqlx::{Any, AnyConnection, Transaction};
+use std::collections::HashMap;
 use tracing::Instrument;
 
 pub struct RoutingEvents {
@@ -27,6 +28,36 @@ impl RoutingEvents {
 
 fn micros(ts: Option<&prost_types::Timestamp>) -> i64 {
     ts.and_then(from_timestamp).unwrap_or_default()
+}
+
+/// The batch's inquiries as loaded, with their routing views' source sequence; each
+/// projected event updates its entry, so the next event of the same inquiry sees it.
+type Loaded = HashMap<String, (Inquiry, Option<i64>)>;
+
+/// The routing event's payload, if it is an AssignmentChanged.
+fn assignment_changed(event: &Event) -> anyhow::Result<Option<routing_pb::AssignmentChanged>> {
+    if event.r#type != <routing_pb::AssignmentChanged as prost::Name>::full_name() {
+        return Ok(None);
+    }
+    Ok(Some(routing_pb::AssignmentChanged::decode(
+        event.payload.as_slice(),
+    )?))
+}
+
+/// Every inquiry the batch's events touch, loaded in five statements (not five per event).
+/// An undecodable payload is left for its own event to report.
+async fn prefetch(tx: &mut AnyConnection, events: &[&Event]) -> anyhow::Result<Loaded> {
+    let mut ids: Vec<String> = events
+        .iter()
+        .filter_map(|e| assignment_changed(e).ok().flatten())
+        .filter_map(|c| c.assignment.map(|a| a.inquiry_id))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    store::load_many(tx, &ids).await
 }
 
 /// A projection change waiting for the batch's one outbox append.
@@ -44,16 +75,16 @@ impl RoutingEvents {
     async fn project(
         &self,
         tx: &mut AnyConnection,
+        loaded: &mut Loaded,
         event: &Event,
     ) -> anyhow::Result<Option<Projected>> {
-        if event.r#type != <routing_pb::AssignmentChanged as prost::Name>::full_name() {
+        let Some(changed) = assignment_changed(event)? else {
             return Ok(None);
-        }
-        let changed = routing_pb::AssignmentChanged::decode(event.payload.as_slice())?;
+        };
         let Some(a) = changed.assignment else {
             return Ok(None);
         };
-        let Some(mut inquiry) = store::load(tx, &a.inquiry_id).await? else {
+        let Some((mut inquiry, view_sequence)) = loaded.remove(&a.inquiry_id) else {
             tracing::warn!(inquiry_id = %a.inquiry_id, event_id = %event.event_id, "routing event for an unknown inquiry");
             return Ok(None);
         };
@@ -68,17 +99,19 @@ impl RoutingEvents {
             fired: a.fired.clone(),
             as_of: micros(event.occurred_at.as_ref()),
         };
-        if !store::save_routing_view(tx, &a.inquiry_id, &view, event.sequence).await? {
+        if view_sequence.is_some_and(|s| s >= event.sequence) {
+            loaded.insert(a.inquiry_id.clone(), (inquiry, view_sequence));
             return Ok(None); // a newer view is already there
         }
-        let loaded = inquiry.version;
+        store::write_routing_view(tx, &a.inquiry_id, &view, event.sequence).await?;
+        let loaded_version = inquiry.version;
         // CI-3.5: routing's named handler is the person responsible, and after a release
         // nobody is.
         inquiry.assignee = a.assignee.clone();
         inquiry.routing = Some(view);
         inquiry.version += 1;
         inquiry.updated_at = now_micros();
-        if !store::update(tx, &inquiry, loaded).await? {
+        if !store::update(tx, &inquiry, loaded_version).await? {
             // A concurrent intake write: fail so the relay redelivers and we apply on top.
             anyhow::bail!("inquiry {} changed concurrently; retry", inquiry.inquiry_id);
         }
@@ -100,11 +133,13 @@ impl RoutingEvents {
         } else {
             changed.actor.as_str()
         };
-        let mut event = inquiry_event(actor, &inquiry, change);
+        let mut new_event = inquiry_event(actor, &inquiry, change);
         // Inside the apply span: the intake event joins the trace of routing's decision.
-        event.traceparent = frontdesk_platform::grpc::current_traceparent();
+        new_event.traceparent = frontdesk_platform::grpc::current_traceparent();
+        // A later event of the same batch for this inquiry applies on top of this one.
+        loaded.insert(a.inquiry_id.clone(), (inquiry, Some(event.sequence)));
         Ok(Some(Projected {
-            event,
+            event: new_event,
             change,
             detail: changed.detail,
         }))
@@ -114,7 +149,8 @@ impl RoutingEvents {
 #[tonic::async_trait]
 impl EventHandler for RoutingEvents {
     async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
-        let projected = self.project(tx, event).await?;
+        let mut loaded = prefetch(tx, &[event]).await?;
+        let projected = self.project(tx, &mut loaded, event).await?;
         append_projected(tx, projected.into_iter().collect()).await
     }
 
@@ -124,10 +160,11 @@ impl EventHandler for RoutingEvents {
         consumer: &str,
         events: &[&Event],
     ) -> anyhow::Result<()> {
+        let mut loaded = prefetch(tx, events).await?;
         let mut projected = Vec::with_capacity(events.len());
         for event in events {
             let p = self
-                .project(tx, event)
+                .project(tx, &mut loaded, event)
                 .instrument(apply_span(consumer, event))
                 .await?;
             projected.extend(p);
