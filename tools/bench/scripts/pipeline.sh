@@ -50,11 +50,12 @@ for RATE in $RATES; do
             --redis-url redis://127.0.0.1:6379 --redis-prefix "$PREFIX")
     "$BIN" serve routing --listen "127.0.0.1:$PORT_ROUTING" "${COMMON[@]}" \
         --routing-database-url "$PG/frontdesk_bench_pipe_routing" \
-        --routing-subscribers "intake=http://127.0.0.1:$PORT_INTAKE" 2>"$OUT/routing-$RATE.log" &
+        --subscribers "intake=http://127.0.0.1:$PORT_INTAKE" --peers "intake=http://127.0.0.1:$PORT_INTAKE" \
+        2>"$OUT/routing-$RATE.log" &
     PIDS+=($!)
     "$BIN" serve intake --listen "127.0.0.1:$PORT_INTAKE" "${COMMON[@]}" \
         --intake-database-url "$PG/frontdesk_bench_pipe_intake" \
-        --intake-subscribers "routing=http://127.0.0.1:$PORT_ROUTING" 2>"$OUT/intake-$RATE.log" &
+        --subscribers "routing=http://127.0.0.1:$PORT_ROUTING" 2>"$OUT/intake-$RATE.log" &
     PIDS+=($!)
     for _ in $(seq 1 100); do
         (exec 3<>"/dev/tcp/127.0.0.1/$PORT_INTAKE") 2>/dev/null \
