@@ -463,6 +463,13 @@ async fn an_integration_claims_for_its_agent_and_intake_shows_routings_handler(b
         .inquiry
         .expect("inquiry");
     assert_eq!(acked.assignee, "F1");
+    // Routing has met the first-response deadline before F1 acts: a release racing that
+    // update is refused ABORTED (retry), which is not what this scenario is about.
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    assignment_where(&mut r, &i.inquiry_id, "first response recorded", |a| {
+        a.first_response_at.is_some()
+    })
+    .await;
 
     f1.release(rpb::ReleaseRequest {
         inquiry_id: i.inquiry_id.clone(),
@@ -1220,7 +1227,96 @@ async fn another_propertys_staff_cannot_read_or_move_routing(backend: Backend) {
     assert_eq!(rules.version, 0);
 }
 
+/// Issue 14: routing reads the directory and the SLA policy once per delivered batch of
+/// events, not once per inquiry. A staff change or a new policy saved between two inquiries
+/// applies to the second; taking someone off duty applies as promptly.
+async fn a_staff_change_or_a_new_sla_policy_applies_to_the_next_inquiry(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let mut manager = app.routing_as("max", Role::Manager, &[PROPERTY_A]).await;
+    let first = create(&mut c, "Question 1: what time is breakfast?").await;
+    let a1 = assignment_where(&mut r, &first.inquiry_id, "routed", |_| true).await;
+    assert_eq!(a1.assignee, "", "nobody on duty yet: queued");
+    let due = |a: &rpb::Assignment, i: &pb::Inquiry| {
+        a.first_response_due.expect("due").seconds - i.created_at.expect("created").seconds
+    };
+    assert_ne!(due(&a1, &first), 600);
+
+    staff_on_duty(&app, "D1", &a1.lead_department, &["en", "zh"]).await;
+    manager
+        .set_sla_policy(rpb::SetSlaPolicyRequest {
+            property_id: PROPERTY_A.into(),
+            toml: "[categories.dining]\nfirst_response = { amount = { seconds = 600 }, clock = \"around_the_clock\" }\n".into(),
+        })
+        .await
+        .expect("a 10 minute target for dining");
+    let second = create(&mut c, "Question 2: what time is breakfast?").await;
+    let a2 = assignment_where(&mut r, &second.inquiry_id, "routed", |_| true).await;
+    assert_eq!(a2.assignee, "D1", "the staff member on duty now");
+    assert_eq!(due(&a2, &second), 600, "the policy saved before it");
+
+    let mut sup = app.routing_as("sue", Role::Supervisor, &[PROPERTY_A]).await;
+    sup.upsert_staff(rpb::UpsertStaffRequest {
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["on_duty".into()],
+        }),
+        staff: Some(rpb::Staff {
+            property_id: PROPERTY_A.into(),
+            staff_id: "D1".into(),
+            on_duty: false,
+            ..Default::default()
+        }),
+    })
+    .await
+    .expect("off duty");
+    let third = create(&mut c, "Question 3: what time is breakfast?").await;
+    let a3 = assignment_where(&mut r, &third.inquiry_id, "routed", |_| true).await;
+    assert_eq!(a3.assignee, "", "off duty: queued again");
+}
+
+/// Routing counts a batch's own assignments into the loads the next inquiry of the batch
+/// sees: two staff with room for five each take ten of twelve inquiries created at once, and
+/// nobody goes over capacity.
+async fn inquiries_routed_together_respect_each_handlers_capacity(backend: Backend) {
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut c = app.agent().await;
+    let mut r = app.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    let probe = create(&mut c, "Question 0: what time is breakfast?").await;
+    let dept = assignment_where(&mut r, &probe.inquiry_id, "routed", |_| true)
+        .await
+        .lead_department;
+    staff_on_duty(&app, "E1", &dept, &["en", "zh"]).await;
+    staff_on_duty(&app, "E2", &dept, &["en", "zh"]).await;
+    let tasks: Vec<_> = (1..=12)
+        .map(|n| {
+            let mut c = c.clone();
+            tokio::spawn(async move {
+                create(&mut c, &format!("Question {n}: what time is breakfast?"))
+                    .await
+                    .inquiry_id
+            })
+        })
+        .collect();
+    let mut held = std::collections::BTreeMap::<String, usize>::new();
+    for t in tasks {
+        let id = t.await.expect("create");
+        let a = assignment_where(&mut r, &id, "routed", |_| true).await;
+        *held.entry(a.assignee).or_default() += 1;
+    }
+    let expected: std::collections::BTreeMap<String, usize> =
+        [("".into(), 2), ("E1".into(), 5), ("E2".into(), 5)].into();
+    assert_eq!(
+        held, expected,
+        "five each (their capacity), the rest queued"
+    );
+}
+
 on_both_backends!(
+    a_staff_change_or_a_new_sla_policy_applies_to_the_next_inquiry,
+    inquiries_routed_together_respect_each_handlers_capacity,
     an_integration_claims_for_its_agent_and_intake_shows_routings_handler,
     new_inquiries_are_routed_and_intake_shows_where_they_went,
     social_media_complaints_go_to_guest_relations_and_queue_when_nobody_is_on_duty,

@@ -2,16 +2,19 @@
 //! handles it and its deadlines (DESIGN "Projections"). Eventually consistent — the view
 //! carries `as_of` — and applied once per event by the platform's inbox.
 
-use crate::commands::{Intake, append_event};
-use crate::domain::inquiry::RoutingView;
+use crate::commands::{Intake, append_events, inquiry_event};
+use crate::domain::inquiry::{Inquiry, RoutingView};
 use crate::store;
-use frontdesk_platform::inbox::EventHandler;
+use frontdesk_platform::inbox::{EventHandler, apply_span};
+use frontdesk_platform::outbox::NewEvent;
 use frontdesk_platform::time::{from_timestamp, now_micros};
 use frontdesk_proto::events::v1::Event;
 use frontdesk_proto::intake::v1::ChangeType;
 use frontdesk_proto::routing::v1 as routing_pb;
 use prost::Message;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
+use std::collections::HashMap;
+use tracing::Instrument;
 
 pub struct RoutingEvents {
     intake: Intake,
@@ -27,19 +30,63 @@ fn micros(ts: Option<&prost_types::Timestamp>) -> i64 {
     ts.and_then(from_timestamp).unwrap_or_default()
 }
 
-#[tonic::async_trait]
-impl EventHandler for RoutingEvents {
-    async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
-        if event.r#type != <routing_pb::AssignmentChanged as prost::Name>::full_name() {
-            return Ok(());
-        }
-        let changed = routing_pb::AssignmentChanged::decode(event.payload.as_slice())?;
-        let Some(a) = changed.assignment else {
-            return Ok(());
+/// The batch's inquiries as loaded, with their routing views' source sequence; each
+/// projected event updates its entry, so the next event of the same inquiry sees it.
+type Loaded = HashMap<String, (Inquiry, Option<i64>)>;
+
+/// The routing event's payload, if it is an AssignmentChanged.
+fn assignment_changed(event: &Event) -> anyhow::Result<Option<routing_pb::AssignmentChanged>> {
+    if event.r#type != <routing_pb::AssignmentChanged as prost::Name>::full_name() {
+        return Ok(None);
+    }
+    Ok(Some(routing_pb::AssignmentChanged::decode(
+        event.payload.as_slice(),
+    )?))
+}
+
+/// Every inquiry the batch's events touch, loaded in five statements (not five per event).
+/// An undecodable payload is left for its own event to report.
+async fn prefetch(tx: &mut AnyConnection, events: &[&Event]) -> anyhow::Result<Loaded> {
+    let mut ids: Vec<String> = events
+        .iter()
+        .filter_map(|e| assignment_changed(e).ok().flatten())
+        .filter_map(|c| c.assignment.map(|a| a.inquiry_id))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    store::load_many(tx, &ids).await
+}
+
+/// A projection change waiting for the batch's one outbox append.
+struct Projected {
+    event: NewEvent,
+    change: ChangeType,
+    detail: String,
+}
+
+impl RoutingEvents {
+    /// Projects one routing event onto its inquiry; returns the intake event to append, if
+    /// anything changed. Nothing is appended here: the batch appends all its events at the
+    /// end, so it takes intake's outbox counter (the row lock every create takes too) only
+    /// for its last statements and the commit, once per batch.
+    async fn project(
+        &self,
+        tx: &mut AnyConnection,
+        loaded: &mut Loaded,
+        event: &Event,
+    ) -> anyhow::Result<Option<Projected>> {
+        let Some(changed) = assignment_changed(event)? else {
+            return Ok(None);
         };
-        let Some(mut inquiry) = store::load(tx, &a.inquiry_id).await? else {
+        let Some(a) = changed.assignment else {
+            return Ok(None);
+        };
+        let Some((mut inquiry, view_sequence)) = loaded.remove(&a.inquiry_id) else {
             tracing::warn!(inquiry_id = %a.inquiry_id, event_id = %event.event_id, "routing event for an unknown inquiry");
-            return Ok(());
+            return Ok(None);
         };
         let view = RoutingView {
             lead_department: a.lead_department.clone(),
@@ -52,17 +99,19 @@ impl EventHandler for RoutingEvents {
             fired: a.fired.clone(),
             as_of: micros(event.occurred_at.as_ref()),
         };
-        if !store::save_routing_view(tx, &a.inquiry_id, &view, event.sequence).await? {
-            return Ok(()); // a newer view is already there
+        if view_sequence.is_some_and(|s| s >= event.sequence) {
+            loaded.insert(a.inquiry_id.clone(), (inquiry, view_sequence));
+            return Ok(None); // a newer view is already there
         }
-        let loaded = inquiry.version;
+        store::write_routing_view(tx, &a.inquiry_id, &view, event.sequence).await?;
+        let loaded_version = inquiry.version;
         // CI-3.5: routing's named handler is the person responsible, and after a release
         // nobody is.
         inquiry.assignee = a.assignee.clone();
         inquiry.routing = Some(view);
         inquiry.version += 1;
         inquiry.updated_at = now_micros();
-        if !store::update(tx, &inquiry, loaded).await? {
+        if !store::update(tx, &inquiry, loaded_version).await? {
             // A concurrent intake write: fail so the relay redelivers and we apply on top.
             anyhow::bail!("inquiry {} changed concurrently; retry", inquiry.inquiry_id);
         }
@@ -84,8 +133,43 @@ impl EventHandler for RoutingEvents {
         } else {
             changed.actor.as_str()
         };
-        append_event(tx, actor, &inquiry, change, changed.detail).await?;
-        Ok(())
+        let mut new_event = inquiry_event(actor, &inquiry, change);
+        // Inside the apply span: the intake event joins the trace of routing's decision.
+        new_event.traceparent = frontdesk_platform::grpc::current_traceparent();
+        // A later event of the same batch for this inquiry applies on top of this one.
+        loaded.insert(a.inquiry_id.clone(), (inquiry, Some(event.sequence)));
+        Ok(Some(Projected {
+            event: new_event,
+            change,
+            detail: changed.detail,
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl EventHandler for RoutingEvents {
+    async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
+        let mut loaded = prefetch(tx, &[event]).await?;
+        let projected = self.project(tx, &mut loaded, event).await?;
+        append_projected(tx, projected.into_iter().collect()).await
+    }
+
+    async fn apply_batch(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        consumer: &str,
+        events: &[&Event],
+    ) -> anyhow::Result<()> {
+        let mut loaded = prefetch(tx, events).await?;
+        let mut projected = Vec::with_capacity(events.len());
+        for event in events {
+            let p = self
+                .project(tx, &mut loaded, event)
+                .instrument(apply_span(consumer, event))
+                .await?;
+            projected.extend(p);
+        }
+        append_projected(tx, projected).await
     }
 
     async fn applied(&self) {
@@ -94,4 +178,15 @@ impl EventHandler for RoutingEvents {
             self.intake.fanout().publish(head).await;
         }
     }
+}
+
+/// The batch's intake events and timeline entries: one counter bump, one outbox insert, one
+/// timeline insert, right before the commit.
+async fn append_projected(tx: &mut AnyConnection, projected: Vec<Projected>) -> anyhow::Result<()> {
+    let changes = projected
+        .into_iter()
+        .map(|p| (p.event, p.change, p.detail))
+        .collect();
+    append_events(tx, changes).await?;
+    Ok(())
 }

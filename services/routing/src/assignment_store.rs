@@ -52,6 +52,8 @@ pub async fn update(
     r: &Routed,
     loaded_version: i64,
 ) -> anyhow::Result<bool> {
+    // Its handler or state may change: a consumer batch's memoised loads no longer hold.
+    crate::batch::forget_loads();
     let n = sqlx::query(
         "UPDATE assignments SET assignee = $1, state = $2, resolution_due = $3, first_response_at = $4, \
          resolved_at = $5, version = $6, updated_at = $7, lead_department = $8, participants = $9, \
@@ -153,6 +155,17 @@ pub async fn next_turn(
     property_id: &str,
     department: &str,
 ) -> anyhow::Result<u64> {
+    let pos = next_turn_position(conn, property_id, department).await?;
+    Ok(u64::try_from(pos).unwrap_or(0))
+}
+
+/// Advances a department's round-robin position and returns it (locking its row until the
+/// transaction ends).
+pub async fn next_turn_position(
+    conn: &mut AnyConnection,
+    property_id: &str,
+    department: &str,
+) -> anyhow::Result<i64> {
     let pos: i64 = sqlx::query_scalar(
         "INSERT INTO assignment_cursors (property_id, department_code, position) VALUES ($1, $2, 1) \
          ON CONFLICT (property_id, department_code) DO UPDATE SET position = assignment_cursors.position + 1 \
@@ -162,7 +175,7 @@ pub async fn next_turn(
     .bind(department)
     .fetch_one(conn)
     .await?;
-    Ok(u64::try_from(pos).unwrap_or(0))
+    Ok(pos)
 }
 
 /// What ListAssignments selects.

@@ -113,10 +113,15 @@ impl Routing {
         category: &str,
         local: chrono::NaiveDateTime,
     ) -> anyhow::Result<Choice> {
-        let staff = crate::store::staff_of_department(conn, property_id, department).await?;
-        let loads = crate::assignment_store::open_loads(conn, property_id).await?;
+        // Through the batch memo: inside a consumer batch these are read once per batch.
+        let staff = crate::batch::staff_of_department(conn, property_id, department).await?;
+        let loads = if staff.is_empty() {
+            HashMap::new() // nobody to weigh: skip counting the property's open assignments
+        } else {
+            crate::batch::open_loads(conn, property_id).await?
+        };
         let candidates = shift::candidates_at(&staff, &loads, local);
-        let turn = crate::assignment_store::next_turn(conn, property_id, department).await?;
+        let turn = crate::batch::next_turn(conn, property_id, department).await?;
         Ok(choose(&candidates, language, category, turn))
     }
 
@@ -164,7 +169,7 @@ async fn cached<T>(
     base: Arc<T>,
     parse: impl Fn(&str) -> anyhow::Result<T>,
 ) -> anyhow::Result<Arc<T>> {
-    let Some((version, body)) = crate::store::property_config(conn, property_id, kind).await?
+    let Some((version, body)) = crate::batch::property_config(conn, property_id, kind).await?
     else {
         return Ok(base);
     };

@@ -58,6 +58,33 @@ pub async fn emit(
     deadline: Option<DeadlineFired>,
     by: By<'_>,
 ) -> anyhow::Result<i64> {
+    let event = assignment_event(change, routed, fired, detail, deadline, by);
+    Ok(outbox::append(conn, event).await?.sequence)
+}
+
+/// An AssignmentChanged event of the consumer batch being applied, appended with the rest
+/// of the batch at its end (see [`crate::batch`]).
+pub fn record(
+    change: pb::AssignmentChange,
+    routed: &Routed,
+    fired: Vec<String>,
+    detail: String,
+    deadline: Option<DeadlineFired>,
+    by: By<'_>,
+) -> anyhow::Result<()> {
+    crate::batch::record(assignment_event(
+        change, routed, fired, detail, deadline, by,
+    ))
+}
+
+fn assignment_event(
+    change: pb::AssignmentChange,
+    routed: &Routed,
+    fired: Vec<String>,
+    detail: String,
+    deadline: Option<DeadlineFired>,
+    by: By<'_>,
+) -> NewEvent {
     let (deadline_kind, due_at, notify_staff_id) = match deadline {
         // Only a deadline event names a deadline kind: a consumer filtering on
         // `deadline_kind = first_response_breach` must not count ROUTED (whose due time and
@@ -85,19 +112,14 @@ pub async fn emit(
         to_staff_id: routed.assignee.clone(),
     }
     .encode_to_vec();
-    let stored = outbox::append(
-        conn,
-        NewEvent {
-            event_type: <pb::AssignmentChanged as prost::Name>::full_name(),
-            property_id: routed.property_id.clone(),
-            aggregate_id: routed.inquiry_id.clone(),
-            // The stored event names who acted, as the payload does (CI-3.8 traceable).
-            actor: by.actor.to_string(),
-            payload,
-            // The current span: the staff call, or the intake event being applied.
-            traceparent: frontdesk_platform::grpc::current_traceparent(),
-        },
-    )
-    .await?;
-    Ok(stored.sequence)
+    NewEvent {
+        event_type: <pb::AssignmentChanged as prost::Name>::full_name(),
+        property_id: routed.property_id.clone(),
+        aggregate_id: routed.inquiry_id.clone(),
+        // The stored event names who acted, as the payload does (CI-3.8 traceable).
+        actor: by.actor.to_string(),
+        payload,
+        // The current span: the staff call, or the intake event being applied.
+        traceparent: frontdesk_platform::grpc::current_traceparent(),
+    }
 }

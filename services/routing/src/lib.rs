@@ -6,6 +6,7 @@ pub mod access;
 pub mod api;
 pub mod assignment_store;
 pub mod assignments;
+pub mod batch;
 pub mod config;
 pub mod convert;
 pub mod deadline_store;

@@ -35,11 +35,11 @@ COMMON=(--jwt-secret "$SECRET" --metrics-addr '' --log warn --properties demo-ho
         --redis-url redis://127.0.0.1:6379 --redis-prefix "$PREFIX")
 "$BIN" serve routing --listen "127.0.0.1:$PORT_ROUTING" "${COMMON[@]}" \
     --routing-database-url "$PG/frontdesk_bench_routing" \
-    --routing-subscribers "intake=http://127.0.0.1:$PORT_INTAKE" &
+    --subscribers "intake=http://127.0.0.1:$PORT_INTAKE" &
 PIDS+=($!)
 "$BIN" serve intake --listen "127.0.0.1:$PORT_INTAKE" "${COMMON[@]}" \
     --intake-database-url "$PG/frontdesk_bench_intake" \
-    --intake-subscribers "routing=http://127.0.0.1:$PORT_ROUTING" &
+    --subscribers "routing=http://127.0.0.1:$PORT_ROUTING" &
 PIDS+=($!)
 for _ in $(seq 1 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT_INTAKE") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$PORT_ROUTING") 2>/dev/null && break

@@ -12,7 +12,7 @@
 # (sqlite3 for LIST_SQLITE=1). Knobs (environment):
 #   CARGO_TARGET_DIR   default $HOME/.cache/frontdesk-target
 #   SKIP_BUILD=1       use the binaries already built
-#   CONCURRENCIES      default "1 16 64"
+#   CONCURRENCIES      default "1 4 16 64"
 #   CREATE_REQUESTS    measured CreateInquiry calls per run (default 20000; c=1 uses
 #                      CREATE_REQUESTS_C1, default 5000)
 #   WARMUP             unmeasured calls before each run (default 1000)
@@ -39,7 +39,7 @@ PORT_LIST="${PORT_LIST:-50173}"
 SECRET="${SECRET:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 PROPERTY=demo-hotel
 
-CONCURRENCIES="${CONCURRENCIES:-1 16 64}"
+CONCURRENCIES="${CONCURRENCIES:-1 4 16 64}"
 CREATE_REQUESTS="${CREATE_REQUESTS:-20000}"
 CREATE_REQUESTS_C1="${CREATE_REQUESTS_C1:-5000}"
 WARMUP="${WARMUP:-1000}"

@@ -264,6 +264,26 @@ pub(crate) async fn append_event(
     Ok(stored.sequence)
 }
 
+/// Several changes' events and timeline entries in one counter bump and two inserts (the
+/// projection of a batch of routing's events). Returns the last sequence, if any.
+pub(crate) async fn append_events(
+    tx: &mut sqlx::AnyConnection,
+    changes: Vec<(NewEvent, ChangeType, String)>,
+) -> Result<Option<i64>, Error> {
+    let (events, rest): (Vec<NewEvent>, Vec<(ChangeType, String)>) = changes
+        .into_iter()
+        .map(|(e, change, detail)| (e, (change, detail)))
+        .unzip();
+    let stored = outbox::append_many(tx, events).await?;
+    let entries: Vec<timeline::Entry> = stored
+        .iter()
+        .zip(rest)
+        .map(|(e, (change, detail))| timeline_entry(e, change, detail))
+        .collect();
+    timeline::insert(tx, &entries).await?;
+    Ok(stored.last().map(|e| e.sequence))
+}
+
 /// The timeline row of a stored event: the archive keeps the detail, the event does not.
 fn timeline_entry(e: &outbox::StoredEvent, change: ChangeType, detail: String) -> timeline::Entry {
     timeline::Entry {
@@ -277,7 +297,7 @@ fn timeline_entry(e: &outbox::StoredEvent, change: ChangeType, detail: String) -
     }
 }
 
-fn inquiry_event(actor: &str, inquiry: &Inquiry, change: ChangeType) -> NewEvent {
+pub(crate) fn inquiry_event(actor: &str, inquiry: &Inquiry, change: ChangeType) -> NewEvent {
     let payload = pb::InquiryChanged {
         change: change as i32,
         facts: Some(facts_to_pb(inquiry)),

@@ -11,6 +11,7 @@ use crate::domain::model::{
 use anyhow::{Context, anyhow};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
+use std::collections::HashMap;
 
 pub(super) fn flag(b: bool) -> i64 {
     i64::from(b)
@@ -245,77 +246,173 @@ pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<
         return Ok(None);
     };
     let mut inquiry = from_row(&row)?;
-    let rows = sqlx::query(
-        "SELECT response_id, text, method, on_the_spot, responded_by, responded_at, audit_accurate, \
-         audit_note, audited_by, audited_at, template_id, template_version, kind \
-         FROM responses WHERE inquiry_id = $1 ORDER BY position",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {ANSWER_COLUMNS} FROM responses WHERE inquiry_id = $1 ORDER BY position"
+    ))
     .bind(inquiry_id)
     .fetch_all(&mut *conn)
     .await?;
     for r in rows {
-        let accurate: Option<i64> = r.try_get("audit_accurate")?;
-        inquiry.responses.push(Answer {
-            kind: code(&r, "kind", ResponseKind::from_code)?,
-            response_id: r.try_get("response_id")?,
-            text: r.try_get("text")?,
-            method: code(&r, "method", ReplyMethod::from_code)?,
-            on_the_spot: r.try_get::<i64, _>("on_the_spot")? != 0,
-            responded_by: r.try_get("responded_by")?,
-            responded_at: r.try_get("responded_at")?,
-            audit: match accurate {
-                Some(a) => Some(Audit {
-                    accurate: a != 0,
-                    note: r
-                        .try_get::<Option<String>, _>("audit_note")?
-                        .unwrap_or_default(),
-                    audited_by: r
-                        .try_get::<Option<String>, _>("audited_by")?
-                        .unwrap_or_default(),
-                    audited_at: r
-                        .try_get::<Option<i64>, _>("audited_at")?
-                        .unwrap_or_default(),
-                }),
-                None => None,
-            },
-            template: template_use(&r)?,
-        });
+        inquiry.responses.push(answer_from_row(&r)?);
     }
-    let rows = sqlx::query(
-        "SELECT response_id, satisfaction, comment, recorded_by, recorded_at \
-         FROM earlier_feedback WHERE inquiry_id = $1 ORDER BY position",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {FEEDBACK_COLUMNS} FROM earlier_feedback WHERE inquiry_id = $1 ORDER BY position"
+    ))
     .bind(inquiry_id)
     .fetch_all(&mut *conn)
     .await?;
     for r in rows {
-        inquiry.earlier_feedback.push(Feedback {
-            response_id: r.try_get("response_id")?,
-            satisfaction: code(&r, "satisfaction", Satisfaction::from_code)?,
-            comment: r.try_get("comment")?,
-            recorded_by: r.try_get("recorded_by")?,
-            recorded_at: r.try_get("recorded_at")?,
-        });
+        inquiry.earlier_feedback.push(feedback_from_row(&r)?);
     }
-    let rows = sqlx::query(
-        "SELECT reason, new_expected_at, previous_expected_at, notified_by, notified_at, \
-         template_id, template_version FROM delay_notices WHERE inquiry_id = $1 ORDER BY position",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {DELAY_COLUMNS} FROM delay_notices WHERE inquiry_id = $1 ORDER BY position"
+    ))
     .bind(inquiry_id)
     .fetch_all(&mut *conn)
     .await?;
     for r in rows {
-        inquiry.delays.push(DelayNotice {
-            reason: r.try_get("reason")?,
-            new_expected_at: r.try_get("new_expected_at")?,
-            previous_expected_at: r.try_get("previous_expected_at")?,
-            notified_by: r.try_get("notified_by")?,
-            notified_at: r.try_get("notified_at")?,
-            template: template_use(&r)?,
-        });
+        inquiry.delays.push(delay_from_row(&r)?);
     }
     inquiry.routing = load_routing_view(conn, inquiry_id).await?;
     Ok(Some(inquiry))
+}
+
+/// Several whole inquiries (as [`load`]) in five statements whatever their number, each
+/// with the `source_sequence` of its routing view: what a batch of routing's events
+/// projects onto. Missing ids are absent from the map.
+pub async fn load_many(
+    conn: &mut AnyConnection,
+    inquiry_ids: &[String],
+) -> anyhow::Result<HashMap<String, (Inquiry, Option<i64>)>> {
+    let mut out = HashMap::new();
+    for ids in inquiry_ids.chunks(500) {
+        load_chunk(conn, ids, &mut out).await?;
+    }
+    Ok(out)
+}
+
+async fn load_chunk(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    out: &mut HashMap<String, (Inquiry, Option<i64>)>,
+) -> anyhow::Result<()> {
+    let list = frontdesk_platform::sql::list(ids.len(), 1);
+    let sql = format!("SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE inquiry_id IN ({list})");
+    for row in fetch_in(conn, &sql, ids).await? {
+        let inquiry = from_row(&row)?;
+        out.insert(inquiry.inquiry_id.clone(), (inquiry, None));
+    }
+    let sql = format!(
+        "SELECT inquiry_id, {ANSWER_COLUMNS} FROM responses WHERE inquiry_id IN ({list}) \
+         ORDER BY inquiry_id, position"
+    );
+    for r in fetch_in(conn, &sql, ids).await? {
+        let id: String = r.try_get("inquiry_id")?;
+        if let Some((i, _)) = out.get_mut(&id) {
+            i.responses.push(answer_from_row(&r)?);
+        }
+    }
+    let sql = format!(
+        "SELECT inquiry_id, {FEEDBACK_COLUMNS} FROM earlier_feedback WHERE inquiry_id IN ({list}) \
+         ORDER BY inquiry_id, position"
+    );
+    for r in fetch_in(conn, &sql, ids).await? {
+        let id: String = r.try_get("inquiry_id")?;
+        if let Some((i, _)) = out.get_mut(&id) {
+            i.earlier_feedback.push(feedback_from_row(&r)?);
+        }
+    }
+    let sql = format!(
+        "SELECT inquiry_id, {DELAY_COLUMNS} FROM delay_notices WHERE inquiry_id IN ({list}) \
+         ORDER BY inquiry_id, position"
+    );
+    for r in fetch_in(conn, &sql, ids).await? {
+        let id: String = r.try_get("inquiry_id")?;
+        if let Some((i, _)) = out.get_mut(&id) {
+            i.delays.push(delay_from_row(&r)?);
+        }
+    }
+    let sql = format!(
+        "SELECT inquiry_id, source_sequence, {ROUTING_VIEW_COLUMNS} FROM routing_views \
+         WHERE inquiry_id IN ({list})"
+    );
+    for r in fetch_in(conn, &sql, ids).await? {
+        let id: String = r.try_get("inquiry_id")?;
+        if let Some((i, seq)) = out.get_mut(&id) {
+            i.routing = Some(routing_view_from_row(&r)?);
+            *seq = Some(r.try_get("source_sequence")?);
+        }
+    }
+    Ok(())
+}
+
+/// Rows of `sql`, whose parameters are `ids`.
+async fn fetch_in(
+    conn: &mut AnyConnection,
+    sql: &str,
+    ids: &[String],
+) -> anyhow::Result<Vec<AnyRow>> {
+    let mut q = sqlx::query::<Any>(sql);
+    for id in ids {
+        q = q.bind(id.as_str());
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
+}
+
+const ANSWER_COLUMNS: &str = "response_id, text, method, on_the_spot, responded_by, responded_at, \
+     audit_accurate, audit_note, audited_by, audited_at, template_id, template_version, kind";
+const FEEDBACK_COLUMNS: &str = "response_id, satisfaction, comment, recorded_by, recorded_at";
+const DELAY_COLUMNS: &str = "reason, new_expected_at, previous_expected_at, notified_by, \
+     notified_at, template_id, template_version";
+
+fn answer_from_row(r: &AnyRow) -> anyhow::Result<Answer> {
+    let accurate: Option<i64> = r.try_get("audit_accurate")?;
+    Ok(Answer {
+        kind: code(r, "kind", ResponseKind::from_code)?,
+        response_id: r.try_get("response_id")?,
+        text: r.try_get("text")?,
+        method: code(r, "method", ReplyMethod::from_code)?,
+        on_the_spot: r.try_get::<i64, _>("on_the_spot")? != 0,
+        responded_by: r.try_get("responded_by")?,
+        responded_at: r.try_get("responded_at")?,
+        audit: match accurate {
+            Some(a) => Some(Audit {
+                accurate: a != 0,
+                note: r
+                    .try_get::<Option<String>, _>("audit_note")?
+                    .unwrap_or_default(),
+                audited_by: r
+                    .try_get::<Option<String>, _>("audited_by")?
+                    .unwrap_or_default(),
+                audited_at: r
+                    .try_get::<Option<i64>, _>("audited_at")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        },
+        template: template_use(r)?,
+    })
+}
+
+fn feedback_from_row(r: &AnyRow) -> anyhow::Result<Feedback> {
+    Ok(Feedback {
+        response_id: r.try_get("response_id")?,
+        satisfaction: code(r, "satisfaction", Satisfaction::from_code)?,
+        comment: r.try_get("comment")?,
+        recorded_by: r.try_get("recorded_by")?,
+        recorded_at: r.try_get("recorded_at")?,
+    })
+}
+
+fn delay_from_row(r: &AnyRow) -> anyhow::Result<DelayNotice> {
+    Ok(DelayNotice {
+        reason: r.try_get("reason")?,
+        new_expected_at: r.try_get("new_expected_at")?,
+        previous_expected_at: r.try_get("previous_expected_at")?,
+        notified_by: r.try_get("notified_by")?,
+        notified_at: r.try_get("notified_at")?,
+        template: template_use(r)?,
+    })
 }
 
 /// The template an answer or notice was rendered from (both columns set), if any.

@@ -7,21 +7,26 @@ pub(super) async fn load_routing_view(
     conn: &mut AnyConnection,
     inquiry_id: &str,
 ) -> anyhow::Result<Option<RoutingView>> {
-    let row = sqlx::query(
-        "SELECT lead_department, participants, assignee, on_the_spot, first_response_due, resolution_due, \
-         original_resolution_due, fired, as_of FROM routing_views WHERE inquiry_id = $1",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT {ROUTING_VIEW_COLUMNS} FROM routing_views WHERE inquiry_id = $1"
+    ))
     .bind(inquiry_id)
     .fetch_optional(conn)
     .await?;
-    let Some(r) = row else { return Ok(None) };
+    row.as_ref().map(routing_view_from_row).transpose()
+}
+
+pub(super) const ROUTING_VIEW_COLUMNS: &str = "lead_department, participants, assignee, \
+     on_the_spot, first_response_due, resolution_due, original_resolution_due, fired, as_of";
+
+pub(super) fn routing_view_from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<RoutingView> {
     let list = |s: String| {
         s.split(',')
             .filter(|x| !x.is_empty())
             .map(String::from)
             .collect::<Vec<_>>()
     };
-    Ok(Some(RoutingView {
+    Ok(RoutingView {
         lead_department: r.try_get("lead_department")?,
         participants: list(r.try_get("participants")?),
         assignee: r.try_get("assignee")?,
@@ -31,25 +36,17 @@ pub(super) async fn load_routing_view(
         original_resolution_due: r.try_get("original_resolution_due")?,
         fired: list(r.try_get("fired")?),
         as_of: r.try_get("as_of")?,
-    }))
+    })
 }
 
-/// Stores routing's view of an inquiry unless a newer one is already there. Returns whether
-/// it was applied.
-pub async fn save_routing_view(
+/// Stores routing's view of an inquiry, newer than the stored one (the caller checked the
+/// stored `source_sequence`, e.g. from [`super::load_many`]).
+pub async fn write_routing_view(
     conn: &mut AnyConnection,
     inquiry_id: &str,
     v: &RoutingView,
     source_sequence: i64,
-) -> anyhow::Result<bool> {
-    let current: Option<i64> =
-        sqlx::query_scalar("SELECT source_sequence FROM routing_views WHERE inquiry_id = $1")
-            .bind(inquiry_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if current.is_some_and(|c| c >= source_sequence) {
-        return Ok(false);
-    }
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO routing_views (inquiry_id, lead_department, participants, assignee, on_the_spot, \
          first_response_due, resolution_due, original_resolution_due, fired, as_of, source_sequence) \
@@ -70,5 +67,5 @@ pub async fn save_routing_view(
     .bind(source_sequence)
     .execute(conn)
     .await?;
-    Ok(true)
+    Ok(())
 }

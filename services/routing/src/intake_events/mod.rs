@@ -8,6 +8,7 @@ mod lifecycle;
 mod reroute;
 
 use crate::assignment_store as store;
+use crate::batch;
 use crate::domain::calendar::Channel as SlaChannel;
 use crate::domain::plan_route::{NewInquiry, PlannedRoute, plan_route};
 use crate::domain::routed::Routed;
@@ -16,10 +17,10 @@ use crate::domain::shift;
 use crate::domain::sla_policy::DeadlineKind;
 use crate::domain::told::Told;
 use crate::engine::Routing;
-use crate::events::{By, DeadlineFired, emit};
+use crate::events::{By, DeadlineFired, record};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use frontdesk_platform::inbox::EventHandler;
+use frontdesk_platform::inbox::{EventHandler, apply_span};
 use frontdesk_platform::time::from_timestamp;
 use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::events::v1::Event;
@@ -27,6 +28,7 @@ use frontdesk_proto::intake::v1 as intake_pb;
 use frontdesk_proto::routing::v1::AssignmentChange;
 use prost::Message;
 use sqlx::{Any, AnyConnection, Transaction};
+use tracing::Instrument;
 
 pub struct IntakeEvents {
     routing: Routing,
@@ -80,6 +82,41 @@ fn known<T>(value: Option<T>, field: &str, raw: i32) -> anyhow::Result<T> {
 #[tonic::async_trait]
 impl EventHandler for IntakeEvents {
     async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
+        let (applied, batch) = batch::run(self.apply_one(tx, event)).await;
+        applied?;
+        batch::finish(tx, batch).await
+    }
+
+    async fn apply_batch(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        consumer: &str,
+        events: &[&Event],
+    ) -> anyhow::Result<()> {
+        let (applied, batch) = batch::run(async {
+            for event in events {
+                self.apply_one(tx, event)
+                    .instrument(apply_span(consumer, event))
+                    .await?;
+            }
+            anyhow::Ok(())
+        })
+        .await;
+        applied?;
+        batch::finish(tx, batch).await
+    }
+
+    async fn applied(&self) {
+        self.routing.armer.notify_one();
+        if let Ok(head) = frontdesk_platform::outbox::head(&self.routing.db).await {
+            self.routing.fanout.publish(head).await;
+        }
+    }
+}
+
+impl IntakeEvents {
+    /// One intake event; the assignment events it causes are [`record`]ed for the batch.
+    async fn apply_one(&self, tx: &mut AnyConnection, event: &Event) -> anyhow::Result<()> {
         if event.r#type != <intake_pb::InquiryChanged as prost::Name>::full_name() {
             return Ok(());
         }
@@ -117,13 +154,6 @@ impl EventHandler for IntakeEvents {
             Ok(C::CustomerReplied) => self.resumed(tx, &inquiry.inquiry_id, at).await,
             // Routing's own projection echoes and changes routing does not act on.
             _ => Ok(()),
-        }
-    }
-
-    async fn applied(&self) {
-        self.routing.armer.notify_one();
-        if let Ok(head) = frontdesk_platform::outbox::head(&self.routing.db).await {
-            self.routing.fanout.publish(head).await;
         }
     }
 }
@@ -218,7 +248,7 @@ impl IntakeEvents {
             needs_triage: inquiry.needs_triage,
         };
         let contacts =
-            crate::store::department_contacts(tx, &inquiry.property_id, &decision.lead_department)
+            crate::batch::department_contacts(tx, &inquiry.property_id, &decision.lead_department)
                 .await?;
         let PlannedRoute {
             routed,
@@ -230,10 +260,10 @@ impl IntakeEvents {
             .map_err(|e| anyhow::anyhow!("SLA plan for property {}: {e}", inquiry.property_id))?;
         let dept = routed.lead_department.clone();
         store::insert(tx, &routed).await?;
+        batch::assigned(&routed.property_id, &routed.assignee);
         store::upsert_deadlines(tx, &routed.inquiry_id, &routed.property_id, &timers).await?;
         count_told(told.as_ref(), &dept);
-        emit(
-            tx,
+        record(
             AssignmentChange::Routed,
             &routed,
             Vec::new(),
@@ -244,8 +274,7 @@ impl IntakeEvents {
                 notify_staff_id: notify,
             }),
             By::routing(""),
-        )
-        .await?;
+        )?;
         metrics::counter!(crate::metrics::ROUTED, "department" => dept).increment(1);
         Ok(())
     }
@@ -274,16 +303,14 @@ impl IntakeEvents {
         }
         let fired = store::fired_kinds(tx, inquiry_id).await?;
         let holder = routed.assignee.clone();
-        emit(
-            tx,
+        record(
             change,
             &routed,
             fired,
             detail.to_string(),
             None,
             By::routing(&holder),
-        )
-        .await?;
+        )?;
         Ok(Some(routed))
     }
 }

@@ -9,7 +9,7 @@ use crate::domain::reroute::{Classification, RerouteInputs, plan_reroute};
 use crate::domain::routing_rules::{Complexity, InquiryFacts};
 use crate::domain::shift;
 use crate::domain::sla_policy::{self, DeadlineKind};
-use crate::events::{By, DeadlineFired, SOURCE, emit};
+use crate::events::{By, DeadlineFired, SOURCE, record};
 use frontdesk_proto::common::v1 as common;
 use frontdesk_proto::intake::v1 as intake_pb;
 use frontdesk_proto::routing::v1::AssignmentChange;
@@ -91,7 +91,7 @@ impl IntakeEvents {
         } else {
             None
         };
-        let contacts = crate::store::department_contacts(tx, &property, &dept).await?;
+        let contacts = crate::batch::department_contacts(tx, &property, &dept).await?;
         let (plan, paused) = sla_plan(tx, &policy, &current, &now.category, complex).await?;
         let fired = store::fired_kinds(tx, &current.inquiry_id).await?;
         let show = |t: i64| show_at(zone, t);
@@ -120,8 +120,7 @@ impl IntakeEvents {
         store::upsert_deadlines(tx, &routed.inquiry_id, &property, &planned.timers).await?;
         count_told(planned.told.as_ref(), &dept);
         let actor = if actor.is_empty() { SOURCE } else { actor };
-        emit(
-            tx,
+        record(
             AssignmentChange::Rerouted,
             &routed,
             fired,
@@ -135,8 +134,7 @@ impl IntakeEvents {
                 actor,
                 from_staff_id: &current.assignee,
             },
-        )
-        .await?;
+        )?;
         metrics::counter!(crate::metrics::REROUTED, "department" => dept).increment(1);
         tracing::info!(inquiry_id = %routed.inquiry_id, property_id = %property,
             department = %routed.lead_department, needs_triage = routed.needs_triage,

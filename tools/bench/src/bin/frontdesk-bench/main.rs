@@ -6,6 +6,12 @@
 //! whichever comes first (and never runs longer than `--max-secs`). Per-call latency goes into
 //! an HDR histogram; failed calls are counted, not recorded, and never abort the run.
 //!
+//! With `--rate R` the load is an open loop instead: call i is due at start + i/R whatever
+//! the earlier calls are doing (a real front desk does not wait for the server), and its
+//! latency counts from when it was due, so a server that falls behind shows it in the
+//! percentiles instead of slowing the offered load down (no coordinated omission).
+//! `--concurrency` then only bounds the calls in flight (`--max-in-flight`).
+//!
 //! Output: one JSON line (for scripts) and one human line, both on stdout.
 
 use anyhow::Context;
@@ -93,6 +99,14 @@ struct Args {
     /// Deadline of each call; a call past it counts as an error.
     #[arg(long, default_value_t = 30.0)]
     timeout_secs: f64,
+    /// Open loop: offer this many calls per second (see the module docs); warm-up calls are
+    /// offered at the same rate.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Open loop: most calls in flight; a call due while this many are open waits (and its
+    /// wait counts in its latency).
+    #[arg(long, default_value_t = 4096)]
+    max_in_flight: usize,
     /// Hard limit on the whole run, warm-up included.
     #[arg(long, default_value_t = 900.0)]
     max_secs: f64,
@@ -212,6 +226,9 @@ async fn phase(
     count: u64,
     deadline: Instant,
 ) -> anyhow::Result<(Tally, Duration)> {
+    if let Some(rate) = shared.args.rate {
+        return open_phase(shared, clients, base, count, deadline, rate).await;
+    }
     shared.issued.store(0, Ordering::Relaxed);
     let started = Instant::now();
     let mut handles = Vec::with_capacity(shared.args.concurrency);
@@ -229,6 +246,67 @@ async fn phase(
     let mut total = Tally::new()?;
     for h in futures::future::join_all(handles).await {
         total.merge(h.context("worker task panicked")??)?;
+    }
+    Ok((total, started.elapsed()))
+}
+
+/// The open loop: call i is due at `start + i / rate`; each runs in its own task and its
+/// latency counts from when it was due. Only CreateInquiry (the pipeline's input).
+async fn open_phase(
+    shared: &Arc<Shared>,
+    clients: &[Client],
+    base: u64,
+    count: u64,
+    deadline: Instant,
+    rate: f64,
+) -> anyhow::Result<(Tally, Duration)> {
+    anyhow::ensure!(rate > 0.0, "--rate must be positive");
+    anyhow::ensure!(
+        shared.args.scenario == Scenario::Create,
+        "--rate drives the create scenario only"
+    );
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        shared.args.max_in_flight.max(1),
+    ));
+    let timeout = Duration::from_secs_f64(shared.args.timeout_secs);
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    let mut i = 0u64;
+    while i < count {
+        let due = started + Duration::from_secs_f64(i as f64 / rate);
+        if due >= deadline {
+            break;
+        }
+        tokio::time::sleep_until(due.into()).await;
+        let slot = Arc::clone(&slots).acquire_owned().await?;
+        let mut client = clients[(i as usize) % clients.len()].clone();
+        let req = create_request(shared, base + i);
+        handles.push(tokio::spawn(async move {
+            let mut req = tonic::Request::new(req);
+            req.set_timeout(timeout);
+            let result = client.create_inquiry(req).await;
+            drop(slot);
+            (due.elapsed(), result.err())
+        }));
+        i += 1;
+    }
+    let mut total = Tally::new()?;
+    for h in futures::future::join_all(handles).await {
+        let (elapsed, error) = h.context("call task panicked")?;
+        match error {
+            None => {
+                total.ok += 1;
+                let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+                total.hist.saturating_record(micros.max(1));
+            }
+            Some(status) => {
+                let e = total
+                    .errors
+                    .entry(format!("{:?}", status.code()))
+                    .or_insert((0, status.message().to_string()));
+                e.0 += 1;
+            }
+        }
     }
     Ok((total, started.elapsed()))
 }
@@ -315,6 +393,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         "label": a.label,
         "server": a.server,
         "concurrency": a.concurrency,
+        "offered_rps": a.rate,
         "connections": a.connections.max(1),
         "warmup": a.warmup,
         "requests": tally.ok + errors,
