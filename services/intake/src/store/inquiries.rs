@@ -235,46 +235,10 @@ pub(super) const INQUIRY_COLUMNS: &str = "inquiry_id, property_id, channel, cust
     satisfaction, feedback_comment, feedback_by, feedback_at, feedback_response_id, version, updated_at, waiting_since, \
     needs_triage";
 
-/// The whole inquiry with its answers and delay notices.
+/// The whole inquiry with its answers, earlier feedback, delay notices and routing view.
 pub async fn load(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<Option<Inquiry>> {
-    let sql = format!("SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE inquiry_id = $1");
-    let Some(row) = sqlx::query::<Any>(&sql)
-        .bind(inquiry_id)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let mut inquiry = from_row(&row)?;
-    let rows = sqlx::query(&format!(
-        "SELECT {ANSWER_COLUMNS} FROM responses WHERE inquiry_id = $1 ORDER BY position"
-    ))
-    .bind(inquiry_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
-        inquiry.responses.push(answer_from_row(&r)?);
-    }
-    let rows = sqlx::query(&format!(
-        "SELECT {FEEDBACK_COLUMNS} FROM earlier_feedback WHERE inquiry_id = $1 ORDER BY position"
-    ))
-    .bind(inquiry_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
-        inquiry.earlier_feedback.push(feedback_from_row(&r)?);
-    }
-    let rows = sqlx::query(&format!(
-        "SELECT {DELAY_COLUMNS} FROM delay_notices WHERE inquiry_id = $1 ORDER BY position"
-    ))
-    .bind(inquiry_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
-        inquiry.delays.push(delay_from_row(&r)?);
-    }
-    inquiry.routing = load_routing_view(conn, inquiry_id).await?;
-    Ok(Some(inquiry))
+    let mut found = load_many(conn, &[inquiry_id.to_string()]).await?;
+    Ok(found.remove(inquiry_id).map(|(inquiry, _)| inquiry))
 }
 
 /// Several whole inquiries (as [`load`]) in five statements whatever their number, each

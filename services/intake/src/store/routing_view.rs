@@ -3,19 +3,6 @@
 use crate::domain::inquiry::RoutingView;
 use sqlx::{AnyConnection, Row};
 
-pub(super) async fn load_routing_view(
-    conn: &mut AnyConnection,
-    inquiry_id: &str,
-) -> anyhow::Result<Option<RoutingView>> {
-    let row = sqlx::query(&format!(
-        "SELECT {ROUTING_VIEW_COLUMNS} FROM routing_views WHERE inquiry_id = $1"
-    ))
-    .bind(inquiry_id)
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(routing_view_from_row).transpose()
-}
-
 pub(super) const ROUTING_VIEW_COLUMNS: &str = "lead_department, participants, assignee, \
      on_the_spot, first_response_due, resolution_due, original_resolution_due, fired, as_of";
 
