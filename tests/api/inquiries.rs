@@ -1194,7 +1194,130 @@ async fn lists_return_the_full_view_on_request(backend: Backend) {
     app.stop().await;
 }
 
+/// BatchGetInquiries (AIP-231): what a consumer of a whole batch of events reads at once.
+async fn batch_get_returns_inquiries_in_the_order_asked_all_or_nothing(backend: Backend) {
+    use tonic_types::StatusExt;
+    let env = Env::new(backend).await;
+    let app = env.spawn().await;
+    let mut a = app.agent().await;
+    let first = create(&mut a, "Do you have a gym?").await;
+    let second = create(&mut a, "早餐几点开始？").await;
+    let mut b = app.client_as("bob", Role::Agent, &[PROPERTY_B]).await;
+    let mut req = new_inquiry("健身房几点开？");
+    req.property_id = PROPERTY_B.into();
+    let in_b = b
+        .create_inquiry(req)
+        .await
+        .expect("b creates in b")
+        .into_inner()
+        .inquiry
+        .expect("inquiry");
+
+    let ids = vec![
+        second.inquiry_id.clone(),
+        first.inquiry_id.clone(),
+        second.inquiry_id.clone(),
+    ];
+    let got = a
+        .batch_get_inquiries(pb::BatchGetInquiriesRequest {
+            inquiry_ids: ids.clone(),
+            view: pb::InquiryView::Basic as i32,
+        })
+        .await
+        .expect("batch get")
+        .into_inner()
+        .inquiries;
+    let got_ids: Vec<_> = got.iter().map(|i| i.inquiry_id.clone()).collect();
+    assert_eq!(got_ids, ids, "in the order asked, a repeated id repeated");
+    assert_eq!(got[0].text, "早餐几点开始？");
+    assert_eq!(got[1].text, "Do you have a gym?");
+    assert!(
+        got.iter().all(|i| i.routing.is_none()),
+        "BASIC: no routing view"
+    );
+
+    // FULL shows what GetInquiry shows (routing's view, once routing has projected it).
+    let routed = inquiry_routed(&mut a, &first.inquiry_id).await;
+    let full = a
+        .batch_get_inquiries(pb::BatchGetInquiriesRequest {
+            inquiry_ids: vec![first.inquiry_id.clone()],
+            view: pb::InquiryView::Full as i32,
+        })
+        .await
+        .expect("batch get full")
+        .into_inner()
+        .inquiries;
+    assert_eq!(full[0].routing, routed.routing);
+
+    // All or nothing: another property's inquiry is NOT_FOUND like a missing one, naming
+    // it, and the call returns none of the others.
+    for foreign in [
+        in_b.inquiry_id.clone(),
+        "0192f0c4-5b7e-7a3c-9d2e-1f6a8b9c0d1e".to_string(),
+    ] {
+        let err = a
+            .batch_get_inquiries(pb::BatchGetInquiriesRequest {
+                inquiry_ids: vec![first.inquiry_id.clone(), foreign.clone()],
+                view: 0,
+            })
+            .await
+            .expect_err("foreign or missing id");
+        assert_eq!(err.code(), Code::NotFound);
+        assert_eq!(
+            err.get_details_resource_info()
+                .expect("ResourceInfo")
+                .resource_name,
+            foreign
+        );
+        assert!(!err.message().contains(&first.inquiry_id));
+    }
+
+    let err = a
+        .batch_get_inquiries(pb::BatchGetInquiriesRequest::default())
+        .await
+        .expect_err("no ids");
+    assert_eq!(violated_fields(&err), vec!["inquiry_ids"]);
+    let err = a
+        .batch_get_inquiries(pb::BatchGetInquiriesRequest {
+            inquiry_ids: vec![first.inquiry_id.clone(); 101],
+            view: 0,
+        })
+        .await
+        .expect_err("too many ids");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&err), vec!["inquiry_ids"]);
+    let err = a
+        .batch_get_inquiries(pb::BatchGetInquiriesRequest {
+            inquiry_ids: vec![first.inquiry_id.clone(), " ".into()],
+            view: 7,
+        })
+        .await
+        .expect_err("blank id, unknown view");
+    assert_eq!(violated_fields(&err), vec!["inquiry_ids[1]", "view"]);
+}
+
+/// The inquiry once routing's view is projected into it.
+async fn inquiry_routed(c: &mut frontdesk_tests::Client, id: &str) -> pb::Inquiry {
+    for _ in 0..200 {
+        let i = c
+            .get_inquiry(pb::GetInquiryRequest {
+                inquiry_id: id.into(),
+            })
+            .await
+            .expect("get")
+            .into_inner()
+            .inquiry
+            .expect("inquiry");
+        if i.routing.is_some() {
+            return i;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("inquiry {id} was never routed");
+}
+
 on_both_backends!(
+    batch_get_returns_inquiries_in_the_order_asked_all_or_nothing,
     lists_return_the_full_view_on_request,
     feedback_rates_each_answer_episode,
     the_caller_on_the_phone_hears_the_routing_decision,

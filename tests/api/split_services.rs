@@ -148,4 +148,92 @@ async fn routing_events_wait_for_intake_while_it_is_down(backend: Backend) {
     );
 }
 
-on_both_backends!(routing_events_wait_for_intake_while_it_is_down);
+/// Routing again on the port intake delivers to (just released by the stopped routing).
+async fn restart_routing(env: &Env, port: u16, intake_port: u16) -> TestApp {
+    let mut last = None;
+    for _ in 0..50 {
+        let mut cfg = env.config();
+        cfg.listen = format!("127.0.0.1:{port}").parse().expect("addr");
+        cfg.services.remove(&ServiceName::intake);
+        cfg.subscribers = vec![Subscriber {
+            name: "intake".into(),
+            endpoint: format!("http://127.0.0.1:{intake_port}"),
+        }];
+        cfg.peers
+            .insert("intake".into(), format!("http://127.0.0.1:{intake_port}"));
+        match env.try_spawn_with(cfg).await {
+            Ok(app) => return app,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("routing could not listen on {port} again: {last:?}");
+}
+
+/// A backlog of new inquiries reaches routing as one batch, whose texts routing asks of
+/// intake together (BatchGetInquiries): each inquiry is still routed by its own words.
+async fn a_backlog_routed_in_batches_is_routed_by_each_inquirys_own_text(backend: Backend) {
+    let env = Env::new(backend).await;
+    let (intake, routing) = both_services(&env).await;
+    let (intake_port, routing_port) = (intake.port, routing.port);
+    let mut manager = routing
+        .routing_as("max", Role::Manager, &[PROPERTY_A])
+        .await;
+    manager
+        .set_routing_rules(rpb::SetRoutingRulesRequest {
+            property_id: PROPERTY_A.into(),
+            toml: r#"
+[[rule]]
+id = "vip_guests"
+text_any = ["VIP", "贵宾"]
+department = "guest_relations"
+"#
+            .into(),
+        })
+        .await
+        .expect("rules on text");
+    routing.stop().await;
+
+    // Routing is down: intake records the inquiries and keeps their events.
+    let mut c = intake.agent().await;
+    let mut asked = Vec::new();
+    for n in 0..24 {
+        let vip = n % 3 == 0;
+        let text = if vip {
+            format!("贵宾 {n}: what time is breakfast?")
+        } else {
+            format!("Guest {n}: what time is breakfast?")
+        };
+        asked.push((create(&mut c, &text).await.inquiry_id, vip));
+    }
+
+    let routing = restart_routing(&env, routing_port, intake_port).await;
+    let mut r = routing.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
+    for (id, vip) in asked {
+        let mut lead = None;
+        for _ in 0..300 {
+            if let Ok(a) = r
+                .get_assignment(rpb::GetAssignmentRequest {
+                    inquiry_id: id.clone(),
+                })
+                .await
+                && let Some(a) = a.into_inner().assignment
+            {
+                lead = Some(a.lead_department);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let lead = lead.unwrap_or_else(|| panic!("inquiry {id} was never routed"));
+        assert_eq!(
+            lead == "guest_relations",
+            vip,
+            "inquiry {id} (VIP: {vip}) went to {lead}"
+        );
+    }
+}
+
+on_both_backends!(
+    routing_events_wait_for_intake_while_it_is_down,
+    a_backlog_routed_in_batches_is_routed_by_each_inquirys_own_text,
+);

@@ -19,6 +19,7 @@ pub const ACCESS: Table = Table {
     rules: &[
         ("CreateInquiry", EVERYONE),
         ("GetInquiry", EVERYONE),
+        ("BatchGetInquiries", EVERYONE),
         ("ListInquiries", EVERYONE),
         ("WatchInquiries", EVERYONE),
         ("Acknowledge", HANDLERS),

@@ -12,6 +12,9 @@
 //! inquiry adds to its handler's load here, a round-robin turn advances here and is saved at
 //! the end, and any other change (a reroute, a resolution) forgets the loads.
 //!
+//! The texts of a batch's new inquiries, which text rules match on, are asked of intake in
+//! one BatchGetInquiries call before the batch is applied, not one GetInquiry per inquiry.
+//!
 //! Outside a batch (staff calls, the SLA firer) every function reads the database as before.
 
 use crate::domain::directory::Staff;
@@ -33,6 +36,8 @@ pub struct Batch {
     /// (property, department) → the last position handed out, and whether it moved since
     /// it was read (then it is saved at the end).
     turns: HashMap<Key, (i64, bool)>,
+    /// Inquiry id → its text, fetched from intake for the whole batch in one call.
+    texts: HashMap<String, String>,
 }
 
 tokio::task_local! {
@@ -154,6 +159,16 @@ pub async fn open_loads(
         b.loads.insert(property_id.to_string(), v.clone());
     });
     Ok(v)
+}
+
+/// Keeps the texts fetched for the batch's new inquiries.
+pub fn keep_texts(texts: HashMap<String, String>) {
+    keep(|b| b.texts.extend(texts));
+}
+
+/// An inquiry's text fetched for this batch, if it was.
+pub fn text(inquiry_id: &str) -> Option<String> {
+    memo(|b| b.texts.get(inquiry_id).cloned())
 }
 
 /// A new open assignment of `staff_id`: its load as the next inquiry of the batch sees it.

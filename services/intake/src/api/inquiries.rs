@@ -113,6 +113,64 @@ pub(super) async fn get_inquiry(
     }))
 }
 
+/// Most ids one BatchGetInquiries may ask for: 100 BASIC inquiries of the longest text
+/// (8,000 characters) stay under the 4 MiB a gRPC client accepts by default.
+const MAX_BATCH_GET: usize = 100;
+/// A FULL batch (answers, delay notices) may still outgrow what a client accepts; it is
+/// refused whole rather than cut.
+const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024 - 64 * 1024;
+
+pub(super) async fn batch_get_inquiries(
+    api: &IntakeApi,
+    req: Request<pb::BatchGetInquiriesRequest>,
+) -> Res<pb::BatchGetInquiriesResponse> {
+    let caller = Caller::from_request(&req)?;
+    let r = req.into_inner();
+    let mut v = Violations::new();
+    if r.inquiry_ids.is_empty() {
+        v.add("inquiry_ids", "required: 1 to 100 ids");
+    } else if r.inquiry_ids.len() > MAX_BATCH_GET {
+        v.add(
+            "inquiry_ids",
+            format!(
+                "{} ids asked, at most {MAX_BATCH_GET} in one call",
+                r.inquiry_ids.len()
+            ),
+        );
+    }
+    let ids: Vec<String> = r
+        .inquiry_ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| validate::id(&format!("inquiry_ids[{n}]"), id, &mut v))
+        .collect();
+    let full = match pb::InquiryView::try_from(r.view) {
+        Ok(pb::InquiryView::Unspecified | pb::InquiryView::Basic) => false,
+        Ok(pb::InquiryView::Full) => true,
+        Err(_) => {
+            v.add(
+                "view",
+                "unknown view: INQUIRY_VIEW_BASIC or INQUIRY_VIEW_FULL",
+            );
+            false
+        }
+    };
+    validate::check(v)?;
+    let inquiries = api.intake.batch(&caller, &ids, full).await?;
+    let response = pb::BatchGetInquiriesResponse {
+        inquiries: inquiries.iter().map(inquiry_to_pb).collect(),
+    };
+    let bytes = prost::Message::encoded_len(&response);
+    if bytes > MAX_BATCH_BYTES {
+        return Err(Status::resource_exhausted(format!(
+            "the {} inquiries asked come to {bytes} bytes, more than one response may carry \
+             ({MAX_BATCH_BYTES}): ask for fewer ids at a time",
+            ids.len()
+        )));
+    }
+    Ok(Response::new(response))
+}
+
 pub(super) async fn list_inquiries(
     api: &IntakeApi,
     req: Request<pb::ListInquiriesRequest>,

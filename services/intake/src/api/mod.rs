@@ -180,6 +180,13 @@ impl IntakeService for IntakeApi {
         inquiries::get_inquiry(self, req).await
     }
 
+    async fn batch_get_inquiries(
+        &self,
+        req: Request<pb::BatchGetInquiriesRequest>,
+    ) -> Res<pb::BatchGetInquiriesResponse> {
+        inquiries::batch_get_inquiries(self, req).await
+    }
+
     async fn list_inquiries(
         &self,
         req: Request<pb::ListInquiriesRequest>,

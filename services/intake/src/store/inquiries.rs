@@ -248,9 +248,19 @@ pub async fn load_many(
     conn: &mut AnyConnection,
     inquiry_ids: &[String],
 ) -> anyhow::Result<HashMap<String, (Inquiry, Option<i64>)>> {
+    load_many_view(conn, inquiry_ids, true).await
+}
+
+/// [`load_many`], or with `full` false only the inquiries' own rows (one statement per 500
+/// ids): no answers, feedback, delay notices or routing view, as a BASIC list shows them.
+pub async fn load_many_view(
+    conn: &mut AnyConnection,
+    inquiry_ids: &[String],
+    full: bool,
+) -> anyhow::Result<HashMap<String, (Inquiry, Option<i64>)>> {
     let mut out = HashMap::new();
     for ids in inquiry_ids.chunks(500) {
-        load_chunk(conn, ids, &mut out).await?;
+        load_chunk(conn, ids, full, &mut out).await?;
     }
     Ok(out)
 }
@@ -258,6 +268,7 @@ pub async fn load_many(
 async fn load_chunk(
     conn: &mut AnyConnection,
     ids: &[String],
+    full: bool,
     out: &mut HashMap<String, (Inquiry, Option<i64>)>,
 ) -> anyhow::Result<()> {
     let list = frontdesk_platform::sql::list(ids.len(), 1);
@@ -265,6 +276,9 @@ async fn load_chunk(
     for row in fetch_in(conn, &sql, ids).await? {
         let inquiry = from_row(&row)?;
         out.insert(inquiry.inquiry_id.clone(), (inquiry, None));
+    }
+    if !full {
+        return Ok(());
     }
     let sql = format!(
         "SELECT inquiry_id, {ANSWER_COLUMNS} FROM responses WHERE inquiry_id IN ({list}) \
