@@ -74,9 +74,18 @@ pub async fn apply_changes(
         .filter(|r| before.get(&r.inquiry_id) != Some(*r))
         .collect();
     write_facts(conn, &changed).await?;
+    // Terms and audits exist only of inquiries intake's facts were folded into before (a
+    // channel is known then): a new inquiry's have nothing to delete.
     let replaced: Vec<&str> = intake.keys().copied().collect();
-    replace_terms(conn, &replaced, &intake).await?;
-    replace_audits(conn, &replaced, &rows).await?;
+    let stored: Vec<&str> = replaced
+        .iter()
+        .copied()
+        .filter(|id| before.get(*id).is_some_and(|r| r.channel.is_some()))
+        .collect();
+    delete_of(conn, "analytics_terms", &stored).await?;
+    delete_of(conn, "analytics_audits", &stored).await?;
+    insert_terms(conn, &intake).await?;
+    insert_audits(conn, &replaced, &rows).await?;
     // The rollups move by what each inquiry counts after the batch minus before it: the
     // sum of what its events moved them by one at a time.
     let mut delta: BTreeMap<RollupKey, Counters> = BTreeMap::new();
@@ -157,7 +166,7 @@ async fn lock_and_load(
              WHERE inquiry_id IN ({}) ORDER BY inquiry_id, response_id",
             list(chunk.len(), 1)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).persistent(false);
         for (inquiry, _) in chunk {
             q = q.bind(*inquiry);
         }
@@ -259,7 +268,9 @@ async fn write_facts(conn: &mut AnyConnection, rows: &[&FactRow]) -> anyhow::Res
     Ok(())
 }
 
-/// Deletes the rows of `table` of these inquiries (one statement per chunk).
+/// Deletes the rows of `table` of these inquiries (one statement per chunk). Like every
+/// `IN (…)` list here it is planned per call (not prepared once and reused): a generic plan
+/// made while the table was small (a new database) could scan it whole ever after.
 async fn delete_of(
     conn: &mut AnyConnection,
     table: &str,
@@ -270,7 +281,7 @@ async fn delete_of(
             "DELETE FROM {table} WHERE inquiry_id IN ({})",
             list(chunk.len(), 1)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).persistent(false);
         for id in chunk {
             q = q.bind(*id);
         }
@@ -283,15 +294,10 @@ async fn delete_of(
 
 /// The matched terms of inquiries whose intake facts changed: those of the facts folded in
 /// last, with that fact's property and creation time.
-async fn replace_terms(
+async fn insert_terms(
     conn: &mut AnyConnection,
-    inquiries: &[&str],
     last: &BTreeMap<&str, &IntakeFacts>,
 ) -> anyhow::Result<()> {
-    if inquiries.is_empty() {
-        return Ok(());
-    }
-    delete_of(conn, "analytics_terms", inquiries).await?;
     let terms: Vec<(&IntakeFacts, &String)> = last
         .values()
         .flat_map(|f| f.terms.iter().map(move |t| (*f, t)))
@@ -317,15 +323,11 @@ async fn replace_terms(
 }
 
 /// The audit verdicts of inquiries whose intake facts changed, as folded.
-async fn replace_audits(
+async fn insert_audits(
     conn: &mut AnyConnection,
     inquiries: &[&str],
     rows: &BTreeMap<String, FactRow>,
 ) -> anyhow::Result<()> {
-    if inquiries.is_empty() {
-        return Ok(());
-    }
-    delete_of(conn, "analytics_audits", inquiries).await?;
     let audits: Vec<(&str, &AuditVerdict)> = inquiries
         .iter()
         .filter_map(|id| rows.get(*id))
