@@ -17,8 +17,8 @@ pub fn describe() {
     );
 }
 
-pub fn event_applied(source: &'static str) {
-    metrics::counter!(EVENTS_APPLIED, "source" => source).increment(1);
+pub fn events_applied(source: &'static str, n: usize) {
+    metrics::counter!(EVENTS_APPLIED, "source" => source).increment(n as u64);
 }
 
 pub fn report_served(group_by: &'static str) {

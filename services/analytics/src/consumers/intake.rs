@@ -1,9 +1,8 @@
 //! Intake's events: every `InquiryChanged` carries the inquiry's whole facts, so the latest
 //! version wins and a replay or a late older event changes nothing.
 
-use crate::domain::facts::IntakeFacts;
+use crate::domain::facts::{Change, IntakeFacts};
 use crate::domain::kpi::TimelinessRule;
-use crate::{metrics, store};
 use frontdesk_platform::inbox::EventHandler;
 use frontdesk_proto::events::v1::Event;
 use frontdesk_proto::intake::v1 as pb;
@@ -15,19 +14,30 @@ pub struct IntakeEvents {
     pub rule: TimelinessRule,
 }
 
+/// What an intake event changes; `None` for an event analytics does not count.
+pub fn decode(event: &Event) -> anyhow::Result<Option<Change>> {
+    if event.r#type != <pb::InquiryChanged as prost::Name>::full_name() {
+        return Ok(None);
+    }
+    let changed = pb::InquiryChanged::decode(event.payload.as_slice())?;
+    let Some(facts) = changed.facts else {
+        anyhow::bail!("event {}: InquiryChanged without facts", event.event_id);
+    };
+    Ok(Some(Change::Intake(IntakeFacts::from_pb(&facts)?)))
+}
+
 #[tonic::async_trait]
 impl EventHandler for IntakeEvents {
     async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
-        if event.r#type != <pb::InquiryChanged as prost::Name>::full_name() {
-            return Ok(());
-        }
-        let changed = pb::InquiryChanged::decode(event.payload.as_slice())?;
-        let Some(facts) = changed.facts else {
-            anyhow::bail!("event {}: InquiryChanged without facts", event.event_id);
-        };
-        let facts = IntakeFacts::from_pb(&facts)?;
-        store::apply_intake(tx, &facts, &self.rule).await?;
-        metrics::event_applied("intake");
-        Ok(())
+        super::apply_events(tx, super::ONE, &[event], decode, &self.rule, "intake").await
+    }
+
+    async fn apply_batch(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        consumer: &str,
+        events: &[&Event],
+    ) -> anyhow::Result<()> {
+        super::apply_events(tx, consumer, events, decode, &self.rule, "intake").await
     }
 }

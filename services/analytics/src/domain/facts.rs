@@ -2,11 +2,13 @@
 //! Vocabulary values are checked: UNSPECIFIED is "not known yet", a number this build does
 //! not know is an error (the event is retried, never folded in with a guessed value).
 
+use crate::domain::kpi::Fact;
 use anyhow::{anyhow, bail};
 use frontdesk_platform::time::from_timestamp;
 use frontdesk_proto::common::v1::{Category, Channel, Complexity, Language, Satisfaction};
 use frontdesk_proto::intake::v1 as intake_pb;
 use frontdesk_proto::routing::v1 as routing_pb;
+use std::collections::BTreeMap;
 
 /// An audit verdict of one answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +144,202 @@ impl RoutingFacts {
             escalations: one(C::Escalated),
         })
     }
+}
+
+/// One event's contribution, decoded: what a batch of events is folded from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Intake(IntakeFacts),
+    Routing(RoutingFacts),
+    Quiz(QuizFact),
+}
+
+/// A submitted quiz attempt (CI-4.3), as the per-employee report (CI-5.5) counts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuizFact {
+    pub attempt_id: String,
+    pub property_id: String,
+    pub quiz_id: String,
+    pub staff_id: String,
+    pub correct: i64,
+    pub total: i64,
+    pub submitted_at: i64,
+}
+
+/// An inquiry's stored row of facts — intake's columns, routing's columns and its audit
+/// verdicts — folded one event at a time in memory. A batch folds its events in order into
+/// the rows it loaded and writes back only the result: the same row applying the events one
+/// by one to the table would leave (apart from `updated_at`, the time of the write).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRow {
+    pub inquiry_id: String,
+    pub property_id: String,
+    pub channel: Option<String>,
+    pub category: Option<String>,
+    pub complexity: Option<String>,
+    pub language: Option<String>,
+    pub created_at: Option<i64>,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub expected_at: Option<i64>,
+    pub handler: String,
+    pub satisfaction: Option<String>,
+    pub delay_notices: i64,
+    pub intake_version: i64,
+    pub department: String,
+    pub routing_handler: String,
+    pub first_response_due: Option<i64>,
+    pub resolution_due: Option<i64>,
+    pub original_resolution_due: Option<i64>,
+    pub routing_version: i64,
+    pub transfers: i64,
+    pub sla_breaches: i64,
+    pub escalations: i64,
+    pub updated_at: i64,
+    /// By response id, one verdict per answer.
+    pub audits: Vec<AuditVerdict>,
+}
+
+impl FactRow {
+    /// The row the first event about an inquiry creates: nothing known yet (versions −1,
+    /// so any event's version is newer).
+    pub fn new(inquiry_id: &str, property_id: &str, now: i64) -> FactRow {
+        FactRow {
+            inquiry_id: inquiry_id.to_string(),
+            property_id: property_id.to_string(),
+            channel: None,
+            category: None,
+            complexity: None,
+            language: None,
+            created_at: None,
+            first_response_at: None,
+            resolved_at: None,
+            expected_at: None,
+            handler: String::new(),
+            satisfaction: None,
+            delay_notices: 0,
+            intake_version: -1,
+            department: String::new(),
+            routing_handler: String::new(),
+            first_response_due: None,
+            resolution_due: None,
+            original_resolution_due: None,
+            routing_version: -1,
+            transfers: 0,
+            sla_breaches: 0,
+            escalations: 0,
+            updated_at: now,
+            audits: Vec::new(),
+        }
+    }
+
+    /// Takes intake's facts (all of them, as of `f.version`) unless newer ones are already
+    /// folded in; returns whether it did (the inquiry's matched terms are then `f.terms`).
+    /// An answer audited twice in one event keeps its last verdict.
+    pub fn fold_intake(&mut self, f: &IntakeFacts, now: i64) -> bool {
+        if self.intake_version > f.version {
+            return false;
+        }
+        let owned = |v: Option<&'static str>| v.map(str::to_string);
+        self.property_id = f.property_id.clone();
+        self.channel = Some(f.channel.to_string());
+        self.category = owned(f.category);
+        self.complexity = owned(f.complexity);
+        self.language = owned(f.language);
+        self.created_at = Some(f.created_at);
+        self.first_response_at = f.first_response_at;
+        self.resolved_at = f.resolved_at;
+        self.expected_at = f.expected_at;
+        self.handler = f.handler.clone();
+        self.satisfaction = owned(f.satisfaction);
+        self.delay_notices = f.delay_notices;
+        self.intake_version = f.version;
+        self.updated_at = now;
+        let mut audits: BTreeMap<&str, &AuditVerdict> = BTreeMap::new();
+        for a in &f.audits {
+            audits.insert(&a.response_id, a);
+        }
+        self.audits = audits.into_values().cloned().collect();
+        true
+    }
+
+    /// Adds a routing event's counts (every event counts once) and takes its assignment
+    /// unless a newer one is already folded in.
+    pub fn fold_routing(&mut self, r: &RoutingFacts, now: i64) {
+        self.transfers += r.transfers;
+        self.sla_breaches += r.sla_breaches;
+        self.escalations += r.escalations;
+        if self.routing_version <= r.version {
+            self.department = r.department.clone();
+            self.routing_handler = r.handler.clone();
+            self.first_response_due = r.first_response_due;
+            self.resolution_due = r.resolution_due;
+            self.original_resolution_due = r.original_resolution_due;
+            self.routing_version = r.version;
+            self.updated_at = now;
+        }
+    }
+
+    /// The inquiry as reports count it, with its property; `None` while it is not counted
+    /// (no created event yet). A stored code this build does not know is an error.
+    pub fn counted(&self) -> anyhow::Result<Option<(String, Fact)>> {
+        let (Some(created_at), Some(channel)) = (self.created_at, self.channel.as_deref()) else {
+            return Ok(None);
+        };
+        let id = &self.inquiry_id;
+        let channel = stored_code(Some(channel), id, "channel", Channel::from_code)?
+            .ok_or_else(|| anyhow!("inquiry {id} has no channel"))?;
+        let category = stored_code(
+            self.category.as_deref(),
+            id,
+            "category",
+            Category::from_code,
+        )?;
+        let satisfaction = stored_code(
+            self.satisfaction.as_deref(),
+            id,
+            "satisfaction",
+            Satisfaction::from_code,
+        )?;
+        Ok(Some((
+            self.property_id.clone(),
+            Fact {
+                inquiry_id: self.inquiry_id.clone(),
+                channel,
+                category,
+                department: self.department.clone(),
+                handler: if self.handler.is_empty() {
+                    self.routing_handler.clone()
+                } else {
+                    self.handler.clone()
+                },
+                created_at,
+                first_response_at: self.first_response_at,
+                resolved_at: self.resolved_at,
+                satisfaction,
+                audits: self.audits.clone(),
+                resolution_due: self.resolution_due,
+                original_resolution_due: self.original_resolution_due,
+                transfers: self.transfers,
+                sla_breaches: self.sla_breaches,
+            },
+        )))
+    }
+}
+
+/// A stored vocabulary code back as its value; an error for a code this build does not know.
+fn stored_code<T>(
+    v: Option<&str>,
+    inquiry_id: &str,
+    field: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> anyhow::Result<Option<T>> {
+    v.map(|c| {
+        parse(c).ok_or_else(|| {
+            anyhow!("inquiry {inquiry_id}: stored {field} {c:?} is not a known code")
+        })
+    })
+    .transpose()
 }
 
 /// The matched terms worth counting: trimmed, Latin lower-cased, de-duplicated, at most 20

@@ -29,6 +29,34 @@ pub async fn append(conn: &mut AnyConnection, event: &Event) -> anyhow::Result<(
     Ok(())
 }
 
+/// [`append`] for a delivered batch, in its order: one statement per 1,000 events.
+pub async fn append_all(conn: &mut AnyConnection, events: &[&Event]) -> anyhow::Result<()> {
+    let now = now_micros();
+    for chunk in events.chunks(1_000) {
+        let sql = format!(
+            "INSERT INTO analytics_event_log (source, event_id, event_type, property_id, \
+             aggregate_id, occurred_at, payload, logged_at) VALUES {}",
+            frontdesk_platform::sql::values(chunk.len(), 8, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for event in chunk {
+            q = q
+                .bind(&event.source)
+                .bind(&event.event_id)
+                .bind(&event.r#type)
+                .bind(&event.property_id)
+                .bind(&event.aggregate_id)
+                .bind(event.occurred_at.as_ref().and_then(from_timestamp))
+                .bind(&event.payload)
+                .bind(now);
+        }
+        q.execute(&mut *conn)
+            .await
+            .context("appending to the event log")?;
+    }
+    Ok(())
+}
+
 /// Makes the rebuild's transaction the only writer of analytics' derived tables until it
 /// commits. Postgres: an EXCLUSIVE lock on the log, which waits for transactions that
 /// already appended (their events are then in the log and replayed) and makes later live

@@ -1,16 +1,16 @@
 //! Analytics' repository: the only module that knows its tables. One SQL text for Postgres
 //! and SQLite: times are unix micros, ids text, vocabulary values their codes.
 
-use crate::domain::facts::{AuditVerdict, IntakeFacts, RoutingFacts};
+use crate::domain::facts::AuditVerdict;
 pub mod anomalies;
+pub mod apply;
 pub mod log;
 pub mod rollups;
 
-use crate::domain::kpi::{Fact, TimelinessRule};
+use crate::domain::kpi::Fact;
 use crate::domain::targets::Overrides;
 use anyhow::{Context, anyhow};
 use frontdesk_platform::db::Db;
-use frontdesk_platform::time::now_micros;
 use frontdesk_proto::common::v1::{Category, Channel, Satisfaction};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -120,31 +120,6 @@ pub async fn put_targets(
     Ok(n.rows_affected() == 1)
 }
 
-/// Records a submitted quiz attempt (a resubmission of the same attempt changes nothing).
-pub async fn apply_quiz(
-    conn: &mut AnyConnection,
-    property_id: &str,
-    q: &frontdesk_proto::knowledge::v1::QuizSubmitted,
-    at: i64,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO analytics_quiz_attempts \
-         (attempt_id, property_id, quiz_id, staff_id, correct, total, submitted_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (attempt_id) DO NOTHING",
-    )
-    .bind(&q.attempt_id)
-    .bind(property_id)
-    .bind(&q.quiz_id)
-    .bind(&q.staff_id)
-    .bind(i64::from(q.correct))
-    .bind(i64::from(q.total))
-    .bind(at)
-    .execute(&mut *conn)
-    .await
-    .context("recording a quiz attempt")?;
-    Ok(())
-}
-
 /// Quiz attempts of `property_id` submitted in [from, to).
 pub async fn quizzes_in_period(
     db: &Db,
@@ -171,149 +146,6 @@ pub async fn quizzes_in_period(
             })
         })
         .collect()
-}
-
-/// Creates the inquiry's row if this is the first event about it, and locks it until the
-/// transaction ends. The lock is what makes "the facts before" true: intake's and routing's
-/// events about one inquiry arrive by different relays at once, and on Postgres (read
-/// committed) a delta computed from facts read before another transaction's change commits
-/// would count that change twice. With the row locked first, the facts read next are the
-/// latest committed ones and stay so. (SQLite has one writer at a time anyway.)
-async fn ensure_row(
-    conn: &mut AnyConnection,
-    inquiry_id: &str,
-    property_id: &str,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO analytics_facts (inquiry_id, property_id, handler, delay_notices, \
-         intake_version, department, routing_handler, routing_version, transfers, sla_breaches, \
-         escalations, updated_at) VALUES ($1, $2, '', 0, -1, '', '', -1, 0, 0, 0, $3) \
-         ON CONFLICT (inquiry_id) DO NOTHING",
-    )
-    .bind(inquiry_id)
-    .bind(property_id)
-    .bind(now_micros())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE analytics_facts SET updated_at = updated_at WHERE inquiry_id = $1")
-        .bind(inquiry_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// Folds intake's facts in unless newer ones are already there, and moves the daily rollups
-/// by the difference; returns whether it did.
-pub async fn apply_intake(
-    conn: &mut AnyConnection,
-    f: &IntakeFacts,
-    rule: &TimelinessRule,
-) -> anyhow::Result<bool> {
-    ensure_row(conn, &f.inquiry_id, &f.property_id).await?;
-    let before = rollups::load_fact(conn, &f.inquiry_id).await?;
-    let updated = sqlx::query(
-        "UPDATE analytics_facts SET property_id = $2, channel = $3, category = $4, \
-         complexity = $5, language = $6, created_at = $7, first_response_at = $8, \
-         resolved_at = $9, expected_at = $10, handler = $11, satisfaction = $12, \
-         delay_notices = $13, intake_version = $14, updated_at = $15 \
-         WHERE inquiry_id = $1 AND intake_version <= $14",
-    )
-    .bind(&f.inquiry_id)
-    .bind(&f.property_id)
-    .bind(f.channel)
-    .bind(f.category)
-    .bind(f.complexity)
-    .bind(f.language)
-    .bind(f.created_at)
-    .bind(f.first_response_at)
-    .bind(f.resolved_at)
-    .bind(f.expected_at)
-    .bind(&f.handler)
-    .bind(f.satisfaction)
-    .bind(f.delay_notices)
-    .bind(f.version)
-    .bind(now_micros())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if updated == 0 {
-        return Ok(false);
-    }
-    sqlx::query("DELETE FROM analytics_terms WHERE inquiry_id = $1")
-        .bind(&f.inquiry_id)
-        .execute(&mut *conn)
-        .await?;
-    for term in &f.terms {
-        sqlx::query(
-            "INSERT INTO analytics_terms (inquiry_id, property_id, created_at, term) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&f.inquiry_id)
-        .bind(&f.property_id)
-        .bind(f.created_at)
-        .bind(term)
-        .execute(&mut *conn)
-        .await?;
-    }
-    sqlx::query("DELETE FROM analytics_audits WHERE inquiry_id = $1")
-        .bind(&f.inquiry_id)
-        .execute(&mut *conn)
-        .await?;
-    for a in &f.audits {
-        sqlx::query(
-            "INSERT INTO analytics_audits (inquiry_id, response_id, responded_by, accurate) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (inquiry_id, response_id) DO UPDATE SET \
-             responded_by = excluded.responded_by, accurate = excluded.accurate",
-        )
-        .bind(&f.inquiry_id)
-        .bind(&a.response_id)
-        .bind(&a.responded_by)
-        .bind(i64::from(a.accurate))
-        .execute(&mut *conn)
-        .await?;
-    }
-    let after = rollups::load_fact(conn, &f.inquiry_id).await?;
-    rollups::apply_change(conn, before.as_ref(), after.as_ref(), rule).await?;
-    Ok(true)
-}
-
-/// Adds a routing event's counts and folds its assignment in unless a newer one is there,
-/// and moves the daily rollups by the difference.
-pub async fn apply_routing(
-    conn: &mut AnyConnection,
-    r: &RoutingFacts,
-    rule: &TimelinessRule,
-) -> anyhow::Result<()> {
-    ensure_row(conn, &r.inquiry_id, &r.property_id).await?;
-    let before = rollups::load_fact(conn, &r.inquiry_id).await?;
-    sqlx::query(
-        "UPDATE analytics_facts SET transfers = transfers + $2, sla_breaches = sla_breaches + $3, \
-         escalations = escalations + $4 WHERE inquiry_id = $1",
-    )
-    .bind(&r.inquiry_id)
-    .bind(r.transfers)
-    .bind(r.sla_breaches)
-    .bind(r.escalations)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "UPDATE analytics_facts SET department = $2, routing_handler = $3, \
-         first_response_due = $4, resolution_due = $5, original_resolution_due = $6, \
-         routing_version = $7, updated_at = $8 WHERE inquiry_id = $1 AND routing_version <= $7",
-    )
-    .bind(&r.inquiry_id)
-    .bind(&r.department)
-    .bind(&r.handler)
-    .bind(r.first_response_due)
-    .bind(r.resolution_due)
-    .bind(r.original_resolution_due)
-    .bind(r.version)
-    .bind(now_micros())
-    .execute(&mut *conn)
-    .await?;
-    let after = rollups::load_fact(conn, &r.inquiry_id).await?;
-    rollups::apply_change(conn, before.as_ref(), after.as_ref(), rule).await?;
-    Ok(())
 }
 
 fn vocab<T>(

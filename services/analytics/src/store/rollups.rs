@@ -1,169 +1,199 @@
 //! The daily rollups: kept with the facts (by the difference between an inquiry's facts
 //! before and after each event, `domain::kpi::rollup_delta`) and read by the reports.
 
-use super::{FACT_COLUMNS, fact_from_row};
-use crate::domain::facts::AuditVerdict;
 use crate::domain::kpi::{
-    Breakdown, Counters, DAY_US, Fact, RollupKey, TimelinessRule, decode_histogram,
-    encode_histogram, group, rollup_delta,
+    Breakdown, Counters, DAY_US, RollupKey, TimelinessRule, decode_histogram, encode_histogram,
+    group, rollup_delta,
 };
 use anyhow::{Context, anyhow};
 use frontdesk_platform::db::Db;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 const COUNTER_COLUMNS: &str = "inquiries, responded, resolved, in_time, audited, accurate, \
     very_satisfied, satisfied, neutral, dissatisfied, very_dissatisfied, sla_breaches, \
     breached_inquiries, transfers, deadlines_moved, first_response, handling";
 
-/// An inquiry's facts as a report counts them, with its property; `None` while it is not
-/// counted (no created event yet).
-pub async fn load_fact(
+/// Rows per multi-row statement (19 values each).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Adds each row's counters to its rollup row (creating it), then writes the histograms of
+/// the rows whose histograms changed and deletes the rows nothing is left in: three
+/// statements per chunk of rows, whatever the batch. The upsert locks the rows (in key
+/// order, the order every writer takes them in), so the counters and histograms it returns
+/// are current until this transaction ends (on SQLite the one writer is this one).
+pub async fn add_all(
     conn: &mut AnyConnection,
-    inquiry_id: &str,
-) -> anyhow::Result<Option<(String, Fact)>> {
-    let row = sqlx::query(&format!(
-        "SELECT property_id, {FACT_COLUMNS} FROM analytics_facts WHERE inquiry_id = $1"
-    ))
-    .bind(inquiry_id)
-    .fetch_optional(&mut *conn)
-    .await
-    .context("loading a fact")?;
-    let Some(row) = row else { return Ok(None) };
-    let created: Option<i64> = row.try_get("created_at")?;
-    let channel: Option<String> = row.try_get("channel")?;
-    if created.is_none() || channel.is_none() {
-        return Ok(None);
+    rows: &BTreeMap<RollupKey, Counters>,
+) -> anyhow::Result<()> {
+    let rows: Vec<(&RollupKey, &Counters)> = rows.iter().collect();
+    let mut histograms: Vec<(&RollupKey, String, String)> = Vec::new();
+    let mut empty: Vec<&RollupKey> = Vec::new();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut placeholders = String::new();
+        for n in 0..chunk.len() {
+            if n > 0 {
+                placeholders.push_str(", ");
+            }
+            let cells: Vec<String> = (1..=19).map(|c| format!("${}", 19 * n + c)).collect();
+            placeholders.push_str(&format!("({}, '', '')", cells.join(", ")));
+        }
+        let sql = format!(
+            "INSERT INTO analytics_daily (property_id, dim, day, group_key, {COUNTER_COLUMNS}) \
+             VALUES {placeholders} \
+             ON CONFLICT (property_id, dim, day, group_key) DO UPDATE SET \
+             inquiries = analytics_daily.inquiries + excluded.inquiries, \
+             responded = analytics_daily.responded + excluded.responded, \
+             resolved = analytics_daily.resolved + excluded.resolved, \
+             in_time = analytics_daily.in_time + excluded.in_time, \
+             audited = analytics_daily.audited + excluded.audited, \
+             accurate = analytics_daily.accurate + excluded.accurate, \
+             very_satisfied = analytics_daily.very_satisfied + excluded.very_satisfied, \
+             satisfied = analytics_daily.satisfied + excluded.satisfied, \
+             neutral = analytics_daily.neutral + excluded.neutral, \
+             dissatisfied = analytics_daily.dissatisfied + excluded.dissatisfied, \
+             very_dissatisfied = analytics_daily.very_dissatisfied + excluded.very_dissatisfied, \
+             sla_breaches = analytics_daily.sla_breaches + excluded.sla_breaches, \
+             breached_inquiries = analytics_daily.breached_inquiries + excluded.breached_inquiries, \
+             transfers = analytics_daily.transfers + excluded.transfers, \
+             deadlines_moved = analytics_daily.deadlines_moved + excluded.deadlines_moved \
+             RETURNING property_id, dim, day, group_key, {COUNTER_COLUMNS}"
+        );
+        let mut q = sqlx::query(&sql);
+        for ((property, day, dim, k), c) in chunk {
+            q = q
+                .bind(property)
+                .bind(dim.code())
+                .bind(*day)
+                .bind(k)
+                .bind(c.inquiries)
+                .bind(c.responded)
+                .bind(c.resolved)
+                .bind(c.in_time)
+                .bind(c.audited)
+                .bind(c.accurate)
+                .bind(c.levels[0])
+                .bind(c.levels[1])
+                .bind(c.levels[2])
+                .bind(c.levels[3])
+                .bind(c.levels[4])
+                .bind(c.sla_breaches)
+                .bind(c.breached_inquiries)
+                .bind(c.transfers)
+                .bind(c.deadlines_moved);
+        }
+        let mut stored: HashMap<(String, String, i64, String), Counters> = HashMap::new();
+        for r in q.fetch_all(&mut *conn).await.context("updating rollups")? {
+            let key = (
+                r.try_get("property_id")?,
+                r.try_get("dim")?,
+                r.try_get("day")?,
+                r.try_get("group_key")?,
+            );
+            stored.insert(key, counters(&r)?);
+        }
+        for (key, c) in chunk {
+            let (property, day, dim, k) = key;
+            let mut now = stored
+                .remove(&(property.clone(), dim.code().to_string(), *day, k.clone()))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "rollup {property}/{day}/{}/{k} was not returned",
+                        dim.code()
+                    )
+                })?;
+            let histograms_change = !c.first_response.is_empty() || !c.handling.is_empty();
+            if histograms_change {
+                let only_histograms = Counters {
+                    first_response: c.first_response.clone(),
+                    handling: c.handling.clone(),
+                    ..Counters::default()
+                };
+                now.merge(&only_histograms, 1);
+                if now.first_response.values().any(|n| *n < 0)
+                    || now.handling.values().any(|n| *n < 0)
+                {
+                    return Err(anyhow!(
+                        "rollup {property}/{day}/{}/{k}: a histogram went below zero",
+                        dim.code()
+                    ));
+                }
+            }
+            if now.is_zero() {
+                empty.push(key);
+            } else if histograms_change {
+                histograms.push((
+                    key,
+                    encode_histogram(&now.first_response),
+                    encode_histogram(&now.handling),
+                ));
+            }
+        }
     }
-    let audits = sqlx::query(
-        "SELECT response_id, responded_by, accurate FROM analytics_audits \
-         WHERE inquiry_id = $1 ORDER BY response_id",
-    )
-    .bind(inquiry_id)
-    .fetch_all(&mut *conn)
-    .await
-    .context("loading a fact's audits")?
-    .iter()
-    .map(|r| {
-        Ok(AuditVerdict {
-            response_id: r.try_get("response_id")?,
-            responded_by: r.try_get("responded_by")?,
-            accurate: r.try_get::<i64, _>("accurate")? != 0,
-        })
-    })
-    .collect::<anyhow::Result<Vec<_>>>()?;
-    let property: String = row.try_get("property_id")?;
-    Ok(Some((property, fact_from_row(&row, audits)?)))
+    write_histograms(conn, &histograms).await?;
+    delete_rows(conn, &empty).await
 }
 
-/// Applies the change from `before` to `after` (one inquiry's facts) to the rollups.
-pub async fn apply_change(
+/// Sets the histograms of existing (locked) rollup rows.
+async fn write_histograms(
     conn: &mut AnyConnection,
-    before: Option<&(String, Fact)>,
-    after: Option<&(String, Fact)>,
-    rule: &TimelinessRule,
+    rows: &[(&RollupKey, String, String)],
 ) -> anyhow::Result<()> {
-    let delta = rollup_delta(
-        before.map(|(p, f)| (p.as_str(), f)),
-        after.map(|(p, f)| (p.as_str(), f)),
-        rule,
-    );
-    for (key, c) in &delta {
-        add(conn, key, c).await?;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut placeholders = String::new();
+        for n in 0..chunk.len() {
+            if n > 0 {
+                placeholders.push_str(", ");
+            }
+            let p = 6 * n;
+            placeholders.push_str(&format!(
+                "(${}, ${}, ${}, ${}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6
+            ));
+        }
+        let sql = format!(
+            "INSERT INTO analytics_daily (property_id, dim, day, group_key, {COUNTER_COLUMNS}) \
+             VALUES {placeholders} \
+             ON CONFLICT (property_id, dim, day, group_key) DO UPDATE SET \
+             first_response = excluded.first_response, handling = excluded.handling"
+        );
+        let mut q = sqlx::query(&sql);
+        for ((property, day, dim, k), first_response, handling) in chunk {
+            q = q
+                .bind(property)
+                .bind(dim.code())
+                .bind(*day)
+                .bind(k)
+                .bind(first_response)
+                .bind(handling);
+        }
+        q.execute(&mut *conn)
+            .await
+            .context("writing rollup histograms")?;
     }
     Ok(())
 }
 
-/// Adds `c` to a rollup row (creating it), then writes its histograms back if they changed
-/// and deletes it if nothing is left in it. The upsert locks the row, so the histograms it
-/// returns are current until this transaction ends (on SQLite the one writer is this one).
-async fn add(conn: &mut AnyConnection, key: &RollupKey, c: &Counters) -> anyhow::Result<()> {
-    let (property, day, dim, k) = key;
-    let row = sqlx::query(&format!(
-        "INSERT INTO analytics_daily (property_id, dim, day, group_key, {COUNTER_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, '', '') \
-         ON CONFLICT (property_id, dim, day, group_key) DO UPDATE SET \
-         inquiries = analytics_daily.inquiries + excluded.inquiries, \
-         responded = analytics_daily.responded + excluded.responded, \
-         resolved = analytics_daily.resolved + excluded.resolved, \
-         in_time = analytics_daily.in_time + excluded.in_time, \
-         audited = analytics_daily.audited + excluded.audited, \
-         accurate = analytics_daily.accurate + excluded.accurate, \
-         very_satisfied = analytics_daily.very_satisfied + excluded.very_satisfied, \
-         satisfied = analytics_daily.satisfied + excluded.satisfied, \
-         neutral = analytics_daily.neutral + excluded.neutral, \
-         dissatisfied = analytics_daily.dissatisfied + excluded.dissatisfied, \
-         very_dissatisfied = analytics_daily.very_dissatisfied + excluded.very_dissatisfied, \
-         sla_breaches = analytics_daily.sla_breaches + excluded.sla_breaches, \
-         breached_inquiries = analytics_daily.breached_inquiries + excluded.breached_inquiries, \
-         transfers = analytics_daily.transfers + excluded.transfers, \
-         deadlines_moved = analytics_daily.deadlines_moved + excluded.deadlines_moved \
-         RETURNING {COUNTER_COLUMNS}"
-    ))
-    .bind(property)
-    .bind(dim.code())
-    .bind(*day)
-    .bind(k)
-    .bind(c.inquiries)
-    .bind(c.responded)
-    .bind(c.resolved)
-    .bind(c.in_time)
-    .bind(c.audited)
-    .bind(c.accurate)
-    .bind(c.levels[0])
-    .bind(c.levels[1])
-    .bind(c.levels[2])
-    .bind(c.levels[3])
-    .bind(c.levels[4])
-    .bind(c.sla_breaches)
-    .bind(c.breached_inquiries)
-    .bind(c.transfers)
-    .bind(c.deadlines_moved)
-    .fetch_one(&mut *conn)
-    .await
-    .context("updating a rollup")?;
-    let mut now = counters(&row)?;
-    let histograms_change = !c.first_response.is_empty() || !c.handling.is_empty();
-    if histograms_change {
-        let only_histograms = Counters {
-            first_response: c.first_response.clone(),
-            handling: c.handling.clone(),
-            ..Counters::default()
-        };
-        now.merge(&only_histograms, 1);
-        if now.first_response.values().any(|n| *n < 0) || now.handling.values().any(|n| *n < 0) {
-            return Err(anyhow!(
-                "rollup {property}/{day}/{}/{k}: a histogram went below zero",
-                dim.code()
-            ));
+/// Deletes rollup rows nothing is counted in any more.
+async fn delete_rows(conn: &mut AnyConnection, keys: &[&RollupKey]) -> anyhow::Result<()> {
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "DELETE FROM analytics_daily WHERE (property_id, dim, day, group_key) IN (VALUES {})",
+            frontdesk_platform::sql::values(chunk.len(), 4, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for (property, day, dim, k) in chunk {
+            q = q.bind(property).bind(dim.code()).bind(*day).bind(k);
         }
-    }
-    if now.is_zero() {
-        sqlx::query(
-            "DELETE FROM analytics_daily WHERE property_id = $1 AND dim = $2 AND day = $3 \
-             AND group_key = $4",
-        )
-        .bind(property)
-        .bind(dim.code())
-        .bind(*day)
-        .bind(k)
-        .execute(&mut *conn)
-        .await?;
-    } else if histograms_change {
-        sqlx::query(
-            "UPDATE analytics_daily SET first_response = $5, handling = $6 \
-             WHERE property_id = $1 AND dim = $2 AND day = $3 AND group_key = $4",
-        )
-        .bind(property)
-        .bind(dim.code())
-        .bind(*day)
-        .bind(k)
-        .bind(encode_histogram(&now.first_response))
-        .bind(encode_histogram(&now.handling))
-        .execute(&mut *conn)
-        .await?;
+        q.execute(&mut *conn)
+            .await
+            .context("deleting empty rollups")?;
     }
     Ok(())
 }
@@ -306,9 +336,7 @@ pub async fn backfill(db: &Db, rule: &TimelinessRule) -> anyhow::Result<u64> {
                     rows.entry(k).or_default().merge(&c, 1);
                 }
             }
-            for (key, c) in &rows {
-                add(&mut tx, key, c).await?;
-            }
+            add_all(&mut tx, &rows).await?;
             from += WEEK;
         }
     }

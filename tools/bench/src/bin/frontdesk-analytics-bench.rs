@@ -19,13 +19,27 @@
 //! handlers — events/s of the apply path — and checks that the rebuilt rollups give the same
 //! report as the facts.
 //!
+//! With `--ingest-database-url` and the two source databases it measures live ingest through
+//! the real consumer path: `--ingest-inquiries` inquiries' events as the pipeline emits them
+//! (intake's created InquiryChanged, routing's Routed, intake's routed InquiryChanged)
+//! appended to intake's and routing's outboxes, then delivered by the platform's relays
+//! (batches of 200, gRPC `EventSink.Deliver`) to analytics' consumers (inbox, event log,
+//! batched apply) served in this process, two relays at once as in production; timed from
+//! the relays' start until analytics' inbox holds every event.
+//!
 //! Output: one JSON line per measurement and a human line. A database seeded by an earlier run
 //! with as many facts is reused.
 
 use clap::Parser;
+use frontdesk_analytics::consumers::Logged;
+use frontdesk_analytics::consumers::intake::IntakeEvents;
+use frontdesk_analytics::consumers::routing::RoutingEvents;
 use frontdesk_analytics::domain::kpi::{self, Breakdown, Targets, TimelinessRule};
 use frontdesk_analytics::{rebuild, store};
 use frontdesk_platform::db::Db;
+use frontdesk_platform::inbox::{Consumer, EventSinkService};
+use frontdesk_platform::outbox::NewEvent;
+use frontdesk_platform::relay::{RelayConfig, Subscriber};
 use frontdesk_proto::common::v1::{Category, Channel};
 use frontdesk_proto::events::v1::Event;
 use frontdesk_proto::intake::v1 as intake_pb;
@@ -56,6 +70,16 @@ struct Args {
     replay_database_url: Option<String>,
     #[arg(long, default_value_t = 20_000)]
     replay_inquiries: i64,
+    /// Three more empty databases for the ingest measurement through the real consumer
+    /// path: analytics', and intake's and routing's (their outboxes); none: skipped.
+    #[arg(long, requires_all = ["ingest_intake_url", "ingest_routing_url"])]
+    ingest_database_url: Option<String>,
+    #[arg(long)]
+    ingest_intake_url: Option<String>,
+    #[arg(long)]
+    ingest_routing_url: Option<String>,
+    #[arg(long, default_value_t = 20_000)]
+    ingest_inquiries: i64,
 }
 
 /// 2026-01-01T00:00:00Z in unix micros, and one 2026 month (30 days) in micros.
@@ -263,6 +287,13 @@ async fn main() -> anyhow::Result<()> {
     if let Some(url) = &args.replay_database_url {
         replay(url, args.replay_inquiries).await?;
     }
+    if let (Some(analytics), Some(intake), Some(routing)) = (
+        &args.ingest_database_url,
+        &args.ingest_intake_url,
+        &args.ingest_routing_url,
+    ) {
+        ingest(analytics, intake, routing, args.ingest_inquiries).await?;
+    }
     Ok(())
 }
 
@@ -365,6 +396,192 @@ async fn replay(url: &str, n: i64) -> anyhow::Result<()> {
             scanned,
             "rebuilt rollups and facts disagree by {by:?}"
         );
+    }
+    db.close().await;
+    Ok(())
+}
+
+/// Per inquiry, what the pipeline emits: intake's created (v1) and, once routing's Routed
+/// assignment is projected back, routed (v2) InquiryChanged; routing's Routed.
+fn pipeline_events(n: i64) -> (Vec<NewEvent>, Vec<NewEvent>) {
+    let (mut intake, mut routing) = (Vec::new(), Vec::new());
+    let day = 86_400_000_000;
+    for i in 0..n {
+        let id = format!("inq-{i}");
+        let property = format!("prop-{}", i % 3);
+        let created = YEAR_START + (i % 28) * day + (i * 7_919) % day;
+        let facts = |version: i64| intake_pb::InquiryFacts {
+            inquiry_id: id.clone(),
+            property_id: property.clone(),
+            channel: [Channel::FrontDesk, Channel::Hotline, Channel::Website][(i % 3) as usize]
+                as i32,
+            category: [Category::Dining, Category::Reservation][(i % 2) as usize] as i32,
+            created_at: Some(frontdesk_platform::time::to_timestamp(created)),
+            assignee: if version > 1 {
+                format!("staff-{}", i % 40)
+            } else {
+                String::new()
+            },
+            matched_terms: vec![["breakfast", "早餐", "wifi"][(i % 3) as usize].into()],
+            version,
+            ..Default::default()
+        };
+        let event = |event_type: &str, payload: Vec<u8>| NewEvent {
+            event_type: event_type.into(),
+            property_id: property.clone(),
+            aggregate_id: id.clone(),
+            actor: String::new(),
+            payload,
+            traceparent: String::new(),
+        };
+        for version in [1, 2] {
+            let payload = intake_pb::InquiryChanged {
+                change: 0,
+                facts: Some(facts(version)),
+            }
+            .encode_to_vec();
+            intake.push(event("frontdesk.intake.v1.InquiryChanged", payload));
+        }
+        let payload = routing_pb::AssignmentChanged {
+            change: routing_pb::AssignmentChange::Routed as i32,
+            assignment: Some(routing_pb::Assignment {
+                inquiry_id: id.clone(),
+                property_id: property.clone(),
+                lead_department: format!("dept-{}", i % 5),
+                assignee: format!("staff-{}", i % 40),
+                version: 1,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        routing.push(event("frontdesk.routing.v1.AssignmentChanged", payload));
+    }
+    (intake, routing)
+}
+
+/// Fills intake's and routing's outboxes with `n` inquiries' events, serves analytics'
+/// consumers over gRPC here, starts both relays and times until every event is applied.
+async fn ingest(analytics: &str, intake: &str, routing: &str, n: i64) -> anyhow::Result<()> {
+    let rule = TimelinessRule::default();
+    let db = Db::connect(analytics, 8).await?;
+    db.migrate(store::MIGRATIONS).await?;
+    let (intake_events, routing_events) = pipeline_events(n);
+    let total = (intake_events.len() + routing_events.len()) as i64;
+    let mut sources = Vec::new();
+    for (url, events) in [(intake, intake_events), (routing, routing_events)] {
+        let source = Db::connect(url, 2).await?;
+        source.migrate(&[]).await?;
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let chunk: Vec<NewEvent> = events.by_ref().take(1_000).collect();
+            let mut tx = source.pool().begin().await?;
+            frontdesk_platform::outbox::append_many(&mut tx, chunk).await?;
+            tx.commit().await?;
+        }
+        sources.push(source);
+    }
+    let sink = EventSinkService::new()
+        .consume(
+            "analytics",
+            "intake",
+            Consumer::new(db.clone(), "analytics", Logged(IntakeEvents { rule })),
+        )
+        .consume(
+            "analytics",
+            "routing",
+            Consumer::new(db.clone(), "analytics", Logged(RoutingEvents { rule })),
+        );
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let (trigger, shutdown) = frontdesk_platform::shutdown::channel();
+    let server = tokio::spawn({
+        let mut shutdown = shutdown.clone();
+        tonic::transport::Server::builder()
+            .add_service(sink.into_server())
+            .serve_with_shutdown(addr, async move { shutdown.wait().await })
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let t = Instant::now();
+    let mut relays = Vec::new();
+    for (name, source) in ["intake", "routing"].into_iter().zip(&sources) {
+        let cfg = RelayConfig::new(
+            name,
+            Subscriber {
+                name: "analytics".into(),
+                endpoint: format!("http://{addr}"),
+            },
+            "bench".into(),
+        );
+        let (_wake, wake) = tokio::sync::watch::channel(0);
+        relays.push(tokio::spawn(frontdesk_platform::relay::run(
+            source.clone(),
+            cfg,
+            wake,
+            shutdown.clone(),
+        )));
+    }
+    // Done when both relays' cursors reached their outbox's head: a relay moves its cursor
+    // once the delivery returned, i.e. once analytics committed the batch. (Polling the
+    // sources' cursor rows, not counting analytics' inbox, keeps the poll off the measured
+    // database.)
+    let mut heads = Vec::new();
+    for source in &sources {
+        heads.push(frontdesk_platform::outbox::head(source).await?);
+    }
+    loop {
+        let mut behind = false;
+        for (source, head) in sources.iter().zip(&heads) {
+            let at = frontdesk_platform::relay::delivered_up_to(source, "analytics").await?;
+            behind |= at.unwrap_or(0) < *head;
+        }
+        if !behind {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        anyhow::ensure!(
+            t.elapsed().as_secs() < 3_600,
+            "ingest did not finish within an hour"
+        );
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let applied: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM inbox WHERE consumer = 'analytics'")
+            .fetch_one(db.pool())
+            .await?;
+    anyhow::ensure!(applied == total, "{applied} of {total} events applied");
+    trigger.trigger();
+    for r in relays {
+        r.await?;
+    }
+    server.await??;
+    let facts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM analytics_facts WHERE created_at IS NOT NULL")
+            .fetch_one(db.pool())
+            .await?;
+    anyhow::ensure!(facts == n, "{facts} facts for {n} inquiries");
+    println!(
+        "{}",
+        json!({"bench": "analytics_ingest", "inquiries": n, "events": total, "seconds": secs,
+               "events_per_s": total as f64 / secs, "inquiries_per_s": n as f64 / secs})
+    );
+    eprintln!(
+        "ingest: {total} events of {n} inquiries through outbox → relay → EventSink → consumers \
+         in {secs:.1} s = {:.0} events/s = {:.0} inquiries/s (goal 5,000 inquiries/s = 15,000 events/s)",
+        total as f64 / secs,
+        n as f64 / secs
+    );
+    let (from, to) = (YEAR_START, YEAR_START + MONTH);
+    for by in Breakdown::ALL {
+        let facts = store::facts_in_period(&db, "prop-0", from, to).await?;
+        let scanned = kpi::report(&facts, &[], &rule, &Targets::default(), Some(by));
+        assert_eq!(
+            report(&db, "prop-0", from, to, by).await?,
+            scanned,
+            "ingested rollups and facts disagree by {by:?}"
+        );
+    }
+    for source in sources {
+        source.close().await;
     }
     db.close().await;
     Ok(())
