@@ -14,7 +14,6 @@ use frontdesk_proto::routing::v1 as routing_pb;
 use prost::Message;
 use sqlx::{Any, AnyConnection, Transaction};
 use std::collections::HashMap;
-use tracing::Instrument;
 
 pub struct RoutingEvents {
     intake: Intake,
@@ -33,6 +32,59 @@ fn micros(ts: Option<&prost_types::Timestamp>) -> i64 {
 /// The batch's inquiries as loaded, with their routing views' source sequence; each
 /// projected event updates its entry, so the next event of the same inquiry sees it.
 type Loaded = HashMap<String, (Inquiry, Option<i64>)>;
+
+/// The inquiries a batch projected onto, in the order first touched, with the version each
+/// was loaded at: their final views and handlers are written together at the batch's end.
+#[derive(Default)]
+struct Touched {
+    order: Vec<String>,
+    loaded_version: HashMap<String, i64>,
+}
+
+impl Touched {
+    fn touch(&mut self, inquiry: &Inquiry) {
+        if !self.loaded_version.contains_key(&inquiry.inquiry_id) {
+            self.order.push(inquiry.inquiry_id.clone());
+            self.loaded_version
+                .insert(inquiry.inquiry_id.clone(), inquiry.version);
+        }
+    }
+
+    /// Writes what the batch left on each touched inquiry: its routing view, and its handler
+    /// and version, in two multi-row statements (per 200). An inquiry another intake write
+    /// changed since the batch loaded it fails the batch, so the relay redelivers it and it
+    /// is applied on top.
+    async fn write(self, tx: &mut AnyConnection, loaded: &Loaded) -> anyhow::Result<()> {
+        let mut views = Vec::with_capacity(self.order.len());
+        let mut changes = Vec::with_capacity(self.order.len());
+        for id in &self.order {
+            let Some((inquiry, Some(sequence))) = loaded.get(id) else {
+                continue;
+            };
+            let Some(view) = &inquiry.routing else {
+                continue;
+            };
+            views.push((id.as_str(), view, *sequence));
+            changes.push(store::AssigneeChange {
+                inquiry_id: id,
+                assignee: &inquiry.assignee,
+                version: inquiry.version,
+                updated_at: inquiry.updated_at,
+                loaded_version: self.loaded_version[id],
+            });
+        }
+        store::write_routing_views(tx, &views).await?;
+        let written = store::set_assignees(tx, &changes).await?;
+        if written != changes.len() as u64 {
+            anyhow::bail!(
+                "{} of {} inquiries changed concurrently; retry",
+                changes.len() as u64 - written,
+                changes.len()
+            );
+        }
+        Ok(())
+    }
+}
 
 /// The routing event's payload, if it is an AssignmentChanged.
 fn assignment_changed(event: &Event) -> anyhow::Result<Option<routing_pb::AssignmentChanged>> {
@@ -72,10 +124,10 @@ impl RoutingEvents {
     /// anything changed. Nothing is appended here: the batch appends all its events at the
     /// end, so it takes intake's outbox counter (the row lock every create takes too) only
     /// for its last statements and the commit, once per batch.
-    async fn project(
+    fn project(
         &self,
-        tx: &mut AnyConnection,
         loaded: &mut Loaded,
+        touched: &mut Touched,
         event: &Event,
     ) -> anyhow::Result<Option<Projected>> {
         let Some(changed) = assignment_changed(event)? else {
@@ -103,18 +155,13 @@ impl RoutingEvents {
             loaded.insert(a.inquiry_id.clone(), (inquiry, view_sequence));
             return Ok(None); // a newer view is already there
         }
-        store::write_routing_view(tx, &a.inquiry_id, &view, event.sequence).await?;
-        let loaded_version = inquiry.version;
+        touched.touch(&inquiry);
         // CI-3.5: routing's named handler is the person responsible, and after a release
         // nobody is.
         inquiry.assignee = a.assignee.clone();
         inquiry.routing = Some(view);
         inquiry.version += 1;
         inquiry.updated_at = now_micros();
-        if !store::update(tx, &inquiry, loaded_version).await? {
-            // A concurrent intake write: fail so the relay redelivers and we apply on top.
-            anyhow::bail!("inquiry {} changed concurrently; retry", inquiry.inquiry_id);
-        }
         let sla = matches!(
             routing_pb::AssignmentChange::try_from(changed.change),
             Ok(routing_pb::AssignmentChange::SlaWarning
@@ -150,7 +197,9 @@ impl RoutingEvents {
 impl EventHandler for RoutingEvents {
     async fn apply(&self, tx: &mut Transaction<'static, Any>, event: &Event) -> anyhow::Result<()> {
         let mut loaded = prefetch(tx, &[event]).await?;
-        let projected = self.project(tx, &mut loaded, event).await?;
+        let mut touched = Touched::default();
+        let projected = self.project(&mut loaded, &mut touched, event)?;
+        touched.write(tx, &loaded).await?;
         append_projected(tx, projected.into_iter().collect()).await
     }
 
@@ -161,14 +210,13 @@ impl EventHandler for RoutingEvents {
         events: &[&Event],
     ) -> anyhow::Result<()> {
         let mut loaded = prefetch(tx, events).await?;
+        let mut touched = Touched::default();
         let mut projected = Vec::with_capacity(events.len());
         for event in events {
-            let p = self
-                .project(tx, &mut loaded, event)
-                .instrument(apply_span(consumer, event))
-                .await?;
-            projected.extend(p);
+            let _span = apply_span(consumer, event).entered();
+            projected.extend(self.project(&mut loaded, &mut touched, event)?);
         }
+        touched.write(tx, &loaded).await?;
         append_projected(tx, projected).await
     }
 
