@@ -171,7 +171,9 @@ async fn restart_routing(env: &Env, port: u16, intake_port: u16) -> TestApp {
 }
 
 /// A backlog of new inquiries reaches routing as one batch, whose texts routing asks of
-/// intake together (BatchGetInquiries): each inquiry is still routed by its own words.
+/// intake together (BatchGetInquiries) and whose assignments it writes together: each
+/// inquiry is still routed by its own words, and an answer given before routing saw the
+/// inquiry (in the same batch) is recorded on its assignment.
 async fn a_backlog_routed_in_batches_is_routed_by_each_inquirys_own_text(backend: Backend) {
     let env = Env::new(backend).await;
     let (intake, routing) = both_services(&env).await;
@@ -204,13 +206,26 @@ department = "guest_relations"
         } else {
             format!("Guest {n}: what time is breakfast?")
         };
-        asked.push((create(&mut c, &text).await.inquiry_id, vip));
+        let id = create(&mut c, &text).await.inquiry_id;
+        if n % 4 == 1 {
+            // Answered before routing saw it: its Created and Acknowledged events arrive in
+            // the same batch, and the answer must still meet the new assignment's deadline.
+            c.acknowledge(pb::AcknowledgeRequest {
+                inquiry_id: id.clone(),
+                message: "received, answer soon".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("acknowledge");
+        }
+        asked.push((id, vip));
     }
 
     let routing = restart_routing(&env, routing_port, intake_port).await;
     let mut r = routing.routing_as("amy", Role::Agent, &[PROPERTY_A]).await;
-    for (id, vip) in asked {
+    for (n, (id, vip)) in asked.into_iter().enumerate() {
         let mut lead = None;
+        let mut answered = false;
         for _ in 0..300 {
             if let Ok(a) = r
                 .get_assignment(rpb::GetAssignmentRequest {
@@ -218,13 +233,20 @@ department = "guest_relations"
                 })
                 .await
                 && let Some(a) = a.into_inner().assignment
+                && (n % 4 != 1 || a.first_response_at.is_some())
             {
+                answered = a.first_response_at.is_some();
                 lead = Some(a.lead_department);
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let lead = lead.unwrap_or_else(|| panic!("inquiry {id} was never routed"));
+        let lead = lead.unwrap_or_else(|| panic!("inquiry {id} was never routed (and answered)"));
+        assert_eq!(
+            answered,
+            n % 4 == 1,
+            "inquiry {id}: first response recorded"
+        );
         assert_eq!(
             lead == "guest_relations",
             vip,

@@ -13,37 +13,69 @@ const COLUMNS: &str = "inquiry_id, property_id, channel, category, complexity, l
     needs_triage, initial_first_response_due, initial_resolution_due";
 
 pub async fn insert(conn: &mut AnyConnection, r: &Routed) -> anyhow::Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO assignments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
-    ))
-    .bind(&r.inquiry_id)
-    .bind(&r.property_id)
-    .bind(&r.channel)
-    .bind(&r.category)
-    .bind(&r.complexity)
-    .bind(&r.language)
-    .bind(&r.lead_department)
-    .bind(r.participants.join(","))
-    .bind(&r.assignee)
-    .bind(i64::from(r.on_the_spot))
-    .bind(r.state.code())
-    .bind(&r.rule_id)
-    .bind(&r.reason)
-    .bind(r.created_at)
-    .bind(r.first_response_due)
-    .bind(r.resolution_due)
-    .bind(r.original_resolution_due)
-    .bind(r.first_response_at)
-    .bind(r.resolved_at)
-    .bind(r.version)
-    .bind(r.updated_at)
-    .bind(i64::from(r.needs_triage))
-    .bind(r.initial_first_response_due)
-    .bind(r.initial_resolution_due)
-    .execute(conn)
-    .await?;
+    insert_many(conn, std::slice::from_ref(r)).await
+}
+
+/// New assignments, 100 to a statement (24 parameters a row: within SQLite's limit).
+pub async fn insert_many(conn: &mut AnyConnection, routed: &[Routed]) -> anyhow::Result<()> {
+    for chunk in routed.chunks(100) {
+        let sql = format!(
+            "INSERT INTO assignments ({COLUMNS}) VALUES {}",
+            frontdesk_platform::sql::values(chunk.len(), 24, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(&r.inquiry_id)
+                .bind(&r.property_id)
+                .bind(&r.channel)
+                .bind(&r.category)
+                .bind(&r.complexity)
+                .bind(&r.language)
+                .bind(&r.lead_department)
+                .bind(r.participants.join(","))
+                .bind(&r.assignee)
+                .bind(i64::from(r.on_the_spot))
+                .bind(r.state.code())
+                .bind(&r.rule_id)
+                .bind(&r.reason)
+                .bind(r.created_at)
+                .bind(r.first_response_due)
+                .bind(r.resolution_due)
+                .bind(r.original_resolution_due)
+                .bind(r.first_response_at)
+                .bind(r.resolved_at)
+                .bind(r.version)
+                .bind(r.updated_at)
+                .bind(i64::from(r.needs_triage))
+                .bind(r.initial_first_response_due)
+                .bind(r.initial_resolution_due);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
+}
+
+/// Which of these inquiries routing has an assignment for, 500 ids to a statement.
+pub async fn existing(
+    conn: &mut AnyConnection,
+    inquiry_ids: &[String],
+) -> anyhow::Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in inquiry_ids.chunks(500) {
+        let sql = format!(
+            "SELECT inquiry_id FROM assignments WHERE inquiry_id IN ({})",
+            frontdesk_platform::sql::list(chunk.len(), 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id.as_str());
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            out.insert(row.try_get("inquiry_id")?);
+        }
+    }
+    Ok(out)
 }
 
 /// Saves lifecycle changes; `false` if another writer changed the row since `loaded_version`.

@@ -12,17 +12,24 @@
 //! inquiry adds to its handler's load here, a round-robin turn advances here and is saved at
 //! the end, and any other change (a reroute, a resolution) forgets the loads.
 //!
+//! A batch's new inquiries cost no statement of their own: whether each was routed before is
+//! asked once for all of them, and their assignments and deadline chains wait here and are
+//! written in one multi-row statement each ([`flush`]) — at the batch's end, or earlier when
+//! an event of the batch is about to read or change assignments.
+//!
 //! The texts of a batch's new inquiries, which text rules match on, are asked of intake in
 //! one BatchGetInquiries call before the batch is applied, not one GetInquiry per inquiry.
 //!
 //! Outside a batch (staff calls, the SLA firer) every function reads the database as before.
 
 use crate::domain::directory::Staff;
+use crate::domain::routed::Routed;
+use crate::domain::sla_policy::DeadlineKind;
 use crate::domain::told::Contacts;
 use frontdesk_platform::outbox::{self, NewEvent};
 use sqlx::AnyConnection;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 type Key = (String, String);
 
@@ -38,6 +45,13 @@ pub struct Batch {
     turns: HashMap<Key, (i64, bool)>,
     /// Inquiry id → its text, fetched from intake for the whole batch in one call.
     texts: HashMap<String, String>,
+    /// The batch's new inquiries, asked of the database at its start, and which of them
+    /// routing had routed before.
+    checked: HashSet<String>,
+    routed_before: HashSet<String>,
+    /// New assignments with their deadline chains, written together by [`flush`].
+    pending: Vec<(Routed, Vec<(DeadlineKind, i64)>)>,
+    pending_ids: HashSet<String>,
 }
 
 tokio::task_local! {
@@ -61,7 +75,8 @@ pub async fn run<T>(apply: impl Future<Output = T>) -> (T, Batch) {
 
 /// The batch's writes deferred to its end: the round-robin positions that moved, then the
 /// events (last: the outbox counter is held from here to the commit only).
-pub async fn finish(conn: &mut AnyConnection, batch: Batch) -> anyhow::Result<()> {
+pub async fn finish(conn: &mut AnyConnection, mut batch: Batch) -> anyhow::Result<()> {
+    write_pending(conn, std::mem::take(&mut batch.pending)).await?;
     for ((property_id, department), (position, moved)) in batch.turns {
         if moved {
             sqlx::query(
@@ -159,6 +174,99 @@ pub async fn open_loads(
         b.loads.insert(property_id.to_string(), v.clone());
     });
     Ok(v)
+}
+
+/// Asks once which of the batch's new inquiries routing has routed already, so routing
+/// each does not need a read of its own.
+pub async fn check_routed(
+    conn: &mut AnyConnection,
+    inquiry_ids: Vec<String>,
+) -> anyhow::Result<()> {
+    let found = crate::assignment_store::existing(conn, &inquiry_ids).await?;
+    keep(|b| {
+        b.checked.extend(inquiry_ids);
+        b.routed_before.extend(found);
+    });
+    Ok(())
+}
+
+/// Whether routing has an assignment for the inquiry: written, or waiting in this batch.
+pub async fn is_routed(conn: &mut AnyConnection, inquiry_id: &str) -> anyhow::Result<bool> {
+    let known = memo(|b| {
+        if b.pending_ids.contains(inquiry_id) || b.routed_before.contains(inquiry_id) {
+            Some(true)
+        } else if b.checked.contains(inquiry_id) {
+            Some(false)
+        } else {
+            None
+        }
+    });
+    match known {
+        Some(routed) => Ok(routed),
+        None => Ok(crate::assignment_store::load(conn, inquiry_id)
+            .await?
+            .is_some()),
+    }
+}
+
+/// A new assignment and its deadlines: in a batch they wait for [`flush`] (one multi-row
+/// statement each for all of the batch's new inquiries); outside one they are written now.
+pub async fn insert_routed(
+    conn: &mut AnyConnection,
+    routed: Routed,
+    deadlines: Vec<(DeadlineKind, i64)>,
+) -> anyhow::Result<()> {
+    let item = RefCell::new(Some((routed, deadlines)));
+    keep(|b| {
+        if let Some((r, d)) = item.borrow_mut().take() {
+            b.pending_ids.insert(r.inquiry_id.clone());
+            b.pending.push((r, d));
+        }
+    });
+    match item.into_inner() {
+        Some((r, d)) => write_pending(conn, vec![(r, d)]).await,
+        None => Ok(()),
+    }
+}
+
+/// A new assignment of this batch not written yet, as it will be written.
+pub fn pending_routed(inquiry_id: &str) -> Option<Routed> {
+    memo(|b| {
+        if !b.pending_ids.contains(inquiry_id) {
+            return None;
+        }
+        b.pending
+            .iter()
+            .find(|(r, _)| r.inquiry_id == inquiry_id)
+            .map(|(r, _)| r.clone())
+    })
+}
+
+/// Writes the new assignments waiting in the batch, before anything reads them back (an
+/// event of the batch about an inquiry that is not new) and at the batch's end.
+pub async fn flush(conn: &mut AnyConnection) -> anyhow::Result<()> {
+    let pending = BATCH
+        .try_with(|b| std::mem::take(&mut b.borrow_mut().pending))
+        .unwrap_or_default();
+    write_pending(conn, pending).await
+}
+
+async fn write_pending(
+    conn: &mut AnyConnection,
+    pending: Vec<(Routed, Vec<(DeadlineKind, i64)>)>,
+) -> anyhow::Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let (routed, chains): (Vec<Routed>, Vec<Vec<(DeadlineKind, i64)>>) =
+        pending.into_iter().unzip();
+    crate::assignment_store::insert_many(conn, &routed).await?;
+    let chains: Vec<(&str, &str, &[(DeadlineKind, i64)])> = routed
+        .iter()
+        .zip(&chains)
+        .map(|(r, d)| (r.inquiry_id.as_str(), r.property_id.as_str(), d.as_slice()))
+        .collect();
+    crate::deadline_store::upsert_deadlines_many(conn, &chains).await
 }
 
 /// Keeps the texts fetched for the batch's new inquiries.

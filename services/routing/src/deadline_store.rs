@@ -17,38 +17,53 @@ pub async fn upsert_deadlines(
     property_id: &str,
     deadlines: &[(DeadlineKind, i64)],
 ) -> anyhow::Result<()> {
-    if deadlines.is_empty() {
-        return Ok(());
-    }
-    // One multi-row statement: an inquiry's whole chain in one round trip.
-    let values: Vec<String> = (0..deadlines.len())
-        .map(|r| {
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, 'pending', 0)",
-                r * 5 + 1,
-                r * 5 + 2,
-                r * 5 + 3,
-                r * 5 + 4,
-                r * 5 + 5
-            )
+    upsert_deadlines_many(conn, &[(inquiry_id, property_id, deadlines)]).await
+}
+
+/// [`upsert_deadlines`] for several inquiries (each at most once), 400 deadlines to a
+/// statement: a batch's new chains in one round trip.
+pub async fn upsert_deadlines_many(
+    conn: &mut AnyConnection,
+    chains: &[(&str, &str, &[(DeadlineKind, i64)])],
+) -> anyhow::Result<()> {
+    let rows: Vec<(&str, &str, DeadlineKind, i64)> = chains
+        .iter()
+        .flat_map(|(inquiry_id, property_id, deadlines)| {
+            deadlines
+                .iter()
+                .map(move |(kind, due)| (*inquiry_id, *property_id, *kind, *due))
         })
         .collect();
-    let sql = format!(
-        "INSERT INTO deadlines (timer_id, inquiry_id, property_id, kind, due_at, state, armed) VALUES {} \
-         ON CONFLICT (timer_id) DO UPDATE SET due_at = excluded.due_at, state = 'pending', armed = 0, \
-         fired_at = NULL, lateness = NULL",
-        values.join(", ")
-    );
-    let mut q = sqlx::query::<sqlx::Any>(&sql);
-    for (kind, due) in deadlines {
-        q = q
-            .bind(timer_id(inquiry_id, *kind))
-            .bind(inquiry_id)
-            .bind(property_id)
-            .bind(kind.code())
-            .bind(*due);
+    for chunk in rows.chunks(400) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, 'pending', 0)",
+                    r * 5 + 1,
+                    r * 5 + 2,
+                    r * 5 + 3,
+                    r * 5 + 4,
+                    r * 5 + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO deadlines (timer_id, inquiry_id, property_id, kind, due_at, state, armed) VALUES {} \
+             ON CONFLICT (timer_id) DO UPDATE SET due_at = excluded.due_at, state = 'pending', armed = 0, \
+             fired_at = NULL, lateness = NULL",
+            values.join(", ")
+        );
+        let mut q = sqlx::query::<sqlx::Any>(&sql);
+        for (inquiry_id, property_id, kind, due) in chunk {
+            q = q
+                .bind(timer_id(inquiry_id, *kind))
+                .bind(*inquiry_id)
+                .bind(*property_id)
+                .bind(kind.code())
+                .bind(*due);
+        }
+        q.execute(&mut *conn).await?;
     }
-    q.execute(conn).await?;
     Ok(())
 }
 

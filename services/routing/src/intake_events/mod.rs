@@ -94,7 +94,7 @@ impl EventHandler for IntakeEvents {
         events: &[&Event],
     ) -> anyhow::Result<()> {
         let (applied, batch) = batch::run(async {
-            self.prefetch_texts(tx, events).await?;
+            self.prefetch(tx, events).await?;
             for event in events {
                 self.apply_one(tx, event)
                     .instrument(apply_span(consumer, event))
@@ -116,13 +116,11 @@ impl EventHandler for IntakeEvents {
 }
 
 impl IntakeEvents {
-    /// Asks intake once for the texts of the batch's new inquiries whose property's rules
-    /// match on text, so routing them does not wait on one call per inquiry.
-    async fn prefetch_texts(
-        &self,
-        tx: &mut AnyConnection,
-        events: &[&Event],
-    ) -> anyhow::Result<()> {
+    /// What routing the batch's new inquiries needs, asked once for all of them: which were
+    /// routed before (the database), and the texts of those whose property's rules match on
+    /// text (intake).
+    async fn prefetch(&self, tx: &mut AnyConnection, events: &[&Event]) -> anyhow::Result<()> {
+        let mut created = Vec::new();
         let mut ids = Vec::new();
         for event in events {
             if event.r#type != <intake_pb::InquiryChanged as prost::Name>::full_name() {
@@ -133,15 +131,21 @@ impl IntakeEvents {
                 continue;
             };
             let Some(facts) = changed.facts else { continue };
-            if changed.change == intake_pb::ChangeType::Created as i32
-                && self
-                    .routing
-                    .rules_for(tx, &facts.property_id)
-                    .await?
-                    .uses_text()
+            if changed.change != intake_pb::ChangeType::Created as i32 {
+                continue;
+            }
+            created.push(facts.inquiry_id.clone());
+            if self
+                .routing
+                .rules_for(tx, &facts.property_id)
+                .await?
+                .uses_text()
             {
                 ids.push(facts.inquiry_id);
             }
+        }
+        if created.len() > 1 {
+            batch::check_routed(tx, created).await?;
         }
         if ids.len() > 1 {
             batch::keep_texts(self.routing.inquiry_texts(&ids).await?);
@@ -165,6 +169,12 @@ impl IntakeEvents {
             .unwrap_or_default();
         use intake_pb::ChangeType as C;
         let change = C::try_from(changed.change);
+        if !matches!(change, Ok(C::Created | C::Routed | C::SlaChanged)) {
+            // What follows reads and changes assignments: the batch's new ones are written
+            // first. Routing's own decisions echoed back (ROUTED, SLA_CHANGED: the most
+            // frequent events) only reach `reroute`, which reads a new one from the batch.
+            batch::flush(tx).await?;
+        }
         if change != Ok(C::Created) {
             // Reclassified, or a triaged category confirmed: whichever event first shows a
             // classification routing did not plan with re-routes it, before its own effect.
@@ -198,7 +208,7 @@ impl IntakeEvents {
         tx: &mut AnyConnection,
         inquiry: &intake_pb::InquiryFacts,
     ) -> anyhow::Result<()> {
-        if store::load(tx, &inquiry.inquiry_id).await?.is_some() {
+        if batch::is_routed(tx, &inquiry.inquiry_id).await? {
             return Ok(()); // routed already (e.g. the same inquiry re-sent)
         }
         let channel_v = known(
@@ -293,9 +303,8 @@ impl IntakeEvents {
         } = plan_route(&new, &decision, &choice, &contacts, &policy)
             .map_err(|e| anyhow::anyhow!("SLA plan for property {}: {e}", inquiry.property_id))?;
         let dept = routed.lead_department.clone();
-        store::insert(tx, &routed).await?;
         batch::assigned(&routed.property_id, &routed.assignee);
-        store::upsert_deadlines(tx, &routed.inquiry_id, &routed.property_id, &timers).await?;
+        batch::insert_routed(tx, routed.clone(), timers).await?;
         count_told(told.as_ref(), &dept);
         record(
             AssignmentChange::Routed,

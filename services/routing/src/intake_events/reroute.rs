@@ -25,7 +25,11 @@ impl IntakeEvents {
         actor: &str,
         at: i64,
     ) -> anyhow::Result<()> {
-        let Some(current) = store::load(tx, &inquiry.inquiry_id).await? else {
+        let current = match crate::batch::pending_routed(&inquiry.inquiry_id) {
+            Some(routed) => Some(routed),
+            None => store::load(tx, &inquiry.inquiry_id).await?,
+        };
+        let Some(current) = current else {
             return Ok(());
         };
         let category = known(
@@ -47,6 +51,8 @@ impl IntakeEvents {
         if !now.differs_from(&current) {
             return Ok(());
         }
+        // Re-routing rewrites the assignment: a new one waiting in the batch is written first.
+        crate::batch::flush(tx).await?;
         let property = current.property_id.clone();
         let rules = self.routing.rules_for(tx, &property).await?;
         let text = if rules.uses_text() {
