@@ -7,6 +7,9 @@
 //! `plainto_tsquery`, `ts_rank`, top 10) at the same concurrency, for comparison.
 //!
 //! cargo run --release -p frontdesk-knowledge --example search_bench [-- <articles> <callers> [--tiny] [--rate 200,500]]
+//!
+//! `--profile <seconds>`: after indexing, one caller searches for that long and nothing else
+//! runs (for `perf record` / `valgrind --tool=callgrind`); prints the mean per search.
 
 use frontdesk_knowledge::domain::{Kind, Lang};
 use frontdesk_knowledge::index::{Change, KbIndex, LiveDoc, SearchQuery};
@@ -236,6 +239,34 @@ fn rates() -> Vec<u64> {
         .unwrap_or_else(|| vec![200, 500])
 }
 
+/// CPU time this process has used (user + system, from /proc: on a shared machine the
+/// wall time of a search depends on who else runs).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// `--profile <seconds>`: search on one caller for that long and stop.
+fn profile_seconds() -> Option<u64> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+}
+
 type Latencies = (Vec<Duration>, Duration);
 
 fn threaded(index: &Arc<KbIndex>, callers: usize) -> anyhow::Result<Latencies> {
@@ -347,6 +378,30 @@ fn main() -> anyhow::Result<()> {
         "indexed {n} articles in {:.1} s",
         start.elapsed().as_secs_f64()
     );
+
+    if let Some(secs) = profile_seconds() {
+        let until = Instant::now() + Duration::from_secs(secs);
+        let start = Instant::now();
+        let cpu_start = cpu_seconds();
+        let mut k = 0;
+        let mut per_query = vec![Duration::ZERO; QUERIES.len()];
+        while Instant::now() < until {
+            let t = Instant::now();
+            index.search(&query(0, k))?;
+            per_query[k % QUERIES.len()] += t.elapsed();
+            k += 1;
+        }
+        println!(
+            "profile: {k} searches, mean {:.3} ms, CPU {:.3} ms per search",
+            start.elapsed().as_secs_f64() * 1e3 / k.max(1) as f64,
+            (cpu_seconds() - cpu_start) * 1e3 / k.max(1) as f64
+        );
+        let rounds = (k / QUERIES.len()).max(1) as f64;
+        for (q, d) in QUERIES.iter().zip(per_query) {
+            println!("  {q:<20} {:.3} ms", d.as_secs_f64() * 1e3 / rounds);
+        }
+        return Ok(());
+    }
 
     // The same searches three ways, in one run: callers on their own threads straight into
     // the index (time-sliced when callers outnumber cores: the old service path), the

@@ -3,8 +3,10 @@
 //! gRPC or SQL: it takes live documents and answers queries.
 
 pub mod analyzer;
+mod highlight;
 mod query;
 mod queue;
+mod scope;
 pub mod synonyms;
 
 use crate::domain::{Kind, Lang};
@@ -17,15 +19,23 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 
-/// The property value of chain-wide articles in the index.
-const CHAIN: &str = "_chain";
 /// Typo tolerance applies to Latin terms at least this long (one edit).
 const FUZZY_MIN_CHARS: usize = 5;
 const SNIPPET_CHARS: usize = 160;
 /// Weight of terms a synonym group added, against the caller's own words.
 const SYNONYM_WEIGHT: f32 = 0.6;
-/// Score added to documents in the query's own script.
-const SCRIPT_NUDGE: f32 = 1.5;
+/// Score added to documents in the query's own script. (It was a boosted `lang` term clause,
+/// 1.5 × that term's BM25 weight: about 1.0 on an index half Chinese and half English.)
+const SCRIPT_NUDGE: f32 = 1.0;
+
+/// The `lang` and `kind` fast-field values.
+fn lang_ord(l: Lang) -> u64 {
+    l as u64
+}
+
+fn kind_ord(k: Kind) -> u64 {
+    k as u64
+}
 
 fn is_han(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}')
@@ -90,9 +100,13 @@ struct Fields {
     title: Field,
     body: Field,
     tags: Field,
-    property: Field,
+    /// Fast fields the search collector filters and nudges by (see `scope`): the property
+    /// (`Docs::scope_of`), language and kind ordinals, effective dates (unbounded: min/max).
+    scope: Field,
     kind: Field,
     lang: Field,
+    from: Field,
+    until: Field,
 }
 
 pub struct KbIndex {
@@ -106,6 +120,7 @@ pub struct KbIndex {
     sequence: AtomicI64,
     /// How many searches may run at once (see [`KbIndex::search_queued`]).
     search_slots: Arc<tokio::sync::Semaphore>,
+    scope_cache: scope::ScopeCache,
 }
 
 #[derive(Default)]
@@ -117,6 +132,8 @@ struct Docs {
     next_key: u64,
     /// (property, slug, language) → article id, to let property articles hide chain ones.
     by_key: HashMap<(String, String, Lang), String>,
+    /// Property id → its `scope` fast-field value (chain articles: `scope::CHAIN_SCOPE`).
+    scopes: HashMap<String, u64>,
 }
 
 impl Docs {
@@ -133,6 +150,23 @@ impl Docs {
             d.article_id.clone(),
         );
         self.by_id.insert(d.article_id.clone(), d);
+    }
+
+    /// The `scope` value of a property's articles, handed out on first use.
+    fn scope_for(&mut self, property: &str) -> u64 {
+        if property.is_empty() {
+            return scope::CHAIN_SCOPE;
+        }
+        let next = self.scopes.len() as u64 + 1;
+        *self.scopes.entry(property.to_string()).or_insert(next)
+    }
+
+    /// The `scope` value a search for `property` admits besides the chain's.
+    fn scope_of(&self, property: &str) -> u64 {
+        self.scopes
+            .get(property)
+            .copied()
+            .unwrap_or(scope::NO_SCOPE)
     }
 
     /// A fresh fast-field key for `id`.
@@ -180,9 +214,11 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", text.clone()),
         body: b.add_text_field("body", text.clone()),
         tags: b.add_text_field("tags", text),
-        property: b.add_text_field("property", STRING),
-        kind: b.add_text_field("kind", STRING),
-        lang: b.add_text_field("lang", STRING),
+        scope: b.add_u64_field(scope::SCOPE, FAST),
+        kind: b.add_u64_field(scope::KIND, FAST),
+        lang: b.add_u64_field(scope::LANG, FAST),
+        from: b.add_i64_field(scope::FROM, FAST),
+        until: b.add_i64_field(scope::UNTIL, FAST),
     };
     (b.build(), fields)
 }
@@ -206,6 +242,7 @@ impl KbIndex {
             synonyms: RwLock::new(synonyms::Synonyms::default()),
             sequence: AtomicI64::new(0),
             search_slots: Arc::new(tokio::sync::Semaphore::new(queue::cores())),
+            scope_cache: scope::ScopeCache::default(),
         })
     }
 
@@ -223,22 +260,19 @@ impl KbIndex {
         }
     }
 
-    fn document(&self, d: &LiveDoc, key: u64) -> TantivyDocument {
+    fn document(&self, d: &LiveDoc, key: u64, scope: u64) -> TantivyDocument {
         let f = self.fields;
-        let property = if d.property_id.is_empty() {
-            CHAIN
-        } else {
-            d.property_id.as_str()
-        };
         doc!(
             f.id => d.article_id.as_str(),
             f.key => key,
             f.title => d.title.as_str(),
             f.body => d.body.as_str(),
             f.tags => d.tags.join(" "),
-            f.property => property,
-            f.kind => d.kind.code(),
-            f.lang => d.language.code(),
+            f.scope => scope,
+            f.kind => kind_ord(d.kind),
+            f.lang => lang_ord(d.language),
+            f.from => d.effective_from.unwrap_or(i64::MIN),
+            f.until => d.effective_until.unwrap_or(i64::MAX),
         )
     }
 
@@ -276,7 +310,8 @@ impl KbIndex {
                     writer.delete_term(Term::from_field_text(self.fields.id, &d.article_id));
                     docs.remove(&d.article_id);
                     let key = docs.new_key(&d.article_id);
-                    writer.add_document(self.document(&d, key))?;
+                    let scope = docs.scope_for(&d.property_id);
+                    writer.add_document(self.document(&d, key, scope))?;
                     docs.insert(d);
                 }
                 Change::Remove(id) => {
@@ -289,6 +324,7 @@ impl KbIndex {
         // Searches take the document map before the searcher: holding the map until the
         // reader sees the commit keeps every search on a matching pair.
         self.reader.reload()?;
+        self.scope_cache.retain(&self.reader.searcher());
         drop(docs);
         drop(writer);
         Ok(())

@@ -4,19 +4,18 @@
 use super::*;
 use crate::domain::Lang;
 use analyzer::{analyzer, terms};
-use tantivy::collector::TopDocs;
+use scope::{NO_SCOPE, Scope, ScopedTop};
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::schema::IndexRecordOption;
 use tantivy::{Searcher, Term};
 
 impl KbIndex {
     /// The text part of a query: every analyzed term of the query in title (strongest), tags
     /// and body, Latin terms of five letters or more also with one typo; the terms synonyms
-    /// add count for less than the caller's own words; and documents in the query's script
-    /// (Han → zh, Latin → en) get a nudge, so "几点离店" prefers the Chinese article.
+    /// add count for less than the caller's own words. (Documents in the query's script get
+    /// a nudge from the collector, so "几点离店" prefers the Chinese article: see [`Scope`].)
     fn text_query(&self, text: &str, searcher: &Searcher) -> Option<Box<dyn Query>> {
         let groups = self
             .synonyms
@@ -64,23 +63,7 @@ impl KbIndex {
         if clauses.is_empty() {
             return None;
         }
-        let script = if text.chars().any(is_han) {
-            Lang::Zh
-        } else {
-            Lang::En
-        };
-        let nudge = TermQuery::new(
-            Term::from_field_text(self.fields.lang, script.code()),
-            IndexRecordOption::Basic,
-        );
-        let text_part: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-        Some(Box::new(BooleanQuery::new(vec![
-            (Occur::Must, text_part),
-            (
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(nudge), SCRIPT_NUDGE)),
-            ),
-        ])))
+        Some(Box::new(BooleanQuery::new(clauses)))
     }
 
     fn term_clauses(
@@ -118,32 +101,26 @@ impl KbIndex {
         }
     }
 
-    fn filter_query(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
-        let f = self.fields;
-        let term = |field: Field, v: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, v),
-                IndexRecordOption::Basic,
-            ))
+    /// What the search may return (judged by the collector, see `scope`), and the nudge for
+    /// documents in the query's script (Han → zh, Latin → en).
+    fn scope(q: &SearchQuery, docs: &Docs) -> Scope {
+        let script = if q.text.chars().any(is_han) {
+            Lang::Zh
+        } else {
+            Lang::En
         };
-        let mut props = vec![(Occur::Should, term(f.property, CHAIN))];
-        if !q.property_id.is_empty() {
-            props.push((Occur::Should, term(f.property, &q.property_id)));
+        Scope {
+            property: if q.property_id.is_empty() {
+                NO_SCOPE
+            } else {
+                docs.scope_of(&q.property_id)
+            },
+            lang: q.language.map(lang_ord),
+            kinds: q.kinds.iter().copied().map(kind_ord).collect(),
+            now: q.now,
+            script: lang_ord(script),
+            nudge: SCRIPT_NUDGE,
         }
-        let mut out: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(props)))];
-        if let Some(l) = q.language {
-            out.push((Occur::Must, term(f.lang, l.code())));
-        }
-        if !q.kinds.is_empty() {
-            let kinds = q
-                .kinds
-                .iter()
-                .map(|k| (Occur::Should, term(f.kind, k.code())))
-                .collect();
-            out.push((Occur::Must, Box::new(BooleanQuery::new(kinds))));
-        }
-        out
     }
 
     /// Ranked hits `offset..offset+limit` of live, effective, in-scope documents, and whether
@@ -158,14 +135,20 @@ impl KbIndex {
         let Some(text) = self.text_query(&q.text, &searcher) else {
             return Ok((Vec::new(), false));
         };
-        let mut clauses = self.filter_query(q);
-        clauses.push((Occur::Must, text.box_clone()));
-        let query = BooleanQuery::new(clauses);
-        // Some hits are filtered after retrieval (dates, overrides): fetch more until enough.
+        let scope = Self::scope(q, &docs);
+        // Chain articles a property overrides are dropped after retrieval: fetch more until
+        // enough.
         let mut fetch = want + 10;
         let mut keys: Vec<Option<tantivy::columnar::Column<u64>>> = Vec::new();
         let kept = loop {
-            let top = searcher.search(&query, &TopDocs::with_limit(fetch).order_by_score())?;
+            let top = searcher.search(
+                &*text,
+                &ScopedTop {
+                    scope: scope.clone(),
+                    limit: fetch,
+                    cache: &self.scope_cache,
+                },
+            )?;
             let exhausted = top.len() < fetch;
             let mut kept: Vec<(f32, &LiveDoc)> = Vec::new();
             for (score, addr) in top {
@@ -199,8 +182,7 @@ impl KbIndex {
             fetch *= 4;
         };
         let more = kept.len() > q.offset + q.limit;
-        let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let snippets = highlight::snippets(&searcher, &*text, self.fields.body, SNIPPET_CHARS)?;
         let hits = kept
             .into_iter()
             .skip(q.offset)

@@ -183,3 +183,79 @@ fn an_article_applied_again_stays_searchable_once() {
     }
     assert_eq!(index.indexed(), 4);
 }
+
+#[test]
+fn language_and_kind_narrow_the_search() {
+    let index = KbIndex::new().expect("index");
+    let mut policy = doc("p", "", "pets", Lang::En, "Pets", "Pets stay free.");
+    policy.kind = Kind::Policy;
+    index
+        .replace_all(
+            vec![
+                doc("faq", "", "pets-faq", Lang::En, "Pets", "Dogs are welcome."),
+                policy,
+                doc("zh", "", "pets-zh", Lang::Zh, "宠物 pets", "可以带宠物。"),
+            ],
+            3,
+        )
+        .expect("build");
+    let mut q = query("pets", "a");
+    q.kinds = vec![Kind::Policy];
+    let got: Vec<String> = index
+        .search(&q)
+        .expect("search")
+        .0
+        .into_iter()
+        .map(|h| h.doc.article_id)
+        .collect();
+    assert_eq!(got, ["p"]);
+    let mut q = query("pets", "a");
+    q.language = Some(Lang::Zh);
+    let got: Vec<String> = index
+        .search(&q)
+        .expect("search")
+        .0
+        .into_iter()
+        .map(|h| h.doc.article_id)
+        .collect();
+    assert_eq!(got, ["zh"]);
+}
+
+#[test]
+fn snippets_mark_the_query_words_in_both_scripts() {
+    let index = KbIndex::new().expect("index");
+    index
+        .replace_all(
+            vec![
+                doc(
+                    "zh",
+                    "",
+                    "wifi",
+                    Lang::Zh,
+                    "无线网络",
+                    "房间里的无线网络密码是房间号。",
+                ),
+                doc(
+                    "en",
+                    "",
+                    "co",
+                    Lang::En,
+                    "Check-out",
+                    "Late check-out until 14:00; breakfasts are served.",
+                ),
+            ],
+            2,
+        )
+        .expect("build");
+    let (hits, _) = index.search(&query("wifi密码", "")).expect("search");
+    assert!(
+        hits[0].snippet.contains("<mark>密码</mark>"),
+        "{}",
+        hits[0].snippet
+    );
+    index.set_synonyms(vec![vec!["退房".into(), "check-out".into()]]);
+    let (hits, _) = index.search(&query("退房 breakfast", "")).expect("search");
+    let s = &hits[0].snippet;
+    assert!(s.contains("<mark>check-out</mark>"), "{s}");
+    assert!(s.contains("<mark>breakfasts</mark>"), "{s}");
+}
