@@ -45,6 +45,12 @@ for RATE in $RATES; do
     for db in frontdesk_bench_pipe_intake frontdesk_bench_pipe_routing; do
         psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
     done
+    # The previous rate's processes may still hold the ports for a moment after exiting.
+    for _ in $(seq 1 150); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$PORT_INTAKE") 2>/dev/null \
+            || (exec 3<>"/dev/tcp/127.0.0.1/$PORT_ROUTING") 2>/dev/null || break
+        sleep 0.2
+    done
     PREFIX="bench:pipeline:$RANDOM:"
     COMMON=(--jwt-secret "$SECRET" --metrics-addr '' --log warn --properties demo-hotel
             --redis-url redis://127.0.0.1:6379 --redis-prefix "$PREFIX")
