@@ -33,8 +33,8 @@ fn intake_config(env: &Env, port: u16, routing_port: u16) -> frontdesk::app::App
     cfg
 }
 
-/// Routing on a port of its own choosing (no race), delivering to intake at `intake_port`.
-async fn routing_service(env: &Env, intake_port: u16) -> TestApp {
+/// Routing delivering to, and asking, intake at `intake_port`.
+fn routing_config(env: &Env, intake_port: u16) -> frontdesk::app::AppConfig {
     let mut cfg = env.config();
     cfg.services.remove(&ServiceName::intake);
     cfg.subscribers = vec![Subscriber {
@@ -43,7 +43,12 @@ async fn routing_service(env: &Env, intake_port: u16) -> TestApp {
     }];
     cfg.peers
         .insert("intake".into(), format!("http://127.0.0.1:{intake_port}"));
-    env.spawn_with(cfg).await
+    cfg
+}
+
+/// Routing on a port of its own choosing (no race), delivering to intake at `intake_port`.
+async fn routing_service(env: &Env, intake_port: u16) -> TestApp {
+    env.spawn_with(routing_config(env, intake_port)).await
 }
 
 /// Intake and routing pointing at each other. Intake's port must be known before it binds
@@ -63,20 +68,23 @@ async fn both_services(env: &Env) -> (TestApp, TestApp) {
     panic!("no free port for intake in 20 tries");
 }
 
-/// Intake again on the port routing delivers to (just released by the stopped intake).
-async fn restart_intake(env: &Env, port: u16, routing_port: u16) -> TestApp {
+/// A service again on `port`, just released by its stopped predecessor.
+async fn restart_on(env: &Env, port: u16, mut cfg: frontdesk::app::AppConfig) -> TestApp {
+    cfg.listen = format!("127.0.0.1:{port}").parse().expect("addr");
     let mut last = None;
     for _ in 0..50 {
-        match env
-            .try_spawn_with(intake_config(env, port, routing_port))
-            .await
-        {
+        match env.try_spawn_with(cfg.clone()).await {
             Ok(app) => return app,
             Err(e) => last = Some(e),
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("intake could not listen on {port} again: {last:?}");
+    panic!("could not listen on {port} again: {last:?}");
+}
+
+/// Intake again on the port routing delivers to.
+async fn restart_intake(env: &Env, port: u16, routing_port: u16) -> TestApp {
+    restart_on(env, port, intake_config(env, port, routing_port)).await
 }
 
 async fn routing_events_wait_for_intake_while_it_is_down(backend: Backend) {
@@ -148,26 +156,9 @@ async fn routing_events_wait_for_intake_while_it_is_down(backend: Backend) {
     );
 }
 
-/// Routing again on the port intake delivers to (just released by the stopped routing).
+/// Routing again on the port intake delivers to.
 async fn restart_routing(env: &Env, port: u16, intake_port: u16) -> TestApp {
-    let mut last = None;
-    for _ in 0..50 {
-        let mut cfg = env.config();
-        cfg.listen = format!("127.0.0.1:{port}").parse().expect("addr");
-        cfg.services.remove(&ServiceName::intake);
-        cfg.subscribers = vec![Subscriber {
-            name: "intake".into(),
-            endpoint: format!("http://127.0.0.1:{intake_port}"),
-        }];
-        cfg.peers
-            .insert("intake".into(), format!("http://127.0.0.1:{intake_port}"));
-        match env.try_spawn_with(cfg).await {
-            Ok(app) => return app,
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("routing could not listen on {port} again: {last:?}");
+    restart_on(env, port, routing_config(env, intake_port)).await
 }
 
 /// A backlog of new inquiries reaches routing as one batch, whose texts routing asks of

@@ -242,6 +242,17 @@ pub fn pending_routed(inquiry_id: &str) -> Option<Routed> {
     })
 }
 
+/// The inquiry's assignment: a new one of this batch as it will be written, else the stored.
+pub async fn assignment(
+    conn: &mut AnyConnection,
+    inquiry_id: &str,
+) -> anyhow::Result<Option<Routed>> {
+    match pending_routed(inquiry_id) {
+        Some(routed) => Ok(Some(routed)),
+        None => crate::assignment_store::load(conn, inquiry_id).await,
+    }
+}
+
 /// Writes the new assignments waiting in the batch, before anything reads them back (an
 /// event of the batch about an inquiry that is not new) and at the batch's end.
 pub async fn flush(conn: &mut AnyConnection) -> anyhow::Result<()> {
@@ -261,7 +272,7 @@ async fn write_pending(
     let (routed, chains): (Vec<Routed>, Vec<Vec<(DeadlineKind, i64)>>) =
         pending.into_iter().unzip();
     crate::assignment_store::insert_many(conn, &routed).await?;
-    let chains: Vec<(&str, &str, &[(DeadlineKind, i64)])> = routed
+    let chains: Vec<crate::deadline_store::Chain<'_>> = routed
         .iter()
         .zip(&chains)
         .map(|(r, d)| (r.inquiry_id.as_str(), r.property_id.as_str(), d.as_slice()))

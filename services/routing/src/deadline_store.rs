@@ -20,11 +20,14 @@ pub async fn upsert_deadlines(
     upsert_deadlines_many(conn, &[(inquiry_id, property_id, deadlines)]).await
 }
 
+/// One inquiry's deadlines: its id, its property, and each deadline's kind and due time.
+pub type Chain<'a> = (&'a str, &'a str, &'a [(DeadlineKind, i64)]);
+
 /// [`upsert_deadlines`] for several inquiries (each at most once), 400 deadlines to a
 /// statement: a batch's new chains in one round trip.
 pub async fn upsert_deadlines_many(
     conn: &mut AnyConnection,
-    chains: &[(&str, &str, &[(DeadlineKind, i64)])],
+    chains: &[Chain<'_>],
 ) -> anyhow::Result<()> {
     let rows: Vec<(&str, &str, DeadlineKind, i64)> = chains
         .iter()

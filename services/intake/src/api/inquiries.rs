@@ -113,6 +113,21 @@ pub(super) async fn get_inquiry(
     }))
 }
 
+/// Whether `view` asks for the FULL view (BASIC, the default, otherwise).
+fn full_view(view: i32, v: &mut Violations) -> bool {
+    match pb::InquiryView::try_from(view) {
+        Ok(pb::InquiryView::Unspecified | pb::InquiryView::Basic) => false,
+        Ok(pb::InquiryView::Full) => true,
+        Err(_) => {
+            v.add(
+                "view",
+                "unknown view: INQUIRY_VIEW_BASIC or INQUIRY_VIEW_FULL",
+            );
+            false
+        }
+    }
+}
+
 /// Most ids one BatchGetInquiries may ask for: 100 BASIC inquiries of the longest text
 /// (8,000 characters) stay under the 4 MiB a gRPC client accepts by default.
 const MAX_BATCH_GET: usize = 100;
@@ -144,17 +159,7 @@ pub(super) async fn batch_get_inquiries(
         .enumerate()
         .map(|(n, id)| validate::id(&format!("inquiry_ids[{n}]"), id, &mut v))
         .collect();
-    let full = match pb::InquiryView::try_from(r.view) {
-        Ok(pb::InquiryView::Unspecified | pb::InquiryView::Basic) => false,
-        Ok(pb::InquiryView::Full) => true,
-        Err(_) => {
-            v.add(
-                "view",
-                "unknown view: INQUIRY_VIEW_BASIC or INQUIRY_VIEW_FULL",
-            );
-            false
-        }
-    };
+    let full = full_view(r.view, &mut v);
     validate::check(v)?;
     let inquiries = api.intake.batch(&caller, &ids, full).await?;
     let response = pb::BatchGetInquiriesResponse {
@@ -235,17 +240,7 @@ pub(super) async fn list_inquiries(
     filter.reservation_ref = Some(reservation).filter(|r| !r.is_empty());
     let page_size = page_size(r.page_size, &mut v);
     filter.after = paging::read_position(&r.page_token, &mut v);
-    let full = match pb::InquiryView::try_from(r.view) {
-        Ok(pb::InquiryView::Unspecified | pb::InquiryView::Basic) => false,
-        Ok(pb::InquiryView::Full) => true,
-        Err(_) => {
-            v.add(
-                "view",
-                "unknown view: INQUIRY_VIEW_BASIC or INQUIRY_VIEW_FULL",
-            );
-            false
-        }
-    };
+    let full = full_view(r.view, &mut v);
     validate::check(v)?;
     filter.limit = page_size + 1;
     let mut rows = api.intake.list(&filter).await?;

@@ -25,11 +25,7 @@ impl IntakeEvents {
         actor: &str,
         at: i64,
     ) -> anyhow::Result<()> {
-        let current = match crate::batch::pending_routed(&inquiry.inquiry_id) {
-            Some(routed) => Some(routed),
-            None => store::load(tx, &inquiry.inquiry_id).await?,
-        };
-        let Some(current) = current else {
+        let Some(current) = crate::batch::assignment(tx, &inquiry.inquiry_id).await? else {
             return Ok(());
         };
         let category = known(
