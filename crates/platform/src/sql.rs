@@ -22,6 +22,30 @@ pub fn values(rows: usize, cols: usize, start: usize) -> String {
     out
 }
 
+/// `rows` copies of `shape`, a tuple in which each `?` is a parameter and everything else
+/// is kept as written (constants such as `''` or `0`), with the parameters numbered `$start`
+/// on across the rows: `shaped(2, 1, "(?, 'x', ?)")` is `($1, 'x', $2), ($3, 'x', $4)`.
+/// For multi-row inserts whose rows fill some columns with constants.
+pub fn shaped(rows: usize, start: usize, shape: &str) -> String {
+    let mut out = String::with_capacity(rows * (shape.len() + 8));
+    let mut n = start;
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        for ch in shape.chars() {
+            if ch == '?' {
+                out.push('$');
+                out.push_str(&n.to_string());
+                n += 1;
+            } else {
+                out.push(ch);
+            }
+        }
+    }
+    out
+}
+
 /// `$s, $s+1, …` for an `IN (...)` list of `n` values, numbered from `start`.
 pub fn list(n: usize, start: usize) -> String {
     (start..start + n)
@@ -91,5 +115,10 @@ mod tests {
         assert_eq!(super::values(1, 2, 4), "($4, $5)");
         assert_eq!(super::list(3, 2), "$2, $3, $4");
         assert_eq!(super::list(0, 1), "");
+        assert_eq!(
+            super::shaped(2, 1, "(?, 'pending', ?)"),
+            "($1, 'pending', $2), ($3, 'pending', $4)"
+        );
+        assert_eq!(super::shaped(1, 5, "(?, 0)"), "($5, 0)");
     }
 }

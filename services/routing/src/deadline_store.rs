@@ -38,23 +38,11 @@ pub async fn upsert_deadlines_many(
         })
         .collect();
     for chunk in rows.chunks(400) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, 'pending', 0)",
-                    r * 5 + 1,
-                    r * 5 + 2,
-                    r * 5 + 3,
-                    r * 5 + 4,
-                    r * 5 + 5
-                )
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO deadlines (timer_id, inquiry_id, property_id, kind, due_at, state, armed) VALUES {} \
              ON CONFLICT (timer_id) DO UPDATE SET due_at = excluded.due_at, state = 'pending', armed = 0, \
              fired_at = NULL, lateness = NULL",
-            values.join(", ")
+            frontdesk_platform::sql::shaped(chunk.len(), 1, "(?, ?, ?, ?, ?, 'pending', 0)")
         );
         let mut q = sqlx::query::<sqlx::Any>(&sql);
         for (inquiry_id, property_id, kind, due) in chunk {

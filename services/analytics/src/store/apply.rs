@@ -19,7 +19,7 @@ use super::rollups;
 use crate::domain::facts::{AuditVerdict, Change, FactRow, IntakeFacts, QuizFact};
 use crate::domain::kpi::{Counters, RollupKey, TimelinessRule, rollup_delta};
 use anyhow::{Context, anyhow};
-use frontdesk_platform::sql::{list, values};
+use frontdesk_platform::sql::{list, shaped, values};
 use frontdesk_platform::time::now_micros;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -129,19 +129,7 @@ async fn lock_and_load(
     let all: Vec<(&str, &str)> = touched.iter().map(|(i, p)| (*i, *p)).collect();
     for chunk in all.chunks(ROWS_PER_STATEMENT) {
         // In inquiry id order: the order every batch locks in.
-        let mut placeholders = String::new();
-        for n in 0..chunk.len() {
-            if n > 0 {
-                placeholders.push_str(", ");
-            }
-            let p = 3 * n;
-            placeholders.push_str(&format!(
-                "(${}, ${}, '', 0, -1, '', '', -1, 0, 0, 0, ${})",
-                p + 1,
-                p + 2,
-                p + 3
-            ));
-        }
+        let placeholders = shaped(chunk.len(), 1, "(?, ?, '', 0, -1, '', '', -1, 0, 0, 0, ?)");
         let sql = format!(
             "INSERT INTO analytics_facts (inquiry_id, property_id, handler, delay_notices, \
              intake_version, department, routing_handler, routing_version, transfers, \

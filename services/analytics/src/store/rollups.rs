@@ -7,6 +7,7 @@ use crate::domain::kpi::{
 };
 use anyhow::{Context, anyhow};
 use frontdesk_platform::db::Db;
+use frontdesk_platform::sql::shaped;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
@@ -31,14 +32,12 @@ pub async fn add_all(
     let mut histograms: Vec<(&RollupKey, String, String)> = Vec::new();
     let mut empty: Vec<&RollupKey> = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut placeholders = String::new();
-        for n in 0..chunk.len() {
-            if n > 0 {
-                placeholders.push_str(", ");
-            }
-            let cells: Vec<String> = (1..=19).map(|c| format!("${}", 19 * n + c)).collect();
-            placeholders.push_str(&format!("({}, '', '')", cells.join(", ")));
-        }
+        // The four key columns and fifteen counters; the two histograms start empty.
+        let placeholders = shaped(
+            chunk.len(),
+            1,
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')",
+        );
         let sql = format!(
             "INSERT INTO analytics_daily (property_id, dim, day, group_key, {COUNTER_COLUMNS}) \
              VALUES {placeholders} \
@@ -141,22 +140,11 @@ async fn write_histograms(
     rows: &[(&RollupKey, String, String)],
 ) -> anyhow::Result<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut placeholders = String::new();
-        for n in 0..chunk.len() {
-            if n > 0 {
-                placeholders.push_str(", ");
-            }
-            let p = 6 * n;
-            placeholders.push_str(&format!(
-                "(${}, ${}, ${}, ${}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6
-            ));
-        }
+        let placeholders = shaped(
+            chunk.len(),
+            1,
+            "(?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ?, ?)",
+        );
         let sql = format!(
             "INSERT INTO analytics_daily (property_id, dim, day, group_key, {COUNTER_COLUMNS}) \
              VALUES {placeholders} \
