@@ -12,10 +12,6 @@ const COLUMNS: &str = "inquiry_id, property_id, channel, category, complexity, l
     resolution_due, original_resolution_due, first_response_at, resolved_at, version, updated_at, \
     needs_triage, initial_first_response_due, initial_resolution_due";
 
-pub async fn insert(conn: &mut AnyConnection, r: &Routed) -> anyhow::Result<()> {
-    insert_many(conn, std::slice::from_ref(r)).await
-}
-
 /// New assignments, 100 to a statement (24 parameters a row: within SQLite's limit).
 pub async fn insert_many(conn: &mut AnyConnection, routed: &[Routed]) -> anyhow::Result<()> {
     for chunk in routed.chunks(100) {

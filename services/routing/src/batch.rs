@@ -216,17 +216,14 @@ pub async fn insert_routed(
     routed: Routed,
     deadlines: Vec<(DeadlineKind, i64)>,
 ) -> anyhow::Result<()> {
-    let item = RefCell::new(Some((routed, deadlines)));
-    keep(|b| {
-        if let Some((r, d)) = item.borrow_mut().take() {
-            b.pending_ids.insert(r.inquiry_id.clone());
-            b.pending.push((r, d));
-        }
-    });
-    match item.into_inner() {
-        Some((r, d)) => write_pending(conn, vec![(r, d)]).await,
-        None => Ok(()),
+    if BATCH.try_with(|_| ()).is_err() {
+        return write_pending(conn, vec![(routed, deadlines)]).await;
     }
+    keep(|b| {
+        b.pending_ids.insert(routed.inquiry_id.clone());
+        b.pending.push((routed, deadlines));
+    });
+    Ok(())
 }
 
 /// A new assignment of this batch not written yet, as it will be written.
